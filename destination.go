@@ -1,0 +1,64 @@
+package facteur
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"time"
+)
+
+// Destination kinds.
+const (
+	DestinationFolder = "folder"
+)
+
+// Destination is where files are delivered (D1–D6). Config holds the
+// kind's own settings as JSON, decoded by the deliverer of that kind.
+type Destination struct {
+	ID        int64           `json:"id"`
+	Name      string          `json:"name"`
+	Kind      string          `json:"kind"`
+	Config    json.RawMessage `json:"config"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// Artifact is a finished export file, spooled on local disk so that it can
+// be delivered, re-delivered and downloaded byte for byte.
+type Artifact struct {
+	Path   string // where the spooled bytes are
+	Name   string // the file name to deliver under (from the schedule's template)
+	Size   int64
+	SHA256 string // hex
+	Rows   int64
+}
+
+// Open opens the spooled bytes for reading.
+func (a *Artifact) Open() (io.ReadCloser, error) { return openFile(a.Path) }
+
+// Deliverer sends artifacts to one destination. Deliver must be idempotent:
+// delivering the same artifact twice leaves one final file, never a partial
+// one under the final name.
+type Deliverer interface {
+	// Deliver sends the artifact. Errors say whether a retry can help (see
+	// Retryable).
+	Deliver(ctx context.Context, a *Artifact) (Delivery, error)
+	// Test checks the settings and credentials and delivers a small test file.
+	Test(ctx context.Context) (Delivery, error)
+}
+
+// Delivery says where a file arrived, for the run history.
+type Delivery struct {
+	Location string `json:"location"` // a path, URL or address a user recognises
+}
+
+// Retryable reports whether err is transient, so that trying again later
+// may succeed. Errors opt in by implementing Retry() bool; EUNAVAILABLE
+// errors are retryable, every other *Error is not.
+func Retryable(err error) bool {
+	var r interface{ Retry() bool }
+	if asAny(err, &r) {
+		return r.Retry()
+	}
+	return ErrorCode(err) == EUNAVAILABLE
+}

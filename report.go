@@ -1,0 +1,83 @@
+package facteur
+
+import (
+	"strings"
+	"time"
+)
+
+// Report is a saved query over a source (A2): an SQL statement or a whole
+// table. Its Fields give the columns it exports, in an explicit order that is
+// part of the contract with whoever imports the file.
+type Report struct {
+	ID       int64   `json:"id"`
+	Name     string  `json:"name"`
+	SourceID int64   `json:"source_id"`
+	SQL      string  `json:"sql,omitempty"`
+	Table    string  `json:"table,omitempty"`
+	Fields   []Field `json:"fields"`
+	// CreatedColumn and UpdatedColumn name the columns that periods filter on
+	// (A5); either may be empty.
+	CreatedColumn string    `json:"created_column,omitempty"`
+	UpdatedColumn string    `json:"updated_column,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Field is one column of a report (A3). A sensitive field (names, e-mails,
+// phone numbers) is left out of every export unless a schedule opts in; an
+// extra field is off by default too.
+type Field struct {
+	Name      string `json:"name"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+	Extra     bool   `json:"extra,omitempty"`
+}
+
+// Validate checks the report's own fields; it says which one is wrong.
+func (r *Report) Validate() error {
+	switch {
+	case strings.TrimSpace(r.Name) == "":
+		return Errorf(EINVALID, "name: a report needs a name")
+	case r.SourceID == 0:
+		return Errorf(EINVALID, "source_id: choose the source the report reads from")
+	case strings.TrimSpace(r.SQL) == "" && strings.TrimSpace(r.Table) == "":
+		return Errorf(EINVALID, "sql: give an SQL query or a table name")
+	case strings.TrimSpace(r.SQL) != "" && strings.TrimSpace(r.Table) != "":
+		return Errorf(EINVALID, "table: give either an SQL query or a table name, not both")
+	}
+	seen := make(map[string]bool, len(r.Fields))
+	for i, f := range r.Fields {
+		if f.Name == "" {
+			return Errorf(EINVALID, "fields[%d].name: a field needs the name of a column", i)
+		}
+		if seen[f.Name] {
+			return Errorf(EINVALID, "fields[%d].name: column %q is listed twice", i, f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}
+
+// Query returns the query a source runs for the report.
+func (r *Report) Query() Query { return Query{SQL: r.SQL, Table: r.Table} }
+
+// SelectFields returns the names of the fields an export of r contains, in
+// the report's order: every field that is neither sensitive nor extra, plus
+// those named in optIn. It fails with EINVALID when optIn names a field the
+// report does not have.
+func (r *Report) SelectFields(optIn []string) ([]string, error) {
+	want := make(map[string]bool, len(optIn))
+	for _, n := range optIn {
+		want[n] = true
+	}
+	var out []string
+	for _, f := range r.Fields {
+		if (!f.Sensitive && !f.Extra) || want[f.Name] {
+			out = append(out, f.Name)
+		}
+		delete(want, f.Name)
+	}
+	for n := range want {
+		return nil, Errorf(EINVALID, "include_fields: report %q has no field %q", r.Name, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,76 @@
+package facteur
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Run statuses.
+const (
+	RunQueued    = "queued"    // waiting for a worker
+	RunRunning   = "running"   // exporting or delivering
+	RunRetrying  = "retrying"  // failed with a transient error; will try again
+	RunSucceeded = "succeeded" // delivered
+	RunFailed    = "failed"    // failed for good
+	RunCancelled = "cancelled" // cancelled by a user
+)
+
+// Run triggers.
+const (
+	TriggerSchedule = "schedule" // a slot of the calendar
+	TriggerManual   = "manual"   // Run now
+	TriggerRetry    = "retry"    // re-delivery of an earlier run's file
+)
+
+// Run is one execution of a schedule: its export and its delivery (F4).
+type Run struct {
+	ID            int64  `json:"id"`
+	ScheduleID    int64  `json:"schedule_id"`
+	ReportID      int64  `json:"report_id"`
+	DestinationID int64  `json:"destination_id"`
+	Trigger       string `json:"trigger"`
+	// ScheduledFor is the calendar slot the run is for; nil for Run now.
+	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
+	// RetryOf is the run whose file a retry re-delivers.
+	RetryOf int64  `json:"retry_of,omitempty"`
+	Status  string `json:"status"`
+	Attempt int    `json:"attempt"`
+	// JobID is the queue's job that executes the run.
+	JobID    int64  `json:"-"`
+	FileName string `json:"file_name,omitempty"`
+	Rows     int64  `json:"rows"`
+	Bytes    int64  `json:"bytes"`
+	SHA256   string `json:"sha256,omitempty"`
+	// ArtifactPath is where the file is spooled, for retry and download.
+	ArtifactPath string          `json:"-"`
+	Location     string          `json:"location,omitempty"` // where the file was delivered
+	Error        string          `json:"error,omitempty"`
+	Ignored      bool            `json:"ignored"`
+	Stages       []Stage         `json:"stages"`
+	Definition   json.RawMessage `json:"definition,omitempty"` // the schedule, report and destination used
+	CreatedAt    time.Time       `json:"created_at"`
+	StartedAt    *time.Time      `json:"started_at,omitempty"`
+	FinishedAt   *time.Time      `json:"finished_at,omitempty"`
+}
+
+// Stage is the time one step of a run took.
+type Stage struct {
+	Name     string        `json:"name"` // query, encode, deliver, …
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// LogEntry is one line of a run's step-by-step log.
+type LogEntry struct {
+	Time    time.Time `json:"time"`
+	Level   string    `json:"level"` // info, warn, error
+	Message string    `json:"message"`
+}
+
+// RunFilter selects runs for the history.
+type RunFilter struct {
+	ScheduleID     int64  // 0 for all schedules
+	Status         string // "" for any status
+	IncludeIgnored bool
+	Limit          int   // default 50
+	BeforeID       int64 // for paging: runs with a smaller id
+}

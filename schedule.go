@@ -1,0 +1,129 @@
+package facteur
+
+import (
+	"strings"
+	"time"
+)
+
+// Calendar frequencies.
+const (
+	Daily   = "daily"
+	Weekly  = "weekly"
+	Monthly = "monthly"
+	Cron    = "cron"
+)
+
+// Calendar says when a schedule runs, in the terms people use (E1–E5).
+// Package calendar computes its run times.
+type Calendar struct {
+	// Frequency is "daily", "weekly", "monthly" or "cron".
+	Frequency string `json:"frequency"`
+	// Days restricts a daily calendar to some days of the week ("mon" …
+	// "sun"); "weekdays" stands for mon–fri. Empty means every day.
+	Days []string `json:"days,omitempty"`
+	// Weekday is the day of a weekly calendar, "mon" … "sun".
+	Weekday string `json:"weekday,omitempty"`
+	// Months restricts a monthly calendar to some months, 1–12. Empty means
+	// every month.
+	Months []int `json:"months,omitempty"`
+	// DayOfMonth is the day of a monthly calendar: 1–31, or -1 for the last
+	// day. In a month shorter than the day, the run is on its last day.
+	DayOfMonth int `json:"day_of_month,omitempty"`
+	// At is the local time of day, "HH:MM" (24-hour). Default "00:00".
+	At string `json:"at,omitempty"`
+	// TimeZone is an IANA zone name such as "Europe/Paris". Default "UTC".
+	TimeZone string `json:"time_zone,omitempty"`
+	// Cron is a five-field cron expression, read in TimeZone, for a "cron"
+	// calendar.
+	Cron string `json:"cron,omitempty"`
+}
+
+// Catch-up policies for slots missed while Facteur was down (E7).
+const (
+	CatchUpOnce = "once" // run once for the missed slots (default)
+	CatchUpSkip = "skip" // skip them and wait for the next slot
+)
+
+// Formats (B1–B3).
+const (
+	FormatCSV    = "csv"
+	FormatCSVZip = "csv.zip"
+	FormatJSON   = "json"
+	FormatNDJSON = "ndjson"
+	FormatXLSX   = "xlsx"
+)
+
+// FormatOptions says how rows become a file.
+type FormatOptions struct {
+	// Format is one of "csv", "csv.zip", "json", "ndjson", "xlsx".
+	Format string `json:"format"`
+	// NoHeader leaves out the CSV header line.
+	NoHeader bool `json:"no_header,omitempty"`
+	// Delimiter of CSV fields: one character, default ",".
+	Delimiter string `json:"delimiter,omitempty"`
+	// BOM starts a CSV file with a UTF-8 byte order mark, for Excel and Power BI.
+	BOM bool `json:"bom,omitempty"`
+}
+
+// DefaultFileName is the file name template of a schedule that sets none.
+const DefaultFileName = "{export_name}_{year}{month}{day}_{hour}{minute}.{ext}"
+
+// Schedule sends one report to one destination on a calendar.
+type Schedule struct {
+	ID            int64         `json:"id"`
+	Name          string        `json:"name"`
+	ReportID      int64         `json:"report_id"`
+	DestinationID int64         `json:"destination_id"`
+	Format        FormatOptions `json:"format"`
+	// FileName is a template of the delivered file's name (C3); see
+	// package export for the variables.
+	FileName string   `json:"file_name"`
+	Calendar Calendar `json:"calendar"`
+	// CatchUp is "once" (default) or "skip".
+	CatchUp string `json:"catch_up"`
+	// IncludeFields names the sensitive or extra fields this schedule opts in to.
+	IncludeFields []string `json:"include_fields,omitempty"`
+	// Enabled schedules run on their calendar; disabled ones only on demand.
+	Enabled bool `json:"enabled"`
+	// NextRunAt is the next slot of the calendar, nil when disabled.
+	NextRunAt *time.Time `json:"next_run_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// Validate checks the fields that need no other object; it says which one
+// is wrong. It does not check the calendar (see package calendar).
+func (s *Schedule) Validate() error {
+	switch {
+	case strings.TrimSpace(s.Name) == "":
+		return Errorf(EINVALID, "name: a schedule needs a name")
+	case s.ReportID == 0:
+		return Errorf(EINVALID, "report_id: choose the report to send")
+	case s.DestinationID == 0:
+		return Errorf(EINVALID, "destination_id: choose where to deliver")
+	case s.CatchUp != "" && s.CatchUp != CatchUpOnce && s.CatchUp != CatchUpSkip:
+		return Errorf(EINVALID, "catch_up: use %q or %q", CatchUpOnce, CatchUpSkip)
+	}
+	switch s.Format.Format {
+	case FormatCSV, FormatCSVZip, FormatJSON, FormatNDJSON, FormatXLSX:
+	default:
+		return Errorf(EINVALID, "format.format: use one of csv, csv.zip, json, ndjson, xlsx")
+	}
+	if d := s.Format.Delimiter; d != "" && (len([]rune(d)) != 1 || d == "\"" || d == "\r" || d == "\n") {
+		return Errorf(EINVALID, "format.delimiter: use a single character other than a quote or a line break")
+	}
+	return nil
+}
+
+// SetDefaults fills the fields a user may leave empty.
+func (s *Schedule) SetDefaults() {
+	if s.FileName == "" {
+		s.FileName = DefaultFileName
+	}
+	if s.CatchUp == "" {
+		s.CatchUp = CatchUpOnce
+	}
+	if s.Format.Format == "" {
+		s.Format.Format = FormatCSV
+	}
+}

@@ -1,0 +1,71 @@
+package facteur
+
+import (
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Source kinds.
+const (
+	SourcePostgres = "postgres"
+	SourceMySQL    = "mysql"
+	SourceSQLite   = "sqlite"
+)
+
+// Source is a connection to one of the organisation's databases (A1).
+//
+// DSN is a URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db
+// or sqlite:/path/to/file.db. Its password is a secret: accepted and stored,
+// never returned by the API (see RedactDSN).
+type Source struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"` // derived from the DSN scheme
+	DSN       string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// SourceKind returns the kind of source a DSN names, from its scheme
+// (postgres:// or postgresql://, mysql:// or mariadb://, sqlite: or file:).
+// It fails with EINVALID for any other scheme.
+func SourceKind(dsn string) (string, error) {
+	scheme, _, ok := strings.Cut(dsn, ":")
+	if !ok {
+		return "", Errorf(EINVALID, "dsn: expected a URL such as postgres://user@host/db, mysql://user@host/db or sqlite:/path/file.db")
+	}
+	switch strings.ToLower(scheme) {
+	case "postgres", "postgresql":
+		return SourcePostgres, nil
+	case "mysql", "mariadb":
+		return SourceMySQL, nil
+	case "sqlite", "sqlite3", "file":
+		return SourceSQLite, nil
+	}
+	return "", Errorf(EINVALID, "dsn: unsupported scheme %q; use postgres://, mysql:// or sqlite:", scheme)
+}
+
+// RedactDSN returns dsn with any password removed, for display. A DSN that
+// does not parse is replaced by its scheme alone, since it may hold a secret
+// in a place we cannot recognise.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		scheme, _, _ := strings.Cut(dsn, ":")
+		return scheme + "://(redacted)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "pass") || strings.Contains(strings.ToLower(k), "secret") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

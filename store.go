@@ -1,0 +1,60 @@
+package facteur
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps Facteur's own records. Two implementations, on SQLite and on
+// PostgreSQL, pass the same conformance suite (package store).
+//
+// Create methods set the ID and timestamps of the object they are given.
+// Lookups of a missing object fail with ENOTFOUND; deleting an object that
+// others still use fails with ECONFLICT.
+type Store interface {
+	CreateSource(ctx context.Context, s *Source) error
+	Source(ctx context.Context, id int64) (*Source, error)
+	Sources(ctx context.Context) ([]*Source, error)
+	UpdateSource(ctx context.Context, s *Source) error
+	DeleteSource(ctx context.Context, id int64) error
+
+	CreateReport(ctx context.Context, r *Report) error
+	Report(ctx context.Context, id int64) (*Report, error)
+	Reports(ctx context.Context) ([]*Report, error)
+	UpdateReport(ctx context.Context, r *Report) error
+	DeleteReport(ctx context.Context, id int64) error
+
+	CreateDestination(ctx context.Context, d *Destination) error
+	Destination(ctx context.Context, id int64) (*Destination, error)
+	Destinations(ctx context.Context) ([]*Destination, error)
+	UpdateDestination(ctx context.Context, d *Destination) error
+	DeleteDestination(ctx context.Context, id int64) error
+
+	CreateSchedule(ctx context.Context, s *Schedule) error
+	Schedule(ctx context.Context, id int64) (*Schedule, error)
+	Schedules(ctx context.Context) ([]*Schedule, error)
+	UpdateSchedule(ctx context.Context, s *Schedule) error
+	DeleteSchedule(ctx context.Context, id int64) error
+	// DueSchedules returns enabled schedules whose next run is at or before
+	// now, oldest first, at most limit of them.
+	DueSchedules(ctx context.Context, now time.Time, limit int) ([]*Schedule, error)
+	// AdvanceSchedule moves a schedule's next run from `from` to `to`, only
+	// if it is still `from`; it reports whether it did. Two schedulers that
+	// race on the same slot see exactly one true.
+	AdvanceSchedule(ctx context.Context, id int64, from time.Time, to *time.Time) (bool, error)
+
+	// CreateRun records a new run. A second run of the same schedule for the
+	// same ScheduledFor fails with ECONFLICT: no slot ever runs twice.
+	CreateRun(ctx context.Context, r *Run) error
+	Run(ctx context.Context, id int64) (*Run, error)
+	Runs(ctx context.Context, f RunFilter) ([]*Run, error)
+	UpdateRun(ctx context.Context, r *Run) error
+	AppendRunLog(ctx context.Context, runID int64, e LogEntry) error
+	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)
+
+	// InTx runs fn in one transaction and commits when fn returns nil. tx is
+	// the store bound to the transaction; raw is the driver's transaction
+	// (*sql.Tx on SQLite, pgx.Tx on PostgreSQL), so that the job queue can
+	// insert a job in the same transaction as the run it executes.
+	InTx(ctx context.Context, fn func(tx Store, raw any) error) error
+}
