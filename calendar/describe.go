@@ -1,0 +1,106 @@
+package calendar
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/facteur/facteur"
+)
+
+// Describe renders c in words for lists and previews, e.g. "Weekdays at
+// 06:00, Europe/Paris", "Every Monday at 08:00, Europe/Paris", "Monthly on the
+// last day at 23:00, UTC", "On the 1st of January, April, July and October at
+// 06:00, Europe/Paris" or "Cron \"*/15 * * * *\", UTC". A calendar that
+// Validate refuses is described as "Invalid calendar".
+func Describe(c facteur.Calendar) string {
+	r, err := compile(c)
+	if err != nil {
+		return "Invalid calendar"
+	}
+	zone := r.loc.String()
+	if r.freq == facteur.Cron {
+		return fmt.Sprintf("Cron %q, %s", strings.TrimSpace(c.Cron), zone)
+	}
+	at := fmt.Sprintf("%02d:%02d", int(r.at.Hours()), int(r.at.Minutes())%60)
+	switch r.freq {
+	case facteur.Daily, facteur.Weekly:
+		return fmt.Sprintf("%s at %s, %s", describeDays(r.days), at, zone)
+	}
+	return fmt.Sprintf("%s at %s, %s", describeMonthly(r.dom, r.months), at, zone)
+}
+
+// describeDays says which days of the week a daily or weekly rule runs on.
+func describeDays(days [7]bool) string {
+	var names []string
+	for i := range 7 {
+		d := time.Weekday((i + 1) % 7) // Monday first
+		if days[d] {
+			names = append(names, d.String())
+		}
+	}
+	weekdays := days[time.Monday] && days[time.Tuesday] && days[time.Wednesday] && days[time.Thursday] && days[time.Friday]
+	weekend := days[time.Saturday] && days[time.Sunday]
+	switch {
+	case len(names) == 7:
+		return "Every day"
+	case len(names) == 5 && weekdays:
+		return "Weekdays"
+	case len(names) == 2 && weekend:
+		return "Weekends"
+	case len(names) == 1:
+		return "Every " + names[0]
+	}
+	for i, n := range names {
+		names[i] = n[:3]
+	}
+	return list(names)
+}
+
+// describeMonthly says on which day of which months a monthly rule runs.
+func describeMonthly(dom int, months [13]bool) string {
+	day := "the last day"
+	if dom != -1 {
+		day = "the " + ordinal(dom)
+	}
+	var names []string
+	shorter := false // does a chosen month lack day dom?
+	for m := time.January; m <= time.December; m++ {
+		if months[m] {
+			names = append(names, m.String())
+			// 2023 is not a leap year: February has 28 days.
+			shorter = shorter || (dom != -1 && dom > daysIn(2023, m))
+		}
+	}
+	if shorter {
+		day += " (the last day in shorter months)"
+	}
+	if len(names) == 12 {
+		return "Monthly on " + day
+	}
+	return "On " + day + " of " + list(names)
+}
+
+// ordinal returns 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st, ….
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
+}
+
+// list joins names as "a", "a and b", "a, b and c".
+func list(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/export"
+	"github.com/facteur/facteur/source"
+)
+
+// runExport is `facteur export`: one query or table to one file, no server.
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("source", "", "database URL: postgres://…, mysql://… or sqlite:/path/file.db (env FACTEUR_SOURCE)")
+	query := fs.String("query", "", "SQL query to export")
+	table := fs.String("table", "", "table to export whole (schema.table allowed)")
+	o := facteur.FormatOptions{}
+	fs.StringVar(&o.Format, "format", "csv", "csv, csv.zip, json, ndjson or xlsx")
+	fs.BoolVar(&o.NoHeader, "no-header", false, "leave out the CSV header line")
+	fs.StringVar(&o.Delimiter, "delimiter", ",", "CSV field delimiter (one character; \\t for tab)")
+	fs.BoolVar(&o.BOM, "bom", false, "start CSV with a UTF-8 byte order mark (Excel, Power BI)")
+	output := fs.String("output", "", "file to write (required; - for standard output)")
+	timeout := fs.Duration("timeout", 30*time.Minute, "statement timeout")
+	zone := fs.String("time-zone", "UTC", "zone in which timestamps with a time zone are written")
+	if err := envFlags(fs, args); err != nil {
+		return errUsage
+	}
+	if o.Delimiter == `\t` {
+		o.Delimiter = "\t"
+	}
+	switch {
+	case *dsn == "":
+		return facteur.Errorf(facteur.EINVALID, "--source: give the database URL, e.g. postgres://user@localhost/db")
+	case (*query == "") == (*table == ""):
+		return facteur.Errorf(facteur.EINVALID, "give either --query or --table")
+	case *output == "":
+		return facteur.Errorf(facteur.EINVALID, "--output: give the file to write, or - for standard output")
+	}
+	if err := (&facteur.Schedule{Name: "x", ReportID: 1, DestinationID: 1, Format: o}).Validate(); err != nil {
+		return err
+	}
+
+	src, err := source.Open(ctx, *dsn, source.Options{Timeout: *timeout, TimeZone: *zone})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+
+	path := *output
+	if path == "-" {
+		dir, err := os.MkdirTemp("", "facteur-export-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "export")
+	}
+	inner := strings.TrimSuffix(filepath.Base(path), ".zip")
+	if !strings.HasSuffix(inner, ".csv") {
+		inner += ".csv"
+	}
+	start := time.Now()
+	res, err := export.Run(ctx, export.Spec{
+		Source:    src,
+		Query:     facteur.Query{SQL: *query, Table: *table, Timeout: *timeout},
+		Format:    o,
+		InnerName: inner,
+		Path:      path,
+	})
+	if err != nil {
+		return err
+	}
+	if *output == "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := io.Copy(stdout, f); err != nil {
+			return err
+		}
+	}
+	var stages []string
+	for _, s := range res.Stages {
+		stages = append(stages, fmt.Sprintf("%s %s", s.Name, s.Duration.Round(time.Millisecond)))
+	}
+	how := ""
+	if res.FastPath {
+		how = " (PostgreSQL COPY)"
+	}
+	info := stdout
+	if *output == "-" {
+		info = stderr // the file itself is on standard output
+	}
+	fmt.Fprintf(info, "rows: %d\nbytes: %d\nsha-256: %s\nfile: %s\nstages: %s\ntotal: %s%s\n",
+		res.Rows, res.Bytes, res.SHA256, *output, strings.Join(stages, ", "), time.Since(start).Round(time.Millisecond), how)
+	return nil
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/facteur/facteur"
+)
+
+// bin is the facteur binary the end-to-end tests run, built once.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "facteur-bin-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "facteur")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build facteur: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// postgresURL returns the test server's URL; the test fails when it is not
+// reachable, unless FACTEUR_TEST_POSTGRES=skip.
+func postgresURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("FACTEUR_TEST_POSTGRES")
+	if u == "skip" {
+		t.Skip("SKIPPED: FACTEUR_TEST_POSTGRES=skip")
+	}
+	if u == "" {
+		u = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatalf("PostgreSQL at FACTEUR_TEST_POSTGRES=%s is not reachable: %v (run scripts/test.sh, which starts it)", facteur.RedactDSN(u), err)
+	}
+	c.Close(ctx)
+	return u
+}
+
+// pgExec runs SQL statements on the test server.
+func pgExec(t *testing.T, url string, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for _, s := range stmts {
+		if _, err := c.Exec(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// freshDatabase creates an empty PostgreSQL database for one test and
+// returns its URL.
+func freshDatabase(t *testing.T) string {
+	t.Helper()
+	base := postgresURL(t)
+	name := fmt.Sprintf("facteur_e2e_%d", rand.Uint32())
+	pgExec(t, base, "CREATE DATABASE "+name)
+	t.Cleanup(func() { pgExec(t, base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	return strings.Replace(base, "/test?", "/"+name+"?", 1)
+}
+
+// node is a running `facteur serve`.
+type node struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	base string
+	out  *lockedBuffer
+	done chan error
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServe starts `facteur serve` on a free port and waits until it listens.
+func startServe(t *testing.T, data string, args ...string) *node {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--tick", "200ms"}, args...)...)
+	n := &node{t: t, cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = n.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			n.out.Write([]byte(line + "\n"))
+			if m := listening.FindStringSubmatch(line); m != nil {
+				found <- m[1]
+			}
+		}
+		n.done <- cmd.Wait()
+	}()
+	select {
+	case n.base = <-found:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("facteur serve did not start:\n%s", n.out)
+	}
+	t.Cleanup(func() { n.stop() })
+	return n
+}
+
+// stop sends SIGTERM and waits for a graceful exit.
+func (n *node) stop() {
+	if n.cmd.ProcessState != nil || n.cmd.Process == nil {
+		return
+	}
+	n.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-n.done:
+		if err != nil {
+			n.t.Errorf("facteur serve exited with %v:\n%s", err, n.out)
+		}
+	case <-time.After(60 * time.Second):
+		n.cmd.Process.Kill()
+		n.t.Errorf("facteur serve did not stop within 60s:\n%s", n.out)
+	}
+}
+
+// call sends a JSON request and decodes the JSON answer into out (if not
+// nil); it returns the status.
+func (n *node) call(method, path string, body, out any) int {
+	n.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, n.base+path, r)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		n.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			n.t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// must calls and fails the test unless the status is want.
+func (n *node) must(want int, method, path string, body, out any) {
+	n.t.Helper()
+	var raw json.RawMessage
+	if got := n.call(method, path, body, &raw); got != want {
+		n.t.Fatalf("%s %s: status %d, want %d: %s", method, path, got, want, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			n.t.Fatal(err)
+		}
+	}
+}
+
+// runView is a run as the API returns it, with its log.
+type runView struct {
+	facteur.Run
+	Log []facteur.LogEntry `json:"log"`
+}
+
+// waitRun polls a run until it has finished and returns it.
+func (n *node) waitRun(id int64) runView {
+	n.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var r runView
+		n.must(200, "GET", fmt.Sprintf("/api/v1/runs/%d", id), nil, &r)
+		switch r.Status {
+		case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
+			return r
+		}
+		if time.Now().After(deadline) {
+			n.t.Fatalf("run %d still %s after 60s; log: %+v\n%s", id, r.Status, r.Log, n.out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

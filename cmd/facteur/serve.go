@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/export"
+	fhttp "github.com/facteur/facteur/http"
+	"github.com/facteur/facteur/queue"
+	"github.com/facteur/facteur/source"
+	"github.com/facteur/facteur/store"
+)
+
+// serveConfig is the configuration of `facteur serve`.
+type serveConfig struct {
+	Addr     string
+	Data     string
+	Database string
+	Demo     bool
+	Workers  int
+	LogLevel string
+	Tick     time.Duration
+}
+
+// jobQueue is the queue whatever its database: both River drivers give one.
+type jobQueue interface {
+	fhttp.Runs
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address of the REST API (host:port; port 0 picks a free one)")
+	fs.StringVar(&cfg.Data, "data", "./facteur-data", "directory of the embedded database, spooled files and demo data")
+	fs.StringVar(&cfg.Database, "database", "", "postgres:// URL: keep Facteur's records in PostgreSQL instead of the embedded SQLite")
+	fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo source, reports, folder destination and schedule on first start, and run it once")
+	fs.IntVar(&cfg.Workers, "workers", 2, "runs executed at once by this node")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&cfg.Tick, "tick", time.Second, "how often the leader looks for due schedules")
+	if err := envFlags(fs, args); err != nil {
+		return errUsage
+	}
+	logger, err := newLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	data, err := filepath.Abs(cfg.Data)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+
+	scfg := store.Config{SQLitePath: filepath.Join(data, "facteur.db")}
+	if cfg.Database != "" {
+		scfg = store.Config{PostgresURL: cfg.Database}
+	}
+	db, err := store.Open(ctx, scfg)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer db.Close()
+
+	runner := &export.Runner{
+		Store:      db,
+		Spool:      filepath.Join(data, "spool"),
+		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) { return source.Open(ctx, s.DSN, source.Options{}) },
+		Deliverer:  deliver.Open,
+		Logger:     logger,
+	}
+	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, Logger: logger}
+	var q jobQueue
+	if db.Dialect() == "postgres" {
+		q, err = queue.New(riverpgxv5.New(db.Pool()), db, runner, qcfg)
+	} else {
+		q, err = queue.New(riversqlite.New(db.SQL()), db, runner, qcfg)
+	}
+	if err != nil {
+		return err
+	}
+
+	api := &fhttp.Server{
+		Store:      db,
+		Runs:       q,
+		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) { return source.Open(ctx, dsn, source.Options{}) },
+		Deliverer:  deliver.Open,
+		Logger:     logger,
+		Version:    versionString(),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+
+	if err := q.Start(ctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	where := "SQLite " + scfg.SQLitePath
+	if cfg.Database != "" {
+		where = "PostgreSQL " + facteur.RedactDSN(cfg.Database)
+	}
+	fmt.Fprintf(stdout, "Facteur %s listening on %s (store: %s)\n", versionString(), base, where)
+	if cfg.Demo {
+		if err := seedDemo(ctx, db, q, data, base, stdout); err != nil {
+			logger.Error("demo", "err", err)
+			fmt.Fprintln(stderr, "facteur: demo:", userMessage(err))
+		}
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-srvErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server", "err", err)
+		}
+	}
+	fmt.Fprintln(stdout, "Stopping: running exports get 30s to finish, then are queued again.")
+	stopCtx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(stopCtx)
+	if err := q.Stop(stopCtx); err != nil {
+		return fmt.Errorf("stop job queue: %w", err)
+	}
+	fmt.Fprintln(stdout, "Stopped.")
+	return nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, facteur.Errorf(facteur.EINVALID, "log-level: use debug, info, warn or error")
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

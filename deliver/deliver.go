@@ -1,0 +1,49 @@
+// Package deliver sends finished export files to where they are wanted: one
+// destination kind per file, each behind facteur.Deliverer.
+//
+// Every destination delivers in two steps (PRODUCT C5): the bytes go to a
+// temporary name that consumers ignore, are checked against the artifact's
+// size and SHA-256, and only then are renamed to the final name. Nobody ever
+// sees a partial file under the final name, and delivering the same artifact
+// twice leaves one file.
+package deliver
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/facteur/facteur"
+)
+
+// MaxFileNameLen is the longest file name, in bytes, that a destination
+// accepts: the limit of common file systems and servers.
+const MaxFileNameLen = 255
+
+// ValidateFileName checks that name is a plain base name that is safe to
+// create in a destination directory: not empty, not "." or "..", no path
+// separator, no "..", no NUL or other control character, valid UTF-8, at
+// most MaxFileNameLen bytes. It fails with EINVALID saying what is wrong.
+func ValidateFileName(name string) error {
+	const fix = "Change the file name template."
+	switch {
+	case name == "":
+		return facteur.Errorf(facteur.EINVALID, "file_name: the file name is empty. %s", fix)
+	case name == "." || name == "..":
+		return facteur.Errorf(facteur.EINVALID, "file_name: %q is not a file name. %s", name, fix)
+	case len(name) > MaxFileNameLen:
+		return facteur.Errorf(facteur.EINVALID, "file_name: the file name is %d bytes long; the limit is %d. %s", len(name), MaxFileNameLen, fix)
+	case !utf8.ValidString(name):
+		return facteur.Errorf(facteur.EINVALID, "file_name: %q is not valid UTF-8. %s", name, fix)
+	case strings.ContainsAny(name, `/\`):
+		return facteur.Errorf(facteur.EINVALID, "file_name: %q contains a path separator; give a plain file name. %s", name, fix)
+	case strings.Contains(name, ".."):
+		return facteur.Errorf(facteur.EINVALID, "file_name: %q contains \"..\". %s", name, fix)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return facteur.Errorf(facteur.EINVALID, "file_name: %q contains a control character. %s", name, fix)
+		}
+	}
+	return nil
+}

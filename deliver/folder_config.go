@@ -1,0 +1,95 @@
+package deliver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+// FolderConfig is the JSON config of a "folder" destination (PRODUCT D5):
+// a directory on the machine that runs Facteur, often a mounted share that
+// another program picks files up from.
+type FolderConfig struct {
+	// Path is the absolute path of the directory files are delivered to.
+	// Required. It must exist and be writable by the Facteur process when a
+	// file is delivered; Facteur never creates it.
+	Path string `json:"path"`
+	// Overwrite replaces an existing file of the same name whose content
+	// differs. Default false: such a delivery fails, so that a file another
+	// program has not picked up yet is never lost. A file with the same
+	// content is never rewritten either way.
+	Overwrite bool `json:"overwrite"`
+}
+
+// ParseFolderConfig decodes the config of a folder destination and
+// validates it. It fails with EINVALID naming the field at fault, also for
+// a field it does not know.
+func ParseFolderConfig(raw json.RawMessage) (FolderConfig, error) {
+	var cfg FolderConfig
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return cfg, facteur.Errorf(facteur.EINVALID, "path: give the absolute path of the directory to deliver to")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return FolderConfig{}, configError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return FolderConfig{}, facteur.Errorf(facteur.EINVALID, "config: expected a single JSON object")
+	}
+	if err := cfg.Validate(); err != nil {
+		return FolderConfig{}, err
+	}
+	return cfg, nil
+}
+
+// Validate checks the fields of the config without touching the disk; it
+// fails with EINVALID naming the field. Whether the directory exists and is
+// writable is checked when delivering, since a share may be mounted later.
+func (c FolderConfig) Validate() error {
+	switch {
+	case strings.TrimSpace(c.Path) == "":
+		return facteur.Errorf(facteur.EINVALID, "path: give the absolute path of the directory to deliver to")
+	case strings.ContainsRune(c.Path, 0):
+		return facteur.Errorf(facteur.EINVALID, "path: the path contains a NUL character")
+	case !filepath.IsAbs(c.Path):
+		return facteur.Errorf(facteur.EINVALID, "path: %q is not an absolute path; give the full path, such as /srv/exports", c.Path)
+	}
+	return nil
+}
+
+// configError turns a JSON decoding error into a message naming the field.
+func configError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return facteur.WrapError(facteur.EINVALID, err, "%s: expected %s", typeErr.Field, jsonType(typeErr.Type.Kind()))
+	case errors.As(err, &typeErr):
+		return facteur.WrapError(facteur.EINVALID, err, "config: expected a JSON object with \"path\" and \"overwrite\"")
+	case errors.As(err, &syntaxErr):
+		return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON at byte %d", syntaxErr.Offset)
+	}
+	// encoding/json reports an unknown field only as text.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return facteur.Errorf(facteur.EINVALID, "%s: unknown field; a folder destination has \"path\" and \"overwrite\"", strings.Trim(name, `"`))
+	}
+	return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON")
+}
+
+// jsonType names the JSON value expected for a Go kind.
+func jsonType(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	}
+	return "a " + k.String()
+}

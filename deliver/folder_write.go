@@ -1,0 +1,239 @@
+package deliver
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+
+	"github.com/facteur/facteur"
+)
+
+// copyBufferSize is the size of the reads and writes of a copy: large
+// enough that a big export is not thousands of small writes.
+const copyBufferSize = 1 << 20
+
+// checkDir checks that the folder's directory is there.
+func (f *Folder) checkDir() error {
+	fi, err := os.Stat(f.dir)
+	switch {
+	case err != nil:
+		return f.pathError(err)
+	case !fi.IsDir():
+		return facteur.Errorf(facteur.EINVALID, "%s is not a directory. Correct the path.", f.dir)
+	}
+	return nil
+}
+
+// compare reports whether final already holds p's content. A different
+// file there fails with ECONFLICT unless overwriting is allowed.
+func (f *Folder) compare(ctx context.Context, final string, p payload) (same bool, err error) {
+	fi, err := os.Lstat(final)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, f.pathError(err)
+	case fi.IsDir():
+		return false, facteur.Errorf(facteur.ECONFLICT, "A directory named %s already exists in %s. Remove it or change the file name template.", p.name, f.dir)
+	case fi.Mode().IsRegular() && fi.Size() == p.size:
+		sum, err := hashFile(ctx, final)
+		if err != nil {
+			return false, f.ioError(ctx, err)
+		}
+		if sum == strings.ToLower(p.sha256) {
+			return true, nil
+		}
+	}
+	if !f.overwrite {
+		return false, f.conflict(p.name)
+	}
+	return false, nil
+}
+
+// conflict is the error of a different file already under the final name.
+func (f *Folder) conflict(name string) error {
+	return facteur.Errorf(facteur.ECONFLICT, "A different file named %s already exists in %s. Enable overwrite or change the file name template.", name, f.dir)
+}
+
+// writeTemp copies p into a new hidden file of the folder, syncs it and
+// checks its size and SHA-256. It returns the file's path; on failure it
+// removes the file.
+func (f *Folder) writeTemp(ctx context.Context, p payload) (path string, err error) {
+	src, err := p.open()
+	if err != nil {
+		return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.name)
+	}
+	defer src.Close()
+
+	tmp, err := createTemp(f.dir, p.name)
+	if err != nil {
+		return "", f.ioError(ctx, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			removeQuietly(tmp.Name())
+		}
+	}()
+
+	h := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxReader{ctx, spoolReader{src}}, make([]byte, copyBufferSize))
+	if err != nil {
+		if errors.As(err, new(spoolError)) {
+			return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.name)
+		}
+		return "", f.ioError(ctx, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", f.ioError(ctx, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", f.ioError(ctx, err)
+	}
+	fi, err := os.Stat(tmp.Name())
+	if err != nil {
+		return "", f.ioError(ctx, err)
+	}
+	if n != p.size || fi.Size() != p.size {
+		return "", facteur.Errorf(facteur.EINTERNAL, "The exported file %s should be %d bytes but %d were copied; export it again.", p.name, p.size, fi.Size())
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != strings.ToLower(p.sha256) {
+		return "", facteur.Errorf(facteur.EINTERNAL, "The copy of the exported file %s does not match its SHA-256 (got %s, want %s); export it again.", p.name, sum, p.sha256)
+	}
+	return tmp.Name(), nil
+}
+
+// publish gives the verified temporary file its final name and syncs the
+// directory, so that the rename survives a crash. Without overwrite, the
+// file is hard-linked to its final name, which fails if any file has taken
+// that name since compare: another program's file is never replaced.
+func (f *Folder) publish(ctx context.Context, tmp, final string, p payload) error {
+	if !f.overwrite {
+		err := os.Link(tmp, final)
+		switch {
+		case err == nil:
+			removeQuietly(tmp)
+			return f.syncDir()
+		case errors.Is(err, fs.ErrExist):
+			// Someone delivered under that name meanwhile: maybe the same
+			// file, by a concurrent attempt of the same run.
+			if same, err := f.compare(ctx, final, p); err != nil {
+				return err
+			} else if !same {
+				return f.conflict(p.name)
+			}
+			removeQuietly(tmp)
+			return nil
+		}
+		// The file system cannot hard-link (some network shares): check
+		// once more and rename.
+		if _, err := os.Lstat(final); err == nil {
+			return f.conflict(p.name)
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return f.ioError(ctx, err)
+	}
+	return f.syncDir()
+}
+
+// syncDir flushes the directory entry of a rename to disk. File systems
+// that cannot sync a directory are not an error.
+func (f *Folder) syncDir() error {
+	if runtime.GOOS == "windows" {
+		return nil // a directory cannot be opened for syncing there
+	}
+	d, err := os.Open(f.dir)
+	if err != nil {
+		return f.pathError(err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, errors.ErrUnsupported) {
+		return f.pathError(err)
+	}
+	return nil
+}
+
+// createTemp creates a new, empty file in dir with a name consumers
+// ignore: ".<name>.<random>.partial". Its permissions are those of any new
+// file (0666 less the umask), so that the delivered file can be read by
+// whoever picks it up.
+func createTemp(dir, name string) (*os.File, error) {
+	// Keep the temporary name within the file system's limit.
+	const keep = MaxFileNameLen - len("..0123456789abcdef.partial") - 1
+	for len(name) > keep {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	for range 100 {
+		tmp := filepath.Join(dir, "."+name+"."+strconv.FormatUint(rand.Uint64(), 16)+".partial")
+		fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return fh, err
+	}
+	return nil, &fs.PathError{Op: "create", Path: dir, Err: fs.ErrExist}
+}
+
+// hashFile returns the SHA-256 of a file in hex.
+func hashFile(ctx context.Context, path string) (string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, ctxReader{ctx, fh}, make([]byte, copyBufferSize)); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// removeQuietly removes a temporary file. A failure leaves a hidden file
+// that consumers ignore; there is nothing better to do with it.
+func removeQuietly(path string) { _ = os.Remove(path) }
+
+// ctxReader stops a copy when its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+// Read reads from the underlying reader unless the context is done.
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// spoolReader marks the errors of reading the artifact, so that they are
+// not taken for errors of the destination.
+type spoolReader struct{ r io.Reader }
+
+// Read reads from the spooled artifact.
+func (s spoolReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = spoolError{err}
+	}
+	return n, err
+}
+
+// spoolError is an error reading the spooled artifact.
+type spoolError struct{ err error }
+
+func (e spoolError) Error() string { return "read spool: " + e.err.Error() }
+func (e spoolError) Unwrap() error { return e.err }

@@ -1,0 +1,322 @@
+package export
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format"
+)
+
+// Runner executes runs: it loads what a run needs from the store, exports
+// the report to a spooled artifact, delivers it and records everything in
+// the run's history. The job queue calls Execute once per attempt.
+type Runner struct {
+	Store facteur.Store
+	// Spool is the directory where artifacts are kept for retry and download.
+	Spool string
+	// OpenSource connects to a source.
+	OpenSource func(ctx context.Context, s *facteur.Source) (facteur.Querier, error)
+	// Deliverer returns the deliverer of a destination.
+	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
+	Logger    *slog.Logger
+	// ProgressInterval is how often the rows written so far are saved in the
+	// run while it exports. Default 2s.
+	ProgressInterval time.Duration
+
+	progress sync.Map // run id -> *atomic.Int64
+}
+
+// Definition is the snapshot of what a run used, kept with the run so that
+// its history shows the definition of the time even after edits.
+type Definition struct {
+	Schedule    *facteur.Schedule    `json:"schedule,omitempty"`
+	Report      *facteur.Report      `json:"report"`
+	Source      sourceInfo           `json:"source"`
+	Destination *facteur.Destination `json:"destination"`
+	Fields      []string             `json:"fields"`
+}
+
+type sourceInfo struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+// Progress returns the rows exported so far by a run executing on this
+// node, and false when the run is not exporting here.
+func (r *Runner) Progress(runID int64) (int64, bool) {
+	v, ok := r.progress.Load(runID)
+	if !ok {
+		return 0, false
+	}
+	return v.(*atomic.Int64).Load(), true
+}
+
+// Execute runs one attempt of run: export (or reuse the file an earlier
+// attempt or the retried run produced), deliver, and record file name,
+// rows, bytes, SHA-256, stages, location and log lines in the run. It does
+// not set the run's final status: the caller does, from the error.
+func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
+	r.logf(ctx, run.ID, "info", "Attempt %d started.", run.Attempt)
+	art, dest, err := r.artifact(ctx, run)
+	if err != nil {
+		return err
+	}
+	d, err := r.Deliverer(dest)
+	if err != nil {
+		return err
+	}
+	r.logf(ctx, run.ID, "info", "Delivering %s (%d bytes) to %s %q.", art.Name, art.Size, dest.Kind, dest.Name)
+	start := time.Now()
+	delivery, err := d.Deliver(ctx, art)
+	run.Stages = setStage(run.Stages, "deliver", time.Since(start))
+	if err != nil {
+		r.logf(ctx, run.ID, "error", "Delivery failed: %s", errorText(err))
+		if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
+			return errors.Join(err, uerr)
+		}
+		return err
+	}
+	run.Location = delivery.Location
+	r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
+	return r.Store.UpdateRun(ctx, run)
+}
+
+// artifact returns the file the run delivers: the retried run's, the one an
+// earlier attempt of this run spooled, or a new export.
+func (r *Runner) artifact(ctx context.Context, run *facteur.Run) (*facteur.Artifact, *facteur.Destination, error) {
+	if run.RetryOf != 0 {
+		orig, err := r.Store.Run(ctx, run.RetryOf)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := copyFileInfo(run, orig); err != nil {
+			return nil, nil, err
+		}
+		run.Definition = orig.Definition
+		dest, err := r.Store.Destination(ctx, run.DestinationID)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.logf(ctx, run.ID, "info", "Re-delivering the file of run %d (%s, sha-256 %s).", orig.ID, orig.FileName, orig.SHA256)
+		return artifactOf(run), dest, r.Store.UpdateRun(ctx, run)
+	}
+
+	def, err := r.definition(ctx, run)
+	if err != nil {
+		return nil, nil, err
+	}
+	if run.ArtifactPath != "" && spooled(run) {
+		r.logf(ctx, run.ID, "info", "Reusing the file exported by an earlier attempt (%s).", run.FileName)
+		return artifactOf(run), def.Destination, nil
+	}
+	if err := r.export(ctx, run, def); err != nil {
+		return nil, nil, err
+	}
+	return artifactOf(run), def.Destination, nil
+}
+
+// definition loads and snapshots the schedule, report, source and
+// destination of a run.
+func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition, error) {
+	def := &Definition{}
+	var err error
+	if run.ScheduleID != 0 {
+		if def.Schedule, err = r.Store.Schedule(ctx, run.ScheduleID); err != nil {
+			return nil, fmt.Errorf("load schedule: %w", err)
+		}
+	} else if len(run.Definition) > 0 {
+		// A run whose schedule was deleted keeps what it was created with.
+		var old Definition
+		if err := json.Unmarshal(run.Definition, &old); err == nil && old.Schedule != nil {
+			def.Schedule = old.Schedule
+		}
+	}
+	if def.Schedule == nil {
+		return nil, facteur.Errorf(facteur.EINVALID, "the schedule of this run no longer exists")
+	}
+	if def.Report, err = r.Store.Report(ctx, def.Schedule.ReportID); err != nil {
+		return nil, fmt.Errorf("load report: %w", err)
+	}
+	src, err := r.Store.Source(ctx, def.Report.SourceID)
+	if err != nil {
+		return nil, fmt.Errorf("load source: %w", err)
+	}
+	def.Source = sourceInfo{ID: src.ID, Name: src.Name, Kind: src.Kind}
+	if def.Destination, err = r.Store.Destination(ctx, def.Schedule.DestinationID); err != nil {
+		return nil, fmt.Errorf("load destination: %w", err)
+	}
+	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields); err != nil {
+		return nil, err
+	}
+	if len(def.Report.Fields) == 0 {
+		def.Fields = nil
+	}
+	run.ReportID, run.DestinationID = def.Report.ID, def.Destination.ID
+	if run.Definition, err = json.Marshal(def); err != nil {
+		return nil, fmt.Errorf("snapshot definition: %w", err)
+	}
+	return def, nil
+}
+
+// export runs the report into the spool and records the file in the run.
+func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) error {
+	s := def.Schedule
+	at := run.CreatedAt
+	if run.ScheduledFor != nil {
+		at = *run.ScheduledFor
+	}
+	if loc, err := time.LoadLocation(s.Calendar.TimeZone); err == nil {
+		at = at.In(loc)
+	}
+	ext := format.Extension(s.Format.Format)
+	name, err := RenderFileName(s.FileName, NameVars{Label: s.Name, ExportName: def.Report.Name, Time: at, RunID: run.ID, Ext: ext})
+	if err != nil {
+		return err
+	}
+	src, err := r.Store.Source(ctx, def.Report.SourceID)
+	if err != nil {
+		return err
+	}
+	r.logf(ctx, run.ID, "info", "Connecting to source %q (%s).", src.Name, src.Kind)
+	start := time.Now()
+	q, err := r.OpenSource(ctx, src)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	run.Stages = setStage(run.Stages, "connect", time.Since(start))
+
+	progress := new(atomic.Int64)
+	r.progress.Store(run.ID, progress)
+	defer r.progress.Delete(run.ID)
+	stop := r.saveProgress(ctx, *run, progress)
+	r.logf(ctx, run.ID, "info", "Exporting report %q as %s.", def.Report.Name, s.Format.Format)
+	res, err := Run(ctx, Spec{
+		Source:    q,
+		Query:     def.Report.Query(),
+		Fields:    def.Fields,
+		Format:    s.Format,
+		InnerName: innerName(name, ext),
+		Path:      filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext)),
+		Progress:  progress,
+	})
+	stop()
+	if err != nil {
+		r.logf(ctx, run.ID, "error", "Export failed: %s", errorText(err))
+		return err
+	}
+	for _, st := range res.Stages {
+		run.Stages = setStage(run.Stages, st.Name, st.Duration)
+	}
+	run.FileName, run.Rows, run.Bytes, run.SHA256 = name, res.Rows, res.Bytes, res.SHA256
+	run.ArtifactPath = filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext))
+	how := ""
+	if res.FastPath {
+		how = " (written by the database's COPY)"
+	}
+	r.logf(ctx, run.ID, "info", "Exported %d rows, %d bytes%s, sha-256 %s.", res.Rows, res.Bytes, how, res.SHA256)
+	return r.Store.UpdateRun(ctx, run)
+}
+
+// saveProgress saves the rows exported so far in the run every
+// ProgressInterval until the returned stop is called.
+func (r *Runner) saveProgress(ctx context.Context, run facteur.Run, progress *atomic.Int64) (stop func()) {
+	every := r.ProgressInterval
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				run.Rows = progress.Load()
+				if err := r.Store.UpdateRun(ctx, &run); err != nil && r.Logger != nil {
+					r.Logger.Warn("save run progress", "run", run.ID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func (r *Runner) logf(ctx context.Context, runID int64, level, msg string, args ...any) {
+	e := facteur.LogEntry{Time: time.Now().UTC(), Level: level, Message: fmt.Sprintf(msg, args...)}
+	if err := r.Store.AppendRunLog(context.WithoutCancel(ctx), runID, e); err != nil && r.Logger != nil {
+		r.Logger.Warn("append run log", "run", runID, "err", err)
+	}
+	if r.Logger != nil {
+		r.Logger.Log(ctx, logLevel(level), e.Message, "run", runID)
+	}
+}
+
+func logLevel(level string) slog.Level {
+	switch level {
+	case "error":
+		return slog.LevelError
+	case "warn":
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}
+
+// errorText is the message of err for a run's log: the user-facing message
+// and its cause.
+func errorText(err error) string { return err.Error() }
+
+func setStage(stages []facteur.Stage, name string, d time.Duration) []facteur.Stage {
+	for i := range stages {
+		if stages[i].Name == name {
+			stages[i].Duration = d
+			return stages
+		}
+	}
+	return append(stages, facteur.Stage{Name: name, Duration: d})
+}
+
+// innerName is the name of the CSV inside a csv.zip called name.
+func innerName(name, ext string) string {
+	base := name
+	if ext != "" && len(name) > len(ext)+1 && name[len(name)-len(ext)-1:] == "."+ext {
+		base = name[:len(name)-len(ext)-1]
+	}
+	return base + ".csv"
+}
+
+func artifactOf(run *facteur.Run) *facteur.Artifact {
+	return &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows}
+}
+
+// spooled reports whether the run's artifact is still in the spool, whole.
+func spooled(run *facteur.Run) bool {
+	fi, err := os.Stat(run.ArtifactPath)
+	return err == nil && fi.Size() == run.Bytes && run.SHA256 != ""
+}
+
+// copyFileInfo gives a retry the file of the run it retries.
+func copyFileInfo(run, orig *facteur.Run) error {
+	if orig.ArtifactPath == "" || !spooled(orig) {
+		return facteur.Errorf(facteur.EINVALID, "run %d has no file to deliver again (it failed before exporting, or its file is no longer kept)", orig.ID)
+	}
+	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ArtifactPath = orig.FileName, orig.Rows, orig.Bytes, orig.SHA256, orig.ArtifactPath
+	return nil
+}

@@ -1,0 +1,162 @@
+package format
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"unicode/utf8"
+
+	"github.com/facteur/facteur"
+)
+
+// CSVOptions says how a CSV file is written. The zero value writes a header
+// line, separates fields with commas and starts without a byte order mark.
+type CSVOptions struct {
+	// NoHeader leaves out the line of column names.
+	NoHeader bool
+	// Delimiter separates fields; 0 means ','. It must not be '"', '\r' or
+	// '\n' (New checks this; NewCSVEncoder trusts its caller).
+	Delimiter rune
+	// BOM starts the file with a UTF-8 byte order mark, for Excel and Power BI.
+	BOM bool
+}
+
+// bufSize is the size of the write buffer of every encoder.
+const bufSize = 64 << 10
+
+// CSVEncoder writes rows as CSV quoted exactly as PostgreSQL's
+// COPY … TO STDOUT (FORMAT csv) does (see the package documentation).
+type CSVEncoder struct {
+	bw      *bufio.Writer
+	cols    []facteur.Column
+	opts    CSVOptions
+	delim   []byte    // the delimiter, UTF-8 encoded
+	special [256]bool // bytes that force quoting: '"', '\r', '\n' and a one-byte delimiter
+	started bool
+	closed  bool
+	err     error
+}
+
+// NewCSVEncoder returns an encoder that writes CSV to w. The header line, if
+// any, is written with the first row or at Close.
+func NewCSVEncoder(w io.Writer, cols []facteur.Column, o CSVOptions) *CSVEncoder {
+	if o.Delimiter == 0 {
+		o.Delimiter = ','
+	}
+	e := &CSVEncoder{
+		bw:    bufio.NewWriterSize(w, bufSize),
+		cols:  cols,
+		opts:  o,
+		delim: utf8.AppendRune(nil, o.Delimiter),
+	}
+	e.special['"'] = true
+	e.special['\r'] = true
+	e.special['\n'] = true
+	if len(e.delim) == 1 {
+		e.special[e.delim[0]] = true
+	}
+	return e
+}
+
+// start writes the byte order mark and the header line.
+func (e *CSVEncoder) start() {
+	e.started = true
+	if e.opts.BOM {
+		e.bw.WriteString("\uFEFF")
+	}
+	if e.opts.NoHeader {
+		return
+	}
+	for i, c := range e.cols {
+		if i > 0 {
+			e.bw.Write(e.delim)
+		}
+		e.field([]byte(c.Name))
+	}
+	e.bw.WriteByte('\n')
+}
+
+// Write writes one record; a nil value is written as an empty unquoted field.
+func (e *CSVEncoder) Write(row [][]byte) error {
+	if e.err != nil {
+		return e.err
+	}
+	if e.closed {
+		return ErrClosed
+	}
+	if len(row) != len(e.cols) {
+		return errRowLen(len(row), len(e.cols))
+	}
+	if !e.started {
+		e.start()
+	}
+	for i, v := range row {
+		if i > 0 {
+			e.bw.Write(e.delim)
+		}
+		if v != nil {
+			e.field(v)
+		}
+	}
+	if err := e.bw.WriteByte('\n'); err != nil {
+		e.err = err
+	}
+	return e.err
+}
+
+// Close writes the header if no row came, and flushes. A second Close
+// returns the result of the first.
+func (e *CSVEncoder) Close() error {
+	if e.closed {
+		return e.err
+	}
+	e.closed = true
+	if e.err != nil {
+		return e.err
+	}
+	if !e.started {
+		e.start()
+	}
+	e.err = e.bw.Flush()
+	return e.err
+}
+
+// field writes one non-NULL value or a header name, quoted when PostgreSQL
+// would quote it.
+func (e *CSVEncoder) field(v []byte) {
+	if len(v) == 0 {
+		e.bw.WriteString(`""`)
+		return
+	}
+	if !e.needsQuotes(v) {
+		e.bw.Write(v)
+		return
+	}
+	e.bw.WriteByte('"')
+	for {
+		i := bytes.IndexByte(v, '"')
+		if i < 0 {
+			break
+		}
+		e.bw.Write(v[:i+1])
+		e.bw.WriteByte('"')
+		v = v[i+1:]
+	}
+	e.bw.Write(v)
+	e.bw.WriteByte('"')
+}
+
+// needsQuotes reports whether v holds the delimiter, a quote or a line
+// break, or is the end-of-data marker `\.` alone on its line (only possible
+// with a single column: PostgreSQL quotes it only then).
+func (e *CSVEncoder) needsQuotes(v []byte) bool {
+	if len(e.cols) == 1 && len(v) == 2 && v[0] == '\\' && v[1] == '.' {
+		return true
+	}
+	for _, b := range v {
+		if e.special[b] {
+			return true
+		}
+	}
+	return len(e.delim) > 1 && bytes.Contains(v, e.delim)
+}

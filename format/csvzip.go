@@ -1,0 +1,66 @@
+package format
+
+import (
+	"archive/zip"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/facteur/facteur"
+)
+
+// CSVZipEncoder writes the CSV of CSVEncoder as the single entry of a zip
+// archive, compressed with Deflate as the rows arrive: nothing but the
+// compressor's window is held in memory. Past 4 GiB the archive uses ZIP64.
+type CSVZipEncoder struct {
+	zw     *zip.Writer
+	csv    *CSVEncoder
+	closed bool
+	err    error
+}
+
+// NewCSVZipEncoder returns an encoder that writes to w a zip holding one CSV
+// file called name, dated modified (the zero time leaves the date unset).
+// name should be a plain file name (New checks it).
+func NewCSVZipEncoder(w io.Writer, cols []facteur.Column, o CSVOptions, name string, modified time.Time) *CSVZipEncoder {
+	e := &CSVZipEncoder{zw: newZipWriter(w)}
+	f, err := e.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified})
+	if err != nil {
+		e.err = fmt.Errorf("create zip entry: %w", err)
+		f = io.Discard
+	}
+	e.csv = NewCSVEncoder(f, cols, o)
+	return e
+}
+
+// Write writes one CSV record into the zip entry.
+func (e *CSVZipEncoder) Write(row [][]byte) error {
+	if e.err != nil {
+		return e.err
+	}
+	if e.closed {
+		return ErrClosed
+	}
+	return e.csv.Write(row)
+}
+
+// Close finishes the CSV and writes the zip's central directory, without
+// closing the underlying writer. A second Close returns the result of the
+// first.
+func (e *CSVZipEncoder) Close() error {
+	if e.closed {
+		return e.err
+	}
+	e.closed = true
+	if e.err != nil {
+		return e.err
+	}
+	if err := e.csv.Close(); err != nil {
+		e.err = err
+		return err
+	}
+	if err := e.zw.Close(); err != nil {
+		e.err = fmt.Errorf("close zip: %w", err)
+	}
+	return e.err
+}

@@ -1,0 +1,94 @@
+// Package format turns a stream of rows into a file: CSV, zipped CSV, JSON,
+// NDJSON and XLSX (PRODUCT B1–B3). Each encoder takes rows one at a time, as
+// the canonical text of each column's facteur.Kind (nil for SQL NULL), and
+// writes them out at once: memory stays flat whatever the number of rows.
+//
+//	enc, err := format.New(w, cols, schedule.Format, "agents.csv")
+//	for rows.Next() {
+//		if err := enc.Write(rows.Row()); err != nil { … }
+//	}
+//	err = enc.Close() // writes the trailer; w stays open
+//
+// # CSV
+//
+// A header line of column names comes first unless NoHeader is set; fields
+// are separated by the delimiter (default ','); every record, the header
+// included, ends with "\n". BOM starts the file with a UTF-8 byte order mark
+// (EF BB BF) for Excel and Power BI. Every kind is written as its canonical
+// text.
+//
+// Quoting is byte for byte that of PostgreSQL's COPY … TO STDOUT (FORMAT csv)
+// (checked against a real server by the tests):
+//
+//   - NULL is an empty, unquoted field; an empty string is "".
+//   - A value is quoted, with each " doubled, when it contains the
+//     delimiter, ", CR or LF. Nothing else is quoted: leading and trailing
+//     spaces are kept as they are, unquoted.
+//   - A value that is exactly \. is quoted when it would stand alone on its
+//     line, that is when there is a single column (it would otherwise read
+//     as PostgreSQL's end-of-data marker). With several columns PostgreSQL
+//     leaves it unquoted, and so does Facteur.
+//   - Header names follow the same rules.
+//
+// # Zipped CSV (csv.zip)
+//
+// The CSV above is the single entry of a zip archive, under the name given
+// to New (e.g. "agents.csv"), compressed with Deflate as rows arrive.
+// Archives past 4 GiB use ZIP64.
+//
+// # JSON and NDJSON
+//
+// Each row is an object whose keys are the column names in column order.
+// JSON writes one array with an object a line, "[\n{…},\n{…}\n]\n", and "[]\n"
+// when there is no row. NDJSON writes each object followed by "\n", and
+// nothing at all when there is no row. Values:
+//
+//   - NULL is null.
+//   - int, decimal and float are numbers written with their exact digits
+//     (never through a float64), unless the text is not a valid JSON number
+//     ("NaN", "Infinity", "-Infinity", "+5", ".5", "1.", "007"): then a string.
+//   - bool is true or false.
+//   - json is embedded as it is when it is a valid JSON document, with the
+//     white space between its tokens removed so that an NDJSON line stays
+//     one line; otherwise it is a string.
+//   - Every other kind (text, timestamps, dates, times, base64 bytes) is a
+//     string.
+//
+// Strings escape ", \ and control characters (\n, \r, \t, \b, \f, else
+// \u00XX), and U+2028 and U+2029 (valid JSON, but line breaks to
+// JavaScript); invalid UTF-8 becomes U+FFFD. The output is therefore valid
+// UTF-8 JSON for any input. HTML characters (< > &) are not escaped.
+//
+// # XLSX
+//
+// A workbook streamed into a zip, part by part, with inline strings and no
+// shared-strings table, so memory stays constant. Row 1 of every sheet is
+// the header, bold and frozen. A sheet holds at most 1,048,576 rows (Excel's
+// limit): after 1,048,575 data rows the next row starts "Sheet2" with the
+// header again, and so on ("Sheet1", "Sheet2", "Sheet3", …). Cells:
+//
+//   - NULL leaves the cell empty; an empty string is an empty text cell.
+//   - int, decimal and float are numeric cells, keeping their own text, when
+//     they are valid JSON numbers with at most 15 significant digits (what
+//     Excel keeps) and a decimal exponent within ±307: "42", "-0.000001",
+//     "12.50", "1e+100". Otherwise — a 38-digit numeric, a 20-digit
+//     identifier, "NaN", "Infinity" — they are text cells, so that no digit
+//     is lost or rounded.
+//   - bool is a boolean cell (TRUE/FALSE).
+//   - Every other kind is a text cell holding the canonical text: timestamps,
+//     dates and times are not turned into Excel dates, so no offset or
+//     fraction is lost.
+//
+// Text is XML-escaped; CR is written as a character reference so that it
+// survives XML's line-end normalisation. Characters that XML 1.0 forbids —
+// the C0 controls other than tab, LF and CR (\x00–\x08, \x0B, \x0C,
+// \x0E–\x1F), U+FFFE and U+FFFF — are removed, and invalid UTF-8 becomes
+// U+FFFD: a workbook cannot hold them. Text that Excel would read as one of
+// its own escapes (_x000D_ and the like) has its underscore escaped, so it
+// shows as written. Cells are not truncated to Excel's limit of 32,767
+// characters.
+//
+// The parts are [Content_Types].xml, _rels/.rels, xl/worksheets/sheetN.xml,
+// xl/workbook.xml, xl/_rels/workbook.xml.rels and xl/styles.xml, in that
+// order.
+package format

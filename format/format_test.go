@@ -1,0 +1,198 @@
+package format_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format"
+)
+
+func TestNewOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		opts      facteur.FormatOptions
+		innerName string
+		field     string // "" when New must succeed
+	}{
+		{facteur.FormatOptions{Format: "csv"}, "", ""},
+		{facteur.FormatOptions{Format: "csv", Delimiter: ";"}, "", ""},
+		{facteur.FormatOptions{Format: "csv", Delimiter: "\t"}, "", ""},
+		{facteur.FormatOptions{Format: "csv", Delimiter: "§"}, "", ""},
+		{facteur.FormatOptions{Format: "csv.zip", Delimiter: "|"}, "agents.csv", ""},
+		{facteur.FormatOptions{Format: "json", Delimiter: "ignored"}, "", ""},
+		{facteur.FormatOptions{Format: "ndjson"}, "", ""},
+		{facteur.FormatOptions{Format: "xlsx", NoHeader: true}, "", ""},
+		{facteur.FormatOptions{Format: ""}, "", "format.format"},
+		{facteur.FormatOptions{Format: "CSV"}, "", "format.format"},
+		{facteur.FormatOptions{Format: "parquet"}, "", "format.format"},
+		{facteur.FormatOptions{Format: "csv", Delimiter: ";;"}, "", "format.delimiter"},
+		{facteur.FormatOptions{Format: "csv", Delimiter: `"`}, "", "format.delimiter"},
+		{facteur.FormatOptions{Format: "csv", Delimiter: "\n"}, "", "format.delimiter"},
+		{facteur.FormatOptions{Format: "csv", Delimiter: "\r"}, "", "format.delimiter"},
+		{facteur.FormatOptions{Format: "csv", Delimiter: "\xff"}, "", "format.delimiter"},
+		{facteur.FormatOptions{Format: "csv.zip", Delimiter: "::"}, "a.csv", "format.delimiter"},
+		{facteur.FormatOptions{Format: "csv.zip"}, "", "file_name"},
+		{facteur.FormatOptions{Format: "csv.zip"}, "../a.csv", "file_name"},
+		{facteur.FormatOptions{Format: "csv.zip"}, "dir\\a.csv", "file_name"},
+		{facteur.FormatOptions{Format: "csv.zip"}, "..", "file_name"},
+	}
+	for _, tt := range tests {
+		enc, err := format.New(io.Discard, fixtureCols, tt.opts, tt.innerName)
+		if tt.field == "" {
+			if err != nil || enc == nil {
+				t.Errorf("%+v: %v", tt.opts, err)
+			}
+			continue
+		}
+		if facteur.ErrorCode(err) != facteur.EINVALID {
+			t.Errorf("%+v %q: error %v, want code %s", tt.opts, tt.innerName, err, facteur.EINVALID)
+			continue
+		}
+		if msg := facteur.ErrorMessage(err); !bytes.HasPrefix([]byte(msg), []byte(tt.field+": ")) {
+			t.Errorf("%+v: message %q does not name the field %s", tt.opts, msg, tt.field)
+		}
+	}
+}
+
+func TestNewTooManyColumnsForXLSX(t *testing.T) {
+	t.Parallel()
+	cols := make([]facteur.Column, 16385)
+	if _, err := format.New(io.Discard, cols, facteur.FormatOptions{Format: "xlsx"}, ""); facteur.ErrorCode(err) != facteur.EINVALID {
+		t.Errorf("16,385 columns: %v, want EINVALID", err)
+	}
+	if _, err := format.New(io.Discard, cols[:16384], facteur.FormatOptions{Format: "xlsx"}, ""); err != nil {
+		t.Errorf("16,384 columns: %v", err)
+	}
+}
+
+func TestExtensionContentType(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ format, ext, mime string }{
+		{"csv", "csv", "text/csv; charset=utf-8"},
+		{"csv.zip", "zip", "application/zip"},
+		{"json", "json", "application/json"},
+		{"ndjson", "ndjson", "application/x-ndjson"},
+		{"xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+		{"pdf", "", "application/octet-stream"},
+	}
+	for _, tt := range tests {
+		if got := format.Extension(tt.format); got != tt.ext {
+			t.Errorf("Extension(%q) = %q, want %q", tt.format, got, tt.ext)
+		}
+		if got := format.ContentType(tt.format); got != tt.mime {
+			t.Errorf("ContentType(%q) = %q, want %q", tt.format, got, tt.mime)
+		}
+	}
+}
+
+// TestNewWritesEachFormat checks that New picks the right encoder and passes
+// the CSV options on: each format's output for the fixture is its golden file.
+func TestNewWritesEachFormat(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		opts   facteur.FormatOptions
+		golden string
+	}{
+		{facteur.FormatOptions{Format: "csv"}, "fixture.csv"},
+		{facteur.FormatOptions{Format: "csv", Delimiter: ";"}, "fixture_semicolon.csv"},
+		{facteur.FormatOptions{Format: "csv", Delimiter: "\t"}, "fixture_tab.csv"},
+		{facteur.FormatOptions{Format: "csv", NoHeader: true}, "fixture_noheader.csv"},
+		{facteur.FormatOptions{Format: "csv", BOM: true}, "fixture_bom.csv"},
+		{facteur.FormatOptions{Format: "json"}, "fixture.json"},
+		{facteur.FormatOptions{Format: "ndjson"}, "fixture.ndjson"},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		enc, err := format.New(&buf, fixtureCols, tt.opts, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		encodeAll(t, enc, fixtureBytes())
+		want, err := os.ReadFile(filepath.Join("testdata", tt.golden))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("New(%+v) does not write %s", tt.opts, tt.golden)
+		}
+	}
+}
+
+func TestCSVZip(t *testing.T) {
+	t.Parallel()
+	modified := time.Date(2024, 3, 31, 3, 0, 0, 0, time.UTC)
+	tests := []struct {
+		opts   format.CSVOptions
+		golden string
+	}{
+		{format.CSVOptions{}, "fixture.csv"},
+		{format.CSVOptions{Delimiter: ';', BOM: true}, "fixture_semicolon.csv"},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		encodeAll(t, format.NewCSVZipEncoder(&buf, fixtureCols, tt.opts, "agents é.csv", modified), fixtureBytes())
+		want, err := os.ReadFile(filepath.Join("testdata", tt.golden))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.opts.BOM {
+			want = append([]byte("\uFEFF"), want...)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatalf("archive/zip cannot read the output: %v", err)
+		}
+		if len(zr.File) != 1 {
+			t.Fatalf("%d entries, want 1", len(zr.File))
+		}
+		f := zr.File[0]
+		if f.Name != "agents é.csv" || f.Method != zip.Deflate || !f.Modified.Equal(modified) {
+			t.Errorf("entry %q, method %d, modified %v; want agents é.csv, Deflate, %v", f.Name, f.Method, f.Modified, modified)
+		}
+		if f.NonUTF8 {
+			t.Error("the entry's name is not flagged as UTF-8")
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc) // checks the CRC-32 too
+		if err != nil {
+			t.Fatalf("read entry: %v", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("the CSV inside the zip is not %s:\n%s", tt.golden, got)
+		}
+	}
+}
+
+func TestCSVZipNoRows(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	enc, err := format.New(&buf, []facteur.Column{{Name: "id"}}, facteur.FormatOptions{Format: "csv.zip"}, "empty.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	encodeAll(t, enc, nil)
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.Open("empty.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	if string(got) != "id\n" {
+		t.Errorf("got %q, want the header alone", got)
+	}
+	if age := time.Since(zr.File[0].Modified); age < -time.Minute || age > time.Minute {
+		t.Errorf("New dates the entry %v, want now", zr.File[0].Modified)
+	}
+}

@@ -1,0 +1,263 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/source"
+)
+
+// reportInput is the body of create and update. Without fields, the
+// report gets every column of the query, in its order, with personal-looking
+// columns marked sensitive.
+type reportInput struct {
+	Name          string          `json:"name"`
+	SourceID      int64           `json:"source_id"`
+	SQL           string          `json:"sql"`
+	Table         string          `json:"table"`
+	Fields        []facteur.Field `json:"fields"`
+	CreatedColumn string          `json:"created_column"`
+	UpdatedColumn string          `json:"updated_column"`
+}
+
+func (in reportInput) apply(rep *facteur.Report) {
+	rep.Name, rep.SourceID = strings.TrimSpace(in.Name), in.SourceID
+	rep.SQL, rep.Table = strings.TrimSpace(in.SQL), strings.TrimSpace(in.Table)
+	rep.Fields, rep.CreatedColumn, rep.UpdatedColumn = in.Fields, in.CreatedColumn, in.UpdatedColumn
+}
+
+func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Store.Reports(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, list)
+}
+
+func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	rep, err := s.Store.Report(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, rep)
+}
+
+func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
+	var in reportInput
+	if err := decode(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	rep := &facteur.Report{}
+	in.apply(rep)
+	if err := s.checkReport(r.Context(), rep); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.Store.CreateReport(r.Context(), rep); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusCreated, rep)
+}
+
+func (s *Server) updateReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in reportInput
+	if err := decode(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	rep, err := s.Store.Report(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in.apply(rep)
+	if err := s.checkReport(r.Context(), rep); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.Store.UpdateReport(r.Context(), rep); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, rep)
+}
+
+func (s *Server) deleteReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.Store.DeleteReport(r.Context(), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// duplicateReport copies a report under a new name, e.g. to make a
+// dedicated integration copy (A2).
+func (s *Server) duplicateReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	rep, err := s.Store.Report(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	dup := *rep
+	dup.ID = 0
+	dup.Fields = append([]facteur.Field(nil), rep.Fields...)
+	dup.Name = strings.TrimSpace(in.Name)
+	if dup.Name == "" {
+		dup.Name = rep.Name + " (copy)"
+	}
+	if err := s.Store.CreateReport(r.Context(), &dup); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusCreated, dup)
+}
+
+// checkReport validates a report against its source: the query must run
+// and every field must be one of its columns. Without fields, it fills
+// them from the query's columns.
+func (s *Server) checkReport(ctx context.Context, rep *facteur.Report) error {
+	if err := rep.Validate(); err != nil {
+		return err
+	}
+	src, err := s.Store.Source(ctx, rep.SourceID)
+	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		return facteur.Errorf(facteur.EINVALID, "source_id: there is no source %d", rep.SourceID)
+	} else if err != nil {
+		return err
+	}
+	q, err := s.OpenSource(ctx, src.DSN)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	cols, err := source.Describe(ctx, q, rep.Query())
+	if err != nil {
+		return err
+	}
+	names := make(map[string]bool, len(cols))
+	var list []string
+	for _, c := range cols {
+		names[c.Name] = true
+		list = append(list, c.Name)
+	}
+	if len(rep.Fields) == 0 {
+		for _, c := range cols {
+			rep.Fields = append(rep.Fields, facteur.Field{Name: c.Name, Sensitive: looksPersonal(c.Name)})
+		}
+	}
+	for i, f := range rep.Fields {
+		if !names[f.Name] {
+			return facteur.Errorf(facteur.EINVALID, "fields[%d].name: the query returns no column %q; it returns %s", i, f.Name, strings.Join(list, ", "))
+		}
+	}
+	for field, col := range map[string]string{"created_column": rep.CreatedColumn, "updated_column": rep.UpdatedColumn} {
+		if col != "" && !names[col] {
+			return facteur.Errorf(facteur.EINVALID, "%s: the query returns no column %q", field, col)
+		}
+	}
+	return nil
+}
+
+// personal matches column names that usually hold personal data; such
+// columns start out sensitive when a report's fields are filled in for the
+// user, who reviews them.
+var personal = regexp.MustCompile(`(?i)(e_?mail|phone|mobile|tele?phone|fax|(first|last|full|given|sur|middle|maiden)_?name|^name$|(customer|agent|user|contact|student|patient|employee|client|person|author|owner)_?name|address|street|birth|dob|ssn|social_security|passport|iban|card_?number|ip_?addr)`)
+
+func looksPersonal(column string) bool { return personal.MatchString(column) }
+
+// previewReport returns the first rows of a report (default 100, at most
+// 1000), every field included, for checking a query while editing it.
+func (s *Server) previewReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
+			s.error(w, r, facteur.Errorf(facteur.EINVALID, "limit: use a number from 1 to 1000"))
+			return
+		}
+	}
+	rep, err := s.Store.Report(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	src, err := s.Store.Source(r.Context(), rep.SourceID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	q, err := s.OpenSource(r.Context(), src.DSN)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	defer q.Close()
+	rows, err := q.Query(r.Context(), rep.Query())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	defer rows.Close()
+	cols := rows.Columns()
+	out := struct {
+		Columns []facteur.Column `json:"columns"`
+		Rows    [][]*string      `json:"rows"`
+	}{Columns: cols, Rows: [][]*string{}}
+	for len(out.Rows) < limit && rows.Next() {
+		row := make([]*string, len(cols))
+		for i, v := range rows.Row() {
+			if v != nil {
+				str := string(v)
+				row[i] = &str
+			}
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		s.error(w, r, fmt.Errorf("preview: %w", err))
+		return
+	}
+	s.json(w, http.StatusOK, out)
+}

@@ -1,0 +1,278 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/calendar"
+	"github.com/facteur/facteur/export"
+	"github.com/facteur/facteur/format"
+)
+
+// scheduleJSON is a schedule with its calendar in words.
+type scheduleJSON struct {
+	*facteur.Schedule
+	Description string `json:"description"`
+}
+
+func toScheduleJSON(s *facteur.Schedule) scheduleJSON {
+	return scheduleJSON{Schedule: s, Description: calendar.Describe(s.Calendar)}
+}
+
+// scheduleInput is the body of create and update. A missing name takes
+// the report's; a missing enabled means true.
+type scheduleInput struct {
+	Name          string                `json:"name"`
+	ReportID      int64                 `json:"report_id"`
+	DestinationID int64                 `json:"destination_id"`
+	Format        facteur.FormatOptions `json:"format"`
+	FileName      string                `json:"file_name"`
+	Calendar      facteur.Calendar      `json:"calendar"`
+	CatchUp       string                `json:"catch_up"`
+	IncludeFields []string              `json:"include_fields"`
+	Enabled       *bool                 `json:"enabled"`
+}
+
+func (in scheduleInput) apply(s *facteur.Schedule) {
+	s.Name, s.ReportID, s.DestinationID = strings.TrimSpace(in.Name), in.ReportID, in.DestinationID
+	s.Format, s.FileName, s.Calendar, s.CatchUp = in.Format, in.FileName, in.Calendar, in.CatchUp
+	s.IncludeFields = in.IncludeFields
+	s.Enabled = in.Enabled == nil || *in.Enabled
+}
+
+func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Store.Schedules(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out := make([]scheduleJSON, len(list))
+	for i, sc := range list {
+		out[i] = toScheduleJSON(sc)
+	}
+	s.json(w, http.StatusOK, out)
+}
+
+func (s *Server) getSchedule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sc, err := s.Store.Schedule(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, toScheduleJSON(sc))
+}
+
+func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request) {
+	var in scheduleInput
+	if err := decode(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sc := &facteur.Schedule{}
+	in.apply(sc)
+	if err := s.checkSchedule(r.Context(), sc); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.Store.CreateSchedule(r.Context(), sc); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusCreated, toScheduleJSON(sc))
+}
+
+func (s *Server) updateSchedule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in scheduleInput
+	if err := decode(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sc, err := s.Store.Schedule(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in.apply(sc)
+	if err := s.checkSchedule(r.Context(), sc); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.Store.UpdateSchedule(r.Context(), sc); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, toScheduleJSON(sc))
+}
+
+// checkSchedule validates a schedule with its report and destination, and
+// computes its next run.
+func (s *Server) checkSchedule(ctx context.Context, sc *facteur.Schedule) error {
+	rep, err := s.Store.Report(ctx, sc.ReportID)
+	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		return facteur.Errorf(facteur.EINVALID, "report_id: there is no report %d", sc.ReportID)
+	} else if err != nil && sc.ReportID != 0 {
+		return err
+	}
+	if sc.Name == "" && rep != nil {
+		sc.Name = rep.Name
+	}
+	sc.SetDefaults()
+	if err := sc.Validate(); err != nil {
+		return err
+	}
+	if _, err := s.Store.Destination(ctx, sc.DestinationID); facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		return facteur.Errorf(facteur.EINVALID, "destination_id: there is no destination %d", sc.DestinationID)
+	} else if err != nil {
+		return err
+	}
+	if _, err := rep.SelectFields(sc.IncludeFields); err != nil {
+		return err
+	}
+	if sc.Calendar.TimeZone == "" {
+		sc.Calendar.TimeZone = "UTC"
+	}
+	if err := calendar.Validate(sc.Calendar); err != nil {
+		return err
+	}
+	if _, err := export.RenderFileName(sc.FileName, export.NameVars{Label: sc.Name, ExportName: rep.Name, Time: s.Now(), RunID: 1, Ext: format.Extension(sc.Format.Format)}); err != nil {
+		return err
+	}
+	sc.NextRunAt = nil
+	if sc.Enabled {
+		next, err := calendar.Next(sc.Calendar, s.Now())
+		if err != nil {
+			return err
+		}
+		sc.NextRunAt = &next
+	}
+	return nil
+}
+
+func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.Store.DeleteSchedule(r.Context(), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// runSchedule is Run now (E6): a run right away, the calendar untouched.
+func (s *Server) runSchedule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	run, err := s.Runs.RunNow(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusAccepted, run)
+}
+
+// calendarPreview is the answer of the next-runs endpoints.
+type calendarPreview struct {
+	Description string      `json:"description"`
+	TimeZone    string      `json:"time_zone"`
+	Next        []time.Time `json:"next"`
+	NextLocal   []string    `json:"next_local"` // the same instants on the calendar's wall clock
+}
+
+func (s *Server) preview(c facteur.Calendar, n int) (calendarPreview, error) {
+	if c.TimeZone == "" {
+		c.TimeZone = "UTC"
+	}
+	if err := calendar.Validate(c); err != nil {
+		return calendarPreview{}, err
+	}
+	next, err := calendar.Preview(c, s.Now(), n)
+	if err != nil {
+		return calendarPreview{}, err
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return calendarPreview{}, facteur.Errorf(facteur.EINVALID, "calendar.time_zone: unknown time zone %q", c.TimeZone)
+	}
+	p := calendarPreview{Description: calendar.Describe(c), TimeZone: c.TimeZone, Next: next}
+	for _, t := range next {
+		p.NextLocal = append(p.NextLocal, t.In(loc).Format("Mon 2006-01-02 15:04 MST"))
+	}
+	return p, nil
+}
+
+// nextRuns previews a schedule's next runs (?n=, default 5, at most 100).
+func (s *Server) nextRuns(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := countParam(r, "n", 5, 100)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sc, err := s.Store.Schedule(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.preview(sc.Calendar, n)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, p)
+}
+
+// previewCalendar previews a calendar being edited (?n=, default 5).
+func (s *Server) previewCalendar(w http.ResponseWriter, r *http.Request) {
+	var c facteur.Calendar
+	if err := decode(r, &c); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := countParam(r, "n", 5, 100)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.preview(c, n)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, p)
+}
+
+func countParam(r *http.Request, name string, def, max int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, facteur.Errorf(facteur.EINVALID, "%s: use a number from 1 to %d", name, max)
+	}
+	return n, nil
+}

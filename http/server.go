@@ -1,0 +1,221 @@
+// Package http serves Facteur's REST API (/api/v1, JSON) and its health
+// endpoint. Handlers are small: one per action, each decoding its input,
+// calling the store or the queue, and encoding the result.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/facteur/facteur"
+)
+
+// Runs is what the API asks of the job queue.
+type Runs interface {
+	RunNow(ctx context.Context, scheduleID int64) (*facteur.Run, error)
+	Retry(ctx context.Context, runID int64) (*facteur.Run, error)
+	Cancel(ctx context.Context, runID int64) error
+	Progress(runID int64) (int64, bool)
+}
+
+// Server holds the dependencies of the API handlers.
+type Server struct {
+	Store facteur.Store
+	Runs  Runs
+	// OpenSource connects to a database by DSN (without running a query).
+	OpenSource func(ctx context.Context, dsn string) (facteur.Querier, error)
+	// Deliverer returns the deliverer of a destination; it validates the config.
+	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
+	Logger    *slog.Logger
+	Version   string
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// maxBody is the largest request body the API reads.
+const maxBody = 1 << 20
+
+// Handler returns the HTTP handler of the API.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	m := http.NewServeMux()
+	m.HandleFunc("GET /healthz", s.health)
+	m.HandleFunc("GET /api/v1/version", s.version)
+
+	m.HandleFunc("GET /api/v1/sources", s.listSources)
+	m.HandleFunc("POST /api/v1/sources", s.createSource)
+	m.HandleFunc("GET /api/v1/sources/{id}", s.getSource)
+	m.HandleFunc("PUT /api/v1/sources/{id}", s.updateSource)
+	m.HandleFunc("DELETE /api/v1/sources/{id}", s.deleteSource)
+	m.HandleFunc("POST /api/v1/sources/{id}/test", s.testSource)
+
+	m.HandleFunc("GET /api/v1/reports", s.listReports)
+	m.HandleFunc("POST /api/v1/reports", s.createReport)
+	m.HandleFunc("GET /api/v1/reports/{id}", s.getReport)
+	m.HandleFunc("PUT /api/v1/reports/{id}", s.updateReport)
+	m.HandleFunc("DELETE /api/v1/reports/{id}", s.deleteReport)
+	m.HandleFunc("POST /api/v1/reports/{id}/duplicate", s.duplicateReport)
+	m.HandleFunc("GET /api/v1/reports/{id}/preview", s.previewReport)
+
+	m.HandleFunc("GET /api/v1/destinations", s.listDestinations)
+	m.HandleFunc("POST /api/v1/destinations", s.createDestination)
+	m.HandleFunc("GET /api/v1/destinations/{id}", s.getDestination)
+	m.HandleFunc("PUT /api/v1/destinations/{id}", s.updateDestination)
+	m.HandleFunc("DELETE /api/v1/destinations/{id}", s.deleteDestination)
+	m.HandleFunc("POST /api/v1/destinations/{id}/test", s.testDestination)
+
+	m.HandleFunc("GET /api/v1/schedules", s.listSchedules)
+	m.HandleFunc("POST /api/v1/schedules", s.createSchedule)
+	m.HandleFunc("GET /api/v1/schedules/{id}", s.getSchedule)
+	m.HandleFunc("PUT /api/v1/schedules/{id}", s.updateSchedule)
+	m.HandleFunc("DELETE /api/v1/schedules/{id}", s.deleteSchedule)
+	m.HandleFunc("POST /api/v1/schedules/{id}/run", s.runSchedule)
+	m.HandleFunc("GET /api/v1/schedules/{id}/next", s.nextRuns)
+	m.HandleFunc("POST /api/v1/calendar/preview", s.previewCalendar)
+
+	m.HandleFunc("GET /api/v1/runs", s.listRuns)
+	m.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
+	m.HandleFunc("POST /api/v1/runs/{id}/retry", s.retryRun)
+	m.HandleFunc("POST /api/v1/runs/{id}/ignore", s.ignoreRun)
+	m.HandleFunc("POST /api/v1/runs/{id}/cancel", s.cancelRun)
+	m.HandleFunc("GET /api/v1/runs/{id}/download", s.downloadRun)
+
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "no API endpoint %s %s; see the README for the list", r.Method, r.URL.Path))
+	})
+	return s.logRequests(m)
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.Store.Sources(r.Context()); err != nil {
+		s.json(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "store: " + err.Error()})
+		return
+	}
+	s.json(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+	s.json(w, http.StatusOK, map[string]string{"version": s.Version})
+}
+
+// logRequests logs every request with its status and duration.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.Logger.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// decode reads a JSON body into v, refusing unknown fields and trailing data.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return facteur.Errorf(facteur.EINVALID, "the request needs a JSON body")
+		case errors.As(err, &syn):
+			return facteur.Errorf(facteur.EINVALID, "the body is not valid JSON (at byte %d)", syn.Offset)
+		case errors.As(err, &typ):
+			return facteur.Errorf(facteur.EINVALID, "%s: expected a %s", typ.Field, typ.Type)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return facteur.Errorf(facteur.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return facteur.Errorf(facteur.EINVALID, "the body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return facteur.Errorf(facteur.EINVALID, "the body has data after its JSON object")
+	}
+	return nil
+}
+
+// pathID reads the {id} of the URL.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, facteur.Errorf(facteur.EINVALID, "id: %q is not an id", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// json writes v as the JSON response.
+func (s *Server) json(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		s.Logger.Warn("write response", "err", err)
+	}
+}
+
+// errorStatus maps error codes to HTTP statuses.
+var errorStatus = map[string]int{
+	facteur.EINVALID:      http.StatusBadRequest,
+	facteur.ENOTFOUND:     http.StatusNotFound,
+	facteur.ECONFLICT:     http.StatusConflict,
+	facteur.EUNAVAILABLE:  http.StatusBadGateway,
+	facteur.EUNAUTHORIZED: http.StatusUnprocessableEntity,
+	facteur.ECANCELLED:    http.StatusConflict,
+	facteur.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorResponse is the body of every failed API call.
+type ErrorResponse struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// error writes err as a JSON error. Internal errors are logged in full and
+// shown only as a generic message.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	code := facteur.ErrorCode(err)
+	var body ErrorResponse
+	body.Error.Code = code
+	body.Error.Message = facteur.ErrorMessage(err)
+	if code == facteur.EINTERNAL {
+		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else if fe := (*facteur.Error)(nil); errors.As(err, &fe) && fe.Err != nil && code != facteur.EUNAUTHORIZED {
+		// Database and destination errors carry their own words; show them.
+		body.Error.Message = fmt.Sprintf("%s (%v)", body.Error.Message, fe.Err)
+	}
+	status, ok := errorStatus[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	s.json(w, status, body)
+}
+
+// urlPathEscape escapes a file name for a Content-Disposition filename*.
+func urlPathEscape(s string) string { return url.PathEscape(s) }

@@ -1,0 +1,134 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/facteur/facteur"
+)
+
+// RunArgs is the job that executes one run.
+type RunArgs struct {
+	RunID int64 `json:"run_id"`
+}
+
+// Kind names the job in River's table.
+func (RunArgs) Kind() string { return "facteur_run" }
+
+// InsertOpts makes a run's job unique: one run, one job.
+func (RunArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// TickArgs is the periodic job that turns due calendar slots into runs.
+type TickArgs struct{}
+
+// Kind names the job in River's table.
+func (TickArgs) Kind() string { return "facteur_tick" }
+
+type runWorker[TTx any] struct {
+	river.WorkerDefaults[RunArgs]
+	q *Queue[TTx]
+}
+
+// Timeout is none: an export takes as long as its data; statement timeouts
+// bound the queries.
+func (w *runWorker[TTx]) Timeout(*river.Job[RunArgs]) time.Duration { return -1 }
+
+// NextRetry waits according to the configured backoff.
+func (w *runWorker[TTx]) NextRetry(job *river.Job[RunArgs]) time.Time {
+	b := w.q.cfg.Backoff
+	i := min(max(job.Attempt-1, 0), len(b)-1)
+	return time.Now().Add(b[i])
+}
+
+// Work executes one attempt of a run and records its outcome. Transient
+// errors return an error so that River retries with backoff; permanent
+// ones cancel the job at once.
+func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	q := w.q
+	run, err := q.store.Run(ctx, job.Args.RunID)
+	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		return river.JobCancel(err)
+	} else if err != nil {
+		return err
+	}
+	switch run.Status {
+	case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
+		return nil // finished already: never deliver twice
+	}
+	now := q.cfg.Now().UTC()
+	run.Status, run.Attempt, run.Error = facteur.RunRunning, job.Attempt, ""
+	if run.StartedAt == nil {
+		run.StartedAt = &now
+	}
+	if err := q.store.UpdateRun(ctx, run); err != nil {
+		return err
+	}
+
+	err = q.runner.Execute(ctx, run)
+	bg := context.WithoutCancel(ctx)
+	end := q.cfg.Now().UTC()
+	if err == nil {
+		run.Status, run.FinishedAt = facteur.RunSucceeded, &end
+		q.log(bg, run.ID, "info", fmt.Sprintf("Succeeded in %s.", end.Sub(*run.StartedAt).Round(time.Millisecond)))
+		return q.store.UpdateRun(bg, run)
+	}
+
+	if ctx.Err() != nil {
+		if cur, cerr := q.store.Run(bg, run.ID); cerr == nil && cur.Status == facteur.RunCancelled {
+			return river.JobCancel(err)
+		}
+		// Stopped by a shutdown: queue the run again for the next start.
+		run.Status = facteur.RunQueued
+		q.log(bg, run.ID, "warn", "Interrupted by a shutdown; the run is queued again.")
+		if uerr := q.store.UpdateRun(bg, run); uerr != nil {
+			return errors.Join(err, uerr)
+		}
+		return river.JobSnooze(time.Second)
+	}
+
+	run.Error = facteur.ErrorMessage(err)
+	if run.Error == "Internal error." {
+		run.Error = err.Error()
+	}
+	if !facteur.Retryable(err) || job.Attempt >= job.MaxAttempts {
+		run.Status, run.FinishedAt = facteur.RunFailed, &end
+		why := "the error is permanent"
+		if facteur.Retryable(err) {
+			why = fmt.Sprintf("after %d attempts", job.Attempt)
+		}
+		q.log(bg, run.ID, "error", fmt.Sprintf("Failed for good (%s): %s", why, err))
+		if uerr := q.store.UpdateRun(bg, run); uerr != nil {
+			return errors.Join(err, uerr)
+		}
+		return river.JobCancel(err)
+	}
+	run.Status = facteur.RunRetrying
+	q.log(bg, run.ID, "warn", fmt.Sprintf("Attempt %d of %d failed: %s; retrying at %s.", job.Attempt, job.MaxAttempts, err, w.NextRetry(job).UTC().Format(time.RFC3339)))
+	if uerr := q.store.UpdateRun(bg, run); uerr != nil {
+		return errors.Join(err, uerr)
+	}
+	return err
+}
+
+func (q *Queue[TTx]) log(ctx context.Context, runID int64, level, msg string) {
+	if err := q.store.AppendRunLog(ctx, runID, facteur.LogEntry{Time: q.cfg.Now().UTC(), Level: level, Message: msg}); err != nil {
+		q.cfg.Logger.Warn("append run log", "run", runID, "err", err)
+	}
+}
+
+type tickWorker[TTx any] struct {
+	river.WorkerDefaults[TickArgs]
+	q *Queue[TTx]
+}
+
+// Work enqueues the runs of every due slot.
+func (w *tickWorker[TTx]) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
+	_, err := w.q.Tick(ctx)
+	return err
+}

@@ -1,0 +1,220 @@
+// Package queue runs Facteur's runs as durable River jobs: a leader-only
+// periodic tick turns due calendar slots into runs, each executed by a
+// worker with retries and backoff. A run row and its job are written in one
+// transaction, so a run is never lost and a slot never runs twice.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/export"
+)
+
+// Config tunes the queue. The zero value is usable: every field has a default.
+type Config struct {
+	// Workers is how many runs one node executes at once. Default 2.
+	Workers int
+	// TickInterval is how often the leader looks for due schedules. Default 1s.
+	TickInterval time.Duration
+	// MaxAttempts is how many times a run is tried before it fails for good,
+	// for errors a retry can fix. Default 5.
+	MaxAttempts int
+	// Backoff lists the waits before the 2nd, 3rd, … attempts; the last one
+	// repeats. Default 10s, 30s, 2m, 10m.
+	Backoff []time.Duration
+	// MissedAfter is how late a slot may start before it counts as missed
+	// (E7: caught up once, or skipped). Default 5m.
+	MissedAfter time.Duration
+	// PollInterval is how often a node looks for jobs where the database
+	// cannot notify it (SQLite). Default 200ms.
+	PollInterval time.Duration
+	// StopTimeout is how long a graceful stop waits for running exports
+	// before cancelling them; cancelled runs are queued again. Default 30s.
+	StopTimeout time.Duration
+	Logger      *slog.Logger
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.Workers <= 0 {
+		c.Workers = 2
+	}
+	if c.TickInterval <= 0 {
+		c.TickInterval = time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 5
+	}
+	if len(c.Backoff) == 0 {
+		c.Backoff = []time.Duration{10 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
+	}
+	if c.MissedAfter <= 0 {
+		c.MissedAfter = 5 * time.Minute
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 200 * time.Millisecond
+	}
+	if c.StopTimeout <= 0 {
+		c.StopTimeout = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Queue schedules and executes runs. TTx is the transaction type of the
+// River driver: *sql.Tx on SQLite, pgx.Tx on PostgreSQL.
+type Queue[TTx any] struct {
+	client *river.Client[TTx]
+	store  facteur.Store
+	runner *export.Runner
+	cfg    Config
+}
+
+// New builds a queue on a River driver over the same database as store.
+func New[TTx any](driver riverdriver.Driver[TTx], store facteur.Store, runner *export.Runner, cfg Config) (*Queue[TTx], error) {
+	cfg.setDefaults()
+	q := &Queue[TTx]{store: store, runner: runner, cfg: cfg}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &runWorker[TTx]{q: q}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &tickWorker[TTx]{q: q}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		MaxAttempts:       cfg.MaxAttempts,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
+		JobTimeout:        -1, // exports can be long; statement timeouts bound the queries
+		SoftStopTimeout:   cfg.StopTimeout,
+		Logger:            cfg.Logger.With("component", "river"),
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.TickInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	q.client = client
+	return q, nil
+}
+
+// Start starts fetching and executing jobs; the leader node also starts
+// the calendar tick. It returns once started.
+func (q *Queue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop stops gracefully: running exports get StopTimeout to finish, then
+// they are cancelled and queued again for the next start.
+func (q *Queue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+// RunNow queues a run of a schedule right away (E6), without touching its
+// calendar.
+func (q *Queue[TTx]) RunNow(ctx context.Context, scheduleID int64) (*facteur.Run, error) {
+	s, err := q.store.Schedule(ctx, scheduleID)
+	if err != nil {
+		return nil, err
+	}
+	run := &facteur.Run{ScheduleID: s.ID, ReportID: s.ReportID, DestinationID: s.DestinationID, Trigger: facteur.TriggerManual, Status: facteur.RunQueued}
+	if err := q.enqueue(ctx, run, nil); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// Retry queues a new run that delivers again the file an earlier run
+// produced, byte for byte, without touching the calendar.
+func (q *Queue[TTx]) Retry(ctx context.Context, runID int64) (*facteur.Run, error) {
+	orig, err := q.store.Run(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case orig.Status == facteur.RunQueued || orig.Status == facteur.RunRunning || orig.Status == facteur.RunRetrying:
+		return nil, facteur.Errorf(facteur.ECONFLICT, "run %d is still in progress; wait for it to finish or cancel it", orig.ID)
+	case orig.SHA256 == "":
+		return nil, facteur.Errorf(facteur.EINVALID, "run %d produced no file to deliver again; use Run now instead", orig.ID)
+	}
+	src := orig.ID
+	if orig.RetryOf != 0 {
+		src = orig.RetryOf // the file of a retry is its original's
+	}
+	run := &facteur.Run{ScheduleID: orig.ScheduleID, ReportID: orig.ReportID, DestinationID: orig.DestinationID,
+		Trigger: facteur.TriggerRetry, RetryOf: src, Status: facteur.RunQueued, FileName: orig.FileName}
+	if err := q.enqueue(ctx, run, nil); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// Cancel stops a queued or running run. A running export is interrupted;
+// nothing is delivered after the cancellation is seen.
+func (q *Queue[TTx]) Cancel(ctx context.Context, runID int64) error {
+	run, err := q.store.Run(ctx, runID)
+	if err != nil {
+		return err
+	}
+	switch run.Status {
+	case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
+		return facteur.Errorf(facteur.ECONFLICT, "run %d has already finished (%s)", run.ID, run.Status)
+	}
+	now := q.cfg.Now().UTC()
+	run.Status, run.FinishedAt, run.Error = facteur.RunCancelled, &now, "Cancelled by a user."
+	if err := q.store.UpdateRun(ctx, run); err != nil {
+		return err
+	}
+	_ = q.store.AppendRunLog(ctx, run.ID, facteur.LogEntry{Time: now, Level: "warn", Message: "Cancelled by a user."})
+	if run.JobID != 0 {
+		if _, err := q.client.JobCancel(ctx, run.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+			return fmt.Errorf("cancel job: %w", err)
+		}
+	}
+	return nil
+}
+
+// Progress returns the rows exported so far by a run executing on this node.
+func (q *Queue[TTx]) Progress(runID int64) (int64, bool) { return q.runner.Progress(runID) }
+
+// enqueue records run and inserts its job in one transaction. When
+// advance is not nil it runs first in the same transaction; returning
+// false from it aborts without error.
+func (q *Queue[TTx]) enqueue(ctx context.Context, run *facteur.Run, advance func(tx facteur.Store) (bool, error)) error {
+	run.CreatedAt = q.cfg.Now().UTC()
+	return q.store.InTx(ctx, func(tx facteur.Store, raw any) error {
+		if advance != nil {
+			ok, err := advance(tx)
+			if err != nil || !ok {
+				return err
+			}
+		}
+		if err := tx.CreateRun(ctx, run); err != nil {
+			return err
+		}
+		rtx, ok := raw.(TTx)
+		if !ok {
+			return fmt.Errorf("job queue: transaction of type %T, want %T", raw, rtx)
+		}
+		res, err := q.client.InsertTx(ctx, rtx, RunArgs{RunID: run.ID}, nil)
+		if err != nil {
+			return fmt.Errorf("insert job: %w", err)
+		}
+		run.JobID = res.Job.ID
+		return tx.UpdateRun(ctx, run)
+	})
+}

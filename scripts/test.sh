@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs Facteur's whole test suite against real servers. It starts (and, as
+# root on Debian, installs) what is missing: PostgreSQL and MariaDB. It fails
+# loudly when a server cannot be had; it never skips one silently.
+#
+# Environment:
+#   FACTEUR_TEST_POSTGRES  PostgreSQL URL of a database the tests may create
+#                          databases and tables in (default: the local server)
+#   FACTEUR_TEST_MYSQL     MariaDB/MySQL URL, likewise
+#   GOTESTFLAGS            extra flags for go test (e.g. "-run TestCalendar -v")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export FACTEUR_TEST_POSTGRES="${FACTEUR_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
+export FACTEUR_TEST_MYSQL="${FACTEUR_TEST_MYSQL:-mysql://root@127.0.0.1:3306/test}"
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
+
+apt_install() {
+	[ "$(id -u)" = 0 ] || die "cannot install $* without root; install it or set the FACTEUR_TEST_* variables"
+	command -v apt-get >/dev/null || die "cannot install $*: no apt-get on this machine"
+	if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pg_ok() { psql "$FACTEUR_TEST_POSTGRES" -Atqc 'select 1' >/dev/null 2>&1; }
+
+ensure_postgres() {
+	command -v psql >/dev/null || apt_install postgresql postgresql-client
+	pg_ok && return 0
+	if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+		local v; v=$(ls /etc/postgresql | sort -V | tail -1)
+		[ -n "$v" ] || apt_install postgresql
+		v=$(ls /etc/postgresql | sort -V | tail -1)
+		pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true
+	else
+		apt_install postgresql
+		local v; v=$(ls /etc/postgresql | sort -V | tail -1)
+		pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true
+	fi
+	for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	if ! pg_ok && [ "$(id -u)" = 0 ]; then
+		# A fresh Debian cluster wants a password over TCP: trust loopback for the tests.
+		local hba; hba=$(su postgres -c "psql -Atqc 'show hba_file'")
+		grep -q '^host all all 127.0.0.1/32 trust' "$hba" || sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+		su postgres -c "psql -qc 'select pg_reload_conf()'" >/dev/null
+		su postgres -c "psql -Atqc \"select 1 from pg_database where datname='test'\"" | grep -q 1 || su postgres -c "createdb test"
+	fi
+	pg_ok || die "PostgreSQL is not reachable at $FACTEUR_TEST_POSTGRES"
+}
+
+my_ok() {
+	local hostport=${FACTEUR_TEST_MYSQL#mysql://}; hostport=${hostport#*@}; hostport=${hostport%%/*}
+	mysql -h "${hostport%:*}" -P "${hostport#*:}" -u root -e 'select 1' test >/dev/null 2>&1
+}
+
+ensure_mariadb() {
+	command -v mysql >/dev/null || apt_install mariadb-server mariadb-client
+	my_ok && return 0
+	[ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
+	mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+	start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql >/dev/null 2>&1 || true
+	for _ in $(seq 1 30); do mysqladmin ping >/dev/null 2>&1 && break; sleep 1; done
+	if ! my_ok && [ "$(id -u)" = 0 ]; then
+		# A fresh MariaDB lets root in by socket only: allow the tests in over TCP.
+		mysql -e "CREATE DATABASE IF NOT EXISTS test; ALTER USER root@localhost IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket; CREATE USER IF NOT EXISTS root@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;" || true
+	fi
+	my_ok || die "MariaDB is not reachable at $FACTEUR_TEST_MYSQL"
+}
+
+say "servers"
+if [ "$FACTEUR_TEST_POSTGRES" != skip ]; then ensure_postgres; echo "PostgreSQL: $(psql "$FACTEUR_TEST_POSTGRES" -Atqc 'show server_version')"; else echo "PostgreSQL tests SKIPPED (FACTEUR_TEST_POSTGRES=skip)"; fi
+if [ "$FACTEUR_TEST_MYSQL" != skip ]; then ensure_mariadb; echo "MariaDB: up"; else echo "MariaDB tests SKIPPED (FACTEUR_TEST_MYSQL=skip)"; fi
+
+say "go vet"
+go vet ./...
+
+say "go test"
+# shellcheck disable=SC2086
+go test -count=1 -timeout 20m ${GOTESTFLAGS:-} ./...

@@ -1,0 +1,198 @@
+// Package source connects to the organisation's databases (PRODUCT A1) and
+// streams the rows of a query as the canonical text of facteur.Kind, so that
+// the same logical value reads the same whichever database it came from.
+//
+// There is one file per kind of database: postgres.go (pgx, with COPY for
+// CSV), mysql.go (MySQL and MariaDB, text protocol) and sqlite.go (modernc,
+// pure Go). Every query runs read-only with a statement timeout; the
+// database itself refuses a statement that would change data.
+package source
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+	_ "time/tzdata" // Options.TimeZone must resolve on machines without a zone database
+
+	"github.com/facteur/facteur"
+)
+
+// Options configures a source connection. The zero value is ready to use.
+type Options struct {
+	// Timeout is the statement timeout of a query whose Query.Timeout is
+	// zero. Default 30 minutes.
+	Timeout time.Duration
+	// TimeZone is the IANA zone in which instants (PostgreSQL timestamptz,
+	// MySQL TIMESTAMP) are rendered, with their offset. It is also the
+	// session time zone, so now() and CURRENT_DATE follow it. SQLite has no
+	// time zones and ignores it. Default "UTC".
+	TimeZone string
+}
+
+// DefaultTimeout is the statement timeout when neither Options nor the
+// query sets one.
+const DefaultTimeout = 30 * time.Minute
+
+// withDefaults validates o and fills its defaults. It returns the zone
+// TimeZone names.
+func (o Options) withDefaults() (Options, *time.Location, error) {
+	if o.Timeout < 0 {
+		return o, nil, facteur.Errorf(facteur.EINVALID, "timeout: must not be negative")
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.TimeZone == "" {
+		o.TimeZone = "UTC"
+	}
+	loc, err := time.LoadLocation(o.TimeZone)
+	if err != nil || o.TimeZone == "Local" {
+		return o, nil, facteur.Errorf(facteur.EINVALID, "time_zone: unknown time zone %q; use an IANA name such as Europe/Paris", o.TimeZone)
+	}
+	return o, loc, nil
+}
+
+// Open connects to the database a DSN names: postgres:// or postgresql://,
+// mysql:// or mariadb://, sqlite:/path, sqlite:relative/path or file:path.
+// It does not run a query: use Ping to check the credentials. A DSN that
+// cannot be used fails with EINVALID and a message naming "dsn"; errors
+// never contain the DSN's password.
+//
+// The querier it returns is safe for concurrent use. A PostgreSQL querier
+// also implements CSVCopier.
+func Open(ctx context.Context, dsn string, o Options) (facteur.Querier, error) {
+	o, loc, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	kind, err := facteur.SourceKind(dsn)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case facteur.SourcePostgres:
+		return openPostgres(dsn, o, loc)
+	case facteur.SourceMySQL:
+		return openMySQL(dsn, o, loc)
+	default:
+		return openSQLite(dsn, o)
+	}
+}
+
+// CSVCopier is implemented by sources that write CSV themselves faster than
+// row by row (PostgreSQL's COPY). The CSV has no header, separates fields
+// with delim, ends every record with "\n", and is byte-identical to what
+// package format's CSV writer makes of the rows Query returns: NULL is an
+// empty unquoted field, an empty string is "", and a field is quoted (with
+// '"' doubled) when it contains delim, '"', CR or LF, or is exactly `\.`.
+// columns selects and orders result columns by name (nil means all).
+//
+// CopyCSV returns the number of records written. It fails with EINVALID
+// for a delimiter it cannot use (a quote, CR, LF, NUL or a non-ASCII byte)
+// or a column the query does not return; callers then fall back to Query.
+type CSVCopier interface {
+	CopyCSV(ctx context.Context, q facteur.Query, columns []string, delim byte, w io.Writer) (rows int64, err error)
+}
+
+// describer is implemented by the queriers of this package, which can
+// describe a query without running it.
+type describer interface {
+	describe(ctx context.Context, q facteur.Query) ([]facteur.Column, error)
+}
+
+// Describe returns the result columns of query without reading its rows.
+// The queriers of this package prepare the statement (PostgreSQL, SQLite)
+// or run it with LIMIT 0 (MySQL); any other Querier's query is started and
+// closed at once. Errors are those of Querier.Query.
+func Describe(ctx context.Context, q facteur.Querier, query facteur.Query) ([]facteur.Column, error) {
+	if d, ok := q.(describer); ok {
+		return d.describe(ctx, query)
+	}
+	rows, err := q.Query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	cols := append([]facteur.Column(nil), rows.Columns()...)
+	return cols, rows.Close()
+}
+
+// statement is a query resolved to the SQL a dialect runs, with the name of
+// the field a user fixes when the database refuses it.
+type statement struct {
+	sql     string
+	field   string // "sql" or "table"
+	timeout time.Duration
+}
+
+// quoteFunc quotes one identifier for a dialect.
+type quoteFunc func(string) string
+
+// quoteDouble quotes an identifier the SQL standard way (PostgreSQL, SQLite).
+func quoteDouble(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// quoteBacktick quotes an identifier the MySQL way.
+func quoteBacktick(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// resolve turns q into the statement a dialect runs: q.SQL as given, or
+// SELECT * FROM the quoted table. def is the timeout when q sets none.
+func resolve(q facteur.Query, quote quoteFunc, def time.Duration) (statement, error) {
+	st := statement{timeout: q.Timeout, field: "sql"}
+	if st.timeout < 0 {
+		return st, facteur.Errorf(facteur.EINVALID, "timeout: must not be negative")
+	}
+	if st.timeout == 0 {
+		st.timeout = def
+	}
+	hasSQL, hasTable := strings.TrimSpace(q.SQL) != "", strings.TrimSpace(q.Table) != ""
+	switch {
+	case hasSQL && hasTable:
+		return st, facteur.Errorf(facteur.EINVALID, "table: give either an SQL query or a table name, not both")
+	case hasSQL:
+		st.sql = trimStatement(q.SQL)
+		return st, nil
+	case !hasTable:
+		return st, facteur.Errorf(facteur.EINVALID, "sql: give an SQL query or a table name")
+	}
+	st.field = "table"
+	parts := strings.Split(strings.TrimSpace(q.Table), ".")
+	if len(parts) > 2 {
+		return st, facteur.Errorf(facteur.EINVALID, "table: use name or schema.name, not %q", q.Table)
+	}
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		if p == "" {
+			return st, facteur.Errorf(facteur.EINVALID, "table: %q has an empty part; use name or schema.name", q.Table)
+		}
+		quoted[i] = quote(p)
+	}
+	st.sql = "SELECT * FROM " + strings.Join(quoted, ".")
+	return st, nil
+}
+
+// trimStatement removes the white space and semicolons that end a
+// statement, so that it can be wrapped in a subquery.
+func trimStatement(sql string) string {
+	return strings.TrimRight(sql, " \t\r\n\f;")
+}
+
+// guardDeadline is how much longer than the statement timeout a query may
+// hold its connection before Facteur drops it: the database enforces the
+// timeout itself, and this catches a server or network that stopped
+// answering.
+const guardDeadline = time.Minute
+
+// pingTimeout bounds Ping when the caller's context has no deadline.
+const pingTimeout = 30 * time.Second
+
+// connectTimeout bounds establishing a connection.
+const connectTimeout = 15 * time.Second
+
+// withPingTimeout returns ctx bounded by pingTimeout unless it already has
+// a deadline.
+func withPingTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, pingTimeout)
+}

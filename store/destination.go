@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+const destinationColumns = `id, name, kind, config, created_at, updated_at`
+
+// prepareDestination checks a destination; an empty Config becomes {}.
+func prepareDestination(d *facteur.Destination) error {
+	switch {
+	case strings.TrimSpace(d.Name) == "":
+		return facteur.Errorf(facteur.EINVALID, "name: a destination needs a name")
+	case strings.TrimSpace(d.Kind) == "":
+		return facteur.Errorf(facteur.EINVALID, "kind: choose the kind of destination")
+	}
+	if len(d.Config) == 0 {
+		d.Config = json.RawMessage("{}")
+	} else if !json.Valid(d.Config) {
+		return facteur.Errorf(facteur.EINVALID, "config: not a valid JSON document")
+	}
+	return nil
+}
+
+// CreateDestination records d and sets its ID and timestamps; an empty
+// Config is stored as {}. Config is kept byte for byte. It fails with
+// EINVALID when the name or kind is empty or Config is not JSON.
+func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) error {
+	if err := prepareDestination(d); err != nil {
+		return err
+	}
+	t := now()
+	err := s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		d.Name, d.Kind, string(d.Config), s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
+	if err != nil {
+		return fmt.Errorf("create destination: %w", err)
+	}
+	d.CreatedAt, d.UpdatedAt = t, t
+	return nil
+}
+
+// Destination returns the destination with the given id, or ENOTFOUND.
+func (s *store) Destination(ctx context.Context, id int64) (*facteur.Destination, error) {
+	d, err := scanDestination(s.q.queryRow(ctx, `SELECT `+destinationColumns+` FROM destinations WHERE id = ?`, id))
+	if isNoRows(err) {
+		return nil, facteur.Errorf(facteur.ENOTFOUND, "destination %d not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("destination: %w", err)
+	}
+	return d, nil
+}
+
+// Destinations returns every destination, in the order they were created.
+func (s *store) Destinations(ctx context.Context) ([]*facteur.Destination, error) {
+	rows, err := s.q.query(ctx, `SELECT `+destinationColumns+` FROM destinations ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("destinations: %w", err)
+	}
+	defer rows.Close()
+	var out []*facteur.Destination
+	for rows.Next() {
+		d, err := scanDestination(rows)
+		if err != nil {
+			return nil, fmt.Errorf("destinations: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("destinations: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateDestination saves d and sets UpdatedAt (and CreatedAt, as stored).
+// It fails with EINVALID like CreateDestination and ENOTFOUND when there is
+// no such destination.
+func (s *store) UpdateDestination(ctx context.Context, d *facteur.Destination) error {
+	if err := prepareDestination(d); err != nil {
+		return err
+	}
+	t := now()
+	err := s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, updated_at = ?
+		WHERE id = ? RETURNING created_at`,
+		d.Name, d.Kind, string(d.Config), s.dialect.ts(t), d.ID).Scan(timeScan{&d.CreatedAt})
+	if isNoRows(err) {
+		return facteur.Errorf(facteur.ENOTFOUND, "destination %d not found", d.ID)
+	} else if err != nil {
+		return fmt.Errorf("update destination: %w", err)
+	}
+	d.UpdatedAt = t
+	return nil
+}
+
+// DeleteDestination deletes a destination no schedule delivers to. It fails
+// with ECONFLICT naming a schedule that still uses it, and ENOTFOUND when
+// there is no such destination.
+func (s *store) DeleteDestination(ctx context.Context, id int64) error {
+	var dest, schedule string
+	err := s.q.queryRow(ctx, `SELECT d.name, s.name FROM schedules s JOIN destinations d ON d.id = s.destination_id
+		WHERE s.destination_id = ? ORDER BY s.id LIMIT 1`, id).Scan(&dest, &schedule)
+	if err == nil {
+		return facteur.Errorf(facteur.ECONFLICT, "destination %q is used by schedule %q; delete or change the schedule first", dest, schedule)
+	} else if !isNoRows(err) {
+		return fmt.Errorf("delete destination: %w", err)
+	}
+	return s.delete(ctx, "destination", "destinations", id)
+}
+
+func scanDestination(r row) (*facteur.Destination, error) {
+	var (
+		d      facteur.Destination
+		config []byte
+	)
+	if err := r.Scan(&d.ID, &d.Name, &d.Kind, &config, timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	d.Config = json.RawMessage(config)
+	return &d, nil
+}

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/facteur/facteur"
+)
+
+const runColumns = `id, schedule_id, report_id, destination_id, triggered_by, scheduled_for, retry_of,
+	status, attempt, job_id, file_name, row_count, byte_count, sha256, artifact_path, location, error,
+	ignored, stages, definition, created_at, started_at, finished_at`
+
+// Limits of RunFilter.Limit.
+const (
+	DefaultRunsLimit = 50
+	MaxRunsLimit     = 1000
+)
+
+// runJSON holds the JSON columns of a run, encoded.
+type runJSON struct {
+	stages     string
+	definition any // string, or nil for SQL NULL
+}
+
+func encodeRun(r *facteur.Run) (runJSON, error) {
+	stages, err := marshalList(r.Stages)
+	if err != nil {
+		return runJSON{}, err
+	}
+	j := runJSON{stages: stages}
+	if len(r.Definition) > 0 {
+		if !json.Valid(r.Definition) {
+			return runJSON{}, facteur.Errorf(facteur.EINVALID, "definition: not a valid JSON document")
+		}
+		j.definition = string(r.Definition)
+	}
+	return j, nil
+}
+
+// CreateRun records r and sets its ID, and its CreatedAt to now unless the
+// caller set it (the queue's clock); an empty Status becomes "queued". A second run of the same schedule for the same
+// ScheduledFor fails with ECONFLICT, so that no slot ever runs twice, even
+// when two nodes try at once. A ScheduleID that does not exist fails with
+// EINVALID.
+func (s *store) CreateRun(ctx context.Context, r *facteur.Run) error {
+	if r.Status == "" {
+		r.Status = facteur.RunQueued
+	}
+	j, err := encodeRun(r)
+	if err != nil {
+		return err
+	}
+	d := s.dialect
+	t := now()
+	if !r.CreatedAt.IsZero() {
+		t = r.CreatedAt.UTC().Truncate(time.Microsecond)
+	}
+	err = s.q.queryRow(ctx, `INSERT INTO runs (schedule_id, report_id, destination_id, triggered_by,
+			scheduled_for, retry_of, status, attempt, job_id, file_name, row_count, byte_count, sha256,
+			artifact_path, location, error, ignored, stages, definition, created_at, started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(r.ScheduleID), r.ReportID, r.DestinationID, r.Trigger,
+		d.tsPtr(r.ScheduledFor), nullID(r.RetryOf), r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256,
+		r.ArtifactPath, r.Location, r.Error, r.Ignored, j.stages, j.definition, d.ts(t), d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt),
+	).Scan(&r.ID)
+	switch {
+	case isUniqueViolation(err):
+		return facteur.Errorf(facteur.ECONFLICT, "schedule %d already has a run for %s", r.ScheduleID, slotText(r.ScheduledFor))
+	case isForeignKeyViolation(err):
+		return facteur.Errorf(facteur.EINVALID, "schedule_id: there is no schedule %d", r.ScheduleID)
+	case err != nil:
+		return fmt.Errorf("create run: %w", err)
+	}
+	r.CreatedAt = t
+	r.ScheduledFor, r.StartedAt, r.FinishedAt = truncate(r.ScheduledFor), truncate(r.StartedAt), truncate(r.FinishedAt)
+	return nil
+}
+
+// Run returns the run with the given id, or ENOTFOUND.
+func (s *store) Run(ctx context.Context, id int64) (*facteur.Run, error) {
+	r, err := scanRun(s.q.queryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+	if isNoRows(err) {
+		return nil, facteur.Errorf(facteur.ENOTFOUND, "run %d not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	return r, nil
+}
+
+// Runs returns the runs f selects, newest first: of one schedule and with
+// one status when f says so, without ignored runs unless f includes them,
+// below f.BeforeID for the next page. f.Limit defaults to 50 and is capped
+// at 1000.
+func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.ScheduleID != 0 {
+		where, args = append(where, "schedule_id = ?"), append(args, f.ScheduleID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if !f.IncludeIgnored {
+		where, args = append(where, "ignored = ?"), append(args, false)
+	}
+	if f.BeforeID > 0 {
+		where, args = append(where, "id < ?"), append(args, f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultRunsLimit
+	}
+	limit = min(limit, MaxRunsLimit)
+	query := `SELECT ` + runColumns + ` FROM runs`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+
+	rows, err := s.q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("runs: %w", err)
+	}
+	defer rows.Close()
+	var out []*facteur.Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("runs: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateRun saves what changes as a run progresses: status, attempt, job,
+// file name, rows, bytes, SHA-256, artifact path, location, error, ignored,
+// stages, definition, start and finish times. The schedule, report,
+// destination, trigger, slot and retry of a run are fixed at creation. It
+// sets CreatedAt as stored and fails with ENOTFOUND when there is no such
+// run.
+func (s *store) UpdateRun(ctx context.Context, r *facteur.Run) error {
+	j, err := encodeRun(r)
+	if err != nil {
+		return err
+	}
+	d := s.dialect
+	err = s.q.queryRow(ctx, `UPDATE runs SET status = ?, attempt = ?, job_id = ?, file_name = ?,
+			row_count = ?, byte_count = ?, sha256 = ?, artifact_path = ?, location = ?, error = ?, ignored = ?,
+			stages = ?, definition = ?, started_at = ?, finished_at = ?
+		WHERE id = ? RETURNING created_at`,
+		r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256, r.ArtifactPath,
+		r.Location, r.Error, r.Ignored, j.stages, j.definition, d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt), r.ID,
+	).Scan(timeScan{&r.CreatedAt})
+	if isNoRows(err) {
+		return facteur.Errorf(facteur.ENOTFOUND, "run %d not found", r.ID)
+	} else if err != nil {
+		return fmt.Errorf("update run: %w", err)
+	}
+	r.StartedAt, r.FinishedAt = truncate(r.StartedAt), truncate(r.FinishedAt)
+	return nil
+}
+
+// AppendRunLog adds a line to the log of a run; a zero Time is now and an
+// empty Level is "info". It fails with ENOTFOUND when there is no such run.
+func (s *store) AppendRunLog(ctx context.Context, runID int64, e facteur.LogEntry) error {
+	if e.Time.IsZero() {
+		e.Time = now()
+	}
+	if e.Level == "" {
+		e.Level = "info"
+	}
+	_, err := s.q.exec(ctx, `INSERT INTO run_log (run_id, time, level, message) VALUES (?, ?, ?, ?)`,
+		runID, s.dialect.ts(e.Time), e.Level, e.Message)
+	if isForeignKeyViolation(err) {
+		return facteur.Errorf(facteur.ENOTFOUND, "run %d not found", runID)
+	} else if err != nil {
+		return fmt.Errorf("append run log: %w", err)
+	}
+	return nil
+}
+
+// RunLog returns the log of a run in the order it was written. It fails
+// with ENOTFOUND when there is no such run.
+func (s *store) RunLog(ctx context.Context, runID int64) ([]facteur.LogEntry, error) {
+	rows, err := s.q.query(ctx, `SELECT time, level, message FROM run_log WHERE run_id = ? ORDER BY id`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("run log: %w", err)
+	}
+	out := []facteur.LogEntry{}
+	for rows.Next() {
+		var e facteur.LogEntry
+		if err := rows.Scan(timeScan{&e.Time}, &e.Level, &e.Message); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("run log: %w", err)
+		}
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("run log: %w", err)
+	}
+	if len(out) == 0 {
+		// An empty log, or no such run? (Asked after the rows are closed:
+		// on SQLite they hold the only connection.)
+		var exists int
+		err := s.q.queryRow(ctx, `SELECT 1 FROM runs WHERE id = ?`, runID).Scan(&exists)
+		if isNoRows(err) {
+			return nil, facteur.Errorf(facteur.ENOTFOUND, "run %d not found", runID)
+		} else if err != nil {
+			return nil, fmt.Errorf("run log: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func scanRun(r row) (*facteur.Run, error) {
+	var (
+		run                        facteur.Run
+		scheduleID, retryOf, jobID nullInt
+		stages, definition         []byte
+	)
+	err := r.Scan(&run.ID, &scheduleID, &run.ReportID, &run.DestinationID, &run.Trigger,
+		nullTimeScan{&run.ScheduledFor}, &retryOf, &run.Status, &run.Attempt, &jobID, &run.FileName,
+		&run.Rows, &run.Bytes, &run.SHA256, &run.ArtifactPath, &run.Location, &run.Error, &run.Ignored,
+		&stages, &definition, timeScan{&run.CreatedAt}, nullTimeScan{&run.StartedAt}, nullTimeScan{&run.FinishedAt})
+	if err != nil {
+		return nil, err
+	}
+	run.ScheduleID, run.RetryOf, run.JobID = int64(scheduleID), int64(retryOf), int64(jobID)
+	run.Stages = []facteur.Stage{}
+	if err := json.Unmarshal(stages, &run.Stages); err != nil {
+		return nil, fmt.Errorf("run %d: stages: %w", run.ID, err)
+	}
+	if definition != nil {
+		run.Definition = json.RawMessage(definition)
+	}
+	return &run, nil
+}
+
+// slotText renders a run's slot for a message.
+func slotText(t *time.Time) string {
+	if t == nil {
+		return "no slot"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

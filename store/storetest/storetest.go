@@ -1,0 +1,191 @@
+// Package storetest is the conformance suite of Facteur's store: the same
+// tests run against SQLite and PostgreSQL (RunConformance), like River's
+// riverdrivertest. It also gives other packages' tests a fresh database of
+// either dialect (SQLite, Postgres) and an open store on it (Open).
+//
+// PostgreSQL tests use the server in FACTEUR_TEST_POSTGRES (default
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to create a
+// database of their own. When the server cannot be reached they fail; only
+// FACTEUR_TEST_POSTGRES=skip skips them.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/store"
+)
+
+// PostgresEnv names the environment variable with the URL of the
+// PostgreSQL server tests create their databases on.
+const PostgresEnv = "FACTEUR_TEST_POSTGRES"
+
+// DefaultPostgresURL is used when PostgresEnv is not set.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// NewDatabase returns the Config of a fresh, empty database for one test;
+// the database is removed when the test ends.
+type NewDatabase func(t *testing.T) store.Config
+
+// SQLite returns the Config of a new database file in the test's temporary
+// directory.
+func SQLite(t *testing.T) store.Config {
+	t.Helper()
+	return store.Config{SQLitePath: filepath.Join(t.TempDir(), "facteur.db")}
+}
+
+// Postgres creates a database named facteur_test_<random> on the server in
+// FACTEUR_TEST_POSTGRES and returns its Config; the database is dropped
+// (WITH (FORCE)) when the test ends. The test fails when the server cannot
+// be reached, and is skipped only when the variable is "skip".
+func Postgres(t *testing.T) store.Config {
+	t.Helper()
+	server := os.Getenv(PostgresEnv)
+	if server == "skip" {
+		t.Skipf("SKIPPING PostgreSQL tests: %s=skip", PostgresEnv)
+	}
+	if server == "" {
+		server = DefaultPostgresURL
+	}
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("%s=%q: expected a postgres:// URL (or skip)", PostgresEnv, facteur.RedactDSN(server))
+	}
+	name := "facteur_test_" + randomSuffix(t)
+	admin(t, server, "CREATE DATABASE "+name)
+	t.Cleanup(func() { admin(t, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	u.Path = "/" + name
+	return store.Config{PostgresURL: u.String()}
+}
+
+// admin runs one statement on the server's own database.
+func admin(t *testing.T, server, stmt string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatalf("PostgreSQL server %s cannot be reached: %v\nStart it, point %s at one, or set %s=skip to skip these tests.",
+			facteur.RedactDSN(server), err, PostgresEnv, PostgresEnv)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, stmt); err != nil {
+		t.Fatalf("PostgreSQL %s: %s: %v", facteur.RedactDSN(server), stmt, err)
+	}
+}
+
+func randomSuffix(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// Open opens the store cfg names and closes it when the test ends.
+func Open(t *testing.T, cfg store.Config) *store.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	return db
+}
+
+// RunConformance runs every test of the suite, each in parallel on a fresh
+// database from newDB.
+func RunConformance(t *testing.T, newDB NewDatabase) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, newDB NewDatabase)
+	}{
+		{"Sources", testSources},
+		{"Reports", testReports},
+		{"Destinations", testDestinations},
+		{"Schedules", testSchedules},
+		{"DeleteInUse", testDeleteInUse},
+		{"Runs", testRuns},
+		{"RunsFilter", testRunsFilter},
+		{"RunsLimit", testRunsLimit},
+		{"RunLog", testRunLog},
+		{"DueSchedules", testDueSchedules},
+		{"AdvanceSchedule", testAdvanceSchedule},
+		{"AdvanceScheduleRace", testAdvanceScheduleRace},
+		{"DuplicateSlot", testDuplicateSlot},
+		{"InTx", testInTx},
+		{"InTxRiverJob", testInTxRiverJob},
+		{"Concurrency", testConcurrency},
+		{"MigrateTwice", testMigrateTwice},
+		{"MigrateConcurrently", testMigrateConcurrently},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, newDB)
+		})
+	}
+}
+
+// testContext returns a context that ends with the test, with a deadline so
+// that a deadlock fails instead of hanging.
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// wantCode fails the test unless err carries the facteur error code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := facteur.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q, want %q (err: %v)", got, code, err)
+	}
+}
+
+// must fails the test on an error.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// js renders v as indented JSON, for failure messages.
+func js(v any) string {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
+
+// ts parses an RFC 3339 time. Tests give times with nanoseconds and in
+// other zones, to check that the store returns them in UTC, truncated to
+// the microsecond.
+func ts(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
