@@ -121,7 +121,7 @@ func ContentType(format string) string {
 	return "application/octet-stream"
 }
 
-// ErrClosed is returned by Write after Close, and by a second Close.
+// ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("format: encoder is closed")
 
 // errRowLen reports a row whose length does not match the columns.

@@ -196,3 +196,43 @@ func TestCSVZipNoRows(t *testing.T) {
 		t.Errorf("New dates the entry %v, want now", zr.File[0].Modified)
 	}
 }
+
+// TestRowReuse checks that Write copies what it needs: overwriting a row's
+// bytes after Write, as a source does with its buffers, changes nothing.
+func TestRowReuse(t *testing.T) {
+	t.Parallel()
+	modified := time.Date(2024, 3, 31, 3, 0, 0, 0, time.UTC)
+	for _, f := range []string{"csv", "csv.zip", "json", "ndjson", "xlsx"} {
+		encode := func(reuse bool) []byte {
+			var buf bytes.Buffer
+			var enc format.Encoder
+			if f == "csv.zip" {
+				enc = format.NewCSVZipEncoder(&buf, fixtureCols, format.CSVOptions{}, "a.csv", modified)
+			} else {
+				var err error
+				if enc, err = format.New(&buf, fixtureCols, facteur.FormatOptions{Format: f}, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, row := range fixtureBytes() {
+				if err := enc.Write(row); err != nil {
+					t.Fatal(err)
+				}
+				if reuse {
+					for _, v := range row {
+						for i := range v {
+							v[i] = 'X'
+						}
+					}
+				}
+			}
+			if err := enc.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return buf.Bytes()
+		}
+		if !bytes.Equal(encode(false), encode(true)) {
+			t.Errorf("%s: overwriting a row after Write changed the output", f)
+		}
+	}
+}

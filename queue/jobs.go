@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -70,7 +71,10 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return err
 	}
 
-	err = q.runner.Execute(ctx, run)
+	runCtx, stop := q.cancellable(ctx, run.ID)
+	err = q.runner.Execute(runCtx, run)
+	cancelled := errors.Is(context.Cause(runCtx), errCancelled)
+	stop()
 	bg := context.WithoutCancel(ctx)
 	end := q.cfg.Now().UTC()
 	if err == nil {
@@ -79,8 +83,9 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return q.store.UpdateRun(bg, run)
 	}
 
-	if ctx.Err() != nil {
+	if cancelled || ctx.Err() != nil {
 		if cur, cerr := q.store.Run(bg, run.ID); cerr == nil && cur.Status == facteur.RunCancelled {
+			q.log(bg, run.ID, "warn", "The export was interrupted; nothing was delivered.")
 			return river.JobCancel(err)
 		}
 		// Stopped by a shutdown: queue the run again for the next start.
@@ -131,4 +136,42 @@ type tickWorker[TTx any] struct {
 func (w *tickWorker[TTx]) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
 	_, err := w.q.Tick(ctx)
 	return err
+}
+
+// errCancelled is the cause of a run's context when a user cancels it.
+var errCancelled = errors.New("cancelled by a user")
+
+// cancellable derives the context a run executes in, cancelled when a user
+// cancels the run: at once when the cancel reaches this node, and within
+// CancelPoll when it was made on another node. stop releases it.
+func (q *Queue[TTx]) cancellable(parent context.Context, runID int64) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	q.running.Store(runID, cancel)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(q.cfg.CancelPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if r, err := q.store.Run(ctx, runID); err == nil && r.Status == facteur.RunCancelled {
+					cancel(errCancelled)
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		wg.Wait()
+		q.running.Delete(runID)
+		cancel(nil)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -36,6 +37,9 @@ type Config struct {
 	// PollInterval is how often a node looks for jobs where the database
 	// cannot notify it (SQLite). Default 200ms.
 	PollInterval time.Duration
+	// CancelPoll is how often a running run checks whether a user on
+	// another node cancelled it. Default 1s.
+	CancelPoll time.Duration
 	// StopTimeout is how long a graceful stop waits for running exports
 	// before cancelling them; cancelled runs are queued again. Default 30s.
 	StopTimeout time.Duration
@@ -63,6 +67,9 @@ func (c *Config) setDefaults() {
 	if c.PollInterval <= 0 {
 		c.PollInterval = 200 * time.Millisecond
 	}
+	if c.CancelPoll <= 0 {
+		c.CancelPoll = time.Second
+	}
 	if c.StopTimeout <= 0 {
 		c.StopTimeout = 30 * time.Second
 	}
@@ -81,6 +88,9 @@ type Queue[TTx any] struct {
 	store  facteur.Store
 	runner *export.Runner
 	cfg    Config
+	// running holds the cancel functions of the runs executing on this
+	// node, by run id.
+	running sync.Map
 }
 
 // New builds a queue on a River driver over the same database as store.
@@ -180,6 +190,9 @@ func (q *Queue[TTx]) Cancel(ctx context.Context, runID int64) error {
 		return err
 	}
 	_ = q.store.AppendRunLog(ctx, run.ID, facteur.LogEntry{Time: now, Level: "warn", Message: "Cancelled by a user."})
+	if cancel, ok := q.running.Load(run.ID); ok {
+		cancel.(context.CancelCauseFunc)(errCancelled)
+	}
 	if run.JobID != 0 {
 		if _, err := q.client.JobCancel(ctx, run.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
 			return fmt.Errorf("cancel job: %w", err)

@@ -36,7 +36,7 @@ func busyError(cause error, msg string) error {
 // timeoutError is the error for a query stopped by its statement timeout.
 // It is EUNAVAILABLE: a busy database may be faster next time.
 func timeoutError(cause error, d time.Duration) error {
-	return facteur.WrapError(facteur.EUNAVAILABLE, cause, "The query ran longer than its timeout (%s) and was stopped: make the query faster or raise the timeout.", d)
+	return facteur.WrapError(facteur.EINVALID, cause, "The query ran longer than its timeout (%s) and was stopped: make the query faster or raise the timeout.", d)
 }
 
 // cancelledError is the error for a query whose caller gave up.

@@ -55,6 +55,21 @@ func testDSN(t testing.TB, env, def string) string {
 	return dsn
 }
 
+// pgDSN returns the DSN of the test PostgreSQL server, failing the test
+// when the server does not answer.
+func pgDSN(t testing.TB) string {
+	t.Helper()
+	dsn := testDSN(t, envPostgres, defPostgres)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("PostgreSQL test server unreachable (set %s to its DSN, or to \"skip\"): %v", envPostgres, err)
+	}
+	c.Close(ctx)
+	return dsn
+}
+
 // pgAdmin returns the DSN of the test PostgreSQL server and a schema created
 // for the test (dropped at its end), with a connection to set it up.
 func pgAdmin(t testing.TB) (dsn, schema string, admin *pgx.Conn) {
@@ -284,7 +299,7 @@ func appendCSV(dst []byte, cells [][]byte, delim byte) []byte {
 		}
 		switch {
 		case v == nil:
-		case len(v) == 0, bytes.IndexByte(v, delim) >= 0, bytes.ContainsAny(v, "\"\r\n"), string(v) == `\.`:
+		case len(v) == 0, bytes.IndexByte(v, delim) >= 0, bytes.ContainsAny(v, "\"\r\n"), len(cells) == 1 && string(v) == `\.`:
 			dst = append(dst, '"')
 			dst = append(dst, bytes.ReplaceAll(v, []byte(`"`), []byte(`""`))...)
 			dst = append(dst, '"')

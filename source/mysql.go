@@ -61,8 +61,10 @@ func openMySQL(dsn string, o Options, loc *time.Location) (*MySQL, error) {
 }
 
 // mysqlConfig reads mysql://user:password@host:port/database?params, or
-// mariadb://. Parameters: tls (true, false, skip-verify, preferred),
-// socket (a Unix socket path, instead of host and port) and charset.
+// mariadb://. Parameters: tls (true, false, skip-verify, preferred) and
+// socket (a Unix socket path, instead of host and port). The connection
+// always speaks utf8mb4, so text arrives as UTF-8 whatever its column's
+// character set.
 func mysqlConfig(dsn string) (*mysql.Config, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -103,10 +105,8 @@ func mysqlConfig(dsn string) (*mysql.Config, error) {
 			}
 		case "socket":
 			cfg.Net, cfg.Addr = "unix", val
-		case "charset":
-			cfg.Params = map[string]string{"charset": val}
 		default:
-			return nil, dsnError("unknown parameter %q; use tls, socket or charset", k)
+			return nil, dsnError("unknown parameter %q; use tls or socket", k)
 		}
 	}
 	return cfg, nil
@@ -262,11 +262,17 @@ func (m *MySQL) describe(ctx context.Context, q facteur.Query) ([]facteur.Column
 		s.close(true)
 		return nil, m.classify(ctx, s.ctx, err, s.stmt)
 	}
-	defer s.close(drop)
-	defer rows.Close()
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, m.classify(ctx, s.ctx, err, s.stmt)
+		err = m.classify(ctx, s.ctx, err, s.stmt)
+	}
+	if drop {
+		s.cancel() // so that closing the rows does not read them all
+	}
+	rows.Close()
+	s.close(drop)
+	if err != nil {
+		return nil, err
 	}
 	cols, _ := myColumns(types)
 	return cols, nil

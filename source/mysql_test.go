@@ -153,7 +153,7 @@ func TestMySQLTimeout(t *testing.T) {
 	src := open(t, dsn, Options{Timeout: 500 * time.Millisecond})
 	start := time.Now()
 	err := queryErr(src, facteur.Query{SQL: "SELECT SLEEP(10) FROM seq_1_to_3"})
-	wantCode(t, err, facteur.EUNAVAILABLE, "timeout (500ms)")
+	wantCode(t, err, facteur.EINVALID, "timeout (500ms)")
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the query ran %v despite its 500ms timeout", d)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
 // Postgres runs queries against a PostgreSQL server (version 12 or later).
@@ -32,17 +33,23 @@ var (
 )
 
 // openPostgres parses dsn; it does not connect.
-func openPostgres(dsn string, o Options, _ *time.Location) (*Postgres, error) {
+func openPostgres(dsn string, o Options) (*Postgres, error) {
 	cfg, err := pgconn.ParseConfig(dsn)
 	if err != nil {
 		return nil, facteur.WrapError(facteur.EINVALID, redact(err, dsnPassword(dsn)),
 			"dsn: not a valid PostgreSQL URL; use postgres://user:password@host:5432/database")
 	}
-	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > connectTimeout {
+	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = connectTimeout
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "facteur"
+	}
+	// A cancelled context (a run cancelled by a user, a shutdown) must stop
+	// the query on the server too, not only drop the connection: send a
+	// cancel request at once, and give up on the socket a little later.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
 	}
 	return &Postgres{cfg: cfg, opt: o}, nil
 }

@@ -10,46 +10,8 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format"
 )
-
-func TestCSVGuard(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in, want string
-		delim    byte
-	}{
-		{"a,b\n", "a,b\n", ','},
-		{"\\.,x\n", "\"\\.\",x\n", ','},
-		{"x,\\.\n", "x,\"\\.\"\n", ','},
-		{"x,\\.,y\n\\.,\\.\n", "x,\"\\.\",y\n\"\\.\",\"\\.\"\n", ','},
-		{"\"\\.\"\n", "\"\\.\"\n", ','},            // COPY already quoted it (one column)
-		{"\"a\n\\.\nb\",c\n", "\"a\n\\.\nb\",c\n", ','}, // inside a quoted field
-		{"\"a\"\"\",\\.\n", "\"a\"\"\",\"\\.\"\n", ','},
-		{"\\.x,x\\.,\\\\.\n", "\\.x,x\\.,\\\\.\n", ','},
-		{"\\;\\.;\\.\n", "\\;\"\\.\";\"\\.\"\n", ';'},
-		{"a\t\\.\n", "a\t\"\\.\"\n", '\t'},
-		{"a,\\.", "a,\"\\.\"", ','}, // at the very end of the data
-		{"a,\\", "a,\\", ','},
-	}
-	for _, tt := range tests {
-		// Every split of the input in two writes gives the same output.
-		for cut := 0; cut <= len(tt.in); cut++ {
-			var out bytes.Buffer
-			g := &csvGuard{w: &out, delim: tt.delim, atStart: true}
-			for _, part := range []string{tt.in[:cut], tt.in[cut:]} {
-				if n, err := g.Write([]byte(part)); err != nil || n != len(part) {
-					t.Fatalf("Write: %d, %v", n, err)
-				}
-			}
-			if err := g.flush(); err != nil {
-				t.Fatal(err)
-			}
-			if out.String() != tt.want {
-				t.Errorf("guard(%q) cut at %d = %q, want %q", tt.in, cut, out.String(), tt.want)
-			}
-		}
-	}
-}
 
 // csvFromRows builds, from the rows Query returns, the CSV that CopyCSV
 // must write.
@@ -80,14 +42,21 @@ func csvFromRows(t *testing.T, src facteur.Querier, q facteur.Query, columns []s
 	return out, n
 }
 
-func TestPostgresCopyCSV(t *testing.T) {
-	t.Parallel()
+// pgCopyTable is pgEveryType with more rows of what CSV must quote.
+func pgCopyTable(t *testing.T) (dsn, table string) {
+	t.Helper()
 	dsn, table, admin := pgEveryType(t)
 	pgExec(t, admin, `INSERT INTO `+table+` (id, b, t, vc, tz, ts, by, j) VALUES
 		(4, NULL, 'x', E'\\.', '2024-07-01 12:00:00.123456+05:30', '2024-07-01 12:00:00.1', 'plain', '"quoted, text"'),
 		(5, true, E'semi;colon|pipe\ttab', 'say "hi"', '2024-01-01 00:00:00-03:30', '0044-03-15 12:00:00 BC', '\xdeadbeef', 'null'),
 		(6, false, '', NULL, '0044-03-15 12:00:00+00 BC', '12024-01-01 00:00:00', E'\\x0a', '[]'),
 		(7, true, E'line\nbreak', E'cr\rhere', '1999-12-31 23:59:59.999999+14', NULL, NULL, NULL)`)
+	return dsn, table
+}
+
+func TestPostgresCopyCSV(t *testing.T) {
+	t.Parallel()
+	dsn, table := pgCopyTable(t)
 	q := facteur.Query{SQL: "SELECT * FROM " + table + " ORDER BY id;"}
 	for _, zone := range []string{"Europe/Paris", "Asia/Kolkata", "America/St_Johns"} {
 		src := open(t, dsn, Options{TimeZone: zone})
@@ -96,7 +65,7 @@ func TestPostgresCopyCSV(t *testing.T) {
 			t.Fatal("the PostgreSQL querier is not a CSVCopier")
 		}
 		for _, delim := range []byte{',', ';', '\t', '|'} {
-			for _, cols := range [][]string{nil, {"tz", "id", "t", "b", "by", "ts", "vc"}} {
+			for _, cols := range [][]string{nil, {"tz", "id", "t", "b", "by", "ts", "vc"}, {"vc"}} {
 				want, wantRows := csvFromRows(t, src, q, cols, delim)
 				var got bytes.Buffer
 				n, err := copier.CopyCSV(context.Background(), q, cols, delim, &got)
@@ -109,6 +78,56 @@ func TestPostgresCopyCSV(t *testing.T) {
 				if !bytes.Equal(got.Bytes(), want) {
 					t.Errorf("%s %q %v: CopyCSV output differs from the rows:\n%s", zone, delim, cols, firstDiff(got.Bytes(), want))
 				}
+			}
+		}
+	}
+}
+
+// TestPostgresCopyCSVMatchesFormat checks the contract of CSVCopier against
+// package format's CSV writer itself.
+func TestPostgresCopyCSVMatchesFormat(t *testing.T) {
+	t.Parallel()
+	dsn, table := pgCopyTable(t)
+	src := open(t, dsn, Options{TimeZone: "Asia/Kolkata"})
+	q := facteur.Query{SQL: "SELECT * FROM " + table + " ORDER BY id"}
+	for _, delim := range []byte{',', ';', '\t'} {
+		for _, cols := range [][]string{nil, {"vc"}} {
+			rows, err := src.Query(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			idx, err := selectColumns(rows.Columns(), cols)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sel := make([]facteur.Column, len(idx))
+			for j, i := range idx {
+				sel[j] = rows.Columns()[i]
+			}
+			var want bytes.Buffer
+			enc := format.NewCSVEncoder(&want, sel, format.CSVOptions{NoHeader: true, Delimiter: rune(delim)})
+			cells := make([][]byte, len(idx))
+			for rows.Next() {
+				for j, i := range idx {
+					cells[j] = rows.Row()[i]
+				}
+				if err := enc.Write(cells); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
+			if err := enc.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if _, err := src.(CSVCopier).CopyCSV(context.Background(), q, cols, delim, &got); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("%q %v: CopyCSV differs from format's CSV writer:\n%s", delim, cols, firstDiff(got.Bytes(), want.Bytes()))
 			}
 		}
 	}
@@ -134,7 +153,7 @@ func firstDiff(got, want []byte) string {
 
 func TestPostgresCopyCSVSingleColumn(t *testing.T) {
 	t.Parallel()
-	dsn := testDSN(t, envPostgres, defPostgres)
+	dsn := pgDSN(t)
 	src := open(t, dsn, Options{})
 	var got bytes.Buffer
 	q := facteur.Query{SQL: `SELECT x FROM (VALUES ('\.'), (''), (NULL), ('a')) v(x)`}
@@ -148,7 +167,7 @@ func TestPostgresCopyCSVSingleColumn(t *testing.T) {
 
 func TestPostgresCopyCSVErrors(t *testing.T) {
 	t.Parallel()
-	dsn := testDSN(t, envPostgres, defPostgres)
+	dsn := pgDSN(t)
 	src := open(t, dsn, Options{Timeout: 300 * time.Millisecond})
 	copier := src.(CSVCopier)
 	ctx := context.Background()
@@ -162,7 +181,7 @@ func TestPostgresCopyCSVErrors(t *testing.T) {
 	_, err = copier.CopyCSV(ctx, facteur.Query{SQL: "SELECT * FROM facteur_no_such_table"}, nil, ',', &bytes.Buffer{})
 	wantCode(t, err, facteur.EINVALID, "sql:", "does not exist")
 	_, err = copier.CopyCSV(ctx, facteur.Query{SQL: "SELECT pg_sleep(10)"}, nil, ',', &bytes.Buffer{})
-	wantCode(t, err, facteur.EUNAVAILABLE, "timeout")
+	wantCode(t, err, facteur.EINVALID, "timeout")
 	// A statement that changes data cannot even be wrapped in COPY.
 	_, err = copier.CopyCSV(ctx, facteur.Query{SQL: "DELETE FROM pg_class RETURNING oid"}, nil, ',', &bytes.Buffer{})
 	wantCode(t, err, facteur.EINVALID, "sql:")

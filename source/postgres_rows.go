@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 
 	"github.com/facteur/facteur"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,8 +24,6 @@ type pgRows struct {
 	row    [][]byte
 	bufs   [][]byte
 	raw    []byte // decoded bytea
-	yes    []byte
-	no     []byte
 	err    error
 	done   bool // the result was read to its end, or failed
 	closed bool
@@ -37,12 +36,10 @@ func newPgRows(p *Postgres, parent context.Context, s *pgSession, rr *pgconn.Res
 		convs: make([]pgConv, n),
 		row:   make([][]byte, n),
 		bufs:  make([][]byte, n),
-		yes:   []byte("true"),
-		no:    []byte("false"),
 	}
 	for i, t := range s.types {
 		r.convs[i] = t.conv
-		if t.conv != pgAsIs && t.conv != pgBool {
+		if t.conv != pgAsIs {
 			r.bufs[i] = make([]byte, 0, 64)
 		}
 	}
@@ -71,11 +68,8 @@ func (r *pgRows) Next() bool {
 		case pgAsIs:
 			r.row[i] = v
 		case pgBool:
-			if len(v) > 0 && v[0] == 't' {
-				r.row[i] = r.yes
-			} else {
-				r.row[i] = r.no
-			}
+			r.bufs[i] = strconv.AppendBool(r.bufs[i][:0], len(v) > 0 && v[0] == 't')
+			r.row[i] = r.bufs[i]
 		case pgBytea:
 			var err error
 			if r.raw, err = hex.AppendDecode(r.raw[:0], bytes.TrimPrefix(v, []byte(`\x`))); err != nil {

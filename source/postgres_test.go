@@ -161,11 +161,11 @@ func TestPostgresReadOnly(t *testing.T) {
 
 func TestPostgresTimeout(t *testing.T) {
 	t.Parallel()
-	dsn := testDSN(t, envPostgres, defPostgres)
+	dsn := pgDSN(t)
 	src := open(t, dsn, Options{Timeout: 300 * time.Millisecond})
 	start := time.Now()
 	err := queryErr(src, facteur.Query{SQL: "SELECT pg_sleep(10)"})
-	wantCode(t, err, facteur.EUNAVAILABLE, "timeout (300ms)")
+	wantCode(t, err, facteur.EINVALID, "timeout (300ms)")
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the query ran %v despite its 300ms timeout", d)
 	}
@@ -188,7 +188,7 @@ func TestPostgresTimeout(t *testing.T) {
 
 func TestPostgresErrors(t *testing.T) {
 	t.Parallel()
-	dsn := testDSN(t, envPostgres, defPostgres)
+	dsn := pgDSN(t)
 	ctx := context.Background()
 
 	bad := open(t, "postgres://facteur_no_such_user:Sup3rSecret@127.0.0.1:5432/test?sslmode=disable", Options{})
@@ -252,7 +252,7 @@ func TestPostgresDescribe(t *testing.T) {
 // to_json, which is what CopyCSV uses, in zones with odd offsets.
 func TestPostgresTimestampText(t *testing.T) {
 	t.Parallel()
-	dsn := testDSN(t, envPostgres, defPostgres)
+	dsn := pgDSN(t)
 	sql := `SELECT x, pg_catalog.to_json(x) #>> '{}' AS j, x::timestamp AS y, pg_catalog.to_json(x::timestamp) #>> '{}' AS k
 		FROM unnest(ARRAY['2024-03-31 00:59:59.999999+00', '2024-03-31 01:00:00.5+00', '2024-10-27 00:30:00.010+00',
 		'2024-10-27 01:30:00+00', '1900-01-01 00:00:00+00', '1850-06-01 12:00:00+00', '0044-03-15 12:00:00+00 BC',
@@ -272,7 +272,7 @@ func TestPostgresTimestampText(t *testing.T) {
 // floats, against PostgreSQL's own float8 and float4 output.
 func TestPostgresFloatText(t *testing.T) {
 	t.Parallel()
-	dsn := testDSN(t, envPostgres, defPostgres)
+	dsn := pgDSN(t)
 	src := open(t, dsn, Options{})
 	values := []float64{0.1, 1e15, 1e16, 1234567.5, 1e-5, 123e-7, math.Copysign(0, -1), 1e100, 0, 1e-4, 999999999999999,
 		123456, 1e6, 5e-324, math.MaxFloat64, -2.2250738585072014e-308, 0.30000000000000004, 9007199254740993, 100, 1.5e300}
@@ -308,7 +308,7 @@ func TestPostgresFloatText(t *testing.T) {
 
 func TestPostgresEarlyClose(t *testing.T) {
 	t.Parallel()
-	dsn := testDSN(t, envPostgres, defPostgres)
+	dsn := pgDSN(t)
 	src := open(t, dsn, Options{})
 	rows, err := src.Query(context.Background(), facteur.Query{SQL: "SELECT g, repeat('x', 100) FROM generate_series(1, 5000000) g"})
 	if err != nil {

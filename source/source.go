@@ -72,7 +72,7 @@ func Open(ctx context.Context, dsn string, o Options) (facteur.Querier, error) {
 	}
 	switch kind {
 	case facteur.SourcePostgres:
-		return openPostgres(dsn, o, loc)
+		return openPostgres(dsn, o)
 	case facteur.SourceMySQL:
 		return openMySQL(dsn, o, loc)
 	default:
@@ -83,12 +83,14 @@ func Open(ctx context.Context, dsn string, o Options) (facteur.Querier, error) {
 // CSVCopier is implemented by sources that write CSV themselves faster than
 // row by row (PostgreSQL's COPY). The CSV has no header, separates fields
 // with delim, ends every record with "\n", and is byte-identical to what
-// package format's CSV writer makes of the rows Query returns: NULL is an
-// empty unquoted field, an empty string is "", and a field is quoted (with
-// '"' doubled) when it contains delim, '"', CR or LF, or is exactly `\.`.
+// package format's CSV writer makes of the rows Query returns, as both
+// follow PostgreSQL's COPY: NULL is an empty unquoted field, an empty
+// string is "", and a field is quoted (with '"' doubled) when it contains
+// delim, '"', CR or LF, or when it is exactly `\.` and the only column.
 // columns selects and orders result columns by name (nil means all).
 //
-// CopyCSV returns the number of records written. It fails with EINVALID
+// CopyCSV returns the number of records written. On an error w may have
+// received part of the CSV, which the caller discards. It fails with EINVALID
 // for a delimiter it cannot use (a quote, CR, LF, NUL or a non-ASCII byte)
 // or a column the query does not return; callers then fall back to Query.
 type CSVCopier interface {

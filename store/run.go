@@ -253,5 +253,5 @@ func slotText(t *time.Time) string {
 	if t == nil {
 		return "no slot"
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
 }

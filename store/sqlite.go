@@ -18,8 +18,9 @@ import (
 	"github.com/facteur/facteur"
 )
 
-// sqliteBusyTimeoutMS is how long, in milliseconds, a statement waits for another process's
-// write lock on the file (a CLI beside the server) before it fails.
+// sqliteBusyTimeoutMS is how long, in milliseconds, a statement waits for
+// another process's write lock on the file (a CLI beside the server, a
+// second handle) before it fails.
 const sqliteBusyTimeoutMS = 10_000
 
 // sqliteDSN returns the modernc.org/sqlite DSN of the database file at
@@ -57,9 +58,11 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	// One connection for the whole process, as River's SQLite driver
 	// recommends: SQLite allows one writer at a time, and with several
-	// connections the store, River's workers and the scheduler would see
-	// "database is locked". Go's pool queues them instead. It is kept open
-	// for good so that the pragmas and the page cache stay.
+	// connections and deferred transactions the store, River's workers and
+	// the scheduler see "database is locked" (the Concurrency test does
+	// within a second). Go's pool queues them instead; _txlock=immediate
+	// and busy_timeout cover other handles on the file. The connection is
+	// kept for good so that the pragmas and the page cache stay.
 	sqlDB.SetMaxOpenConns(1)
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
@@ -77,7 +80,7 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 }
 
 // sqliteSetupAttempts bounds setupSQLite's retries.
-const sqliteSetupAttempts = 6
+const sqliteSetupAttempts = 8
 
 // setupSQLite checks the connection and runs Facteur's and River's
 // migrations. SQLite has no advisory lock, so two processes opening a new
@@ -129,15 +132,16 @@ func (db *DB) setupSQLiteOnce(ctx context.Context, logger *slog.Logger, path str
 }
 
 // retryableSQLite reports whether a failed setup may succeed when tried
-// again: the file was busy or locked, or a statement failed (SQLITE_ERROR,
-// as "table already exists" does) while another process was migrating.
+// again: the file was busy or locked, or a statement failed while another
+// process was migrating ("table already exists" is SQLITE_ERROR, a
+// migration version recorded twice SQLITE_CONSTRAINT).
 func retryableSQLite(err error) bool {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return false
 	}
 	switch se.Code() & 0xff { // the primary result code
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_ERROR:
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_ERROR, sqlite3.SQLITE_CONSTRAINT:
 		return true
 	}
 	return false

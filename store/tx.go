@@ -115,7 +115,11 @@ func (t *sqlTx) commit(ctx context.Context) error {
 
 func (t *sqlTx) rollback(ctx context.Context) error {
 	if t.savepoint == "" {
-		return t.tx.Rollback()
+		// database/sql has already rolled back when ctx was cancelled.
+		if err := t.tx.Rollback(); !errors.Is(err, sql.ErrTxDone) {
+			return err
+		}
+		return nil
 	}
 	// ROLLBACK TO keeps the savepoint open; RELEASE closes it.
 	if _, err := t.tx.ExecContext(ctx, "ROLLBACK TO "+t.savepoint); err != nil {
@@ -146,4 +150,9 @@ func beginPG(b interface {
 func (t *pgTx) raw() any                                      { return t.tx }
 func (t *pgTx) nest(ctx context.Context) (transaction, error) { return beginPG(t.tx)(ctx) }
 func (t *pgTx) commit(ctx context.Context) error              { return t.tx.Commit(ctx) }
-func (t *pgTx) rollback(ctx context.Context) error            { return t.tx.Rollback(ctx) }
+func (t *pgTx) rollback(ctx context.Context) error {
+	if err := t.tx.Rollback(ctx); !errors.Is(err, pgx.ErrTxClosed) {
+		return err
+	}
+	return nil
+}

@@ -197,7 +197,13 @@ func TestServeEndToEnd(t *testing.T) {
 	if r := n.waitRun(queued.ID); r.Status != facteur.RunCancelled || time.Since(start) > 10*time.Second {
 		t.Fatalf("cancel: %s after %s", r.Status, time.Since(start))
 	}
-	time.Sleep(500 * time.Millisecond)
+	// The query itself stops on the database.
+	for deadline := time.Now().Add(10 * time.Second); pgCount(t, pg, "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and state = 'active' and pid <> pg_backend_pid()") > 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the cancelled run's query still runs on the database after %s\n%s", time.Since(start), n.out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if _, err := os.Stat(filepath.Join(outbox, "slow.csv")); !os.IsNotExist(err) {
 		t.Fatalf("a cancelled run delivered a file: %v", err)
 	}

@@ -239,3 +239,19 @@ func (n *node) waitRun(id int64) runView {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// pgCount runs a count query on the test server.
+func pgCount(t *testing.T, url, query string) int {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var n int
+	if err := c.QueryRow(ctx, query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -34,6 +34,8 @@ type serveConfig struct {
 	Workers  int
 	LogLevel string
 	Tick     time.Duration
+	// StopTimeout is how long a graceful stop lets running exports finish.
+	StopTimeout time.Duration
 }
 
 // jobQueue is the queue whatever its database: both River drivers give one.
@@ -54,6 +56,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Workers, "workers", 2, "runs executed at once by this node")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&cfg.Tick, "tick", time.Second, "how often the leader looks for due schedules")
+	fs.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long running exports may finish before they are interrupted and queued again")
 	if err := envFlags(fs, args); err != nil {
 		return errUsage
 	}
@@ -86,7 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Deliverer:  deliver.Open,
 		Logger:     logger,
 	}
-	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, Logger: logger}
+	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger}
 	var q jobQueue
 	if db.Dialect() == "postgres" {
 		q, err = queue.New(riverpgxv5.New(db.Pool()), db, runner, qcfg)
@@ -137,8 +140,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			logger.Error("http server", "err", err)
 		}
 	}
-	fmt.Fprintln(stdout, "Stopping: running exports get 30s to finish, then are queued again.")
-	stopCtx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	fmt.Fprintf(stdout, "Stopping: running exports get %s to finish, then are queued again.\n", cfg.StopTimeout)
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.StopTimeout+15*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(stopCtx)
 	if err := q.Stop(stopCtx); err != nil {
