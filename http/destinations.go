@@ -17,73 +17,51 @@ type destinationInput struct {
 	Config json.RawMessage `json:"config"`
 }
 
-func (s *Server) listDestinations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listDestinations(r *http.Request) (int, any, error) {
 	list, err := s.Store.Destinations(r.Context())
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, list)
+	return http.StatusOK, list, err
 }
 
-func (s *Server) getDestination(w http.ResponseWriter, r *http.Request) {
+// destination loads the destination of the URL's {id}.
+func (s *Server) destination(r *http.Request) (*facteur.Destination, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, err
 	}
-	d, err := s.Store.Destination(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, d)
+	return s.Store.Destination(r.Context(), id)
 }
 
-func (s *Server) createDestination(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getDestination(r *http.Request) (int, any, error) {
+	d, err := s.destination(r)
+	return http.StatusOK, d, err
+}
+
+func (s *Server) createDestination(r *http.Request) (int, any, error) {
 	var in destinationInput
 	if err := decode(r, &in); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	d := &facteur.Destination{Name: strings.TrimSpace(in.Name), Kind: in.Kind, Config: in.Config}
 	if err := s.checkDestination(r.Context(), d); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if err := s.Store.CreateDestination(r.Context(), d); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusCreated, d)
+	return http.StatusCreated, d, s.Store.CreateDestination(r.Context(), d)
 }
 
-func (s *Server) updateDestination(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) updateDestination(r *http.Request) (int, any, error) {
+	d, err := s.destination(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var in destinationInput
 	if err := decode(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	d, err := s.Store.Destination(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	d.Name, d.Kind, d.Config = strings.TrimSpace(in.Name), in.Kind, in.Config
 	if err := s.checkDestination(r.Context(), d); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if err := s.Store.UpdateDestination(r.Context(), d); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, d)
+	return http.StatusOK, d, s.Store.UpdateDestination(r.Context(), d)
 }
 
 // checkDestination validates a destination's settings, and checks them
@@ -105,41 +83,28 @@ func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) e
 	return nil
 }
 
-func (s *Server) deleteDestination(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteDestination(r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if err := s.Store.DeleteDestination(r.Context(), id); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, s.Store.DeleteDestination(r.Context(), id)
 }
 
 // testDestination validates the settings and delivers a small test file (F2).
-func (s *Server) testDestination(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) testDestination(r *http.Request) (int, any, error) {
+	d, err := s.destination(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	d, err := s.Store.Destination(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	del, err := s.Deliverer(d)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	start := time.Now()
 	res, err := del.Test(r.Context())
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	s.json(w, http.StatusOK, map[string]any{"ok": true, "location": res.Location, "duration_ms": time.Since(start).Milliseconds()})
+	return http.StatusOK, map[string]any{"ok": true, "location": res.Location, "duration_ms": time.Since(start).Milliseconds()}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/facteur/facteur"
@@ -31,109 +30,75 @@ func (in reportInput) apply(rep *facteur.Report) {
 	rep.Fields, rep.CreatedColumn, rep.UpdatedColumn = in.Fields, in.CreatedColumn, in.UpdatedColumn
 }
 
-func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listReports(r *http.Request) (int, any, error) {
 	list, err := s.Store.Reports(r.Context())
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, list)
+	return http.StatusOK, list, err
 }
 
-func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
+// report loads the report of the URL's {id}.
+func (s *Server) report(r *http.Request) (*facteur.Report, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, err
 	}
-	rep, err := s.Store.Report(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, rep)
+	return s.Store.Report(r.Context(), id)
 }
 
-func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getReport(r *http.Request) (int, any, error) {
+	rep, err := s.report(r)
+	return http.StatusOK, rep, err
+}
+
+func (s *Server) createReport(r *http.Request) (int, any, error) {
 	var in reportInput
 	if err := decode(r, &in); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	rep := &facteur.Report{}
 	in.apply(rep)
 	if err := s.checkReport(r.Context(), rep); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if err := s.Store.CreateReport(r.Context(), rep); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusCreated, rep)
+	return http.StatusCreated, rep, s.Store.CreateReport(r.Context(), rep)
 }
 
-func (s *Server) updateReport(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) updateReport(r *http.Request) (int, any, error) {
+	rep, err := s.report(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var in reportInput
 	if err := decode(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	rep, err := s.Store.Report(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	in.apply(rep)
 	if err := s.checkReport(r.Context(), rep); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if err := s.Store.UpdateReport(r.Context(), rep); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, rep)
+	return http.StatusOK, rep, s.Store.UpdateReport(r.Context(), rep)
 }
 
-func (s *Server) deleteReport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteReport(r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if err := s.Store.DeleteReport(r.Context(), id); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, s.Store.DeleteReport(r.Context(), id)
 }
 
 // duplicateReport copies a report under a new name, e.g. to make a
 // dedicated integration copy (A2).
-func (s *Server) duplicateReport(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) duplicateReport(r *http.Request) (int, any, error) {
+	rep, err := s.report(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	rep, err := s.Store.Report(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var in struct {
 		Name string `json:"name"`
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
-			s.error(w, r, err)
-			return
+			return 0, nil, err
 		}
 	}
 	dup := *rep
@@ -143,11 +108,7 @@ func (s *Server) duplicateReport(w http.ResponseWriter, r *http.Request) {
 	if dup.Name == "" {
 		dup.Name = rep.Name + " (copy)"
 	}
-	if err := s.Store.CreateReport(r.Context(), &dup); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusCreated, dup)
+	return http.StatusCreated, &dup, s.Store.CreateReport(r.Context(), &dup)
 }
 
 // checkReport validates a report against its source: the query must run
@@ -205,39 +166,27 @@ func looksPersonal(column string) bool { return personal.MatchString(column) }
 
 // previewReport returns the first rows of a report (default 100, at most
 // 1000), every field included, for checking a query while editing it.
-func (s *Server) previewReport(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) previewReport(r *http.Request) (int, any, error) {
+	limit, err := countParam(r, "limit", 100, 1000)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			s.error(w, r, facteur.Errorf(facteur.EINVALID, "limit: use a number from 1 to 1000"))
-			return
-		}
-	}
-	rep, err := s.Store.Report(r.Context(), id)
+	rep, err := s.report(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	src, err := s.Store.Source(r.Context(), rep.SourceID)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	q, err := s.OpenSource(r.Context(), src.DSN)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	defer q.Close()
 	rows, err := q.Query(r.Context(), rep.Query())
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	defer rows.Close()
 	cols := rows.Columns()
@@ -256,8 +205,7 @@ func (s *Server) previewReport(w http.ResponseWriter, r *http.Request) {
 		out.Rows = append(out.Rows, row)
 	}
 	if err := rows.Err(); err != nil {
-		s.error(w, r, fmt.Errorf("preview: %w", err))
-		return
+		return 0, nil, fmt.Errorf("preview: %w", err)
 	}
-	s.json(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }

@@ -20,138 +20,112 @@ type runJSON struct {
 // listRuns lists the run history, newest first. Query parameters:
 // schedule_id, status, ignored=true, limit (default 50, at most 1000) and
 // before (a run id, for the next page).
-func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listRuns(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
 	f := facteur.RunFilter{Status: q.Get("status"), IncludeIgnored: q.Get("ignored") == "true"}
 	var err error
 	for name, dst := range map[string]*int64{"schedule_id": &f.ScheduleID, "before": &f.BeforeID} {
 		if v := q.Get(name); v != "" {
 			if *dst, err = strconv.ParseInt(v, 10, 64); err != nil || *dst < 0 {
-				s.error(w, r, facteur.Errorf(facteur.EINVALID, "%s: %q is not an id", name, v))
-				return
+				return 0, nil, facteur.Errorf(facteur.EINVALID, "%s: %q is not an id", name, v)
 			}
 		}
 	}
 	if f.Limit, err = countParam(r, "limit", 50, 1000); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	switch f.Status {
 	case "", facteur.RunQueued, facteur.RunRunning, facteur.RunRetrying, facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
 	default:
-		s.error(w, r, facteur.Errorf(facteur.EINVALID, "status: use queued, running, retrying, succeeded, failed or cancelled"))
-		return
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "status: use queued, running, retrying, succeeded, failed or cancelled")
 	}
 	runs, err := s.Store.Runs(r.Context(), f)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	out := make([]runJSON, len(runs))
 	for i, run := range runs {
-		out[i] = runJSON{Run: run}
-		if rows, ok := s.Runs.Progress(run.ID); ok {
-			out[i].Progress = &rows
-		}
+		out[i] = s.runJSON(run, nil)
 	}
-	s.json(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	run, err := s.Store.Run(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	log, err := s.Store.RunLog(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
+// runJSON adds the log and the live progress to a run.
+func (s *Server) runJSON(run *facteur.Run, log []facteur.LogEntry) runJSON {
 	out := runJSON{Run: run, Log: log}
 	if rows, ok := s.Runs.Progress(run.ID); ok {
 		out.Progress = &rows
 	}
-	s.json(w, http.StatusOK, out)
+	return out
+}
+
+// run loads the run of the URL's {id}.
+func (s *Server) run(r *http.Request) (*facteur.Run, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Run(r.Context(), id)
+}
+
+func (s *Server) getRun(r *http.Request) (int, any, error) {
+	run, err := s.run(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	log, err := s.Store.RunLog(r.Context(), run.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, s.runJSON(run, log), nil
 }
 
 // retryRun delivers again the file a run produced (F4).
-func (s *Server) retryRun(w http.ResponseWriter, r *http.Request) {
+func (s *Server) retryRun(r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	run, err := s.Runs.Retry(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusAccepted, run)
+	return http.StatusAccepted, run, err
 }
 
 // ignoreRun hides a run from the history (?undo=true shows it again).
-func (s *Server) ignoreRun(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) ignoreRun(r *http.Request) (int, any, error) {
+	run, err := s.run(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	run, err := s.Store.Run(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	run.Ignored = r.URL.Query().Get("undo") != "true"
-	if err := s.Store.UpdateRun(r.Context(), run); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, run)
+	return http.StatusOK, run, s.Store.UpdateRun(r.Context(), run)
 }
 
-func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
+func (s *Server) cancelRun(r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.Runs.Cancel(r.Context(), id); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	run, err := s.Store.Run(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, run)
+	return http.StatusOK, run, err
 }
 
 // downloadRun sends the file a run produced, byte for byte.
 func (s *Server) downloadRun(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	run, err := s.Store.Run(r.Context(), id)
+	run, err := s.run(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	if run.ArtifactPath == "" || run.SHA256 == "" {
-		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "run %d has no file to download", id))
+		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "run %d has no file to download", run.ID))
 		return
 	}
 	f, err := os.Open(run.ArtifactPath)
 	if os.IsNotExist(err) {
-		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "the file of run %d is no longer kept", id))
+		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "the file of run %d is no longer kept", run.ID))
 		return
 	} else if err != nil {
 		s.error(w, r, err)

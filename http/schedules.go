@@ -44,78 +44,68 @@ func (in scheduleInput) apply(s *facteur.Schedule) {
 	s.Enabled = in.Enabled == nil || *in.Enabled
 }
 
-func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listSchedules(r *http.Request) (int, any, error) {
 	list, err := s.Store.Schedules(r.Context())
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	out := make([]scheduleJSON, len(list))
 	for i, sc := range list {
 		out[i] = toScheduleJSON(sc)
 	}
-	s.json(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) getSchedule(w http.ResponseWriter, r *http.Request) {
+// schedule loads the schedule of the URL's {id}.
+func (s *Server) schedule(r *http.Request) (*facteur.Schedule, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, err
 	}
-	sc, err := s.Store.Schedule(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, toScheduleJSON(sc))
+	return s.Store.Schedule(r.Context(), id)
 }
 
-func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getSchedule(r *http.Request) (int, any, error) {
+	sc, err := s.schedule(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, toScheduleJSON(sc), nil
+}
+
+func (s *Server) createSchedule(r *http.Request) (int, any, error) {
 	var in scheduleInput
 	if err := decode(r, &in); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	sc := &facteur.Schedule{}
 	in.apply(sc)
 	if err := s.checkSchedule(r.Context(), sc); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.Store.CreateSchedule(r.Context(), sc); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	s.json(w, http.StatusCreated, toScheduleJSON(sc))
+	return http.StatusCreated, toScheduleJSON(sc), nil
 }
 
-func (s *Server) updateSchedule(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) updateSchedule(r *http.Request) (int, any, error) {
+	sc, err := s.schedule(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var in scheduleInput
 	if err := decode(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	sc, err := s.Store.Schedule(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	in.apply(sc)
 	if err := s.checkSchedule(r.Context(), sc); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.Store.UpdateSchedule(r.Context(), sc); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	s.json(w, http.StatusOK, toScheduleJSON(sc))
+	return http.StatusOK, toScheduleJSON(sc), nil
 }
 
 // checkSchedule validates a schedule with its report and destination, and
@@ -162,32 +152,22 @@ func (s *Server) checkSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	return nil
 }
 
-func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteSchedule(r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if err := s.Store.DeleteSchedule(r.Context(), id); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, s.Store.DeleteSchedule(r.Context(), id)
 }
 
 // runSchedule is Run now (E6): a run right away, the calendar untouched.
-func (s *Server) runSchedule(w http.ResponseWriter, r *http.Request) {
+func (s *Server) runSchedule(r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	run, err := s.Runs.RunNow(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusAccepted, run)
+	return http.StatusAccepted, run, err
 }
 
 // calendarPreview is the answer of the next-runs endpoints.
@@ -221,48 +201,31 @@ func (s *Server) preview(c facteur.Calendar, n int) (calendarPreview, error) {
 }
 
 // nextRuns previews a schedule's next runs (?n=, default 5, at most 100).
-func (s *Server) nextRuns(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
+func (s *Server) nextRuns(r *http.Request) (int, any, error) {
 	n, err := countParam(r, "n", 5, 100)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	sc, err := s.Store.Schedule(r.Context(), id)
+	sc, err := s.schedule(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	p, err := s.preview(sc.Calendar, n)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, p)
+	return http.StatusOK, p, err
 }
 
 // previewCalendar previews a calendar being edited (?n=, default 5).
-func (s *Server) previewCalendar(w http.ResponseWriter, r *http.Request) {
+func (s *Server) previewCalendar(r *http.Request) (int, any, error) {
 	var c facteur.Calendar
 	if err := decode(r, &c); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	n, err := countParam(r, "n", 5, 100)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	p, err := s.preview(c, n)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, p)
+	return http.StatusOK, p, err
 }
 
 func countParam(r *http.Request, name string, def, max int) (int, error) {

@@ -56,42 +56,42 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /healthz", s.health)
 	m.HandleFunc("GET /api/v1/version", s.version)
 
-	m.HandleFunc("GET /api/v1/sources", s.listSources)
-	m.HandleFunc("POST /api/v1/sources", s.createSource)
-	m.HandleFunc("GET /api/v1/sources/{id}", s.getSource)
-	m.HandleFunc("PUT /api/v1/sources/{id}", s.updateSource)
-	m.HandleFunc("DELETE /api/v1/sources/{id}", s.deleteSource)
-	m.HandleFunc("POST /api/v1/sources/{id}/test", s.testSource)
+	m.HandleFunc("GET /api/v1/sources", s.api(s.listSources))
+	m.HandleFunc("POST /api/v1/sources", s.api(s.createSource))
+	m.HandleFunc("GET /api/v1/sources/{id}", s.api(s.getSource))
+	m.HandleFunc("PUT /api/v1/sources/{id}", s.api(s.updateSource))
+	m.HandleFunc("DELETE /api/v1/sources/{id}", s.api(s.deleteSource))
+	m.HandleFunc("POST /api/v1/sources/{id}/test", s.api(s.testSource))
 
-	m.HandleFunc("GET /api/v1/reports", s.listReports)
-	m.HandleFunc("POST /api/v1/reports", s.createReport)
-	m.HandleFunc("GET /api/v1/reports/{id}", s.getReport)
-	m.HandleFunc("PUT /api/v1/reports/{id}", s.updateReport)
-	m.HandleFunc("DELETE /api/v1/reports/{id}", s.deleteReport)
-	m.HandleFunc("POST /api/v1/reports/{id}/duplicate", s.duplicateReport)
-	m.HandleFunc("GET /api/v1/reports/{id}/preview", s.previewReport)
+	m.HandleFunc("GET /api/v1/reports", s.api(s.listReports))
+	m.HandleFunc("POST /api/v1/reports", s.api(s.createReport))
+	m.HandleFunc("GET /api/v1/reports/{id}", s.api(s.getReport))
+	m.HandleFunc("PUT /api/v1/reports/{id}", s.api(s.updateReport))
+	m.HandleFunc("DELETE /api/v1/reports/{id}", s.api(s.deleteReport))
+	m.HandleFunc("POST /api/v1/reports/{id}/duplicate", s.api(s.duplicateReport))
+	m.HandleFunc("GET /api/v1/reports/{id}/preview", s.api(s.previewReport))
 
-	m.HandleFunc("GET /api/v1/destinations", s.listDestinations)
-	m.HandleFunc("POST /api/v1/destinations", s.createDestination)
-	m.HandleFunc("GET /api/v1/destinations/{id}", s.getDestination)
-	m.HandleFunc("PUT /api/v1/destinations/{id}", s.updateDestination)
-	m.HandleFunc("DELETE /api/v1/destinations/{id}", s.deleteDestination)
-	m.HandleFunc("POST /api/v1/destinations/{id}/test", s.testDestination)
+	m.HandleFunc("GET /api/v1/destinations", s.api(s.listDestinations))
+	m.HandleFunc("POST /api/v1/destinations", s.api(s.createDestination))
+	m.HandleFunc("GET /api/v1/destinations/{id}", s.api(s.getDestination))
+	m.HandleFunc("PUT /api/v1/destinations/{id}", s.api(s.updateDestination))
+	m.HandleFunc("DELETE /api/v1/destinations/{id}", s.api(s.deleteDestination))
+	m.HandleFunc("POST /api/v1/destinations/{id}/test", s.api(s.testDestination))
 
-	m.HandleFunc("GET /api/v1/schedules", s.listSchedules)
-	m.HandleFunc("POST /api/v1/schedules", s.createSchedule)
-	m.HandleFunc("GET /api/v1/schedules/{id}", s.getSchedule)
-	m.HandleFunc("PUT /api/v1/schedules/{id}", s.updateSchedule)
-	m.HandleFunc("DELETE /api/v1/schedules/{id}", s.deleteSchedule)
-	m.HandleFunc("POST /api/v1/schedules/{id}/run", s.runSchedule)
-	m.HandleFunc("GET /api/v1/schedules/{id}/next", s.nextRuns)
-	m.HandleFunc("POST /api/v1/calendar/preview", s.previewCalendar)
+	m.HandleFunc("GET /api/v1/schedules", s.api(s.listSchedules))
+	m.HandleFunc("POST /api/v1/schedules", s.api(s.createSchedule))
+	m.HandleFunc("GET /api/v1/schedules/{id}", s.api(s.getSchedule))
+	m.HandleFunc("PUT /api/v1/schedules/{id}", s.api(s.updateSchedule))
+	m.HandleFunc("DELETE /api/v1/schedules/{id}", s.api(s.deleteSchedule))
+	m.HandleFunc("POST /api/v1/schedules/{id}/run", s.api(s.runSchedule))
+	m.HandleFunc("GET /api/v1/schedules/{id}/next", s.api(s.nextRuns))
+	m.HandleFunc("POST /api/v1/calendar/preview", s.api(s.previewCalendar))
 
-	m.HandleFunc("GET /api/v1/runs", s.listRuns)
-	m.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
-	m.HandleFunc("POST /api/v1/runs/{id}/retry", s.retryRun)
-	m.HandleFunc("POST /api/v1/runs/{id}/ignore", s.ignoreRun)
-	m.HandleFunc("POST /api/v1/runs/{id}/cancel", s.cancelRun)
+	m.HandleFunc("GET /api/v1/runs", s.api(s.listRuns))
+	m.HandleFunc("GET /api/v1/runs/{id}", s.api(s.getRun))
+	m.HandleFunc("POST /api/v1/runs/{id}/retry", s.api(s.retryRun))
+	m.HandleFunc("POST /api/v1/runs/{id}/ignore", s.api(s.ignoreRun))
+	m.HandleFunc("POST /api/v1/runs/{id}/cancel", s.api(s.cancelRun))
 	m.HandleFunc("GET /api/v1/runs/{id}/download", s.downloadRun)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -155,6 +155,25 @@ func decode(r *http.Request, v any) error {
 		return facteur.Errorf(facteur.EINVALID, "the body has data after its JSON object")
 	}
 	return nil
+}
+
+// apiFunc is an API action: it returns the status and the value of a
+// successful answer, or an error that becomes the JSON error answer.
+type apiFunc func(r *http.Request) (status int, v any, err error)
+
+// api adapts an apiFunc to net/http.
+func (s *Server) api(fn apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, v, err := fn(r)
+		switch {
+		case err != nil:
+			s.error(w, r, err)
+		case v == nil:
+			w.WriteHeader(status)
+		default:
+			s.json(w, status, v)
+		}
+	}
 }
 
 // pathID reads the {id} of the URL.

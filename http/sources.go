@@ -29,80 +29,70 @@ type sourceInput struct {
 	DSN  string `json:"dsn"`
 }
 
-func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listSources(r *http.Request) (int, any, error) {
 	list, err := s.Store.Sources(r.Context())
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	out := make([]sourceJSON, len(list))
 	for i, src := range list {
 		out[i] = toSourceJSON(src)
 	}
-	s.json(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) getSource(w http.ResponseWriter, r *http.Request) {
+// source loads the source of the URL's {id}.
+func (s *Server) source(r *http.Request) (*facteur.Source, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, err
 	}
-	src, err := s.Store.Source(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, toSourceJSON(src))
+	return s.Store.Source(r.Context(), id)
 }
 
-func (s *Server) createSource(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getSource(r *http.Request) (int, any, error) {
+	src, err := s.source(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, toSourceJSON(src), nil
+}
+
+func (s *Server) createSource(r *http.Request) (int, any, error) {
 	var in sourceInput
 	if err := decode(r, &in); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	src := &facteur.Source{Name: strings.TrimSpace(in.Name), DSN: strings.TrimSpace(in.DSN)}
 	if err := s.checkSource(r, src); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.Store.CreateSource(r.Context(), src); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	s.json(w, http.StatusCreated, toSourceJSON(src))
+	return http.StatusCreated, toSourceJSON(src), nil
 }
 
-func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) updateSource(r *http.Request) (int, any, error) {
+	src, err := s.source(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var in sourceInput
 	if err := decode(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	src, err := s.Store.Source(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	src.Name = strings.TrimSpace(in.Name)
 	if dsn := strings.TrimSpace(in.DSN); dsn != "" {
 		src.DSN = dsn
 	}
 	if err := s.checkSource(r, src); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.Store.UpdateSource(r.Context(), src); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	s.json(w, http.StatusOK, toSourceJSON(src))
+	return http.StatusOK, toSourceJSON(src), nil
 }
 
 // checkSource validates a source's fields and that its DSN parses.
@@ -125,41 +115,28 @@ func (s *Server) checkSource(r *http.Request, src *facteur.Source) error {
 	return q.Close()
 }
 
-func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteSource(r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if err := s.Store.DeleteSource(r.Context(), id); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, s.Store.DeleteSource(r.Context(), id)
 }
 
 // testSource connects with the stored credentials and reports what happened.
-func (s *Server) testSource(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *Server) testSource(r *http.Request) (int, any, error) {
+	src, err := s.source(r)
 	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	src, err := s.Store.Source(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	q, err := s.OpenSource(r.Context(), src.DSN)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
 	defer q.Close()
 	start := time.Now()
 	if err := q.Ping(r.Context()); err != nil {
-		s.error(w, r, err)
-		return
+		return 0, nil, err
 	}
-	s.json(w, http.StatusOK, map[string]any{"ok": true, "message": "Connected.", "duration_ms": time.Since(start).Milliseconds()})
+	return http.StatusOK, map[string]any{"ok": true, "message": "Connected.", "duration_ms": time.Since(start).Milliseconds()}, nil
 }
