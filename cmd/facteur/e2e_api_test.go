@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestAPIErrors: every bad request gets a JSON error with a stable code
+// and a message that says what to fix.
+func TestAPIErrors(t *testing.T) {
+	n := startServe(t, t.TempDir())
+	tests := []struct {
+		method, path, body string
+		status             int
+		code, message      string
+	}{
+		{"GET", "/api/v1/nope", "", 404, "not_found", "no API endpoint GET /api/v1/nope"},
+		{"GET", "/api/v1/runs/999", "", 404, "not_found", ""},
+		{"GET", "/api/v1/runs/abc", "", 400, "invalid", `id: "abc" is not an id`},
+		{"GET", "/api/v1/runs?status=done", "", 400, "invalid", "status: use queued"},
+		{"GET", "/api/v1/runs?limit=5000", "", 400, "invalid", "limit: use a number from 1 to 1000"},
+		{"POST", "/api/v1/sources", "", 400, "invalid", "needs a JSON body"},
+		{"POST", "/api/v1/sources", "{", 400, "invalid", "not valid JSON"},
+		{"POST", "/api/v1/sources", `{"name":"x","dsn":"sqlite:/tmp/x.db","password":"p"}`, 400, "invalid", `unknown field "password"`},
+		{"POST", "/api/v1/sources", `{"name":"x","dsn":"oracle://h/db"}`, 400, "invalid", "unsupported scheme"},
+		{"POST", "/api/v1/sources", `{"name":"","dsn":"sqlite:/tmp/x.db"}`, 400, "invalid", "name: a source needs a name"},
+		{"POST", "/api/v1/sources", `{"name":1}`, 400, "invalid", "name: expected a string"},
+		{"POST", "/api/v1/reports", `{"name":"r","source_id":42,"table":"t"}`, 400, "invalid", "source_id: there is no source 42"},
+		{"POST", "/api/v1/destinations", `{"name":"d","kind":"ftp","config":{}}`, 400, "invalid", `unknown destination kind "ftp"`},
+		{"POST", "/api/v1/destinations", `{"name":"d","kind":"folder","config":{"path":"relative"}}`, 400, "invalid", "not an absolute path"},
+		{"POST", "/api/v1/schedules", `{"report_id":7,"destination_id":1}`, 400, "invalid", "report_id: there is no report 7"},
+		{"POST", "/api/v1/calendar/preview", `{"frequency":"monthly","day_of_month":32}`, 400, "invalid", "calendar.day_of_month"},
+		{"POST", "/api/v1/calendar/preview", `{"frequency":"daily","time_zone":"Europe/Pari"}`, 400, "invalid", "calendar.time_zone"},
+		{"POST", "/api/v1/runs/1/retry", "", 404, "not_found", ""},
+		{"DELETE", "/api/v1/sources/5", "", 404, "not_found", ""},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, n.base+tt.path, bytes.NewBufferString(tt.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Error struct{ Code, Message string } }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tt.status || body.Error.Code != tt.code || !strings.Contains(body.Error.Message, tt.message) || body.Error.Message == "" {
+			t.Errorf("%s %s %s: %d %+v (%v); want %d %s %q", tt.method, tt.path, tt.body, resp.StatusCode, body.Error, err, tt.status, tt.code, tt.message)
+		}
+	}
+
+	var p struct {
+		Description string
+		NextLocal   []string `json:"next_local"`
+	}
+	n.must(200, "POST", "/api/v1/calendar/preview?n=4", map[string]any{"frequency": "monthly", "day_of_month": 1, "months": []int{1, 4, 7, 10}, "at": "06:00", "time_zone": "Europe/Paris"}, &p)
+	if len(p.NextLocal) != 4 || !strings.Contains(p.Description, "January, April, July and October") {
+		t.Fatalf("preview: %+v", p)
+	}
+	for _, s := range p.NextLocal {
+		if !strings.Contains(s, "-01 06:00") {
+			t.Errorf("quarterly run at %s", s)
+		}
+	}
+}
