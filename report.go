@@ -63,7 +63,8 @@ func (r *Report) Query() Query { return Query{SQL: r.SQL, Table: r.Table} }
 // SelectFields returns the names of the fields an export of r contains, in
 // the report's order: every field that is neither sensitive nor extra, plus
 // those named in optIn. It fails with EINVALID when optIn names a field the
-// report does not have.
+// report does not have, or when nothing is left to export. A report without
+// fields returns nil: every column of its query.
 func (r *Report) SelectFields(optIn []string) ([]string, error) {
 	want := make(map[string]bool, len(optIn))
 	for _, n := range optIn {
@@ -78,6 +79,9 @@ func (r *Report) SelectFields(optIn []string) ([]string, error) {
 	}
 	for n := range want {
 		return nil, Errorf(EINVALID, "include_fields: report %q has no field %q", r.Name, n)
+	}
+	if len(r.Fields) > 0 && len(out) == 0 {
+		return nil, Errorf(EINVALID, "include_fields: every field of report %q is sensitive or extra; opt in to the ones to send", r.Name)
 	}
 	return out, nil
 }

@@ -109,7 +109,7 @@ func (s *Schedule) Validate() error {
 	default:
 		return Errorf(EINVALID, "format.format: use one of csv, csv.zip, json, ndjson, xlsx")
 	}
-	if d := s.Format.Delimiter; d != "" && (len([]rune(d)) != 1 || d == "\"" || d == "\r" || d == "\n") {
+	if d := s.Format.Delimiter; d != "" && (len([]rune(d)) != 1 || d == "\"" || d == "\r" || d == "\n" || d == "\x00") {
 		return Errorf(EINVALID, "format.delimiter: use a single character other than a quote or a line break")
 	}
 	return nil

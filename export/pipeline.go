@@ -195,10 +195,7 @@ func runCopy(ctx context.Context, copier source.CSVCopier, spec Spec, w io.Write
 	if spec.Format.Delimiter != "" {
 		delim = spec.Format.Delimiter[0]
 	}
-	names := make([]string, len(proj.cols))
-	for i, c := range proj.cols {
-		names[i] = c.Name
-	}
+	names := spec.Fields // nil: every column by position, even when two share a name
 	cw := &countingWriter{w: w, progress: spec.Progress}
 	n, err := copier.CopyCSV(ctx, spec.Query, names, delim, cw)
 	if err != nil {
@@ -230,10 +227,15 @@ func newProjection(cols []facteur.Column, fields []string) (*projection, error) 
 	if fields == nil {
 		return &projection{cols: cols, all: true}, nil
 	}
+	if len(fields) == 0 {
+		return nil, facteur.Errorf(facteur.EINVALID, "fields: no field to export")
+	}
 	byName := make(map[string]int, len(cols))
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		byName[c.Name] = i
+		if _, dup := byName[c.Name]; !dup {
+			byName[c.Name] = i // the first of columns that share a name, as COPY picks
+		}
 		names[i] = c.Name
 	}
 	p := &projection{idx: make([]int, len(fields)), row: make([][]byte, len(fields))}

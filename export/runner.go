@@ -158,9 +158,6 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields); err != nil {
 		return nil, err
 	}
-	if len(def.Report.Fields) == 0 {
-		def.Fields = nil
-	}
 	run.ReportID, run.DestinationID = def.Report.ID, def.Destination.ID
 	if run.Definition, err = json.Marshal(def); err != nil {
 		return nil, fmt.Errorf("snapshot definition: %w", err)

@@ -112,7 +112,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], store facteur.Store, runner *e
 		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
 		JobTimeout:        -1, // exports can be long; statement timeouts bound the queries
 		SoftStopTimeout:   cfg.StopTimeout,
-		Logger:            cfg.Logger.With("component", "river"),
+		Logger:            slog.New(atLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "river"),
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.TickInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil },
@@ -231,3 +231,18 @@ func (q *Queue[TTx]) enqueue(ctx context.Context, run *facteur.Run, advance func
 		return tx.UpdateRun(ctx, run)
 	})
 }
+
+// atLeast passes on only records of at least a level: River reports its
+// routine (job counts every few seconds) at info, which would drown ours.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(a []slog.Attr) slog.Handler { return atLeast{h.Handler.WithAttrs(a), h.min} }
+
+func (h atLeast) WithGroup(name string) slog.Handler { return atLeast{h.Handler.WithGroup(name), h.min} }
