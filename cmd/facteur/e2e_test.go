@@ -80,7 +80,9 @@ func TestServeEndToEnd(t *testing.T) {
 	rep.Fields[1].Sensitive = false
 	n.must(200, "PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), map[string]any{"name": "people", "source_id": src.ID, "table": table, "fields": rep.Fields}, &rep)
 
-	var bad struct{ Error struct{ Code, Message string } }
+	var bad struct {
+		Error struct{ Code, Message string }
+	}
 	if st := n.call("POST", "/api/v1/reports", map[string]any{"name": "x", "source_id": src.ID, "sql": "select nope from nowhere"}, &bad); st != 400 || !strings.Contains(bad.Error.Message, "nowhere") {
 		t.Fatalf("bad SQL: %d %+v", st, bad)
 	}

@@ -83,11 +83,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer db.Close()
 
 	runner := &export.Runner{
-		Store:      db,
-		Spool:      filepath.Join(data, "spool"),
-		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) { return source.Open(ctx, s.DSN, source.Options{}) },
-		Deliverer:  deliver.Open,
-		Logger:     logger,
+		Store: db,
+		Spool: filepath.Join(data, "spool"),
+		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
+			return source.Open(ctx, s.DSN, source.Options{})
+		},
+		Deliverer: deliver.Open,
+		Logger:    logger,
 	}
 	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger}
 	var q jobQueue
@@ -101,12 +103,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	api := &fhttp.Server{
-		Store:      db,
-		Runs:       q,
-		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) { return source.Open(ctx, dsn, source.Options{}) },
-		Deliverer:  deliver.Open,
-		Logger:     logger,
-		Version:    versionString(),
+		Store: db,
+		Runs:  q,
+		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) {
+			return source.Open(ctx, dsn, source.Options{})
+		},
+		Deliverer: deliver.Open,
+		Logger:    logger,
+		Version:   versionString(),
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
