@@ -73,7 +73,9 @@ say "servers"
 if [ "$FACTEUR_TEST_POSTGRES" != skip ]; then ensure_postgres; echo "PostgreSQL: $(psql "$FACTEUR_TEST_POSTGRES" -Atqc 'show server_version')"; else echo "PostgreSQL tests SKIPPED (FACTEUR_TEST_POSTGRES=skip)"; fi
 if [ "$FACTEUR_TEST_MYSQL" != skip ]; then ensure_mariadb; echo "MariaDB: up"; else echo "MariaDB tests SKIPPED (FACTEUR_TEST_MYSQL=skip)"; fi
 
-say "go vet"
+say "gofmt and go vet"
+unformatted=$(gofmt -l .)
+[ -z "$unformatted" ] || die "gofmt would change: $unformatted"
 go vet ./...
 
 say "go test"

@@ -36,6 +36,8 @@ type serveConfig struct {
 	Tick     time.Duration
 	// StopTimeout is how long a graceful stop lets running exports finish.
 	StopTimeout time.Duration
+	// KeepFiles is how long spooled files are kept for retry and download.
+	KeepFiles time.Duration
 }
 
 // jobQueue is the queue whatever its database: both River drivers give one.
@@ -56,6 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Workers, "workers", 2, "runs executed at once by this node")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&cfg.Tick, "tick", time.Second, "how often the leader looks for due schedules")
+	fs.DurationVar(&cfg.KeepFiles, "keep-files", 7*24*time.Hour, "how long exported files stay in the spool for retry and download (each schedule's latest successful file is always kept)")
 	fs.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long running exports may finish before they are interrupted and queued again")
 	if err := envFlags(fs, args); err != nil {
 		return errUsage
@@ -130,6 +133,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		where = "PostgreSQL " + facteur.RedactDSN(cfg.Database)
 	}
 	fmt.Fprintf(stdout, "Facteur %s listening on %s (store: %s)\n", versionString(), base, where)
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		pruneSpool(ctx, runner, cfg.KeepFiles, logger)
+	}()
 	if cfg.Demo {
 		if err := seedDemo(ctx, db, q, data, base, stdout); err != nil {
 			logger.Error("demo", "err", err)
@@ -151,6 +159,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := q.Stop(stopCtx); err != nil {
 		return fmt.Errorf("stop job queue: %w", err)
 	}
+	<-pruned
 	fmt.Fprintln(stdout, "Stopped.")
 	return nil
 }
@@ -161,4 +170,22 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 		return nil, facteur.Errorf(facteur.EINVALID, "log-level: use debug, info, warn or error")
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// pruneSpool deletes old spooled files every hour until ctx ends.
+func pruneSpool(ctx context.Context, runner *export.Runner, keep time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := runner.PruneSpool(ctx, keep); err != nil {
+			logger.Warn("prune spool", "err", err)
+		} else if n > 0 {
+			logger.Info("pruned old files from the spool", "files", n, "older_than", keep)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
