@@ -167,7 +167,7 @@ func runExport(t testing.TB, src facteur.Querier, q facteur.Query, fields []stri
 	defer cancel()
 	path := filepath.Join(t.TempDir(), "out")
 	start := time.Now()
-	res, err := export.Run(ctx, export.Spec{Source: src, Query: q, Fields: fields, Format: o, InnerName: "export.csv", Path: path})
+	res, err := export.Run(ctx, export.Spec{Source: src, Query: q, Fields: fields, Format: o, InnerName: "export.csv", Path: path, Copy: true})
 	if err != nil {
 		t.Fatalf("export.Run(%s %+v, fields %v): %v", o.Format, o, fields, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -81,10 +82,11 @@ func TestStreamingKeepsMemoryFlat(t *testing.T) {
 		fastPath bool
 		first    string
 	}{
+		{facteur.FormatCSV, false, "1,customer 1,0.37,0.14285714285714285,false,2024-01-01T00:00:01+00:00,c4ca4238a0b923820dcc509a6f75849b"},
 		{facteur.FormatCSV, true, "1,customer 1,0.37,0.14285714285714285,false,2024-01-01T00:00:01+00:00,c4ca4238a0b923820dcc509a6f75849b"},
 		{facteur.FormatNDJSON, false, `{"id":1,"name":"customer 1","amount":0.37,"ratio":0.14285714285714285,"active":false,"at":"2024-01-01T00:00:01+00:00","hash":"c4ca4238a0b923820dcc509a6f75849b"}`},
 	} {
-		t.Run(tt.format, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s copy=%v", tt.format, tt.fastPath), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "big."+tt.format)
 			runtime.GC()
 			var before runtime.MemStats
@@ -93,7 +95,7 @@ func TestStreamingKeepsMemoryFlat(t *testing.T) {
 			defer cancel()
 			sampler := startHeapSampler()
 			start := time.Now()
-			res, err := export.Run(ctx, export.Spec{Source: src, Query: q, Format: facteur.FormatOptions{Format: tt.format}, Path: path})
+			res, err := export.Run(ctx, export.Spec{Source: src, Query: q, Format: facteur.FormatOptions{Format: tt.format}, Path: path, Copy: tt.fastPath})
 			took := time.Since(start)
 			peak, samples := sampler.stop()
 			if err != nil {

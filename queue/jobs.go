@@ -62,6 +62,11 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
 		return nil // finished already: never deliver twice
 	}
+	if _, busy := q.running.Load(run.ID); busy {
+		// River rescues jobs that run longer than an hour; this one is still
+		// exporting here. Look again later rather than run it twice.
+		return river.JobSnooze(time.Minute)
+	}
 	now := q.cfg.Now().UTC()
 	run.Status, run.Attempt, run.Error = facteur.RunRunning, job.Attempt, ""
 	if run.StartedAt == nil {

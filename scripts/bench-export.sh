@@ -47,7 +47,7 @@
 #   limit+conv       the same with Facteur's conversions (to_json for
 #                    timestamptz, CASE for boolean), as facteur's COPY sends
 #   psql \copy       \copy (select * from t) to 'file' csv header
-#   facteur csv      facteur export --table t --format csv (PostgreSQL COPY)
+#   facteur csv      facteur export --table t --format csv (rows through Facteur's CSV encoder)
 #   path copy/rows   scripts/benchpaths: export.Run with the real source (COPY)
 #                    and with CSVCopier hidden (rows one by one, Go encoder)
 #   path …, plain cols   the same on the columns COPY needs not convert

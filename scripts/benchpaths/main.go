@@ -138,6 +138,7 @@ func measure(ctx context.Context, c config, path string, stdout io.Writer) error
 	cpu0 := cpuTime()
 	start := time.Now()
 	res, err := export.Run(ctx, export.Spec{
+		Copy:     path == "copy",
 		Source:   src,
 		Query:    facteur.Query{SQL: c.query, Table: c.table},
 		Format:   facteur.FormatOptions{Format: facteur.FormatCSV},
