@@ -8,7 +8,8 @@ import (
 
 // Open returns the deliverer of a destination, after checking its kind and
 // settings. It fails with EINVALID naming what to fix.
-func Open(d *facteur.Destination) (facteur.Deliverer, error) {
+func Open(d *facteur.Destination, env Env) (facteur.Deliverer, error) {
+	env.DestinationID = d.ID
 	switch d.Kind {
 	case facteur.DestinationFolder:
 		cfg, err := ParseFolderConfig(d.Config)

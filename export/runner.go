@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/format"
 )
 
@@ -159,7 +160,14 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 		return nil, err
 	}
 	run.ReportID, run.DestinationID = def.Report.ID, def.Destination.ID
-	if run.Definition, err = json.Marshal(def); err != nil {
+	// The snapshot is shown in the history: never with the destination's secrets.
+	snap := *def
+	shown := *def.Destination
+	if shown.Config, _, err = deliver.Redact(shown.Kind, shown.Config); err != nil {
+		return nil, fmt.Errorf("snapshot definition: %w", err)
+	}
+	snap.Destination = &shown
+	if run.Definition, err = json.Marshal(snap); err != nil {
 		return nil, fmt.Errorf("snapshot definition: %w", err)
 	}
 	return def, nil

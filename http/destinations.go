@@ -11,6 +11,28 @@ import (
 	"github.com/facteur/facteur/deliver"
 )
 
+// destinationJSON is a destination as the API shows it: its config without
+// secrets, and the names of the secrets that are set.
+type destinationJSON struct {
+	*facteur.Destination
+	SecretsSet []string `json:"secrets_set"`
+}
+
+func toDestinationJSON(d *facteur.Destination) (destinationJSON, error) {
+	shown := *d
+	config, set, err := deliver.Redact(d.Kind, d.Config)
+	if err != nil {
+		return destinationJSON{}, err
+	}
+	shown.Config = config
+	if set == nil {
+		set = []string{}
+	}
+	return destinationJSON{Destination: &shown, SecretsSet: set}, nil
+}
+
+// destinationInput is the body of create and update. A secret left out or
+// empty on update keeps the stored one.
 type destinationInput struct {
 	Name   string          `json:"name"`
 	Kind   string          `json:"kind"`
@@ -19,7 +41,16 @@ type destinationInput struct {
 
 func (s *Server) listDestinations(r *http.Request) (int, any, error) {
 	list, err := s.Store.Destinations(r.Context())
-	return http.StatusOK, list, err
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]destinationJSON, len(list))
+	for i, d := range list {
+		if out[i], err = toDestinationJSON(d); err != nil {
+			return 0, nil, err
+		}
+	}
+	return http.StatusOK, out, nil
 }
 
 // destination loads the destination of the URL's {id}.
@@ -33,7 +64,15 @@ func (s *Server) destination(r *http.Request) (*facteur.Destination, error) {
 
 func (s *Server) getDestination(r *http.Request) (int, any, error) {
 	d, err := s.destination(r)
-	return http.StatusOK, d, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.shownDestination(http.StatusOK, d)
+}
+
+func (s *Server) shownDestination(status int, d *facteur.Destination) (int, any, error) {
+	out, err := toDestinationJSON(d)
+	return status, out, err
 }
 
 func (s *Server) createDestination(r *http.Request) (int, any, error) {
@@ -45,7 +84,10 @@ func (s *Server) createDestination(r *http.Request) (int, any, error) {
 	if err := s.checkDestination(r.Context(), d); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, d, s.Store.CreateDestination(r.Context(), d)
+	if err := s.Store.CreateDestination(r.Context(), d); err != nil {
+		return 0, nil, err
+	}
+	return s.shownDestination(http.StatusCreated, d)
 }
 
 func (s *Server) updateDestination(r *http.Request) (int, any, error) {
@@ -57,11 +99,20 @@ func (s *Server) updateDestination(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	d.Name, d.Kind, d.Config = strings.TrimSpace(in.Name), in.Kind, in.Config
+	config := in.Config
+	if in.Kind == d.Kind {
+		if config, err = deliver.KeepSecrets(d.Kind, d.Config, in.Config); err != nil {
+			return 0, nil, err
+		}
+	}
+	d.Name, d.Kind, d.Config = strings.TrimSpace(in.Name), in.Kind, config
 	if err := s.checkDestination(r.Context(), d); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, d, s.Store.UpdateDestination(r.Context(), d)
+	if err := s.Store.UpdateDestination(r.Context(), d); err != nil {
+		return 0, nil, err
+	}
+	return s.shownDestination(http.StatusOK, d)
 }
 
 // checkDestination validates a destination's settings, and checks them

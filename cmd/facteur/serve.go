@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -85,13 +86,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 
+	env := deliver.Env{SaveConfig: func(ctx context.Context, id int64, config json.RawMessage) error {
+		d, err := db.Destination(ctx, id)
+		if err != nil {
+			return err
+		}
+		d.Config = config
+		return db.UpdateDestination(ctx, d)
+	}}
+	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, env) }
 	runner := &export.Runner{
 		Store: db,
 		Spool: filepath.Join(data, "spool"),
 		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
 			return source.Open(ctx, s.DSN, source.Options{})
 		},
-		Deliverer: deliver.Open,
+		Deliverer: openDestination,
 		Logger:    logger,
 	}
 	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger}
@@ -111,7 +121,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) {
 			return source.Open(ctx, dsn, source.Options{})
 		},
-		Deliverer: deliver.Open,
+		Deliverer: openDestination,
 		Logger:    logger,
 		Version:   versionString(),
 	}

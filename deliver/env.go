@@ -1,0 +1,35 @@
+package deliver
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"time"
+)
+
+// Env is what deliverers need from the rest of Facteur. The zero value
+// works: no config is saved and connections use a plain net.Dialer.
+type Env struct {
+	// DestinationID is the id of the destination being opened (0 while it
+	// is being created).
+	DestinationID int64
+	// SaveConfig stores a destination's updated config, e.g. the SFTP host
+	// key recorded on the first successful connection. Nil skips saving.
+	SaveConfig func(ctx context.Context, id int64, config json.RawMessage) error
+	// Dial opens every outbound connection, so that the outbound guard can
+	// refuse link-local and metadata addresses at connect time. Nil uses a
+	// net.Dialer with a 30 s timeout.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// dialTimeout bounds the connection to a destination when Env.Dial is nil.
+const dialTimeout = 30 * time.Second
+
+// dial opens a connection through env.Dial or a plain dialer.
+func (env Env) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if env.Dial != nil {
+		return env.Dial(ctx, network, addr)
+	}
+	d := net.Dialer{Timeout: dialTimeout}
+	return d.DialContext(ctx, network, addr)
+}
