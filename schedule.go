@@ -83,12 +83,23 @@ type Schedule struct {
 	CatchUp string `json:"catch_up"`
 	// IncludeFields names the sensitive or extra fields this schedule opts in to.
 	IncludeFields []string `json:"include_fields,omitempty"`
+	// Options are the schedule's delivery options.
+	Options ScheduleOptions `json:"options"`
 	// Enabled schedules run on their calendar; disabled ones only on demand.
 	Enabled bool `json:"enabled"`
 	// NextRunAt is the next slot of the calendar, nil when disabled.
 	NextRunAt *time.Time `json:"next_run_at,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// ScheduleOptions are a schedule's delivery options.
+type ScheduleOptions struct {
+	// Confirmation writes a small manifest next to the file once it is in
+	// place (C4): file name, rows, bytes, SHA-256, run id.
+	Confirmation bool `json:"confirmation,omitempty"`
+	// AlertEmails are the addresses told when a run fails for good (F3).
+	AlertEmails []string `json:"alert_emails,omitempty"`
 }
 
 // Validate checks the fields that need no other object; it says which one

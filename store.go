@@ -2,6 +2,7 @@ package facteur
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -51,6 +52,12 @@ type Store interface {
 	UpdateRun(ctx context.Context, r *Run) error
 	AppendRunLog(ctx context.Context, runID int64, e LogEntry) error
 	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)
+
+	// Setting returns the JSON value of a server setting (e.g. "mail"), or
+	// ENOTFOUND when it was never set.
+	Setting(ctx context.Context, key string) (json.RawMessage, error)
+	// PutSetting stores the JSON value of a server setting.
+	PutSetting(ctx context.Context, key string, value json.RawMessage) error
 
 	// InTx runs fn in one transaction and commits when fn returns nil. tx is
 	// the store bound to the transaction; raw is the driver's transaction

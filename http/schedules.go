@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"net/http"
+	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -26,21 +27,22 @@ func toScheduleJSON(s *facteur.Schedule) scheduleJSON {
 // scheduleInput is the body of create and update. A missing name takes
 // the report's; a missing enabled means true.
 type scheduleInput struct {
-	Name          string                `json:"name"`
-	ReportID      int64                 `json:"report_id"`
-	DestinationID int64                 `json:"destination_id"`
-	Format        facteur.FormatOptions `json:"format"`
-	FileName      string                `json:"file_name"`
-	Calendar      facteur.Calendar      `json:"calendar"`
-	CatchUp       string                `json:"catch_up"`
-	IncludeFields []string              `json:"include_fields"`
-	Enabled       *bool                 `json:"enabled"`
+	Name          string                  `json:"name"`
+	ReportID      int64                   `json:"report_id"`
+	DestinationID int64                   `json:"destination_id"`
+	Format        facteur.FormatOptions   `json:"format"`
+	FileName      string                  `json:"file_name"`
+	Calendar      facteur.Calendar        `json:"calendar"`
+	CatchUp       string                  `json:"catch_up"`
+	IncludeFields []string                `json:"include_fields"`
+	Options       facteur.ScheduleOptions `json:"options"`
+	Enabled       *bool                   `json:"enabled"`
 }
 
 func (in scheduleInput) apply(s *facteur.Schedule) {
 	s.Name, s.ReportID, s.DestinationID = strings.TrimSpace(in.Name), in.ReportID, in.DestinationID
 	s.Format, s.FileName, s.Calendar, s.CatchUp = in.Format, in.FileName, in.Calendar, in.CatchUp
-	s.IncludeFields = in.IncludeFields
+	s.IncludeFields, s.Options = in.IncludeFields, in.Options
 	s.Enabled = in.Enabled == nil || *in.Enabled
 }
 
@@ -131,6 +133,11 @@ func (s *Server) checkSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	}
 	if _, err := rep.SelectFields(sc.IncludeFields); err != nil {
 		return err
+	}
+	for i, a := range sc.Options.AlertEmails {
+		if addr, err := mail.ParseAddress(a); err != nil || addr.Name != "" {
+			return facteur.Errorf(facteur.EINVALID, "options.alert_emails[%d]: %q is not an e-mail address", i, a)
+		}
 	}
 	if sc.Calendar.TimeZone == "" {
 		sc.Calendar.TimeZone = "UTC"

@@ -11,10 +11,10 @@ import (
 )
 
 const scheduleColumns = `id, name, report_id, destination_id, format, file_name, calendar, catch_up,
-	include_fields, enabled, next_run_at, created_at, updated_at`
+	include_fields, options, enabled, next_run_at, created_at, updated_at`
 
 // scheduleJSON holds the JSON columns of a schedule, encoded.
-type scheduleJSON struct{ format, calendar, include string }
+type scheduleJSON struct{ format, calendar, include, options string }
 
 // prepareSchedule fills the defaults of s, validates it and encodes its
 // JSON columns.
@@ -35,7 +35,11 @@ func prepareSchedule(s *facteur.Schedule) (scheduleJSON, error) {
 	if err != nil {
 		return scheduleJSON{}, err
 	}
-	return scheduleJSON{string(format), string(calendar), include}, nil
+	options, err := json.Marshal(s.Options)
+	if err != nil {
+		return scheduleJSON{}, fmt.Errorf("encode options: %w", err)
+	}
+	return scheduleJSON{string(format), string(calendar), include, string(options)}, nil
 }
 
 // scheduleRefError turns err, a foreign key failure on a schedule's report
@@ -64,10 +68,10 @@ func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	}
 	t := now()
 	err = s.q.queryRow(ctx, `INSERT INTO schedules (name, report_id, destination_id, format, file_name,
-			calendar, catch_up, include_fields, enabled, next_run_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			calendar, catch_up, include_fields, options, enabled, next_run_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-		j.include, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), s.dialect.ts(t)).Scan(&sc.ID)
+		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), s.dialect.ts(t)).Scan(&sc.ID)
 	if isForeignKeyViolation(err) {
 		return s.scheduleRefError(ctx, sc, err)
 	} else if err != nil {
@@ -136,11 +140,11 @@ func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	}
 	t := now()
 	err = s.q.queryRow(ctx, `UPDATE schedules SET name = ?, report_id = ?, destination_id = ?, format = ?,
-			file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, enabled = ?, next_run_at = ?,
-			updated_at = ?
+			file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, options = ?, enabled = ?,
+			next_run_at = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
 		sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-		j.include, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), sc.ID).Scan(timeScan{&sc.CreatedAt})
+		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), sc.ID).Scan(timeScan{&sc.CreatedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "schedule %d not found", sc.ID)
 	} else if isForeignKeyViolation(err) {
@@ -174,11 +178,11 @@ func (s *store) AdvanceSchedule(ctx context.Context, id int64, from time.Time, t
 
 func scanSchedule(r row) (*facteur.Schedule, error) {
 	var (
-		sc                         facteur.Schedule
-		format, calendar, includes []byte
+		sc                                  facteur.Schedule
+		format, calendar, includes, options []byte
 	)
 	err := r.Scan(&sc.ID, &sc.Name, &sc.ReportID, &sc.DestinationID, &format, &sc.FileName, &calendar,
-		&sc.CatchUp, &includes, &sc.Enabled, nullTimeScan{&sc.NextRunAt}, timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt})
+		&sc.CatchUp, &includes, &options, &sc.Enabled, nullTimeScan{&sc.NextRunAt}, timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +197,9 @@ func scanSchedule(r row) (*facteur.Schedule, error) {
 	}
 	if len(sc.IncludeFields) == 0 {
 		sc.IncludeFields = nil
+	}
+	if err := json.Unmarshal(options, &sc.Options); err != nil {
+		return nil, fmt.Errorf("schedule %d: options: %w", sc.ID, err)
 	}
 	return &sc, nil
 }

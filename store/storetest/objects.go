@@ -205,6 +205,7 @@ func testSchedules(t *testing.T, newDB NewDatabase) {
 		Format:        facteur.FormatOptions{Format: facteur.FormatCSV, NoHeader: true, Delimiter: ";", BOM: true},
 		Calendar:      facteur.Calendar{Frequency: facteur.Daily, Days: []string{"weekdays", "sat"}, At: "06:00", TimeZone: "Europe/Paris"},
 		IncludeFields: []string{"email"},
+		Options:       facteur.ScheduleOptions{Confirmation: true, AlertEmails: []string{"ops@example.org"}},
 		Enabled:       true,
 		NextRunAt:     &next,
 	}
@@ -227,7 +228,7 @@ func testSchedules(t *testing.T, newDB NewDatabase) {
 		t.Fatalf("NextRunAt read back = %v, want %v", got.NextRunAt, wantNext)
 	}
 
-	sc.Enabled, sc.NextRunAt, sc.IncludeFields = false, nil, nil
+	sc.Enabled, sc.NextRunAt, sc.IncludeFields, sc.Options = false, nil, nil, facteur.ScheduleOptions{}
 	sc.Calendar = facteur.Calendar{Frequency: facteur.Monthly, Months: []int{1, 7}, DayOfMonth: -1, At: "23:30"}
 	sc.CatchUp, sc.FileName = facteur.CatchUpSkip, "{label}_{run_id}.{ext}"
 	must(t, s.UpdateSchedule(ctx, sc))

@@ -135,6 +135,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Concurrency", testConcurrency},
 		{"MigrateTwice", testMigrateTwice},
 		{"MigrateConcurrently", testMigrateConcurrently},
+		{"Settings", testSettings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

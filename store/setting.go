@@ -1,0 +1,36 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/facteur/facteur"
+)
+
+// Setting returns the JSON value of a server setting, or ENOTFOUND.
+func (s *store) Setting(ctx context.Context, key string) (json.RawMessage, error) {
+	var v string
+	err := s.q.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if isNoRows(err) {
+		return nil, facteur.Errorf(facteur.ENOTFOUND, "setting %q is not set", key)
+	} else if err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return json.RawMessage(v), nil
+}
+
+// PutSetting stores the JSON value of a server setting, replacing any
+// earlier value. It fails with EINVALID when value is not valid JSON.
+func (s *store) PutSetting(ctx context.Context, key string, value json.RawMessage) error {
+	if !json.Valid(value) {
+		return facteur.Errorf(facteur.EINVALID, "setting %q: the value is not valid JSON", key)
+	}
+	_, err := s.q.exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		key, string(value), s.dialect.ts(now()))
+	if err != nil {
+		return fmt.Errorf("put setting %s: %w", key, err)
+	}
+	return nil
+}
