@@ -31,6 +31,7 @@ type Artifact struct {
 	Size   int64
 	SHA256 string // hex
 	Rows   int64
+	RunID  int64 // the run that produced it
 }
 
 // Open opens the spooled bytes for reading.

@@ -89,6 +89,18 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	}
 	run.Location = delivery.Location
 	r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
+	if r.wantsConfirmation(ctx, run) {
+		start := time.Now()
+		err := r.confirm(ctx, run, art, d)
+		run.Stages = setStage(run.Stages, "confirm", time.Since(start))
+		if err != nil {
+			r.logf(ctx, run.ID, "error", "%s", errorText(err))
+			if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
+				return errors.Join(err, uerr)
+			}
+			return err
+		}
+	}
 	return r.Store.UpdateRun(ctx, run)
 }
 
@@ -308,7 +320,11 @@ func innerName(name, ext string) string {
 }
 
 func artifactOf(run *facteur.Run) *facteur.Artifact {
-	return &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows}
+	id := run.ID
+	if run.RetryOf != 0 {
+		id = run.RetryOf
+	}
+	return &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id}
 }
 
 // spooled reports whether the run's artifact is still in the spool, whole.
@@ -324,4 +340,14 @@ func copyFileInfo(run, orig *facteur.Run) error {
 	}
 	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ArtifactPath = orig.FileName, orig.Rows, orig.Bytes, orig.SHA256, orig.ArtifactPath
 	return nil
+}
+
+// wantsConfirmation reports whether the run's schedule asks for a
+// confirmation file.
+func (r *Runner) wantsConfirmation(ctx context.Context, run *facteur.Run) bool {
+	if run.ScheduleID == 0 {
+		return false
+	}
+	s, err := r.Store.Schedule(ctx, run.ScheduleID)
+	return err == nil && s.Options.Confirmation
 }

@@ -119,6 +119,30 @@ func (s *Server) downloadRun(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	s.serveArtifact(w, r, run)
+}
+
+// downloadLink serves the file of a signed download link, until it expires.
+func (s *Server) downloadLink(w http.ResponseWriter, r *http.Request) {
+	if s.Links == nil {
+		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "download links are not enabled"))
+		return
+	}
+	id, err := s.Links.Verify(r.PathValue("rest"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	run, err := s.Store.Run(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.serveArtifact(w, r, run)
+}
+
+// serveArtifact sends a run's spooled file with its name and SHA-256.
+func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, run *facteur.Run) {
 	if run.ArtifactPath == "" || run.SHA256 == "" {
 		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "run %d has no file to download", run.ID))
 		return

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/links"
 )
 
 // Runs is what the API asks of the job queue.
@@ -35,8 +36,10 @@ type Server struct {
 	OpenSource func(ctx context.Context, dsn string) (facteur.Querier, error)
 	// Deliverer returns the deliverer of a destination; it validates the config.
 	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
-	Logger    *slog.Logger
-	Version   string
+	// Links checks signed download links; nil disables them.
+	Links   *links.Signer
+	Logger  *slog.Logger
+	Version string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -93,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST /api/v1/runs/{id}/ignore", s.api(s.ignoreRun))
 	m.HandleFunc("POST /api/v1/runs/{id}/cancel", s.api(s.cancelRun))
 	m.HandleFunc("GET /api/v1/runs/{id}/download", s.downloadRun)
+	m.HandleFunc("GET "+links.Path+"{rest...}", s.downloadLink)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "no API endpoint %s %s; see the README for the list", r.Method, r.URL.Path))

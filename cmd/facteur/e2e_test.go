@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -102,7 +103,7 @@ func TestServeEndToEnd(t *testing.T) {
 		Description string
 	}
 	n.must(201, "POST", "/api/v1/schedules", map[string]any{"report_id": rep.ID, "destination_id": dest.ID,
-		"format": map[string]any{"format": "csv"}, "file_name": "{label}-{run_id}.{ext}",
+		"format": map[string]any{"format": "csv"}, "file_name": "{label}-{run_id}.{ext}", "options": map[string]any{"confirmation": true},
 		"calendar": map[string]any{"frequency": "daily", "days": []string{"weekdays"}, "at": "06:00", "time_zone": "Europe/Paris"}}, &sc)
 	if sc.Name != "people" || sc.NextRunAt == nil || !sc.NextRunAt.After(time.Now()) || sc.Description == "" {
 		t.Fatalf("schedule: %+v", sc)
@@ -135,11 +136,23 @@ func TestServeEndToEnd(t *testing.T) {
 		run.Location != filepath.Join(outbox, wantName) || run.Trigger != facteur.TriggerManual || run.StartedAt == nil || run.FinishedAt == nil {
 		t.Fatalf("history row: %+v", run.Run)
 	}
+	var manifest struct {
+		FileName string `json:"file_name"`
+		Rows     int64
+		Bytes    int64
+		SHA256   string
+		RunID    int64 `json:"run_id"`
+	}
+	mb, err := os.ReadFile(filepath.Join(outbox, wantName+".manifest.json"))
+	if err != nil || json.Unmarshal(mb, &manifest) != nil || manifest.FileName != wantName || manifest.Rows != 2 ||
+		manifest.Bytes != int64(len(wantPeopleCSV)) || manifest.SHA256 != sha(wantPeopleCSV) || manifest.RunID != run.ID {
+		t.Fatalf("confirmation file: %s %v", mb, err)
+	}
 	stages := map[string]bool{}
 	for _, s := range run.Stages {
 		stages[s.Name] = s.Duration > 0
 	}
-	for _, s := range []string{"connect", "query", "encode", "spool", "deliver"} {
+	for _, s := range []string{"connect", "query", "encode", "spool", "deliver", "confirm"} {
 		if !stages[s] {
 			t.Errorf("stage %q missing or zero in %+v", s, run.Stages)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -21,6 +22,7 @@ import (
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/export"
 	fhttp "github.com/facteur/facteur/http"
+	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/source"
 	"github.com/facteur/facteur/store"
@@ -39,6 +41,8 @@ type serveConfig struct {
 	StopTimeout time.Duration
 	// KeepFiles is how long spooled files are kept for retry and download.
 	KeepFiles time.Duration
+	// PublicURL is the address users reach Facteur at, for links in mails.
+	PublicURL string
 }
 
 // jobQueue is the queue whatever its database: both River drivers give one.
@@ -59,6 +63,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Workers, "workers", 2, "runs executed at once by this node")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&cfg.Tick, "tick", time.Second, "how often the leader looks for due schedules")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL users reach Facteur at, for download links in mails and webhooks (default http://ADDR)")
 	fs.DurationVar(&cfg.KeepFiles, "keep-files", 7*24*time.Hour, "how long exported files stay in the spool for retry and download (each schedule's latest successful file is always kept)")
 	fs.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long running exports may finish before they are interrupted and queued again")
 	if err := envFlags(fs, args); err != nil {
@@ -129,6 +134,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	key, err := linkKey(ctx, db)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	api.Links = &links.Signer{Key: key, Base: cfg.PublicURL}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -198,4 +212,31 @@ func pruneSpool(ctx context.Context, runner *export.Runner, keep time.Duration, 
 		case <-t.C:
 		}
 	}
+}
+
+// linkKey returns the key download links are signed with, shared by every
+// node through the store; the first start creates it.
+func linkKey(ctx context.Context, st facteur.Store) ([]byte, error) {
+	read := func() ([]byte, error) {
+		raw, err := st.Setting(ctx, "link_key")
+		if err != nil {
+			return nil, err
+		}
+		var v struct{ Key []byte }
+		if err := json.Unmarshal(raw, &v); err != nil || len(v.Key) < 32 {
+			return nil, fmt.Errorf("link_key setting is damaged")
+		}
+		return v.Key, nil
+	}
+	key, err := read()
+	if facteur.ErrorCode(err) != facteur.ENOTFOUND {
+		return key, err
+	}
+	v := struct{ Key []byte }{Key: make([]byte, 32)}
+	rand.Read(v.Key)
+	raw, _ := json.Marshal(v)
+	if err := st.PutSetting(ctx, "link_key", raw); err != nil {
+		return nil, err
+	}
+	return read() // another node starting at the same time may have won
 }
