@@ -9,7 +9,11 @@ import (
 
 // Destination kinds.
 const (
-	DestinationFolder = "folder"
+	DestinationFolder  = "folder"
+	DestinationSFTP    = "sftp"
+	DestinationS3      = "s3"
+	DestinationWebhook = "webhook"
+	DestinationEmail   = "email"
 )
 
 // Destination is where files are delivered (D1–D6). Config holds the

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs Facteur's whole test suite against real servers. It starts (and, as
-# root on Debian, installs) what is missing: PostgreSQL and MariaDB. It fails
+# root on Debian, installs) what is missing: PostgreSQL, MariaDB, OpenSSH's
+# sshd, and the versitygw S3 gateway (built once with go install, cached). It fails
 # loudly when a server cannot be had; it never skips one silently.
 #
 # Environment:
 #   FACTEUR_TEST_POSTGRES  PostgreSQL URL of a database the tests may create
 #                          databases and tables in (default: the local server)
 #   FACTEUR_TEST_MYSQL     MariaDB/MySQL URL, likewise
+#   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT  set to "skip" to skip those
+#                          servers; otherwise scripts/servers/*.sh start them
 #   GOTESTFLAGS            extra flags for go test (e.g. "-run TestCalendar -v")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +75,10 @@ ensure_mariadb() {
 say "servers"
 if [ "$FACTEUR_TEST_POSTGRES" != skip ]; then ensure_postgres; echo "PostgreSQL: $(psql "$FACTEUR_TEST_POSTGRES" -Atqc 'show server_version')"; else echo "PostgreSQL tests SKIPPED (FACTEUR_TEST_POSTGRES=skip)"; fi
 if [ "$FACTEUR_TEST_MYSQL" != skip ]; then ensure_mariadb; echo "MariaDB: up"; else echo "MariaDB tests SKIPPED (FACTEUR_TEST_MYSQL=skip)"; fi
+
+# SFTP: a private OpenSSH sshd; S3: versitygw (built once, cached outside the repo).
+if [ "${FACTEUR_TEST_SFTP_ADDR:-}" != skip ]; then eval "$(scripts/servers/sshd.sh)"; echo "SFTP: $FACTEUR_TEST_SFTP_ADDR"; else echo "SFTP tests SKIPPED (FACTEUR_TEST_SFTP_ADDR=skip)"; fi
+if [ "${FACTEUR_TEST_S3_ENDPOINT:-}" != skip ]; then eval "$(scripts/servers/versitygw.sh)"; echo "S3: $FACTEUR_TEST_S3_ENDPOINT"; else echo "S3 tests SKIPPED (FACTEUR_TEST_S3_ENDPOINT=skip)"; fi
 
 say "gofmt and go vet"
 unformatted=$(gofmt -l .)
