@@ -2,9 +2,13 @@ package deliver
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/facteur/facteur"
 )
+
+// kinds lists the destination kinds, for error messages.
+const kinds = "folder, sftp or s3"
 
 // Open returns the deliverer of a destination, after checking its kind and
 // settings. It fails with EINVALID naming what to fix.
@@ -17,10 +21,22 @@ func Open(d *facteur.Destination, env Env) (facteur.Deliverer, error) {
 			return nil, err
 		}
 		return NewFolder(cfg)
+	case facteur.DestinationSFTP:
+		cfg, err := ParseSFTPConfig(d.Config)
+		if err != nil {
+			return nil, err
+		}
+		return NewSFTP(cfg, env)
+	case facteur.DestinationS3:
+		cfg, err := ParseS3Config(d.Config)
+		if err != nil {
+			return nil, err
+		}
+		return NewS3(cfg, env)
 	case "":
-		return nil, facteur.Errorf(facteur.EINVALID, "kind: choose the kind of destination: folder")
+		return nil, facteur.Errorf(facteur.EINVALID, "kind: choose the kind of destination: %s", kinds)
 	}
-	return nil, facteur.Errorf(facteur.EINVALID, "kind: unknown destination kind %q; use folder", d.Kind)
+	return nil, facteur.Errorf(facteur.EINVALID, "kind: unknown destination kind %q; use %s", d.Kind, kinds)
 }
 
 // Checker is implemented by deliverers that can check their settings
@@ -33,3 +49,39 @@ var _ Checker = (*Folder)(nil)
 
 // Check reports whether the directory exists and is writable.
 func (f *Folder) Check(ctx context.Context) error { return f.checkDir() }
+
+// PublicKey returns the public key a partner must authorise for a
+// destination (the authorized_keys line of an SFTP destination's private
+// key), or "" when it has none.
+func PublicKey(d *facteur.Destination) string {
+	if d.Kind != facteur.DestinationSFTP {
+		return ""
+	}
+	cfg, err := ParseSFTPConfig(d.Config)
+	if err != nil {
+		return ""
+	}
+	key, _ := cfg.PublicKey()
+	return key
+}
+
+// WithNewKey returns an SFTP destination's config with a newly generated
+// Ed25519 private key, and the key's public half for the partner.
+func WithNewKey(d *facteur.Destination) (json.RawMessage, string, error) {
+	if d.Kind != facteur.DestinationSFTP {
+		return nil, "", facteur.Errorf(facteur.EINVALID, "generate_key: only SFTP destinations use a key pair")
+	}
+	private, public, err := GenerateKeyPair()
+	if err != nil {
+		return nil, "", err
+	}
+	m := map[string]any{}
+	if len(d.Config) > 0 {
+		if err := json.Unmarshal(d.Config, &m); err != nil {
+			return nil, "", facteur.Errorf(facteur.EINVALID, "config: not a JSON object")
+		}
+	}
+	m["private_key"] = private
+	config, err := json.Marshal(m)
+	return config, public, err
+}

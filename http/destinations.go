@@ -16,6 +16,8 @@ import (
 type destinationJSON struct {
 	*facteur.Destination
 	SecretsSet []string `json:"secrets_set"`
+	// PublicKey is the key to give the partner (SFTP with a private key).
+	PublicKey string `json:"public_key,omitempty"`
 }
 
 func toDestinationJSON(d *facteur.Destination) (destinationJSON, error) {
@@ -28,7 +30,7 @@ func toDestinationJSON(d *facteur.Destination) (destinationJSON, error) {
 	if set == nil {
 		set = []string{}
 	}
-	return destinationJSON{Destination: &shown, SecretsSet: set}, nil
+	return destinationJSON{Destination: &shown, SecretsSet: set, PublicKey: deliver.PublicKey(d)}, nil
 }
 
 // destinationInput is the body of create and update. A secret left out or
@@ -37,6 +39,31 @@ type destinationInput struct {
 	Name   string          `json:"name"`
 	Kind   string          `json:"kind"`
 	Config json.RawMessage `json:"config"`
+	// GenerateKey gives an SFTP destination a new Ed25519 key pair; the
+	// answer's public_key is for the partner's authorized_keys.
+	GenerateKey bool `json:"generate_key"`
+}
+
+// apply sets the destination's name, kind and config from the input,
+// keeping stored secrets the input leaves empty and generating a key pair
+// when asked.
+func (in destinationInput) apply(d *facteur.Destination) error {
+	config := in.Config
+	if len(d.Config) > 0 && in.Kind == d.Kind {
+		var err error
+		if config, err = deliver.KeepSecrets(d.Kind, d.Config, in.Config); err != nil {
+			return err
+		}
+	}
+	d.Name, d.Kind, d.Config = strings.TrimSpace(in.Name), in.Kind, config
+	if in.GenerateKey {
+		config, _, err := deliver.WithNewKey(d)
+		if err != nil {
+			return err
+		}
+		d.Config = config
+	}
+	return nil
 }
 
 func (s *Server) listDestinations(r *http.Request) (int, any, error) {
@@ -80,7 +107,10 @@ func (s *Server) createDestination(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	d := &facteur.Destination{Name: strings.TrimSpace(in.Name), Kind: in.Kind, Config: in.Config}
+	d := &facteur.Destination{}
+	if err := in.apply(d); err != nil {
+		return 0, nil, err
+	}
 	if err := s.checkDestination(r.Context(), d); err != nil {
 		return 0, nil, err
 	}
@@ -99,13 +129,9 @@ func (s *Server) updateDestination(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	config := in.Config
-	if in.Kind == d.Kind {
-		if config, err = deliver.KeepSecrets(d.Kind, d.Config, in.Config); err != nil {
-			return 0, nil, err
-		}
+	if err := in.apply(d); err != nil {
+		return 0, nil, err
 	}
-	d.Name, d.Kind, d.Config = strings.TrimSpace(in.Name), in.Kind, config
 	if err := s.checkDestination(r.Context(), d); err != nil {
 		return 0, nil, err
 	}
@@ -115,8 +141,10 @@ func (s *Server) updateDestination(r *http.Request) (int, any, error) {
 	return s.shownDestination(http.StatusOK, d)
 }
 
-// checkDestination validates a destination's settings, and checks them
-// against the destination itself where that is cheap (e.g. a folder exists).
+// checkDestination validates a destination's settings, and checks a local
+// folder exists. Remote destinations are not contacted on save (the partner
+// may not have authorised the key yet): Send test, or the first run, checks
+// their credentials.
 func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) error {
 	if d.Name == "" {
 		return facteur.Errorf(facteur.EINVALID, "name: a destination needs a name")
@@ -128,7 +156,7 @@ func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) e
 	if err != nil {
 		return err
 	}
-	if c, ok := del.(deliver.Checker); ok {
+	if c, ok := del.(deliver.Checker); ok && d.Kind == facteur.DestinationFolder {
 		return c.Check(ctx)
 	}
 	return nil
