@@ -1,0 +1,201 @@
+package mail
+
+import (
+	"crypto/rand"
+	"fmt"
+	"mime"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/facteur/facteur"
+)
+
+// Message is one mail to send.
+type Message struct {
+	// ID is the Message-ID, "<random@host>" (see NewMessageID). Required:
+	// it is made once and kept across retries, so that a mail sent twice is
+	// recognisably the same mail.
+	ID string
+	// From overrides Settings.From when set.
+	From string
+	// To holds the recipients, each "addr@example.org" or "Name <addr@example.org>". At least one.
+	To []string
+	// Subject is one line; line breaks are replaced with spaces.
+	Subject string
+	// Text is the plain-text body; HTML, when set, is sent as an alternative.
+	Text string
+	HTML string
+	// Attachments are streamed from disk when the mail is sent.
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to a Message.
+type Attachment struct {
+	// Name is the file name the recipient sees (control characters and
+	// path separators are replaced).
+	Name string
+	// ContentType defaults to the type of Name's extension, else
+	// application/octet-stream.
+	ContentType string
+	// Path is the file on disk to read when sending.
+	Path string
+}
+
+// NewMessageID returns a new random Message-ID "<random@host>" for a mail
+// that host (the sender's domain, or "facteur.invalid" when empty) sends.
+func NewMessageID(host string) string {
+	host = strings.Trim(strings.ToLower(host), "<>@ ")
+	if host == "" || strings.ContainsFunc(host, func(r rune) bool { return r <= ' ' || r > '~' || strings.ContainsRune("<>@()[],;:\\\"", r) }) {
+		host = "facteur.invalid"
+	}
+	return "<" + strings.ToLower(rand.Text()) + "@" + host + ">"
+}
+
+// messageID checks a Message-ID and returns it without its angle brackets.
+func messageID(id string) (string, error) {
+	inner, ok := strings.CutPrefix(id, "<")
+	if ok {
+		inner, ok = strings.CutSuffix(inner, ">")
+	}
+	left, right, at := strings.Cut(inner, "@")
+	if !ok || !at || left == "" || right == "" ||
+		strings.ContainsFunc(inner, func(r rune) bool { return r <= ' ' || r > '~' || r == '<' || r == '>' }) ||
+		strings.Contains(right, "@") {
+		return "", facteur.Errorf(facteur.EINVALID, "message.id: %q is not a Message-ID such as <random@example.org>; make one with NewMessageID and keep it across retries", id)
+	}
+	return inner, nil
+}
+
+// oneLine replaces line breaks and other control characters with spaces,
+// so that a value cannot end its header and start another.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// fileName cleans an attachment's name: one line, no directories.
+func fileName(name string) string {
+	name = strings.TrimSpace(oneLine(name))
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == '"' {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == ".." {
+		name = "attachment"
+	}
+	return name
+}
+
+// contentType checks or guesses an attachment's media type.
+func contentType(a Attachment, name string) (string, error) {
+	if a.ContentType == "" {
+		if t := mime.TypeByExtension(filepath.Ext(name)); t != "" {
+			return t, nil
+		}
+		return "application/octet-stream", nil
+	}
+	t, params, err := mime.ParseMediaType(a.ContentType)
+	if err != nil || strings.ContainsAny(a.ContentType, "\r\n") {
+		return "", facteur.Errorf(facteur.EINVALID, "message.attachments: %q is not a content type such as text/csv", a.ContentType)
+	}
+	return mime.FormatMediaType(t, params), nil
+}
+
+// built is a message ready to send, with the attachment files it holds open.
+type built struct {
+	msg   *gomail.Msg
+	files []*os.File
+}
+
+// close closes the attachment files.
+func (b *built) close() {
+	for _, f := range b.files {
+		f.Close()
+	}
+}
+
+// build turns m into a go-mail message. Every address is parsed (after line
+// breaks are replaced) and refused with EINVALID when invalid; the subject,
+// names and file names are kept on one line; attachment files are opened
+// now, so that a missing file fails before anything is sent, and are read
+// only while the mail is written to the server.
+func build(m Message, defaultFrom string) (*built, error) {
+	id, err := messageID(m.ID)
+	if err != nil {
+		return nil, err
+	}
+	fromText := m.From
+	if fromText == "" {
+		fromText = defaultFrom
+	}
+	from, err := parseAddress(fromText)
+	if err != nil {
+		return nil, facteur.WrapError(facteur.EINVALID, err, "message.from: %q is not a valid address", fromText)
+	}
+	if len(m.To) == 0 {
+		return nil, facteur.Errorf(facteur.EINVALID, "message.to: give at least one recipient")
+	}
+	to := make([]*mail.Address, 0, len(m.To))
+	for _, s := range m.To {
+		a, err := parseAddress(s)
+		if err != nil {
+			return nil, facteur.WrapError(facteur.EINVALID, err, "message.to: %q is not a valid address", s)
+		}
+		to = append(to, a)
+	}
+	if m.Text == "" && m.HTML == "" {
+		return nil, facteur.Errorf(facteur.EINVALID, "message.text: write a message")
+	}
+
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(from)
+	msg.ToMailAddress(to...)
+	msg.Subject(strings.TrimSpace(oneLine(m.Subject)))
+	msg.SetMessageIDWithValue(id)
+	msg.SetDate()
+	msg.SetUserAgent("Facteur")
+	if m.Text != "" {
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+		if m.HTML != "" {
+			msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+		}
+	} else {
+		msg.SetBodyString(gomail.TypeTextHTML, m.HTML)
+	}
+
+	b := &built{msg: msg}
+	for _, a := range m.Attachments {
+		name := fileName(a.Name)
+		if a.Name == "" {
+			name = fileName(filepath.Base(a.Path))
+		}
+		ct, err := contentType(a, name)
+		if err != nil {
+			b.close()
+			return nil, err
+		}
+		f, err := os.Open(a.Path)
+		if err != nil {
+			b.close()
+			return nil, facteur.WrapError(facteur.EINVALID, err, "message.attachments: cannot read the file of %q", name)
+		}
+		b.files = append(b.files, f)
+		msg.AttachReadSeeker(name, f, gomail.WithFileContentType(gomail.ContentType(ct)))
+	}
+	return b, nil
+}
+
+// String describes the message for logs: its ID and recipients.
+func (m Message) String() string {
+	return fmt.Sprintf("mail %s to %s", m.ID, strings.Join(m.To, ", "))
+}
