@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net"
 	"time"
+
+	"github.com/facteur/facteur"
 )
 
 // Env is what deliverers need from the rest of Facteur. The zero value
@@ -20,6 +22,9 @@ type Env struct {
 	// refuse link-local and metadata addresses at connect time. Nil uses a
 	// net.Dialer with a 30 s timeout.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Links returns a download link to an artifact, for webhooks that send
+	// a link instead of the file. Nil leaves links out.
+	Links func(a *facteur.Artifact) (string, error)
 }
 
 // dialTimeout bounds the connection to a destination when Env.Dial is nil.

@@ -3,12 +3,14 @@ package deliver
 import (
 	"context"
 	"encoding/json"
+	"net"
+	"strconv"
 
 	"github.com/facteur/facteur"
 )
 
 // kinds lists the destination kinds, for error messages.
-const kinds = "folder, sftp or s3"
+const kinds = "folder, sftp, s3 or webhook"
 
 // Open returns the deliverer of a destination, after checking its kind and
 // settings. It fails with EINVALID naming what to fix.
@@ -33,6 +35,12 @@ func Open(d *facteur.Destination, env Env) (facteur.Deliverer, error) {
 			return nil, err
 		}
 		return NewS3(cfg, env)
+	case facteur.DestinationWebhook:
+		cfg, err := ParseWebhookConfig(d.Config)
+		if err != nil {
+			return nil, err
+		}
+		return NewWebhook(cfg, env, env.Links)
 	case "":
 		return nil, facteur.Errorf(facteur.EINVALID, "kind: choose the kind of destination: %s", kinds)
 	}
@@ -84,4 +92,29 @@ func WithNewKey(d *facteur.Destination) (json.RawMessage, string, error) {
 	m["private_key"] = private
 	config, err := json.Marshal(m)
 	return config, public, err
+}
+
+// Endpoints returns the network addresses a destination connects to, as
+// URLs, so that the outbound policy can check them when it is saved (the
+// dialer checks them again at every connection).
+func Endpoints(d *facteur.Destination) []string {
+	switch d.Kind {
+	case facteur.DestinationSFTP:
+		if cfg, err := ParseSFTPConfig(d.Config); err == nil {
+			port := cfg.Port
+			if port == 0 {
+				port = sftpDefaultPort
+			}
+			return []string{"https://" + net.JoinHostPort(cfg.Host, strconv.Itoa(port))}
+		}
+	case facteur.DestinationS3:
+		if cfg, err := ParseS3Config(d.Config); err == nil && cfg.Endpoint != "" {
+			return []string{cfg.Endpoint}
+		}
+	case facteur.DestinationWebhook:
+		if cfg, err := ParseWebhookConfig(d.Config); err == nil {
+			return []string{cfg.URL}
+		}
+	}
+	return nil
 }

@@ -14,9 +14,10 @@ import (
 
 // configTypes maps each destination kind to its config struct.
 var configTypes = map[string]reflect.Type{
-	facteur.DestinationFolder: reflect.TypeFor[FolderConfig](),
-	facteur.DestinationSFTP:   reflect.TypeFor[SFTPConfig](),
-	facteur.DestinationS3:     reflect.TypeFor[S3Config](),
+	facteur.DestinationFolder:  reflect.TypeFor[FolderConfig](),
+	facteur.DestinationSFTP:    reflect.TypeFor[SFTPConfig](),
+	facteur.DestinationS3:      reflect.TypeFor[S3Config](),
+	facteur.DestinationWebhook: reflect.TypeFor[WebhookConfig](),
 }
 
 // secretFields returns the JSON names of the secret fields of a kind.

@@ -156,6 +156,13 @@ func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) e
 	if err != nil {
 		return err
 	}
+	if s.CheckURL != nil {
+		for _, u := range deliver.Endpoints(d) {
+			if err := s.CheckURL(u); err != nil {
+				return err
+			}
+		}
+	}
 	if c, ok := del.(deliver.Checker); ok && d.Kind == facteur.DestinationFolder {
 		return c.Check(ctx)
 	}

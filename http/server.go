@@ -36,6 +36,9 @@ type Server struct {
 	OpenSource func(ctx context.Context, dsn string) (facteur.Querier, error)
 	// Deliverer returns the deliverer of a destination; it validates the config.
 	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
+	// CheckURL refuses addresses the outbound policy forbids, when a
+	// destination is saved; nil allows everything.
+	CheckURL func(raw string) error
 	// Links checks signed download links; nil disables them.
 	Links   *links.Signer
 	Logger  *slog.Logger

@@ -122,7 +122,7 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 // startServe starts `facteur serve` on a free port and waits until it listens.
 func startServe(t *testing.T, data string, args ...string) *node {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--tick", "200ms"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--tick", "200ms", "--allow-outbound", "loopback"}, args...)...)
 	n := &node{t: t, cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -23,6 +25,7 @@ import (
 	"github.com/facteur/facteur/export"
 	fhttp "github.com/facteur/facteur/http"
 	"github.com/facteur/facteur/links"
+	"github.com/facteur/facteur/netguard"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/source"
 	"github.com/facteur/facteur/store"
@@ -43,6 +46,9 @@ type serveConfig struct {
 	KeepFiles time.Duration
 	// PublicURL is the address users reach Facteur at, for links in mails.
 	PublicURL string
+	// AllowOutbound lists what outbound connections may reach beyond
+	// public addresses: "loopback", "private" and CIDR prefixes.
+	AllowOutbound string
 }
 
 // jobQueue is the queue whatever its database: both River drivers give one.
@@ -63,6 +69,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Workers, "workers", 2, "runs executed at once by this node")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&cfg.Tick, "tick", time.Second, "how often the leader looks for due schedules")
+	fs.StringVar(&cfg.AllowOutbound, "allow-outbound", "", "comma-separated addresses destinations may reach besides public ones: loopback, private, or CIDR prefixes (link-local and cloud metadata addresses are always refused)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL users reach Facteur at, for download links in mails and webhooks (default http://ADDR)")
 	fs.DurationVar(&cfg.KeepFiles, "keep-files", 7*24*time.Hour, "how long exported files stay in the spool for retry and download (each schedule's latest successful file is always kept)")
 	fs.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long running exports may finish before they are interrupted and queued again")
@@ -91,7 +98,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 
-	env := deliver.Env{SaveConfig: func(ctx context.Context, id int64, config json.RawMessage) error {
+	policy, err := outboundPolicy(cfg.AllowOutbound)
+	if err != nil {
+		return err
+	}
+	signer := &links.Signer{}
+	env := deliver.Env{Dial: policy.Dial, Links: func(a *facteur.Artifact) (string, error) {
+		return signer.URL(a.RunID, linkTTL), nil
+	}, SaveConfig: func(ctx context.Context, id int64, config json.RawMessage) error {
 		d, err := db.Destination(ctx, id)
 		if err != nil {
 			return err
@@ -127,6 +141,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return source.Open(ctx, dsn, source.Options{})
 		},
 		Deliverer: openDestination,
+		CheckURL:  policy.CheckURL,
 		Logger:    logger,
 		Version:   versionString(),
 	}
@@ -142,7 +157,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln.Close()
 		return err
 	}
-	api.Links = &links.Signer{Key: key, Base: cfg.PublicURL}
+	signer.Key, signer.Base = key, cfg.PublicURL
+	api.Links = signer
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -239,4 +255,28 @@ func linkKey(ctx context.Context, st facteur.Store) ([]byte, error) {
 		return nil, err
 	}
 	return read() // another node starting at the same time may have won
+}
+
+// linkTTL is how long download links stay valid.
+const linkTTL = 72 * time.Hour
+
+// outboundPolicy parses --allow-outbound.
+func outboundPolicy(allow string) (netguard.Policy, error) {
+	var p netguard.Policy
+	for _, item := range strings.Split(allow, ",") {
+		switch item = strings.TrimSpace(item); item {
+		case "":
+		case "loopback":
+			p.AllowLoopback = true
+		case "private":
+			p.AllowPrivate = true
+		default:
+			prefix, err := netip.ParsePrefix(item)
+			if err != nil {
+				return p, facteur.Errorf(facteur.EINVALID, "allow-outbound: %q is neither loopback, private nor a CIDR prefix such as 10.1.0.0/16", item)
+			}
+			p.Allow = append(p.Allow, prefix)
+		}
+	}
+	return p, nil
 }

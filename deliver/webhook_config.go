@@ -1,0 +1,228 @@
+package deliver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/facteur/facteur"
+)
+
+// Webhook modes: what the POST carries.
+const (
+	WebhookModeFile = "file" // the file itself is the body
+	WebhookModeJSON = "json" // a JSON description of the file, with a download link when there is one
+)
+
+// Limits of a webhook's settings.
+const (
+	WebhookDefaultTimeout = 60   // seconds
+	webhookMaxTimeout     = 3600 // seconds
+	webhookMinSecret      = 16   // bytes
+	webhookMaxURL         = 2048 // bytes
+)
+
+// WebhookConfig is the JSON config of a "webhook" destination (PRODUCT D6):
+// an HTTP(S) endpoint of the partner that receives each file in a signed
+// POST request.
+type WebhookConfig struct {
+	// URL is the http:// or https:// address files are posted to.
+	// Required. Redirects are not followed: give the final URL. It may not
+	// contain a user name or password (give credentials in Headers).
+	URL string `json:"url"`
+	// Secret is the key of the HMAC-SHA-256 signature of every request (see
+	// Webhook), shared with the receiver. Required, at least 16 characters;
+	// write-only: the API never returns it.
+	Secret string `json:"secret" secret:"true"`
+	// Mode is "file" (default): the body is the file, with a Content-Type
+	// from its extension; or "json": the body is a JSON object describing
+	// the file (see WebhookPayload).
+	Mode string `json:"mode,omitempty"`
+	// Timeout is how long, in seconds, Facteur waits on the receiver at each
+	// step: to connect, for the upload to move on, for the answer once the
+	// file is sent. A large file may take longer in total as long as it
+	// keeps moving. Default 60, at most 3600.
+	Timeout int `json:"timeout,omitempty"`
+	// Headers are extra request headers, such as an Authorization the
+	// receiver asks for. Optional. Host, Content-Length, Content-Type,
+	// hop-by-hop headers, Idempotency-Key and Facteur-* headers are set by
+	// Facteur and cannot be given; names and values may not contain line
+	// breaks.
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+// ParseWebhookConfig decodes the config of a webhook destination, fills
+// its defaults and validates it. It fails with EINVALID naming the field at
+// fault, also for a field it does not know.
+func ParseWebhookConfig(raw json.RawMessage) (WebhookConfig, error) {
+	var cfg WebhookConfig
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return cfg, facteur.Errorf(facteur.EINVALID, "url: give the http:// or https:// URL to post files to")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return WebhookConfig{}, webhookConfigError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return WebhookConfig{}, facteur.Errorf(facteur.EINVALID, "config: expected a single JSON object")
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return WebhookConfig{}, err
+	}
+	return cfg, nil
+}
+
+// withDefaults returns the config with its defaults filled in: the one
+// place where defaults are set.
+func (c WebhookConfig) withDefaults() WebhookConfig {
+	c.URL = strings.TrimSpace(c.URL)
+	if c.Mode == "" {
+		c.Mode = WebhookModeFile
+	}
+	if c.Timeout == 0 {
+		c.Timeout = WebhookDefaultTimeout
+	}
+	return c
+}
+
+// Validate checks the fields of the config without any network access
+// (defaults must already be filled in: ParseWebhookConfig and NewWebhook do
+// it). It fails with EINVALID naming the field. Whether the URL's host is
+// an address Facteur may reach is the outbound guard's decision, made when
+// the destination is saved and again at every connection.
+func (c WebhookConfig) Validate() error {
+	if err := ValidateURL(c.URL); err != nil {
+		return err
+	}
+	switch {
+	case c.Secret == "":
+		return facteur.Errorf(facteur.EINVALID, "secret: give the secret that signs every request (at least %d characters), and share it with the receiver", webhookMinSecret)
+	case len(c.Secret) < webhookMinSecret:
+		return facteur.Errorf(facteur.EINVALID, "secret: the secret is %d characters long; use at least %d, such as a random string from a password generator", len(c.Secret), webhookMinSecret)
+	case c.Mode != WebhookModeFile && c.Mode != WebhookModeJSON:
+		return facteur.Errorf(facteur.EINVALID, "mode: use %q to post the file or %q to post a JSON description of it", WebhookModeFile, WebhookModeJSON)
+	case c.Timeout < 1 || c.Timeout > webhookMaxTimeout:
+		return facteur.Errorf(facteur.EINVALID, "timeout: give a number of seconds between 1 and %d (default %d)", webhookMaxTimeout, WebhookDefaultTimeout)
+	}
+	return validateWebhookHeaders(c.Headers)
+}
+
+// timeout returns the config's timeout as a duration.
+func (c WebhookConfig) timeout() time.Duration { return time.Duration(c.Timeout) * time.Second }
+
+// ValidateURL checks that raw is an absolute http:// or https:// URL with a
+// host and without a user name or password (the URL is shown to anyone who
+// can read the destination). It fails with EINVALID naming the "url"
+// field. It does not judge the host: the outbound guard does.
+func ValidateURL(raw string) error {
+	const example = "such as https://partner.example.com/facteur"
+	if raw == "" {
+		return facteur.Errorf(facteur.EINVALID, "url: give the http:// or https:// URL to post files to, %s", example)
+	}
+	if len(raw) > webhookMaxURL {
+		return facteur.Errorf(facteur.EINVALID, "url: the URL is %d bytes long; the limit is %d", len(raw), webhookMaxURL)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return facteur.Errorf(facteur.EINVALID, "url: not a valid URL; give one %s", example)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return facteur.Errorf(facteur.EINVALID, "url: use an http:// or https:// URL, %s", example)
+	case u.Opaque != "" || u.Hostname() == "":
+		return facteur.Errorf(facteur.EINVALID, "url: the URL has no host; give one %s", example)
+	case u.User != nil:
+		return facteur.Errorf(facteur.EINVALID, "url: remove the user name and password from the URL; give credentials in headers, such as Authorization")
+	}
+	return nil
+}
+
+// validateWebhookHeaders checks the extra headers of a webhook.
+func validateWebhookHeaders(h map[string]string) error {
+	seen := make(map[string]string, len(h))
+	for name, value := range h {
+		canon := http.CanonicalHeaderKey(name)
+		switch {
+		case !validHeaderName(name):
+			return facteur.Errorf(facteur.EINVALID, "headers: %q is not a header name; use letters, digits and hyphens, such as \"Authorization\"", name)
+		case webhookReservedHeader(canon):
+			return facteur.Errorf(facteur.EINVALID, "headers.%s: Facteur sets this header itself; remove it", name)
+		case seen[canon] != "":
+			return facteur.Errorf(facteur.EINVALID, "headers.%s: given twice (as %q and %q)", name, seen[canon], name)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			return facteur.Errorf(facteur.EINVALID, "headers.%s: the value contains a line break or NUL", name)
+		}
+		for _, r := range value {
+			if (r < ' ' && r != '\t') || r == 0x7f {
+				return facteur.Errorf(facteur.EINVALID, "headers.%s: the value contains a control character", name)
+			}
+		}
+		seen[canon] = name
+	}
+	return nil
+}
+
+// validHeaderName reports whether s is an HTTP header name (an RFC 9110
+// token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// webhookReservedHeader reports whether Facteur or the HTTP client sets
+// the (canonical) header itself.
+func webhookReservedHeader(canon string) bool {
+	switch canon {
+	case "Host", "Content-Length", "Content-Type", "Content-Encoding", "Content-Disposition", "Transfer-Encoding",
+		"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Upgrade", "Expect", "Idempotency-Key":
+		return true
+	}
+	return strings.HasPrefix(canon, "Facteur-")
+}
+
+// webhookConfigError turns a JSON decoding error into a message naming the
+// field.
+func webhookConfigError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	const fields = `"url", "secret", "mode", "timeout" and "headers"`
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		want := jsonType(typeErr.Type.Kind())
+		switch {
+		case typeErr.Type.Kind() == reflect.Map:
+			want = `an object of header names and values, such as {"Authorization": "Bearer …"}`
+		case typeErr.Type.Kind() == reflect.Int:
+			want = "a whole number of seconds"
+		case typeErr.Field == "headers" || strings.HasPrefix(typeErr.Field, "headers."):
+			return facteur.WrapError(facteur.EINVALID, err, "headers: every value must be a string")
+		}
+		return facteur.WrapError(facteur.EINVALID, err, "%s: expected %s", typeErr.Field, want)
+	case errors.As(err, &typeErr):
+		return facteur.WrapError(facteur.EINVALID, err, "config: expected a JSON object with %s", fields)
+	case errors.As(err, &syntaxErr):
+		return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON at byte %d", syntaxErr.Offset)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return facteur.Errorf(facteur.EINVALID, "%s: unknown field; a webhook destination has %s", strings.Trim(name, `"`), fields)
+	}
+	return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON")
+}
