@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/mail"
 )
 
 // Env is what deliverers need from the rest of Facteur. The zero value
@@ -25,6 +26,13 @@ type Env struct {
 	// Links returns a download link to an artifact, for webhooks that send
 	// a link instead of the file. Nil leaves links out.
 	Links func(a *facteur.Artifact) (string, error)
+	// Mail sends a mail at once (e-mail destinations, inside the run's own
+	// durable job). Nil: e-mail destinations fail.
+	Mail func(ctx context.Context, m mail.Message) error
+	// MailPolicy returns the server's rules for e-mail destinations.
+	MailPolicy func(ctx context.Context) (MailPolicy, error)
+	// MailHost is the host part of Message-IDs.
+	MailHost string
 }
 
 // dialTimeout bounds the connection to a destination when Env.Dial is nil.

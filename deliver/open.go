@@ -10,7 +10,7 @@ import (
 )
 
 // kinds lists the destination kinds, for error messages.
-const kinds = "folder, sftp, s3 or webhook"
+const kinds = "folder, sftp, s3, webhook or email"
 
 // Open returns the deliverer of a destination, after checking its kind and
 // settings. It fails with EINVALID naming what to fix.
@@ -41,6 +41,12 @@ func Open(d *facteur.Destination, env Env) (facteur.Deliverer, error) {
 			return nil, err
 		}
 		return NewWebhook(cfg, env, env.Links)
+	case facteur.DestinationEmail:
+		cfg, err := ParseEmailConfig(d.Config)
+		if err != nil {
+			return nil, err
+		}
+		return NewEmail(cfg, env)
 	case "":
 		return nil, facteur.Errorf(facteur.EINVALID, "kind: choose the kind of destination: %s", kinds)
 	}

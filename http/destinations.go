@@ -163,7 +163,7 @@ func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) e
 			}
 		}
 	}
-	if c, ok := del.(deliver.Checker); ok && d.Kind == facteur.DestinationFolder {
+	if c, ok := del.(deliver.Checker); ok && (d.Kind == facteur.DestinationFolder || d.Kind == facteur.DestinationEmail) {
 		return c.Check(ctx)
 	}
 	return nil

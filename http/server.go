@@ -18,6 +18,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/links"
+	"github.com/facteur/facteur/mail"
 )
 
 // Runs is what the API asks of the job queue.
@@ -39,6 +40,10 @@ type Server struct {
 	// CheckURL refuses addresses the outbound policy forbids, when a
 	// destination is saved; nil allows everything.
 	CheckURL func(raw string) error
+	// Mail sends with the central mail settings and keeps them.
+	Mail *mail.Service
+	// MailHost is the host part of Message-IDs.
+	MailHost string
 	// Links checks signed download links; nil disables them.
 	Links   *links.Signer
 	Logger  *slog.Logger
@@ -100,6 +105,12 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST /api/v1/runs/{id}/cancel", s.api(s.cancelRun))
 	m.HandleFunc("GET /api/v1/runs/{id}/download", s.downloadRun)
 	m.HandleFunc("GET "+links.Path+"{rest...}", s.downloadLink)
+
+	m.HandleFunc("GET /api/v1/settings/mail", s.api(s.getMailSettings))
+	m.HandleFunc("PUT /api/v1/settings/mail", s.api(s.putMailSettings))
+	m.HandleFunc("POST /api/v1/settings/mail/test", s.api(s.testMail))
+	m.HandleFunc("GET /api/v1/settings/policy", s.api(s.getPolicy))
+	m.HandleFunc("PUT /api/v1/settings/policy", s.api(s.putPolicy))
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "no API endpoint %s %s; see the README for the list", r.Method, r.URL.Path))

@@ -44,6 +44,13 @@ type Config struct {
 	// before cancelling them; cancelled runs are queued again. Default 30s.
 	StopTimeout time.Duration
 	Logger      *slog.Logger
+	// Mailer sends the outbox's mails (failure alerts, test mails); nil
+	// leaves alerts in the log only.
+	Mailer Mailer
+	// PublicURL is Facteur's address, for the links in alerts.
+	PublicURL string
+	// MailHost is the host part of Message-IDs. Default "facteur.local".
+	MailHost string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -72,6 +79,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.StopTimeout <= 0 {
 		c.StopTimeout = 30 * time.Second
+	}
+	if c.MailHost == "" {
+		c.MailHost = "facteur.local"
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -102,6 +112,9 @@ func New[TTx any](driver riverdriver.Driver[TTx], store facteur.Store, runner *e
 		return nil, err
 	}
 	if err := river.AddWorkerSafely(workers, &tickWorker[TTx]{q: q}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &mailWorker[TTx]{q: q}); err != nil {
 		return nil, err
 	}
 	client, err := river.NewClient(driver, &river.Config{

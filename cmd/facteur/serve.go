@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/facteur/facteur/export"
 	fhttp "github.com/facteur/facteur/http"
 	"github.com/facteur/facteur/links"
+	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/netguard"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/source"
@@ -98,21 +100,49 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	public, err := url.Parse(cfg.PublicURL)
+	if err != nil || public.Host == "" {
+		return facteur.Errorf(facteur.EINVALID, "public-url: %q is not a URL such as https://facteur.example.org", cfg.PublicURL)
+	}
+	key, err := linkKey(ctx, db)
+	if err != nil {
+		return err
+	}
+	signer := &links.Signer{Key: key, Base: cfg.PublicURL}
 	policy, err := outboundPolicy(cfg.AllowOutbound)
 	if err != nil {
 		return err
 	}
-	signer := &links.Signer{}
-	env := deliver.Env{Dial: policy.Dial, Links: func(a *facteur.Artifact) (string, error) {
-		return signer.URL(a.RunID, linkTTL), nil
-	}, SaveConfig: func(ctx context.Context, id int64, config json.RawMessage) error {
-		d, err := db.Destination(ctx, id)
-		if err != nil {
-			return err
-		}
-		d.Config = config
-		return db.UpdateDestination(ctx, d)
-	}}
+	mailer := &mail.Service{Store: db, Dial: policy.Dial}
+	env := deliver.Env{
+		Dial:       policy.Dial,
+		Mail:       mailer.Send,
+		MailHost:   public.Hostname(),
+		MailPolicy: func(ctx context.Context) (deliver.MailPolicy, error) { return fhttp.LoadPolicy(ctx, db) },
+		Links: func(a *facteur.Artifact) (string, error) {
+			p, err := fhttp.LoadPolicy(context.Background(), db)
+			if err != nil {
+				return "", err
+			}
+			return signer.URL(a.RunID, p.LinkTTL()), nil
+		},
+		SaveConfig: func(ctx context.Context, id int64, config json.RawMessage) error {
+			d, err := db.Destination(ctx, id)
+			if err != nil {
+				return err
+			}
+			d.Config = config
+			return db.UpdateDestination(ctx, d)
+		},
+	}
 	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, env) }
 	runner := &export.Runner{
 		Store: db,
@@ -123,7 +153,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Deliverer: openDestination,
 		Logger:    logger,
 	}
-	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger}
+	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger,
+		Mailer: mailer, PublicURL: cfg.PublicURL, MailHost: public.Hostname()}
 	var q jobQueue
 	if db.Dialect() == "postgres" {
 		q, err = queue.New(riverpgxv5.New(db.Pool()), db, runner, qcfg)
@@ -142,23 +173,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		},
 		Deliverer: openDestination,
 		CheckURL:  policy.CheckURL,
+		Mail:      mailer,
+		MailHost:  public.Hostname(),
+		Links:     signer,
 		Logger:    logger,
 		Version:   versionString(),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + ln.Addr().String()
-	}
-	key, err := linkKey(ctx, db)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	signer.Key, signer.Base = key, cfg.PublicURL
-	api.Links = signer
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -256,9 +276,6 @@ func linkKey(ctx context.Context, st facteur.Store) ([]byte, error) {
 	}
 	return read() // another node starting at the same time may have won
 }
-
-// linkTTL is how long download links stay valid.
-const linkTTL = 72 * time.Hour
 
 // outboundPolicy parses --allow-outbound.
 func outboundPolicy(allow string) (netguard.Policy, error) {

@@ -1,0 +1,116 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	nmail "net/mail"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/mail"
+)
+
+// mailSettingsJSON is the mail settings as the API shows them: without
+// passwords, client secrets or tokens.
+type mailSettingsJSON struct {
+	Configured bool           `json:"configured"`
+	Settings   *mail.Settings `json:"settings,omitempty"`
+	SecretsSet []string       `json:"secrets_set"`
+}
+
+func (s *Server) getMailSettings(r *http.Request) (int, any, error) {
+	st, err := s.Mail.Settings(r.Context())
+	if facteur.ErrorCode(err) == facteur.EINVALID {
+		return http.StatusOK, mailSettingsJSON{SecretsSet: []string{}}, nil
+	} else if err != nil {
+		return 0, nil, err
+	}
+	shown, set := st.Redact()
+	if set == nil {
+		set = []string{}
+	}
+	return http.StatusOK, mailSettingsJSON{Configured: true, Settings: &shown, SecretsSet: set}, nil
+}
+
+// putMailSettings saves the central SMTP settings; secrets left empty keep
+// their stored values (for the same server).
+func (s *Server) putMailSettings(r *http.Request) (int, any, error) {
+	raw, err := readJSON(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	st, err := mail.ParseSettings(raw)
+	if err != nil {
+		return 0, nil, err
+	}
+	if prev, err := s.Mail.Settings(r.Context()); err == nil {
+		st = st.KeepSecrets(prev)
+	}
+	if s.CheckURL != nil {
+		if err := s.CheckURL("https://" + st.Host); err != nil {
+			return 0, nil, err
+		}
+	}
+	if err := s.Mail.Save(r.Context(), st); err != nil {
+		return 0, nil, err
+	}
+	return s.getMailSettings(r)
+}
+
+// testMail sends a test e-mail at once with the stored settings (D2) and
+// reports the server's answer.
+func (s *Server) testMail(r *http.Request) (int, any, error) {
+	var in struct {
+		To string `json:"to"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if addr, err := nmail.ParseAddress(in.To); err != nil || addr.Name != "" {
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "to: %q is not an e-mail address", in.To)
+	}
+	m := mail.Message{
+		ID:      mail.NewMessageID(s.MailHost),
+		To:      []string{in.To},
+		Subject: "Facteur test e-mail",
+		Text:    "This is a test e-mail from Facteur: its mail settings work.\n",
+	}
+	if err := s.Mail.Send(r.Context(), m); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"ok": true, "message": "Sent to " + in.To + "."}, nil
+}
+
+func (s *Server) getPolicy(r *http.Request) (int, any, error) {
+	p, err := s.policy(r)
+	return http.StatusOK, p, err
+}
+
+// putPolicy saves the server's policy for e-mail destinations.
+func (s *Server) putPolicy(r *http.Request) (int, any, error) {
+	var p deliver.MailPolicy
+	if err := decode(r, &p); err != nil {
+		return 0, nil, err
+	}
+	for i, d := range p.AllowedDomains {
+		if _, err := nmail.ParseAddress("x@" + d); err != nil || d == "" {
+			return 0, nil, facteur.Errorf(facteur.EINVALID, "allowed_email_domains[%d]: %q is not a domain", i, d)
+		}
+	}
+	if p.AttachmentLimit < 0 || p.LinkTTLHours < 0 {
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "attachment_limit_bytes and link_ttl_hours must not be negative")
+	}
+	raw, err := json.Marshal(p.WithDefaults())
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.Store.PutSetting(r.Context(), deliver.PolicyKey, raw); err != nil {
+		return 0, nil, err
+	}
+	return s.getPolicy(r)
+}
+
+// policy returns the stored policy, with defaults.
+func (s *Server) policy(r *http.Request) (deliver.MailPolicy, error) {
+	return LoadPolicy(r.Context(), s.Store)
+}
