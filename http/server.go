@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/facteur/facteur"
@@ -44,13 +45,31 @@ type Server struct {
 	Mail *mail.Service
 	// MailHost is the host part of Message-IDs.
 	MailHost string
+	// PublicURL is Facteur's address, for the OAuth redirect.
+	PublicURL string
+	// Context ends background work (the device authorisation) when the
+	// server stops; Wait waits for it. Default context.Background.
+	Context context.Context
 	// Links checks signed download links; nil disables them.
 	Links   *links.Signer
 	Logger  *slog.Logger
 	Version string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	device deviceStatus
+	wg     sync.WaitGroup
 }
+
+func (s *Server) context() context.Context {
+	if s.Context != nil {
+		return s.Context
+	}
+	return context.Background()
+}
+
+// Wait waits for the server's background work to end (after Context ends).
+func (s *Server) Wait() { s.wg.Wait() }
 
 // maxBody is the largest request body the API reads.
 const maxBody = 1 << 20
@@ -109,6 +128,10 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /api/v1/settings/mail", s.api(s.getMailSettings))
 	m.HandleFunc("PUT /api/v1/settings/mail", s.api(s.putMailSettings))
 	m.HandleFunc("POST /api/v1/settings/mail/test", s.api(s.testMail))
+	m.HandleFunc("POST /api/v1/settings/mail/oauth/authorize", s.api(s.startOAuth))
+	m.HandleFunc("GET "+callbackPath, s.oauthCallback)
+	m.HandleFunc("POST /api/v1/settings/mail/oauth/device", s.api(s.startDevice))
+	m.HandleFunc("GET /api/v1/settings/mail/oauth/device", s.api(s.getDevice))
 	m.HandleFunc("GET /api/v1/settings/policy", s.api(s.getPolicy))
 	m.HandleFunc("PUT /api/v1/settings/policy", s.api(s.putPolicy))
 

@@ -175,6 +175,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		CheckURL:  policy.CheckURL,
 		Mail:      mailer,
 		MailHost:  public.Hostname(),
+		PublicURL: cfg.PublicURL,
+		Context:   ctx,
 		Links:     signer,
 		Logger:    logger,
 		Version:   versionString(),
@@ -220,6 +222,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("stop job queue: %w", err)
 	}
 	<-pruned
+	api.Wait()
 	fmt.Fprintln(stdout, "Stopped.")
 	return nil
 }
