@@ -19,12 +19,17 @@ const (
 // Destination is where files are delivered (D1–D6). Config holds the
 // kind's own settings as JSON, decoded by the deliverer of that kind.
 type Destination struct {
-	ID        int64           `json:"id"`
-	Name      string          `json:"name"`
-	Kind      string          `json:"kind"`
-	Config    json.RawMessage `json:"config"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	ID     int64           `json:"id"`
+	Name   string          `json:"name"`
+	Kind   string          `json:"kind"`
+	Config json.RawMessage `json:"config"`
+	// RawCells delivers CSV and XLSX cells as they are, for a machine
+	// consumer. By default a text cell that a spreadsheet would run as a
+	// formula (starting with = + - @, a tab or CR, or their full-width
+	// forms) is neutralised with a leading apostrophe (B8).
+	RawCells  bool      `json:"raw_cells"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Artifact is a finished export file, spooled on local disk so that it can

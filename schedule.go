@@ -63,6 +63,10 @@ type FormatOptions struct {
 	Delimiter string `json:"delimiter,omitempty"`
 	// BOM starts a CSV file with a UTF-8 byte order mark, for Excel and Power BI.
 	BOM bool `json:"bom,omitempty"`
+	// Neutralize prefixes CSV and XLSX text cells that a spreadsheet would
+	// run as a formula with an apostrophe. Set from the destination (see
+	// Destination.RawCells), not by users.
+	Neutralize bool `json:"-"`
 }
 
 // DefaultFileName is the file name template of a schedule that sets none.

@@ -173,10 +173,10 @@ func runRows(ctx context.Context, spec Spec, w io.Writer) (Result, error) {
 }
 
 // canCopy reports whether the database may write the file itself: plain
-// CSV with a one-byte delimiter.
+// CSV with a one-byte delimiter, cells as they are.
 func canCopy(o facteur.FormatOptions) bool {
 	d := o.Delimiter
-	return o.Format == facteur.FormatCSV && (d == "" || len(d) == 1 && d[0] < 0x80)
+	return o.Format == facteur.FormatCSV && !o.Neutralize && (d == "" || len(d) == 1 && d[0] < 0x80)
 }
 
 // runCopy has the database write the CSV rows (PostgreSQL COPY), after a

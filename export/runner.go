@@ -218,11 +218,13 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	defer r.progress.Delete(run.ID)
 	stop := r.saveProgress(ctx, *run, progress)
 	r.logf(ctx, run.ID, "info", "Exporting report %q as %s.", def.Report.Name, s.Format.Format)
+	fo := s.Format
+	fo.Neutralize = !def.Destination.RawCells
 	res, err := Run(ctx, Spec{
 		Source:    q,
 		Query:     def.Report.Query(),
 		Fields:    def.Fields,
-		Format:    s.Format,
+		Format:    fo,
 		InnerName: innerName(name, ext),
 		Path:      filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext)),
 		Progress:  progress,

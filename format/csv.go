@@ -19,6 +19,9 @@ type CSVOptions struct {
 	Delimiter rune
 	// BOM starts the file with a UTF-8 byte order mark, for Excel and Power BI.
 	BOM bool
+	// Neutralize prefixes text cells that start like a formula with an
+	// apostrophe (see formula.go).
+	Neutralize bool
 }
 
 // bufSize is the size of the write buffer of every encoder.
@@ -32,6 +35,7 @@ type CSVEncoder struct {
 	opts    CSVOptions
 	delim   []byte    // the delimiter, UTF-8 encoded
 	special [256]bool // bytes that force quoting: '"', '\r', '\n' and a one-byte delimiter
+	neutral neutralizer
 	started bool
 	closed  bool
 	err     error
@@ -44,10 +48,11 @@ func NewCSVEncoder(w io.Writer, cols []facteur.Column, o CSVOptions) *CSVEncoder
 		o.Delimiter = ','
 	}
 	e := &CSVEncoder{
-		bw:    bufio.NewWriterSize(w, bufSize),
-		cols:  cols,
-		opts:  o,
-		delim: utf8.AppendRune(nil, o.Delimiter),
+		bw:      bufio.NewWriterSize(w, bufSize),
+		cols:    cols,
+		opts:    o,
+		delim:   utf8.AppendRune(nil, o.Delimiter),
+		neutral: newNeutralizer(cols, o.Neutralize),
 	}
 	e.special['"'] = true
 	e.special['\r'] = true
@@ -95,7 +100,7 @@ func (e *CSVEncoder) Write(row [][]byte) error {
 			e.bw.Write(e.delim)
 		}
 		if v != nil {
-			e.field(v)
+			e.field(e.neutral.cell(i, v))
 		}
 	}
 	if err := e.bw.WriteByte('\n'); err != nil {

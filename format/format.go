@@ -58,14 +58,14 @@ func New(w io.Writer, cols []facteur.Column, o facteur.FormatOptions, innerName 
 		if len(cols) > xlsxMaxCols {
 			return nil, facteur.Errorf(facteur.EINVALID, "format.format: a spreadsheet holds at most %d columns and the report has %d; choose csv or fewer fields", xlsxMaxCols, len(cols))
 		}
-		return NewXLSXEncoder(w, cols, XLSXOptions{}), nil
+		return NewXLSXEncoder(w, cols, XLSXOptions{Neutralize: o.Neutralize}), nil
 	}
 	return nil, facteur.Errorf(facteur.EINVALID, "format.format: unknown format %q; use one of csv, csv.zip, json, ndjson, xlsx", o.Format)
 }
 
 // csvOptions turns the user's options into CSVOptions, checking the delimiter.
 func csvOptions(o facteur.FormatOptions) (CSVOptions, error) {
-	co := CSVOptions{NoHeader: o.NoHeader, BOM: o.BOM}
+	co := CSVOptions{NoHeader: o.NoHeader, BOM: o.BOM, Neutralize: o.Neutralize}
 	if o.Delimiter == "" {
 		return co, nil
 	}

@@ -17,6 +17,9 @@ type XLSXOptions struct {
 	// the rows continue on a new sheet. 0, or more than Excel's 1,048,576,
 	// means 1,048,576; 1 is taken as 2 (a header and one row).
 	MaxRows int
+	// Neutralize prefixes text cells that start like a formula with an
+	// apostrophe (see formula.go).
+	Neutralize bool
 }
 
 // XLSXEncoder writes rows as an Office Open XML workbook, streamed: each part
@@ -35,6 +38,7 @@ type XLSXEncoder struct {
 	sheets  int // sheets started
 	row     int // rows written on the current sheet, header included
 	rowNum  []byte
+	neutral neutralizer
 	closed  bool
 	err     error
 }
@@ -55,6 +59,7 @@ func NewXLSXEncoder(w io.Writer, cols []facteur.Column, o XLSXOptions) *XLSXEnco
 		cellPos: make([][]byte, len(cols)),
 		maxRows: o.MaxRows,
 		rowNum:  make([]byte, 0, 8),
+		neutral: newNeutralizer(cols, o.Neutralize),
 	}
 	if len(cols) > xlsxMaxCols {
 		e.err = fmt.Errorf("xlsx: %d columns, a sheet holds at most %d", len(cols), xlsxMaxCols)
@@ -121,7 +126,7 @@ func (e *XLSXEncoder) cell(i int, v []byte) {
 		e.bw.WriteString(`" t="b"><v>0</v></c>`)
 	default:
 		e.bw.WriteString(`" t="inlineStr">`)
-		writeInlineString(e.bw, v)
+		writeInlineString(e.bw, e.neutral.cell(i, v))
 		e.bw.WriteString(`</c>`)
 	}
 }

@@ -39,6 +39,8 @@ type destinationInput struct {
 	Name   string          `json:"name"`
 	Kind   string          `json:"kind"`
 	Config json.RawMessage `json:"config"`
+	// RawCells delivers CSV/XLSX cells as they are (machine consumers).
+	RawCells bool `json:"raw_cells"`
 	// GenerateKey gives an SFTP destination a new Ed25519 key pair; the
 	// answer's public_key is for the partner's authorized_keys.
 	GenerateKey bool `json:"generate_key"`
@@ -55,7 +57,7 @@ func (in destinationInput) apply(d *facteur.Destination) error {
 			return err
 		}
 	}
-	d.Name, d.Kind, d.Config = strings.TrimSpace(in.Name), in.Kind, config
+	d.Name, d.Kind, d.Config, d.RawCells = strings.TrimSpace(in.Name), in.Kind, config, in.RawCells
 	if in.GenerateKey {
 		config, _, err := deliver.WithNewKey(d)
 		if err != nil {

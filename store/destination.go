@@ -9,7 +9,7 @@ import (
 	"github.com/facteur/facteur"
 )
 
-const destinationColumns = `id, name, kind, config, created_at, updated_at`
+const destinationColumns = `id, name, kind, config, raw_cells, created_at, updated_at`
 
 // prepareDestination checks a destination; an empty Config becomes {}.
 func prepareDestination(d *facteur.Destination) error {
@@ -35,9 +35,9 @@ func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) e
 		return err
 	}
 	t := now()
-	err := s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		d.Name, d.Kind, string(d.Config), s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
+	err := s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.Name, d.Kind, string(d.Config), d.RawCells, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
 	if err != nil {
 		return fmt.Errorf("create destination: %w", err)
 	}
@@ -85,9 +85,9 @@ func (s *store) UpdateDestination(ctx context.Context, d *facteur.Destination) e
 		return err
 	}
 	t := now()
-	err := s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, updated_at = ?
+	err := s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
-		d.Name, d.Kind, string(d.Config), s.dialect.ts(t), d.ID).Scan(timeScan{&d.CreatedAt})
+		d.Name, d.Kind, string(d.Config), d.RawCells, s.dialect.ts(t), d.ID).Scan(timeScan{&d.CreatedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "destination %d not found", d.ID)
 	} else if err != nil {
@@ -117,7 +117,7 @@ func scanDestination(r row) (*facteur.Destination, error) {
 		d      facteur.Destination
 		config []byte
 	)
-	if err := r.Scan(&d.ID, &d.Name, &d.Kind, &config, timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}); err != nil {
+	if err := r.Scan(&d.ID, &d.Name, &d.Kind, &config, &d.RawCells, timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	d.Config = json.RawMessage(config)

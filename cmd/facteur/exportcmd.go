@@ -30,7 +30,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	output := fs.String("output", "", "file to write (required; - for standard output)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "statement timeout")
 	zone := fs.String("time-zone", "UTC", "zone in which timestamps with a time zone are written")
-	pgCopy := fs.Bool("pg-copy", false, "let PostgreSQL write plain CSV itself (COPY): less client CPU, more database CPU; faster only over a slow network")
+	rawCells := fs.Bool("raw-cells", false, "write CSV/XLSX cells as they are; by default text that a spreadsheet would run as a formula (= + - @ …) gets a leading apostrophe")
+	pgCopy := fs.Bool("pg-copy", false, "let PostgreSQL write plain CSV itself (COPY): less client CPU, more database CPU; faster only over a slow network; needs --raw-cells")
 	if err := envFlags(fs, args); err != nil {
 		return errUsage
 	}
@@ -68,6 +69,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if !strings.HasSuffix(inner, ".csv") {
 		inner += ".csv"
 	}
+	o.Neutralize = !*rawCells
 	start := time.Now()
 	res, err := export.Run(ctx, export.Spec{
 		Source:    src,

@@ -159,12 +159,15 @@ func testDestinations(t *testing.T, newDB NewDatabase) {
 	ctx, s := testContext(t), Open(t, newDB(t))
 	// Key order, spacing and unicode are kept byte for byte.
 	config := json.RawMessage(`{"path": "/srv/drop", "b": [1, 2.50, null], "a": {"é": "✓"}}`)
-	d := &facteur.Destination{Name: "drop", Kind: facteur.DestinationFolder, Config: config}
+	d := &facteur.Destination{Name: "drop", Kind: facteur.DestinationFolder, Config: config, RawCells: true}
 	before := time.Now()
 	must(t, s.CreateDestination(ctx, d))
 	checkStamps(t, before, d.CreatedAt, d.UpdatedAt)
 	got, err := s.Destination(ctx, d.ID)
 	must(t, err)
+	if !got.RawCells {
+		t.Fatal("RawCells not kept")
+	}
 	if string(got.Config) != string(config) {
 		t.Fatalf("Config = %s, want %s", got.Config, config)
 	}

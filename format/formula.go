@@ -1,0 +1,70 @@
+package format
+
+import (
+	"unicode/utf8"
+
+	"github.com/facteur/facteur"
+)
+
+// Formula neutralisation (PRODUCT B8). A spreadsheet opening a CSV file runs
+// a cell that starts with = + - or @ as a formula (and a leading tab or CR
+// can hide such a start); Excel also reads the full-width forms ＝ ＋ － ＠.
+// Exported data must never run code on a colleague's machine, so a text
+// cell that starts with one of them gets a leading apostrophe, which
+// spreadsheets show as "text" and do not display. Numbers and booleans are
+// data and are left alone: "-5" stays a number.
+
+// formulaStart reports whether v starts the way a formula does.
+func formulaStart(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	switch v[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	r, _ := utf8.DecodeRune(v)
+	switch r {
+	case '＝', '＋', '－', '＠':
+		return true
+	}
+	return false
+}
+
+// neutralizable reports whether cells of kind k may be neutralised: every
+// kind but numbers and booleans.
+func neutralizable(k facteur.Kind) bool {
+	switch k {
+	case facteur.KindInt, facteur.KindDecimal, facteur.KindFloat, facteur.KindBool:
+		return false
+	}
+	return true
+}
+
+// neutralizer prefixes formula-like cells with an apostrophe, reusing one
+// buffer so that rows cost no allocation.
+type neutralizer struct {
+	on  []bool // per column
+	buf []byte
+}
+
+func newNeutralizer(cols []facteur.Column, enabled bool) neutralizer {
+	if !enabled {
+		return neutralizer{}
+	}
+	n := neutralizer{on: make([]bool, len(cols))}
+	for i, c := range cols {
+		n.on[i] = neutralizable(c.Kind)
+	}
+	return n
+}
+
+// cell returns v, or v with a leading apostrophe when column i holds text
+// that starts like a formula. The result is valid until the next call.
+func (n *neutralizer) cell(i int, v []byte) []byte {
+	if n.on == nil || !n.on[i] || !formulaStart(v) {
+		return v
+	}
+	n.buf = append(append(n.buf[:0], '\''), v...)
+	return n.buf
+}
