@@ -9,7 +9,13 @@
 package deliver
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -46,4 +52,31 @@ func ValidateFileName(name string) error {
 		}
 	}
 	return nil
+}
+
+// artifactPayload checks an artifact's name, size and SHA-256 and returns
+// it as a payload to deliver.
+func artifactPayload(a *facteur.Artifact) (payload, error) {
+	if err := ValidateFileName(a.Name); err != nil {
+		return payload{}, err
+	}
+	if a.Size < 0 || !validSHA256(a.SHA256) {
+		return payload{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
+	}
+	return payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open}, nil
+}
+
+// testPayload is the small text file Send test delivers to where,
+// named "facteur-test-<UTC time>.txt".
+func testPayload(now time.Time, where string) payload {
+	now = now.UTC()
+	body := fmt.Appendf(nil, "This is a test file written by Facteur on %s UTC to check that it can deliver files to %s. You may delete it.\n",
+		now.Format("2006-01-02 15:04:05"), where)
+	sum := sha256.Sum256(body)
+	return payload{
+		name:   "facteur-test-" + now.Format("20060102T150405Z") + ".txt",
+		size:   int64(len(body)),
+		sha256: hex.EncodeToString(sum[:]),
+		open:   func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+	}
 }

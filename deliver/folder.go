@@ -1,11 +1,9 @@
 package deliver
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"path/filepath"
 	"time"
@@ -45,13 +43,11 @@ func NewFolder(cfg FolderConfig) (*Folder, error) {
 // a spooled file that does not match its size or SHA-256 with EINTERNAL.
 // On failure, nothing is left in the folder.
 func (f *Folder) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	if err := ValidateFileName(a.Name); err != nil {
+	p, err := artifactPayload(a)
+	if err != nil {
 		return facteur.Delivery{}, err
 	}
-	if a.Size < 0 || !validSHA256(a.SHA256) {
-		return facteur.Delivery{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
-	}
-	return f.put(ctx, payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open})
+	return f.put(ctx, p)
 }
 
 // Test checks that the directory exists and is writable by delivering a
@@ -59,17 +55,7 @@ func (f *Folder) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deli
 // way as Deliver. It returns the file's absolute path, or the error a
 // delivery would meet.
 func (f *Folder) Test(ctx context.Context) (facteur.Delivery, error) {
-	now := f.now().UTC()
-	name := "facteur-test-" + now.Format("20060102T150405Z") + ".txt"
-	body := fmt.Appendf(nil, "This is a test file written by Facteur on %s UTC to check that it can deliver files to %s. You may delete it.\n",
-		now.Format("2006-01-02 15:04:05"), f.dir)
-	sum := sha256.Sum256(body)
-	return f.put(ctx, payload{
-		name:   name,
-		size:   int64(len(body)),
-		sha256: hex.EncodeToString(sum[:]),
-		open:   func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-	})
+	return f.put(ctx, testPayload(f.now(), f.dir))
 }
 
 // payload is a file to deliver: its name, what it must contain and how to

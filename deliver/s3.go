@@ -1,12 +1,8 @@
 package deliver
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -126,13 +122,11 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 // size or SHA-256 with EINTERNAL. On failure no object appears and the
 // multipart upload is aborted.
 func (s *S3) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	if err := ValidateFileName(a.Name); err != nil {
+	p, err := artifactPayload(a)
+	if err != nil {
 		return facteur.Delivery{}, err
 	}
-	if a.Size < 0 || !validSHA256(a.SHA256) {
-		return facteur.Delivery{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
-	}
-	return s.put(ctx, payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open})
+	return s.put(ctx, p)
 }
 
 // Test checks the bucket and credentials (Check) and delivers a small text
@@ -143,17 +137,7 @@ func (s *S3) Test(ctx context.Context) (facteur.Delivery, error) {
 	if err := s.Check(ctx); err != nil {
 		return facteur.Delivery{}, err
 	}
-	now := s.now().UTC()
-	name := "facteur-test-" + now.Format("20060102T150405Z") + ".txt"
-	body := fmt.Appendf(nil, "This is a test file written by Facteur on %s UTC to check that it can deliver files to s3://%s/%s. You may delete it.\n",
-		now.Format("2006-01-02 15:04:05"), s.cfg.Bucket, s.cfg.Prefix)
-	sum := sha256.Sum256(body)
-	return s.put(ctx, payload{
-		name:   name,
-		size:   int64(len(body)),
-		sha256: hex.EncodeToString(sum[:]),
-		open:   func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-	})
+	return s.put(ctx, testPayload(s.now(), fmt.Sprintf("s3://%s/%s", s.cfg.Bucket, s.cfg.Prefix)))
 }
 
 // Check reports whether the bucket exists and the credentials are

@@ -1,12 +1,7 @@
 package deliver
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"io"
 	"path"
 	"sync"
 	"time"
@@ -75,30 +70,18 @@ func NewSFTP(cfg SFTPConfig, env Env) (*SFTP, error) {
 // missing or not writable; EINTERNAL for a spooled file that does not match
 // its size or SHA-256. On failure, the temporary file is removed.
 func (s *SFTP) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	if err := ValidateFileName(a.Name); err != nil {
+	p, err := artifactPayload(a)
+	if err != nil {
 		return facteur.Delivery{}, err
 	}
-	if a.Size < 0 || !validSHA256(a.SHA256) {
-		return facteur.Delivery{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
-	}
-	return s.deliver(ctx, payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open})
+	return s.deliver(ctx, p)
 }
 
 // Test logs in, checks the directory and delivers a small text file named
 // "facteur-test-<UTC time>.txt" the same two-step way as Deliver. It
 // returns the file's location, or the error a delivery would meet.
 func (s *SFTP) Test(ctx context.Context) (facteur.Delivery, error) {
-	now := s.now().UTC()
-	name := "facteur-test-" + now.Format("20060102T150405Z") + ".txt"
-	body := fmt.Appendf(nil, "This is a test file written by Facteur on %s UTC to check that it can deliver files to %s. You may delete it.\n",
-		now.Format("2006-01-02 15:04:05"), s.where())
-	sum := sha256.Sum256(body)
-	return s.deliver(ctx, payload{
-		name:   name,
-		size:   int64(len(body)),
-		sha256: hex.EncodeToString(sum[:]),
-		open:   func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-	})
+	return s.deliver(ctx, testPayload(s.now(), s.where()))
 }
 
 // Check logs in and checks that the directory exists and is writable,
