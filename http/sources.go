@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -108,6 +109,11 @@ func (s *Server) checkSource(r *http.Request, src *facteur.Source) error {
 		return err
 	}
 	src.Kind = kind
+	if u, err := url.Parse(src.DSN); err == nil && u.Host != "" && s.CheckURL != nil && kind != facteur.SourceSQLite {
+		if err := s.CheckURL("https://" + u.Host); err != nil {
+			return err
+		}
+	}
 	q, err := s.OpenSource(r.Context(), src.DSN)
 	if err != nil {
 		return err

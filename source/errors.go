@@ -76,7 +76,7 @@ func redact(err error, secret string) error {
 		return err
 	}
 	msg := err.Error()
-	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), url.UserPassword("x", secret).String()[2:]}
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), url.UserPassword("x", secret).String()[2:], pctEncode(secret)}
 	found := false
 	for _, f := range forms {
 		if f != "" && strings.Contains(msg, f) {

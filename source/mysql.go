@@ -50,6 +50,12 @@ func openMySQL(dsn string, o Options, loc *time.Location) (*MySQL, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Net == "unix" && !o.AllowSocket {
+		return nil, dsnError("socket: Unix sockets are not allowed; put the server's host name in the URL (mysql://user@host:3306/database)")
+	}
+	if dial := guardedDial(o); dial != nil {
+		cfg.DialFunc = dial
+	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, facteur.WrapError(facteur.EINVALID, redact(err, cfg.Passwd), "dsn: not a valid MySQL URL; use mysql://user:password@host:3306/database")
@@ -60,11 +66,27 @@ func openMySQL(dsn string, o Options, loc *time.Location) (*MySQL, error) {
 	return &MySQL{db: db, opt: o, loc: loc, secret: cfg.Passwd}, nil
 }
 
+// myAllowedParams are the query parameters a MySQL DSN may carry.
+const myAllowedParams = "tls, timeout, readTimeout, writeTimeout, allowCleartextPasswords (with tls=true), socket"
+
 // mysqlConfig reads mysql://user:password@host:port/database?params, or
-// mariadb://. Parameters: tls (true, false, skip-verify, preferred) and
-// socket (a Unix socket path, instead of host and port). The connection
-// always speaks utf8mb4, so text arrives as UTF-8 whatever its column's
-// character set.
+// mariadb://, against an allow-list of parameters:
+//
+//   - tls: true, false, skip-verify or preferred;
+//   - timeout, readTimeout, writeTimeout: Go durations (5s, 2m), above zero;
+//   - allowCleartextPasswords: true or false, true only with tls=true
+//     (the password would otherwise cross the network readable);
+//   - socket: a Unix socket path instead of host and port (openMySQL
+//     refuses it unless Options.AllowSocket).
+//
+// Refused with a reason: allowAllFiles and local_infile (LOAD DATA LOCAL
+// reads files of the Facteur server), multiStatements (a second statement
+// could end the read-only transaction), allowOldPasswords (a broken
+// password hash), interpolateParams (Facteur sends no parameters; client
+// side quoting is a needless risk), and charset, collation and loc (the
+// connection always speaks utf8mb4 in UTC, so that text arrives as UTF-8
+// and TIMESTAMP values convert exactly). Any other parameter is refused
+// with the list of allowed ones.
 func mysqlConfig(dsn string) (*mysql.Config, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -93,8 +115,12 @@ func mysqlConfig(dsn string) (*mysql.Config, error) {
 		port = "3306"
 	}
 	cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(host, port)
-	for k, v := range u.Query() {
-		val := v[len(v)-1]
+	params := u.Query()
+	for k, v := range params {
+		if len(v) > 1 {
+			return nil, dsnError("parameter %q is given more than once", k)
+		}
+		val := v[0]
 		switch k {
 		case "tls":
 			switch val {
@@ -103,10 +129,43 @@ func mysqlConfig(dsn string) (*mysql.Config, error) {
 			default:
 				return nil, dsnError("tls must be true, false, skip-verify or preferred")
 			}
+		case "timeout", "readTimeout", "writeTimeout":
+			d, err := time.ParseDuration(val)
+			if err != nil || d <= 0 {
+				return nil, dsnError("%s must be a duration above zero, such as 30s", k)
+			}
+			switch k {
+			case "timeout":
+				cfg.Timeout = d
+			case "readTimeout":
+				cfg.ReadTimeout = d
+			default:
+				cfg.WriteTimeout = d
+			}
+		case "allowCleartextPasswords":
+			switch {
+			case val == "false":
+			case val == "true" && params.Get("tls") == "true":
+				cfg.AllowCleartextPasswords = true
+			case val == "true":
+				return nil, dsnError("allowCleartextPasswords=true needs tls=true: the password would cross the network readable")
+			default:
+				return nil, dsnError("allowCleartextPasswords must be true or false")
+			}
 		case "socket":
 			cfg.Net, cfg.Addr = "unix", val
+		case "allowAllFiles", "local_infile", "allowLoadLocalInfile":
+			return nil, dsnError("%s is not allowed: LOAD DATA LOCAL would read files of the Facteur server", k)
+		case "multiStatements":
+			return nil, dsnError("multiStatements is not allowed: a second statement could end the read-only transaction")
+		case "allowOldPasswords":
+			return nil, dsnError("allowOldPasswords is not allowed: the old password hash is broken; update the account's password")
+		case "interpolateParams":
+			return nil, dsnError("interpolateParams is not allowed: Facteur sends no query parameters")
+		case "charset", "collation", "loc":
+			return nil, dsnError("%s is not allowed: the connection always uses utf8mb4 and UTC, and Facteur converts values itself", k)
 		default:
-			return nil, dsnError("unknown parameter %q; use tls or socket", k)
+			return nil, dsnError("parameter %q is not allowed; allowed: %s", k, myAllowedParams)
 		}
 	}
 	return cfg, nil
@@ -283,6 +342,9 @@ func (m *MySQL) describe(ctx context.Context, q facteur.Query) ([]facteur.Column
 func (m *MySQL) classify(parent, ctx context.Context, err error, st statement) error {
 	if err == nil {
 		return nil
+	}
+	if e := dialRefused(err); e != nil {
+		return e
 	}
 	err = redact(err, m.secret)
 	if e := callerError(parent, err); e != nil {

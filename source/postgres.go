@@ -32,12 +32,27 @@ var (
 	_ describer       = (*Postgres)(nil)
 )
 
-// openPostgres parses dsn; it does not connect.
+// openPostgres checks dsn against the allow-list (see pgConnString) and
+// parses it; it does not connect.
 func openPostgres(dsn string, o Options) (*Postgres, error) {
-	cfg, err := pgconn.ParseConfig(dsn)
+	cs, err := pgConnString(dsn, o.AllowSocket)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgconn.ParseConfigWithOptions(cs, pgconn.ParseConfigOptions{ConnStringAllowedKeys: pgConnStringKeys()})
 	if err != nil {
 		return nil, facteur.WrapError(facteur.EINVALID, redact(err, dsnPassword(dsn)),
 			"dsn: not a valid PostgreSQL URL; use postgres://user:password@host:5432/database")
+	}
+	if err := pgCheckHosts(cfg, o.AllowSocket); err != nil {
+		return nil, err
+	}
+	if dial := guardedDial(o); dial != nil {
+		// pgx would resolve the host itself and dial each address; hand
+		// the dialer the host name instead, so that it resolves, checks
+		// and connects to the address it checked.
+		cfg.DialFunc = dial
+		cfg.LookupFunc = func(_ context.Context, host string) ([]string, error) { return []string{host}, nil }
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = connectTimeout
@@ -200,6 +215,9 @@ func (p *Postgres) describe(ctx context.Context, q facteur.Query) ([]facteur.Col
 func (p *Postgres) classify(parent, ctx context.Context, err error, st statement) error {
 	if err == nil {
 		return nil
+	}
+	if e := dialRefused(err); e != nil {
+		return e
 	}
 	err = redact(err, p.cfg.Password)
 	if e := callerError(parent, err); e != nil {

@@ -11,6 +11,7 @@ package source
 import (
 	"context"
 	"io"
+	"net"
 	"strings"
 	"time"
 	_ "time/tzdata" // Options.TimeZone must resolve on machines without a zone database
@@ -28,6 +29,29 @@ type Options struct {
 	// session time zone, so now() and CURRENT_DATE follow it. SQLite has no
 	// time zones and ignores it. Default "UTC".
 	TimeZone string
+
+	// Dial, when set, opens every network connection to PostgreSQL and
+	// MySQL/MariaDB, given the host name and port of the DSN ("host:5432")
+	// unresolved: pass netguard.Policy.Dial, which resolves the host once,
+	// checks its addresses and connects to one of those. A refusal (an
+	// EINVALID error of Dial) fails Ping and Query with EINVALID, "dsn: "
+	// and Dial's message. Nil connects directly, with no check. SQLite
+	// sources are files and do not dial.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// AllowSocket allows a PostgreSQL (?host=/run/postgresql) or MySQL
+	// (?socket=/run/mysqld/mysqld.sock) DSN to connect through a Unix
+	// socket of the Facteur server, which bypasses Dial. Default false:
+	// such DSNs fail Open with EINVALID.
+	AllowSocket bool
+	// SQLiteDir, when set, is the folder SQLite sources must be inside,
+	// after every symbolic link of the path is followed; the file that
+	// path resolves to is what is opened.
+	SQLiteDir string
+	// Forbidden lists files no SQLite source may open, such as Facteur's
+	// own database; the same files with -wal, -shm and -journal appended,
+	// and any other name of the same file (a symbolic or hard link), are
+	// refused too.
+	Forbidden []string
 }
 
 // DefaultTimeout is the statement timeout when neither Options nor the

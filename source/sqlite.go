@@ -42,13 +42,17 @@ var (
 	_ describer       = (*SQLite)(nil)
 )
 
-// openSQLite parses dsn; it does not open the file.
+// openSQLite parses dsn and checks its path against o.SQLiteDir and
+// o.Forbidden; it does not open the file.
 func openSQLite(dsn string, o Options) (*SQLite, error) {
-	uri, err := sqliteURI(dsn)
+	path, params, err := sqliteParse(dsn)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", uri)
+	if path, err = o.checkSQLitePath(path); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", sqliteBuild(path, params))
 	if err != nil {
 		return nil, facteur.WrapError(facteur.EINVALID, err, "dsn: not a valid SQLite path")
 	}
@@ -59,54 +63,71 @@ func openSQLite(dsn string, o Options) (*SQLite, error) {
 
 // sqliteURI turns sqlite:/path, sqlite:relative/path, sqlite:///path or
 // file:path (percent-encoded like a URL) into the read-only URI the driver
-// opens. Parameters: immutable, nolock and vfs (SQLite's own) and
-// _busy_timeout in milliseconds (default 5000); mode may only be ro.
+// opens; see sqliteParse.
 func sqliteURI(dsn string) (string, error) {
+	path, params, err := sqliteParse(dsn)
+	if err != nil {
+		return "", err
+	}
+	return sqliteBuild(path, params), nil
+}
+
+// sqliteParse reads the path and parameters of an SQLite DSN. Parameters
+// (an allow-list): immutable and nolock (0 or 1, SQLite's own) and
+// _busy_timeout (or _timeout) in milliseconds (default 5000); mode may
+// only be ro. Anything else, such as vfs, cache or _pragma, is refused:
+// the connection is always read-only with PRAGMA query_only.
+func sqliteParse(dsn string) (path string, params []string, err error) {
 	_, rest, _ := strings.Cut(dsn, ":")
 	pathPart, query, _ := strings.Cut(rest, "?")
 	if strings.HasPrefix(pathPart, "//") {
 		host, p, found := strings.Cut(pathPart[2:], "/")
 		if !found || (host != "" && host != "localhost") {
-			return "", dsnError("an SQLite source is a local file: use sqlite:/path/to/file.db")
+			return "", nil, dsnError("an SQLite source is a local file: use sqlite:/path/to/file.db")
 		}
 		pathPart = "/" + p
 	}
-	path, err := url.PathUnescape(pathPart)
+	path, err = url.PathUnescape(pathPart)
 	if err != nil || strings.TrimSpace(path) == "" {
-		return "", dsnError("give the path of the SQLite file, such as sqlite:/var/lib/app/data.db")
+		return "", nil, dsnError("give the path of the SQLite file, such as sqlite:/var/lib/app/data.db")
 	}
-	params, err := url.ParseQuery(query)
+	if strings.ContainsRune(path, 0) {
+		return "", nil, dsnError("the path of the SQLite file contains a NUL character")
+	}
+	values, err := url.ParseQuery(query)
 	if err != nil {
-		return "", dsnError("the parameters after ? do not parse")
+		return "", nil, dsnError("the parameters after ? do not parse")
 	}
 	busy := "5000"
 	out := []string{"mode=ro", "_pragma=query_only(1)"}
-	for _, k := range slices.Sorted(maps.Keys(params)) {
-		val := params.Get(k)
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		val := values.Get(k)
 		switch k {
 		case "mode":
 			if val != "ro" {
-				return "", dsnError("mode=%s: a source is always opened read-only; remove the parameter", val)
+				return "", nil, dsnError("mode=%s: a source is always opened read-only; remove the parameter", val)
 			}
 		case "immutable", "nolock":
 			if val != "0" && val != "1" {
-				return "", dsnError("%s must be 0 or 1", k)
+				return "", nil, dsnError("%s must be 0 or 1", k)
 			}
 			out = append(out, k+"="+val)
-		case "vfs":
-			out = append(out, "vfs="+url.QueryEscape(val))
 		case "_busy_timeout", "_timeout":
 			if _, err := strconv.ParseUint(val, 10, 31); err != nil {
-				return "", dsnError("%s must be a number of milliseconds", k)
+				return "", nil, dsnError("%s must be a number of milliseconds", k)
 			}
 			busy = val
 		default:
-			return "", dsnError("unknown parameter %q; use immutable, nolock, vfs or _busy_timeout", k)
+			return "", nil, dsnError("parameter %q is not allowed; allowed: mode=ro, immutable, nolock, _busy_timeout", k)
 		}
 	}
-	out = append(out, "_pragma=busy_timeout("+busy+")")
+	return path, append(out, "_pragma=busy_timeout("+busy+")"), nil
+}
+
+// sqliteBuild returns the URI the driver opens for path and params.
+func sqliteBuild(path string, params []string) string {
 	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + escaped + "?" + strings.Join(out, "&"), nil
+	return "file:" + escaped + "?" + strings.Join(params, "&")
 }
 
 // Ping opens the file and reads its schema, which fails for a file that is

@@ -11,7 +11,9 @@ import (
 // TestAPIErrors: every bad request gets a JSON error with a stable code
 // and a message that says what to fix.
 func TestAPIErrors(t *testing.T) {
-	n := startServe(t, t.TempDir())
+	data := t.TempDir()
+	n := startServe(t, data)
+	own, _ := json.Marshal(map[string]string{"name": "mine", "dsn": "sqlite:" + data + "/facteur.db"})
 	tests := []struct {
 		method, path, body string
 		status             int
@@ -28,6 +30,10 @@ func TestAPIErrors(t *testing.T) {
 		{"POST", "/api/v1/sources", `{"name":"x","dsn":"oracle://h/db"}`, 400, "invalid", "unsupported scheme"},
 		{"POST", "/api/v1/sources", `{"name":"","dsn":"sqlite:/tmp/x.db"}`, 400, "invalid", "name: a source needs a name"},
 		{"POST", "/api/v1/sources", `{"name":1}`, 400, "invalid", "name: expected a string"},
+		{"POST", "/api/v1/sources", string(own), 400, "invalid", "dsn"},
+		{"POST", "/api/v1/sources", `{"name":"x","dsn":"postgres://u:p@169.254.169.254/db"}`, 400, "invalid", "169.254.169.254"},
+		{"POST", "/api/v1/sources", `{"name":"x","dsn":"mysql://u:p@127.0.0.1/db?allowAllFiles=true"}`, 400, "invalid", "allowAllFiles"},
+		{"POST", "/api/v1/sources", `{"name":"x","dsn":"postgres://u@127.0.0.1/db?options=-c%20default_transaction_read_only%3Doff"}`, 400, "invalid", "options"},
 		{"POST", "/api/v1/reports", `{"name":"r","source_id":42,"table":"t"}`, 400, "invalid", "source_id: there is no source 42"},
 		{"POST", "/api/v1/destinations", `{"name":"d","kind":"ftp","config":{}}`, 400, "invalid", `unknown destination kind "ftp"`},
 		{"POST", "/api/v1/destinations", `{"name":"d","kind":"folder","config":{"path":"relative"}}`, 400, "invalid", "not an absolute path"},

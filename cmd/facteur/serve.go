@@ -51,6 +51,9 @@ type serveConfig struct {
 	// AllowOutbound lists what outbound connections may reach beyond
 	// public addresses: "loopback", "private" and CIDR prefixes.
 	AllowOutbound string
+	// SQLiteDir is the directory SQLite sources must be in ("" = anywhere
+	// but Facteur's own database).
+	SQLiteDir string
 }
 
 // jobQueue is the queue whatever its database: both River drivers give one.
@@ -72,6 +75,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&cfg.Tick, "tick", time.Second, "how often the leader looks for due schedules")
 	fs.StringVar(&cfg.AllowOutbound, "allow-outbound", "", "comma-separated addresses destinations may reach besides public ones: loopback, private, or CIDR prefixes (link-local and cloud metadata addresses are always refused)")
+	fs.StringVar(&cfg.SQLiteDir, "sqlite-dir", "", "directory SQLite sources must be in (default: anywhere except Facteur's own database)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL users reach Facteur at, for download links in mails and webhooks (default http://ADDR)")
 	fs.DurationVar(&cfg.KeepFiles, "keep-files", 7*24*time.Hour, "how long exported files stay in the spool for retry and download (each schedule's latest successful file is always kept)")
 	fs.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long running exports may finish before they are interrupted and queued again")
@@ -122,6 +126,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	mailer := &mail.Service{Store: db, Dial: policy.Dial}
+	srcOpts := source.Options{Dial: policy.Dial, SQLiteDir: cfg.SQLiteDir}
+	if db.Dialect() == "sqlite" {
+		srcOpts.Forbidden = []string{scfg.SQLitePath}
+	}
 	env := deliver.Env{
 		Dial:       policy.Dial,
 		Mail:       mailer.Send,
@@ -148,7 +156,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Store: db,
 		Spool: filepath.Join(data, "spool"),
 		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
-			return source.Open(ctx, s.DSN, source.Options{})
+			return source.Open(ctx, s.DSN, srcOpts)
 		},
 		Deliverer: openDestination,
 		Logger:    logger,
@@ -169,7 +177,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Store: db,
 		Runs:  q,
 		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) {
-			return source.Open(ctx, dsn, source.Options{})
+			return source.Open(ctx, dsn, srcOpts)
 		},
 		Deliverer: openDestination,
 		CheckURL:  policy.CheckURL,
