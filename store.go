@@ -49,6 +49,8 @@ type Store interface {
 	CreateRun(ctx context.Context, r *Run) error
 	Run(ctx context.Context, id int64) (*Run, error)
 	Runs(ctx context.Context, f RunFilter) ([]*Run, error)
+	// UpdateRun saves a run's progress. A cancelled run stays cancelled: its
+	// status, error and finish time are kept and copied back into r.
 	UpdateRun(ctx context.Context, r *Run) error
 	AppendRunLog(ctx context.Context, runID int64, e LogEntry) error
 	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)

@@ -89,7 +89,9 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	}
 
 	if cancelled || ctx.Err() != nil {
-		if cur, cerr := q.store.Run(bg, run.ID); cerr == nil && cur.Status == facteur.RunCancelled {
+		// A cancel made here or on another node is kept by the store
+		// (UpdateRun never undoes it).
+		if cur, cerr := q.store.Run(bg, run.ID); cancelled || (cerr == nil && cur.Status == facteur.RunCancelled) {
 			q.log(bg, run.ID, "warn", "The export was interrupted; nothing was delivered.")
 			return river.JobCancel(err)
 		}

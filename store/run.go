@@ -145,7 +145,9 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 
 // UpdateRun saves what changes as a run progresses: status, attempt, job,
 // file name, rows, bytes, SHA-256, artifact path, location, error, ignored,
-// stages, definition, start and finish times. The schedule, report,
+// stages, definition, start and finish times. A cancelled run keeps its
+// status, error and finish time whatever r says, and r gets them back. The
+// schedule, report,
 // destination, trigger, slot and retry of a run are fixed at creation. It
 // sets CreatedAt as stored and fails with ENOTFOUND when there is no such
 // run.
@@ -155,13 +157,19 @@ func (s *store) UpdateRun(ctx context.Context, r *facteur.Run) error {
 		return err
 	}
 	d := s.dialect
-	err = s.q.queryRow(ctx, `UPDATE runs SET status = ?, attempt = ?, job_id = ?, file_name = ?,
-			row_count = ?, byte_count = ?, sha256 = ?, artifact_path = ?, location = ?, error = ?, ignored = ?,
-			stages = ?, definition = ?, started_at = ?, finished_at = ?
-		WHERE id = ? RETURNING created_at`,
+	// A cancelled run stays cancelled: a worker saving its progress must not
+	// undo a cancel made meanwhile (SET expressions see the row as it was).
+	err = s.q.queryRow(ctx, `UPDATE runs SET
+			status = CASE WHEN status = 'cancelled' THEN status ELSE ? END,
+			attempt = ?, job_id = ?, file_name = ?,
+			row_count = ?, byte_count = ?, sha256 = ?, artifact_path = ?, location = ?,
+			error = CASE WHEN status = 'cancelled' THEN error ELSE ? END,
+			ignored = ?, stages = ?, definition = ?, started_at = ?,
+			finished_at = CASE WHEN status = 'cancelled' THEN finished_at ELSE ? END
+		WHERE id = ? RETURNING created_at, status, error, finished_at`,
 		r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256, r.ArtifactPath,
 		r.Location, r.Error, r.Ignored, j.stages, j.definition, d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt), r.ID,
-	).Scan(timeScan{&r.CreatedAt})
+	).Scan(timeScan{&r.CreatedAt}, &r.Status, &r.Error, nullTimeScan{&r.FinishedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "run %d not found", r.ID)
 	} else if err != nil {

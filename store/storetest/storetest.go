@@ -136,6 +136,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"MigrateTwice", testMigrateTwice},
 		{"MigrateConcurrently", testMigrateConcurrently},
 		{"Settings", testSettings},
+		{"CancelledStays", testCancelledStays},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
