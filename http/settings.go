@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	nmail "net/mail"
 
@@ -19,10 +20,11 @@ type mailSettingsJSON struct {
 }
 
 func (s *Server) getMailSettings(r *http.Request) (int, any, error) {
-	st, err := s.Mail.Settings(r.Context())
-	if facteur.ErrorCode(err) == facteur.EINVALID {
+	if _, err := s.Store.Setting(r.Context(), mail.SettingsKey); facteur.ErrorCode(err) == facteur.ENOTFOUND {
 		return http.StatusOK, mailSettingsJSON{SecretsSet: []string{}}, nil
-	} else if err != nil {
+	}
+	st, err := s.Mail.Settings(r.Context())
+	if err != nil {
 		return 0, nil, err
 	}
 	shown, set := st.Redact()
@@ -47,7 +49,7 @@ func (s *Server) putMailSettings(r *http.Request) (int, any, error) {
 		st = st.KeepSecrets(prev)
 	}
 	if s.CheckURL != nil {
-		if err := s.CheckURL("https://" + st.Host); err != nil {
+		if err := s.CheckURL("https://" + net.JoinHostPort(st.Host, "1")); err != nil {
 			return 0, nil, err
 		}
 	}
