@@ -34,10 +34,14 @@ func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) e
 	if err := prepareDestination(d); err != nil {
 		return err
 	}
+	config, err := s.sealJSON(d.Config)
+	if err != nil {
+		return err
+	}
 	t := now()
-	err := s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, created_at, updated_at)
+	err = s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.Name, d.Kind, string(d.Config), d.RawCells, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
+		d.Name, d.Kind, config, d.RawCells, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
 	if err != nil {
 		return fmt.Errorf("create destination: %w", err)
 	}
@@ -47,7 +51,7 @@ func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) e
 
 // Destination returns the destination with the given id, or ENOTFOUND.
 func (s *store) Destination(ctx context.Context, id int64) (*facteur.Destination, error) {
-	d, err := scanDestination(s.q.queryRow(ctx, `SELECT `+destinationColumns+` FROM destinations WHERE id = ?`, id))
+	d, err := s.scanDestination(s.q.queryRow(ctx, `SELECT `+destinationColumns+` FROM destinations WHERE id = ?`, id))
 	if isNoRows(err) {
 		return nil, facteur.Errorf(facteur.ENOTFOUND, "destination %d not found", id)
 	} else if err != nil {
@@ -65,7 +69,7 @@ func (s *store) Destinations(ctx context.Context) ([]*facteur.Destination, error
 	defer rows.Close()
 	var out []*facteur.Destination
 	for rows.Next() {
-		d, err := scanDestination(rows)
+		d, err := s.scanDestination(rows)
 		if err != nil {
 			return nil, fmt.Errorf("destinations: %w", err)
 		}
@@ -84,10 +88,14 @@ func (s *store) UpdateDestination(ctx context.Context, d *facteur.Destination) e
 	if err := prepareDestination(d); err != nil {
 		return err
 	}
+	config, err := s.sealJSON(d.Config)
+	if err != nil {
+		return err
+	}
 	t := now()
-	err := s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, updated_at = ?
+	err = s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
-		d.Name, d.Kind, string(d.Config), d.RawCells, s.dialect.ts(t), d.ID).Scan(timeScan{&d.CreatedAt})
+		d.Name, d.Kind, config, d.RawCells, s.dialect.ts(t), d.ID).Scan(timeScan{&d.CreatedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "destination %d not found", d.ID)
 	} else if err != nil {
@@ -112,12 +120,16 @@ func (s *store) DeleteDestination(ctx context.Context, id int64) error {
 	return s.delete(ctx, "destination", "destinations", id)
 }
 
-func scanDestination(r row) (*facteur.Destination, error) {
+func (s *store) scanDestination(r row) (*facteur.Destination, error) {
 	var (
 		d      facteur.Destination
 		config []byte
 	)
 	if err := r.Scan(&d.ID, &d.Name, &d.Kind, &config, &d.RawCells, timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	config, err := s.openJSON(config)
+	if err != nil {
 		return nil, err
 	}
 	d.Config = json.RawMessage(config)

@@ -50,7 +50,7 @@ func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	return &DB{
-		store: &store{dialect: DialectPostgres, q: pgExecutor{pool}, begin: beginPG(pool)},
+		store: &store{dialect: DialectPostgres, q: pgExecutor{pool}, begin: beginPG(pool), ring: cfg.Keyring},
 		pool:  pool,
 	}, nil
 }

@@ -17,7 +17,11 @@ func (s *store) Setting(ctx context.Context, key string) (json.RawMessage, error
 	} else if err != nil {
 		return nil, fmt.Errorf("setting %s: %w", key, err)
 	}
-	return json.RawMessage(v), nil
+	plain, err := s.openJSON([]byte(v))
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(plain), nil
 }
 
 // PutSetting stores the JSON value of a server setting, replacing any
@@ -26,9 +30,13 @@ func (s *store) PutSetting(ctx context.Context, key string, value json.RawMessag
 	if !json.Valid(value) {
 		return facteur.Errorf(facteur.EINVALID, "setting %q: the value is not valid JSON", key)
 	}
-	_, err := s.q.exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+	sealed, err := s.sealJSON(value)
+	if err != nil {
+		return err
+	}
+	_, err = s.q.exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		key, string(value), s.dialect.ts(now()))
+		key, sealed, s.dialect.ts(now()))
 	if err != nil {
 		return fmt.Errorf("put setting %s: %w", key, err)
 	}

@@ -30,10 +30,14 @@ func (s *store) CreateSource(ctx context.Context, src *facteur.Source) error {
 	if err := prepareSource(src); err != nil {
 		return err
 	}
+	dsn, err := s.seal(src.DSN)
+	if err != nil {
+		return err
+	}
 	t := now()
-	err := s.q.queryRow(ctx, `INSERT INTO sources (name, kind, dsn, created_at, updated_at)
+	err = s.q.queryRow(ctx, `INSERT INTO sources (name, kind, dsn, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		src.Name, src.Kind, src.DSN, s.dialect.ts(t), s.dialect.ts(t)).Scan(&src.ID)
+		src.Name, src.Kind, dsn, s.dialect.ts(t), s.dialect.ts(t)).Scan(&src.ID)
 	if err != nil {
 		return fmt.Errorf("create source: %w", err)
 	}
@@ -43,7 +47,7 @@ func (s *store) CreateSource(ctx context.Context, src *facteur.Source) error {
 
 // Source returns the source with the given id, or ENOTFOUND.
 func (s *store) Source(ctx context.Context, id int64) (*facteur.Source, error) {
-	src, err := scanSource(s.q.queryRow(ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = ?`, id))
+	src, err := s.scanSource(s.q.queryRow(ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = ?`, id))
 	if isNoRows(err) {
 		return nil, facteur.Errorf(facteur.ENOTFOUND, "source %d not found", id)
 	} else if err != nil {
@@ -61,7 +65,7 @@ func (s *store) Sources(ctx context.Context) ([]*facteur.Source, error) {
 	defer rows.Close()
 	var out []*facteur.Source
 	for rows.Next() {
-		src, err := scanSource(rows)
+		src, err := s.scanSource(rows)
 		if err != nil {
 			return nil, fmt.Errorf("sources: %w", err)
 		}
@@ -80,10 +84,14 @@ func (s *store) UpdateSource(ctx context.Context, src *facteur.Source) error {
 	if err := prepareSource(src); err != nil {
 		return err
 	}
+	dsn, err := s.seal(src.DSN)
+	if err != nil {
+		return err
+	}
 	t := now()
-	err := s.q.queryRow(ctx, `UPDATE sources SET name = ?, kind = ?, dsn = ?, updated_at = ?
+	err = s.q.queryRow(ctx, `UPDATE sources SET name = ?, kind = ?, dsn = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
-		src.Name, src.Kind, src.DSN, s.dialect.ts(t), src.ID).Scan(timeScan{&src.CreatedAt})
+		src.Name, src.Kind, dsn, s.dialect.ts(t), src.ID).Scan(timeScan{&src.CreatedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "source %d not found", src.ID)
 	} else if err != nil {
@@ -123,10 +131,13 @@ func (s *store) delete(ctx context.Context, kind, table string, id int64) error 
 	return nil
 }
 
-func scanSource(r row) (*facteur.Source, error) {
+func (s *store) scanSource(r row) (*facteur.Source, error) {
 	var src facteur.Source
 	err := r.Scan(&src.ID, &src.Name, &src.Kind, &src.DSN, timeScan{&src.CreatedAt}, timeScan{&src.UpdatedAt})
 	if err != nil {
+		return nil, err
+	}
+	if src.DSN, err = s.open(src.DSN); err != nil {
 		return nil, err
 	}
 	return &src, nil

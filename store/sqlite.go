@@ -69,7 +69,7 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	sqlDB.SetConnMaxIdleTime(0)
 
 	db := &DB{
-		store: &store{dialect: DialectSQLite, q: sqlExecutor{sqlDB}, begin: beginSQL(sqlDB)},
+		store: &store{dialect: DialectSQLite, q: sqlExecutor{sqlDB}, begin: beginSQL(sqlDB), ring: cfg.Keyring},
 		sqlDB: sqlDB,
 	}
 	if err := db.setupSQLite(ctx, cfg, path); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/secret"
 )
 
 // Dialects, as returned by DB.Dialect.
@@ -38,6 +39,9 @@ type Config struct {
 	// PostgresURL is a postgres:// URL. A connect_timeout of 10 seconds
 	// applies unless the URL sets one.
 	PostgresURL string
+	// Keyring encrypts credentials at rest (source DSNs, destination
+	// configs, settings). Nil stores them in clear (tests only).
+	Keyring *secret.Keyring
 	// Logger receives what the migrations applied. Nil discards it.
 	Logger *slog.Logger
 }
@@ -85,10 +89,19 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	open := openPostgres
 	if cfg.SQLitePath != "" {
-		return openSQLite(ctx, cfg)
+		open = openSQLite
 	}
-	return openPostgres(ctx, cfg)
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.checkKey(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // Close releases the database handles. River clients built on SQL or Pool

@@ -15,3 +15,14 @@ func TestPostgres(t *testing.T) {
 	t.Parallel()
 	storetest.RunConformance(t, storetest.Postgres)
 }
+
+// The same suite with credentials encrypted at rest.
+func TestSQLiteSealed(t *testing.T) {
+	t.Parallel()
+	storetest.RunConformance(t, storetest.Sealed(storetest.SQLite))
+}
+
+func TestPostgresSealed(t *testing.T) {
+	t.Parallel()
+	storetest.RunConformance(t, storetest.Sealed(storetest.Postgres))
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/secret"
 )
 
 // store implements facteur.Store on an executor: the database itself, or
@@ -17,6 +18,8 @@ import (
 type store struct {
 	dialect dialect
 	q       executor
+	// ring seals credentials at rest; nil stores them as they are.
+	ring *secret.Keyring
 	// begin starts a transaction: a real one on the database, a savepoint
 	// inside a transaction.
 	begin func(ctx context.Context) (transaction, error)
@@ -59,7 +62,7 @@ func (s *store) InTx(ctx context.Context, fn func(tx facteur.Store, raw any) err
 		defer cancel()
 		_ = t.rollback(rctx)
 	}()
-	tx := &store{dialect: s.dialect, q: t, begin: t.nest}
+	tx := &store{dialect: s.dialect, q: t, begin: t.nest, ring: s.ring}
 	if err := fn(tx, t.raw()); err != nil {
 		done = true
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)

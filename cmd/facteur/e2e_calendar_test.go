@@ -141,6 +141,8 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 // database with many schedules due at once: every slot runs exactly once.
 func TestTwoNodesNeverRunASlotTwice(t *testing.T) {
 	dbURL := freshDatabase(t)
+	// Nodes share the key the credentials are encrypted with.
+	t.Setenv("FACTEUR_SECRET_KEY", "dGhpcnR5LXR3by1ieXRlcy1vZi10ZXN0LWtleS0xMjM=")
 	a := startServe(t, t.TempDir(), "--database", dbURL)
 	b := startServe(t, t.TempDir(), "--database", dbURL)
 	const count = 20

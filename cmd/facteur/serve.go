@@ -29,6 +29,7 @@ import (
 	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/netguard"
 	"github.com/facteur/facteur/queue"
+	"github.com/facteur/facteur/secret"
 	"github.com/facteur/facteur/source"
 	"github.com/facteur/facteur/store"
 )
@@ -94,9 +95,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("create data directory: %w", err)
 	}
 
-	scfg := store.Config{SQLitePath: filepath.Join(data, "facteur.db")}
+	keyPath := filepath.Join(data, "secret.key")
+	key, created, err := secret.LoadKey(os.Getenv(secret.EnvKey), keyPath)
+	if err != nil {
+		return err
+	}
+	ring, err := secret.New(key)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "Created the secret key %s, which encrypts the stored credentials: back it up; without it they cannot be read.\n", keyPath)
+	}
+	scfg := store.Config{SQLitePath: filepath.Join(data, "facteur.db"), Keyring: ring}
 	if cfg.Database != "" {
-		scfg = store.Config{PostgresURL: cfg.Database}
+		scfg = store.Config{PostgresURL: cfg.Database, Keyring: ring}
 	}
 	db, err := store.Open(ctx, scfg)
 	if err != nil {
@@ -116,11 +129,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil || public.Host == "" {
 		return facteur.Errorf(facteur.EINVALID, "public-url: %q is not a URL such as https://facteur.example.org", cfg.PublicURL)
 	}
-	key, err := linkKey(ctx, db)
+	linkSecret, err := linkKey(ctx, db)
 	if err != nil {
 		return err
 	}
-	signer := &links.Signer{Key: key, Base: cfg.PublicURL}
+	signer := &links.Signer{Key: linkSecret, Base: cfg.PublicURL}
 	policy, err := outboundPolicy(cfg.AllowOutbound)
 	if err != nil {
 		return err
