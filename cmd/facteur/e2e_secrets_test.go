@@ -43,3 +43,37 @@ func TestSecretsAtRest(t *testing.T) {
 		t.Fatalf("sources after restart: %v", srcs)
 	}
 }
+
+// TestSecretsRotate: `facteur secrets rotate` encrypts every credential
+// again under a new key file; Facteur starts with it and reads them.
+func TestSecretsRotate(t *testing.T) {
+	data := t.TempDir()
+	n := startServe(t, data)
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "crm", "dsn": "postgres://reader:pw@db.example.org/crm"}, nil)
+	n.stop()
+	before, _ := os.ReadFile(filepath.Join(data, "secret.key"))
+
+	out, err := exec.Command(bin, "secrets", "rotate", "--data", data).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "credentials again under the new key") {
+		t.Fatalf("rotate: %v\n%s", err, out)
+	}
+	after, _ := os.ReadFile(filepath.Join(data, "secret.key"))
+	if string(before) == string(after) {
+		t.Fatal("the key file did not change")
+	}
+	if _, err := os.Stat(filepath.Join(data, "secret.key.new")); !os.IsNotExist(err) {
+		t.Fatalf("secret.key.new left behind: %v", err)
+	}
+	// The old key no longer opens the store.
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	cmd.Env = append(os.Environ(), "FACTEUR_SECRET_KEY="+strings.TrimSpace(string(before)))
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "not the one") {
+		t.Fatalf("the old key still starts Facteur: %v\n%s", err, out)
+	}
+	n = startServe(t, data)
+	var srcs []map[string]any
+	n.must(200, "GET", "/api/v1/sources", nil, &srcs)
+	if len(srcs) != 1 || srcs[0]["dsn"] != "postgres://reader:xxxxx@db.example.org/crm" {
+		t.Fatalf("sources after rotation: %v", srcs)
+	}
+}

@@ -24,6 +24,7 @@ const usage = `Facteur: scheduled, verifiable, secure data deliveries.
 Usage:
   facteur serve [flags]     run the scheduler, the workers and the REST API
   facteur export [flags]    export a query or a table once, without a server
+  facteur secrets rotate    encrypt the stored credentials again under a new key
   facteur version           print the version
 
 Run "facteur COMMAND -h" for the flags of a command.
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "export":
 		return runExport(ctx, args[1:], stdout, stderr)
+	case "secrets":
+		return runSecrets(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "facteur", versionString())
 		return nil

@@ -29,7 +29,6 @@ import (
 	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/netguard"
 	"github.com/facteur/facteur/queue"
-	"github.com/facteur/facteur/secret"
 	"github.com/facteur/facteur/source"
 	"github.com/facteur/facteur/store"
 )
@@ -95,17 +94,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("create data directory: %w", err)
 	}
 
-	keyPath := filepath.Join(data, "secret.key")
-	key, created, err := secret.LoadKey(os.Getenv(secret.EnvKey), keyPath)
+	ring, err := keyring(data, stdout)
 	if err != nil {
 		return err
-	}
-	ring, err := secret.New(key)
-	if err != nil {
-		return err
-	}
-	if created {
-		fmt.Fprintf(stdout, "Created the secret key %s, which encrypts the stored credentials: back it up; without it they cannot be read.\n", keyPath)
 	}
 	scfg := store.Config{SQLitePath: filepath.Join(data, "facteur.db"), Keyring: ring}
 	if cfg.Database != "" {
