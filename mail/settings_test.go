@@ -142,7 +142,7 @@ func TestNewMessageID(t *testing.T) {
 			t.Errorf("NewMessageID(%q) = %q, want <random@%s>", host, id, want)
 		}
 	}
-	if mail.NewMessageID("example.org") == mail.NewMessageID("example.org") {
+	if a, b := mail.NewMessageID("example.org"), mail.NewMessageID("example.org"); a == b {
 		t.Error("two Message-IDs are equal")
 	}
 }
