@@ -80,10 +80,16 @@ if [ "$FACTEUR_TEST_MYSQL" != skip ]; then ensure_mariadb; echo "MariaDB: up"; e
 if [ "${FACTEUR_TEST_SFTP_ADDR:-}" != skip ]; then eval "$(scripts/servers/sshd.sh)"; echo "SFTP: $FACTEUR_TEST_SFTP_ADDR"; else echo "SFTP tests SKIPPED (FACTEUR_TEST_SFTP_ADDR=skip)"; fi
 if [ "${FACTEUR_TEST_S3_ENDPOINT:-}" != skip ]; then eval "$(scripts/servers/versitygw.sh)"; echo "S3: $FACTEUR_TEST_S3_ENDPOINT"; else echo "S3 tests SKIPPED (FACTEUR_TEST_S3_ENDPOINT=skip)"; fi
 
-say "gofmt and go vet"
+say "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l .)
 [ -z "$unformatted" ] || die "gofmt would change: $unformatted"
 go vet ./...
+# staticcheck, pinned, installed once into the Go bin directory.
+staticcheck=$(go env GOPATH)/bin/staticcheck
+if ! "$staticcheck" -version 2>/dev/null | grep -qF '(0.8.2)'; then
+	GOFLAGS= go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
+"$staticcheck" ./...
 
 say "go test"
 # shellcheck disable=SC2086
