@@ -44,6 +44,8 @@ type Definition struct {
 	Source      sourceInfo           `json:"source"`
 	Destination *facteur.Destination `json:"destination"`
 	Fields      []string             `json:"fields"`
+
+	source *facteur.Source // the source itself, with its DSN: never in the snapshot
 }
 
 type sourceInfo struct {
@@ -68,7 +70,7 @@ func (r *Runner) Progress(runID int64) (int64, bool) {
 // not set the run's final status: the caller does, from the error.
 func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	r.logf(ctx, run.ID, "info", "Attempt %d started.", run.Attempt)
-	art, dest, err := r.artifact(ctx, run)
+	art, dest, confirm, err := r.artifact(ctx, run)
 	if err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	delivery, err := d.Deliver(ctx, art)
 	run.Stages = setStage(run.Stages, "deliver", time.Since(start))
 	if err != nil {
-		r.logf(ctx, run.ID, "error", "Delivery failed: %s", errorText(err))
+		r.logf(ctx, run.ID, "error", "Delivery failed: %s", err)
 		if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
 			return errors.Join(err, uerr)
 		}
@@ -89,12 +91,12 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	}
 	run.Location = delivery.Location
 	r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
-	if r.wantsConfirmation(ctx, run) {
+	if confirm {
 		start := time.Now()
 		err := r.confirm(ctx, run, art, d)
 		run.Stages = setStage(run.Stages, "confirm", time.Since(start))
 		if err != nil {
-			r.logf(ctx, run.ID, "error", "%s", errorText(err))
+			r.logf(ctx, run.ID, "error", "%s", err)
 			if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
 				return errors.Join(err, uerr)
 			}
@@ -104,38 +106,42 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	return r.Store.UpdateRun(ctx, run)
 }
 
-// artifact returns the file the run delivers: the retried run's, the one an
-// earlier attempt of this run spooled, or a new export.
-func (r *Runner) artifact(ctx context.Context, run *facteur.Run) (*facteur.Artifact, *facteur.Destination, error) {
+// artifact returns the file the run delivers (the retried run's, the one an
+// earlier attempt of this run spooled, or a new export), where to, and
+// whether the schedule of the definition used asks for a confirmation file.
+func (r *Runner) artifact(ctx context.Context, run *facteur.Run) (*facteur.Artifact, *facteur.Destination, bool, error) {
 	if run.RetryOf != 0 {
 		orig, err := r.Store.Run(ctx, run.RetryOf)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if err := copyFileInfo(run, orig); err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		run.Definition = orig.Definition
+		var used Definition
+		confirm := json.Unmarshal(orig.Definition, &used) == nil && used.Schedule != nil && used.Schedule.Options.Confirmation
 		dest, err := r.Store.Destination(ctx, run.DestinationID)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		r.logf(ctx, run.ID, "info", "Re-delivering the file of run %d (%s, sha-256 %s).", orig.ID, orig.FileName, orig.SHA256)
-		return artifactOf(run), dest, r.Store.UpdateRun(ctx, run)
+		return artifactOf(run), dest, confirm, r.Store.UpdateRun(ctx, run)
 	}
 
 	def, err := r.definition(ctx, run)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
+	confirm := def.Schedule.Options.Confirmation
 	if run.ArtifactPath != "" && spooled(run) {
 		r.logf(ctx, run.ID, "info", "Reusing the file exported by an earlier attempt (%s).", run.FileName)
-		return artifactOf(run), def.Destination, nil
+		return artifactOf(run), def.Destination, confirm, nil
 	}
 	if err := r.export(ctx, run, def); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return artifactOf(run), def.Destination, nil
+	return artifactOf(run), def.Destination, confirm, nil
 }
 
 // definition loads and snapshots the schedule, report, source and
@@ -164,7 +170,7 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 	if err != nil {
 		return nil, fmt.Errorf("load source: %w", err)
 	}
-	def.Source = sourceInfo{ID: src.ID, Name: src.Name, Kind: src.Kind}
+	def.Source, def.source = sourceInfo{ID: src.ID, Name: src.Name, Kind: src.Kind}, src
 	if def.Destination, err = r.Store.Destination(ctx, def.Schedule.DestinationID); err != nil {
 		return nil, fmt.Errorf("load destination: %w", err)
 	}
@@ -200,10 +206,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	if err != nil {
 		return err
 	}
-	src, err := r.Store.Source(ctx, def.Report.SourceID)
-	if err != nil {
-		return err
-	}
+	src := def.source
 	r.logf(ctx, run.ID, "info", "Connecting to source %q (%s).", src.Name, src.Kind)
 	start := time.Now()
 	q, err := r.OpenSource(ctx, src)
@@ -231,7 +234,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	})
 	stop()
 	if err != nil {
-		r.logf(ctx, run.ID, "error", "Export failed: %s", errorText(err))
+		r.logf(ctx, run.ID, "error", "Export failed: %s", err)
 		return err
 	}
 	for _, st := range res.Stages {
@@ -298,10 +301,6 @@ func logLevel(level string) slog.Level {
 	return slog.LevelInfo
 }
 
-// errorText is the message of err for a run's log: the user-facing message
-// and its cause.
-func errorText(err error) string { return err.Error() }
-
 func setStage(stages []facteur.Stage, name string, d time.Duration) []facteur.Stage {
 	for i := range stages {
 		if stages[i].Name == name {
@@ -342,14 +341,4 @@ func copyFileInfo(run, orig *facteur.Run) error {
 	}
 	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ArtifactPath = orig.FileName, orig.Rows, orig.Bytes, orig.SHA256, orig.ArtifactPath
 	return nil
-}
-
-// wantsConfirmation reports whether the run's schedule asks for a
-// confirmation file.
-func (r *Runner) wantsConfirmation(ctx context.Context, run *facteur.Run) bool {
-	if run.ScheduleID == 0 {
-		return false
-	}
-	s, err := r.Store.Schedule(ctx, run.ScheduleID)
-	return err == nil && s.Options.Confirmation
 }
