@@ -163,7 +163,7 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 			return facteur.Delivery{}, err
 		}
 	} else {
-		m.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: contentType(a.Name), Path: a.Path}}
+		m.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: ContentType(a.Name), Path: a.Path}}
 	}
 	body := e.cfg.Message
 	if body == "" {

@@ -109,7 +109,7 @@ func (s *S3) upload(ctx context.Context, key string, p payload, ifNoneMatch bool
 		Key:           aws.String(key),
 		Body:          body,
 		ContentLength: aws.Int64(p.size),
-		ContentType:   aws.String(contentType(p.name)),
+		ContentType:   aws.String(ContentType(p.name)),
 		Metadata:      map[string]string{s3MetaSHA256: p.sha256},
 	}
 	if p.size < s3PartSize {
@@ -171,9 +171,9 @@ var contentTypes = map[string]string{
 	".pdf":    "application/pdf",
 }
 
-// contentType returns the media type of a file from its extension, so
+// ContentType returns the media type of a file from its extension, so
 // that the partner's tools see "text/csv" rather than a blob.
-func contentType(name string) string {
+func ContentType(name string) string {
 	ext := strings.ToLower(path.Ext(name))
 	if t, ok := contentTypes[ext]; ok {
 		return t

@@ -103,24 +103,6 @@ func Extension(format string) string {
 	return ""
 }
 
-// ContentType returns the MIME type of a format, or
-// "application/octet-stream" for an unknown one.
-func ContentType(format string) string {
-	switch format {
-	case facteur.FormatCSV:
-		return "text/csv; charset=utf-8"
-	case facteur.FormatCSVZip:
-		return "application/zip"
-	case facteur.FormatJSON:
-		return "application/json"
-	case facteur.FormatNDJSON:
-		return "application/x-ndjson"
-	case facteur.FormatXLSX:
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	}
-	return "application/octet-stream"
-}
-
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("format: encoder is closed")
 

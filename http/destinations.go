@@ -82,17 +82,8 @@ func (s *Server) listDestinations(r *http.Request) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// destination loads the destination of the URL's {id}.
-func (s *Server) destination(r *http.Request) (*facteur.Destination, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	return s.Store.Destination(r.Context(), id)
-}
-
 func (s *Server) getDestination(r *http.Request) (int, any, error) {
-	d, err := s.destination(r)
+	d, err := byID(r, s.Store.Destination)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -123,7 +114,7 @@ func (s *Server) createDestination(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateDestination(r *http.Request) (int, any, error) {
-	d, err := s.destination(r)
+	d, err := byID(r, s.Store.Destination)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -181,7 +172,7 @@ func (s *Server) deleteDestination(r *http.Request) (int, any, error) {
 
 // testDestination validates the settings and delivers a small test file (F2).
 func (s *Server) testDestination(r *http.Request) (int, any, error) {
-	d, err := s.destination(r)
+	d, err := byID(r, s.Store.Destination)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -35,17 +35,8 @@ func (s *Server) listReports(r *http.Request) (int, any, error) {
 	return http.StatusOK, list, err
 }
 
-// report loads the report of the URL's {id}.
-func (s *Server) report(r *http.Request) (*facteur.Report, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	return s.Store.Report(r.Context(), id)
-}
-
 func (s *Server) getReport(r *http.Request) (int, any, error) {
-	rep, err := s.report(r)
+	rep, err := byID(r, s.Store.Report)
 	return http.StatusOK, rep, err
 }
 
@@ -63,7 +54,7 @@ func (s *Server) createReport(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateReport(r *http.Request) (int, any, error) {
-	rep, err := s.report(r)
+	rep, err := byID(r, s.Store.Report)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -89,7 +80,7 @@ func (s *Server) deleteReport(r *http.Request) (int, any, error) {
 // duplicateReport copies a report under a new name, e.g. to make a
 // dedicated integration copy (A2).
 func (s *Server) duplicateReport(r *http.Request) (int, any, error) {
-	rep, err := s.report(r)
+	rep, err := byID(r, s.Store.Report)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -171,7 +162,7 @@ func (s *Server) previewReport(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	rep, err := s.report(r)
+	rep, err := byID(r, s.Store.Report)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -2,12 +2,13 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/deliver"
 )
 
 // runJSON is a run with its step log and, while it exports, its rows so far.
@@ -59,17 +60,8 @@ func (s *Server) runJSON(run *facteur.Run, log []facteur.LogEntry) runJSON {
 	return out
 }
 
-// run loads the run of the URL's {id}.
-func (s *Server) run(r *http.Request) (*facteur.Run, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	return s.Store.Run(r.Context(), id)
-}
-
 func (s *Server) getRun(r *http.Request) (int, any, error) {
-	run, err := s.run(r)
+	run, err := byID(r, s.Store.Run)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -92,7 +84,7 @@ func (s *Server) retryRun(r *http.Request) (int, any, error) {
 
 // ignoreRun hides a run from the history (?undo=true shows it again).
 func (s *Server) ignoreRun(r *http.Request) (int, any, error) {
-	run, err := s.run(r)
+	run, err := byID(r, s.Store.Run)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -114,7 +106,7 @@ func (s *Server) cancelRun(r *http.Request) (int, any, error) {
 
 // downloadRun sends the file a run produced, byte for byte.
 func (s *Server) downloadRun(w http.ResponseWriter, r *http.Request) {
-	run, err := s.run(r)
+	run, err := byID(r, s.Store.Run)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -161,21 +153,9 @@ func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, run *fact
 		s.error(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", contentType(run.FileName))
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+strings.ReplaceAll(urlPathEscape(run.FileName), "'", "%27"))
+	w.Header().Set("Content-Type", deliver.ContentType(run.FileName))
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+strings.ReplaceAll(url.PathEscape(run.FileName), "'", "%27"))
 	w.Header().Set("ETag", `"`+run.SHA256+`"`)
 	w.Header().Set("X-Content-SHA256", run.SHA256)
 	http.ServeContent(w, r, "", fi.ModTime(), f)
-}
-
-// contentType is the MIME type of a delivered file, from its extension.
-func contentType(name string) string {
-	ext := name[strings.LastIndexByte(name, '.')+1:]
-	formats := map[string]string{"csv": facteur.FormatCSV, "zip": facteur.FormatCSVZip, "json": facteur.FormatJSON, "ndjson": facteur.FormatNDJSON, "xlsx": facteur.FormatXLSX}
-	if f, ok := formats[ext]; ok {
-		if ct := format.ContentType(f); ct != "" {
-			return ct
-		}
-	}
-	return "application/octet-stream"
 }

@@ -58,17 +58,8 @@ func (s *Server) listSchedules(r *http.Request) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// schedule loads the schedule of the URL's {id}.
-func (s *Server) schedule(r *http.Request) (*facteur.Schedule, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	return s.Store.Schedule(r.Context(), id)
-}
-
 func (s *Server) getSchedule(r *http.Request) (int, any, error) {
-	sc, err := s.schedule(r)
+	sc, err := byID(r, s.Store.Schedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -92,7 +83,7 @@ func (s *Server) createSchedule(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateSchedule(r *http.Request) (int, any, error) {
-	sc, err := s.schedule(r)
+	sc, err := byID(r, s.Store.Schedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -213,7 +204,7 @@ func (s *Server) nextRuns(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	sc, err := s.schedule(r)
+	sc, err := byID(r, s.Store.Schedule)
 	if err != nil {
 		return 0, nil, err
 	}

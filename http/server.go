@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -217,6 +216,16 @@ func (s *Server) api(fn apiFunc) http.HandlerFunc {
 	}
 }
 
+// byID loads the object that the URL's {id} names, with get.
+func byID[T any](r *http.Request, get func(context.Context, int64) (T, error)) (T, error) {
+	id, err := pathID(r)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return get(r.Context(), id)
+}
+
 // pathID reads the {id} of the URL.
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -276,6 +285,3 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.json(w, status, body)
 }
-
-// urlPathEscape escapes a file name for a Content-Disposition filename*.
-func urlPathEscape(s string) string { return url.PathEscape(s) }

@@ -42,17 +42,8 @@ func (s *Server) listSources(r *http.Request) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// source loads the source of the URL's {id}.
-func (s *Server) source(r *http.Request) (*facteur.Source, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	return s.Store.Source(r.Context(), id)
-}
-
 func (s *Server) getSource(r *http.Request) (int, any, error) {
-	src, err := s.source(r)
+	src, err := byID(r, s.Store.Source)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -75,7 +66,7 @@ func (s *Server) createSource(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateSource(r *http.Request) (int, any, error) {
-	src, err := s.source(r)
+	src, err := byID(r, s.Store.Source)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -131,7 +122,7 @@ func (s *Server) deleteSource(r *http.Request) (int, any, error) {
 
 // testSource connects with the stored credentials and reports what happened.
 func (s *Server) testSource(r *http.Request) (int, any, error) {
-	src, err := s.source(r)
+	src, err := byID(r, s.Store.Source)
 	if err != nil {
 		return 0, nil, err
 	}
