@@ -96,7 +96,6 @@ type Email struct {
 
 var (
 	_ facteur.Deliverer = (*Email)(nil)
-	_ Checker           = (*Email)(nil)
 )
 
 // NewEmail returns an e-mail deliverer. env.Mail must be set.
@@ -107,8 +106,8 @@ func NewEmail(cfg EmailConfig, env Env) (*Email, error) {
 	return &Email{cfg: cfg, env: env}, nil
 }
 
-// Check verifies that the policy allows every recipient.
-func (e *Email) Check(ctx context.Context) error {
+// Validate verifies that the policy allows every recipient.
+func (e *Email) Validate(ctx context.Context) error {
 	_, err := e.policy(ctx)
 	return err
 }

@@ -53,16 +53,23 @@ func Open(d *facteur.Destination, env Env) (facteur.Deliverer, error) {
 	return nil, facteur.Errorf(facteur.EINVALID, "kind: unknown destination kind %q; use %s", d.Kind, kinds)
 }
 
-// Checker is implemented by deliverers that can check their settings
-// cheaply, without delivering anything, when a destination is saved.
-type Checker interface {
-	Check(ctx context.Context) error
+// Validator is implemented by deliverers whose settings can be checked
+// without contacting anyone (a folder exists and is writable, the
+// recipients are in approved domains): the API runs it when a destination
+// is saved. Remote destinations are not contacted on save, since the
+// partner may not have authorised the key yet: Send test, or the first run,
+// checks them.
+type Validator interface {
+	Validate(ctx context.Context) error
 }
 
-var _ Checker = (*Folder)(nil)
+var (
+	_ Validator = (*Folder)(nil)
+	_ Validator = (*Email)(nil)
+)
 
-// Check reports whether the directory exists and is writable.
-func (f *Folder) Check(ctx context.Context) error { return f.checkDir() }
+// Validate reports whether the directory exists and is writable.
+func (f *Folder) Validate(ctx context.Context) error { return f.checkDir() }
 
 // PublicKey returns the public key a partner must authorise for a
 // destination (the authorized_keys line of an SFTP destination's private

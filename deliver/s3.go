@@ -54,7 +54,6 @@ type S3 struct {
 
 var (
 	_ facteur.Deliverer = (*S3)(nil)
-	_ Checker           = (*S3)(nil)
 )
 
 // NewS3 returns the deliverer of an S3 destination. It fills cfg's

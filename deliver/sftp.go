@@ -31,7 +31,6 @@ type SFTP struct {
 
 var (
 	_ facteur.Deliverer = (*SFTP)(nil)
-	_ Checker           = (*SFTP)(nil)
 )
 
 // NewSFTP returns the deliverer of an SFTP destination. It fails with

@@ -156,8 +156,8 @@ func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) e
 			}
 		}
 	}
-	if c, ok := del.(deliver.Checker); ok && (d.Kind == facteur.DestinationFolder || d.Kind == facteur.DestinationEmail) {
-		return c.Check(ctx)
+	if v, ok := del.(deliver.Validator); ok {
+		return v.Validate(ctx)
 	}
 	return nil
 }
