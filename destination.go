@@ -3,7 +3,9 @@ package facteur
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"os"
 	"time"
 )
 
@@ -44,7 +46,7 @@ type Artifact struct {
 }
 
 // Open opens the spooled bytes for reading.
-func (a *Artifact) Open() (io.ReadCloser, error) { return openFile(a.Path) }
+func (a *Artifact) Open() (io.ReadCloser, error) { return os.Open(a.Path) }
 
 // Deliverer sends artifacts to one destination. Deliver must be idempotent:
 // delivering the same artifact twice leaves one final file, never a partial
@@ -67,7 +69,7 @@ type Delivery struct {
 // errors are retryable, every other *Error is not.
 func Retryable(err error) bool {
 	var r interface{ Retry() bool }
-	if asAny(err, &r) {
+	if errors.As(err, &r) {
 		return r.Retry()
 	}
 	return ErrorCode(err) == EUNAVAILABLE
