@@ -9,79 +9,42 @@ import (
 
 // JSONEncoder writes rows as one JSON array of objects, one object a line:
 // "[\n{…},\n{…}\n]\n", or "[]\n" when there is no row.
-type JSONEncoder struct {
+type JSONEncoder struct{ objectStream }
+
+// NewJSONEncoder returns an encoder that writes a JSON array to w.
+func NewJSONEncoder(w io.Writer, cols []facteur.Column) *JSONEncoder {
+	return &JSONEncoder{newObjectStream(w, cols, true)}
+}
+
+// NDJSONEncoder writes rows as newline-delimited JSON: one object a line,
+// each followed by "\n". No row gives an empty file.
+type NDJSONEncoder struct{ objectStream }
+
+// NewNDJSONEncoder returns an encoder that writes NDJSON to w.
+func NewNDJSONEncoder(w io.Writer, cols []facteur.Column) *NDJSONEncoder {
+	return &NDJSONEncoder{newObjectStream(w, cols, false)}
+}
+
+// objectStream writes rows as JSON objects, one a line, inside an array
+// (JSON) or not (NDJSON): the two formats differ only in what surrounds
+// the objects.
+type objectStream struct {
 	bw     *bufio.Writer
 	obj    jsonObjects
 	ncols  int
+	array  bool
 	rows   int64
 	closed bool
 	err    error
 }
 
-// NewJSONEncoder returns an encoder that writes a JSON array to w.
-func NewJSONEncoder(w io.Writer, cols []facteur.Column) *JSONEncoder {
+func newObjectStream(w io.Writer, cols []facteur.Column, array bool) objectStream {
 	bw := bufio.NewWriterSize(w, bufSize)
-	return &JSONEncoder{bw: bw, obj: newJSONObjects(bw, cols), ncols: len(cols)}
-}
-
-// Write writes one row as an object of the array.
-func (e *JSONEncoder) Write(row [][]byte) error {
-	if e.err != nil {
-		return e.err
-	}
-	if e.closed {
-		return ErrClosed
-	}
-	if len(row) != e.ncols {
-		return errRowLen(len(row), e.ncols)
-	}
-	if e.rows == 0 {
-		e.bw.WriteString("[\n")
-	} else {
-		e.bw.WriteString(",\n")
-	}
-	e.rows++
-	e.err = e.obj.object(row)
-	return e.err
-}
-
-// Close ends the array and flushes. A second Close returns the result of
-// the first.
-func (e *JSONEncoder) Close() error {
-	if e.closed {
-		return e.err
-	}
-	e.closed = true
-	if e.err != nil {
-		return e.err
-	}
-	if e.rows == 0 {
-		e.bw.WriteString("[]\n")
-	} else {
-		e.bw.WriteString("\n]\n")
-	}
-	e.err = e.bw.Flush()
-	return e.err
-}
-
-// NDJSONEncoder writes rows as newline-delimited JSON: one object a line,
-// each followed by "\n". No row gives an empty file.
-type NDJSONEncoder struct {
-	bw     *bufio.Writer
-	obj    jsonObjects
-	ncols  int
-	closed bool
-	err    error
-}
-
-// NewNDJSONEncoder returns an encoder that writes NDJSON to w.
-func NewNDJSONEncoder(w io.Writer, cols []facteur.Column) *NDJSONEncoder {
-	bw := bufio.NewWriterSize(w, bufSize)
-	return &NDJSONEncoder{bw: bw, obj: newJSONObjects(bw, cols), ncols: len(cols)}
+	return objectStream{bw: bw, obj: newJSONObjects(bw, cols), ncols: len(cols), array: array}
 }
 
 // Write writes one row as an object on a line of its own.
-func (e *NDJSONEncoder) Write(row [][]byte) error {
+func (e *objectStream) Write(row [][]byte) error {
 	if e.err != nil {
 		return e.err
 	}
@@ -91,19 +54,36 @@ func (e *NDJSONEncoder) Write(row [][]byte) error {
 	if len(row) != e.ncols {
 		return errRowLen(len(row), e.ncols)
 	}
-	e.obj.object(row)
-	e.err = e.bw.WriteByte('\n')
+	switch {
+	case !e.array:
+	case e.rows == 0:
+		e.bw.WriteString("[\n")
+	default:
+		e.bw.WriteString(",\n")
+	}
+	e.rows++
+	if e.err = e.obj.object(row); e.err == nil && !e.array {
+		e.err = e.bw.WriteByte('\n')
+	}
 	return e.err
 }
 
-// Close flushes. A second Close returns the result of the first.
-func (e *NDJSONEncoder) Close() error {
+// Close ends the array, if any, and flushes. A second Close returns the
+// result of the first.
+func (e *objectStream) Close() error {
 	if e.closed {
 		return e.err
 	}
 	e.closed = true
 	if e.err != nil {
 		return e.err
+	}
+	switch {
+	case !e.array:
+	case e.rows == 0:
+		e.bw.WriteString("[]\n")
+	default:
+		e.bw.WriteString("\n]\n")
 	}
 	e.err = e.bw.Flush()
 	return e.err
