@@ -4,136 +4,47 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // the SQLite fixtures are written with database/sql
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/export"
+	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/source"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden/")
 
-// The servers the tests use, and the environment variables that name them.
-// The exact value "skip" skips the tests of that server.
-const (
-	envPostgres = "FACTEUR_TEST_POSTGRES"
-	envMySQL    = "FACTEUR_TEST_MYSQL"
-	defPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	defMySQL    = "mysql://root@127.0.0.1:3306/test"
+// The test servers (see package testdb).
+var (
+	suffix = testdb.Suffix
+	pgExec = testdb.Exec
 )
 
-// suffix returns a random name suffix, so that tests running at the same
-// time against the same server never share a table.
-func suffix(t testing.TB) string {
-	t.Helper()
-	var b [5]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b[:])
-}
-
-// testDSN returns the DSN of a test server, skipping the test loudly when
-// the variable is "skip".
-func testDSN(t testing.TB, env, def string) string {
-	t.Helper()
-	dsn := os.Getenv(env)
-	if dsn == "skip" {
-		t.Skipf("SKIPPED: %s=skip; this test needs a real server and did NOT run", env)
-	}
-	if dsn == "" {
-		dsn = def
-	}
-	return dsn
-}
-
-// pgSchema connects to the test PostgreSQL server, creates a schema for the
-// test (dropped at its end) and returns the server's DSN, the schema and the
-// admin connection. It fails the test when the server cannot be reached.
+// pgSchema returns the test PostgreSQL server's DSN and a schema of the
+// test's own, with a connection to set it up.
 func pgSchema(t testing.TB) (dsn, schema string, admin *pgx.Conn) {
 	t.Helper()
-	dsn = testDSN(t, envPostgres, defPostgres)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("PostgreSQL test server unreachable (set %s to its DSN, or to \"skip\"): %v", envPostgres, err)
-	}
-	schema = "facteur_export_" + suffix(t)
-	pgExec(t, admin, "CREATE SCHEMA "+schema)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close(ctx)
-	})
-	return dsn, schema, admin
+	return testdb.PostgresSchema(t, "facteur_export_")
 }
 
-// pgExec runs statements on c, failing the test on the first error.
-func pgExec(t testing.TB, c *pgx.Conn, stmts ...string) {
+// myAdmin returns the test MariaDB server's DSN and a connection to set up
+// tables (dropped at the end of the test). It holds one connection, so that
+// SET SESSION time_zone holds for every statement.
+func myAdmin(t testing.TB, tables ...string) (string, *sql.DB) {
 	t.Helper()
-	for _, s := range stmts {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := c.Exec(ctx, s)
-		cancel()
-		if err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-}
-
-// myAdmin returns the DSN of the test MariaDB server and a connection to set
-// up tables; the tables named are dropped at the end of the test. It fails
-// the test when the server cannot be reached.
-func myAdmin(t testing.TB, tables ...string) (dsn string, admin *sql.DB) {
-	t.Helper()
-	dsn = testDSN(t, envMySQL, defMySQL)
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		t.Fatalf("%s: want mysql://user[:password]@host[:port]/database, got %q", envMySQL, dsn)
-	}
-	cfg := mysql.NewConfig()
-	cfg.User = u.User.Username()
-	cfg.Passwd, _ = u.User.Password()
-	cfg.Net, cfg.Addr = "tcp", u.Host
-	if u.Port() == "" {
-		cfg.Addr += ":3306"
-	}
-	cfg.DBName = strings.TrimPrefix(u.Path, "/")
-	cfg.Timeout = 10 * time.Second
-	connector, err := mysql.NewConnector(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin = sql.OpenDB(connector)
-	admin.SetMaxOpenConns(1) // SET SESSION time_zone must hold for every statement
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		t.Fatalf("MariaDB/MySQL test server unreachable (set %s to its DSN, or to \"skip\"): %v", envMySQL, err)
-	}
-	t.Cleanup(func() {
-		for _, n := range tables {
-			admin.Exec("DROP TABLE IF EXISTS " + n)
-		}
-		admin.Close()
-	})
+	dsn, admin := testdb.MySQL(t, tables...)
+	admin.SetMaxOpenConns(1)
 	return dsn, admin
 }
 

@@ -3,134 +3,34 @@ package source
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/facteur/facteur"
-	"github.com/go-sql-driver/mysql"
+	"github.com/facteur/facteur/internal/testdb"
 	"github.com/jackc/pgx/v5"
-)
-
-// The servers the tests use, and the environment variables that name them.
-// The exact value "skip" skips the tests of that server.
-const (
-	envPostgres = "FACTEUR_TEST_POSTGRES"
-	envMySQL    = "FACTEUR_TEST_MYSQL"
-	defPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	defMySQL    = "mysql://root@127.0.0.1:3306/test"
 )
 
 // null stands for SQL NULL in the rows tests read.
 const null = "<NULL>"
 
-// suffix returns a random name suffix, so that tests running at the same
-// time against the same server never share a table.
-func suffix(t testing.TB) string {
-	t.Helper()
-	var b [5]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b[:])
-}
+// The test servers (see package testdb).
+var (
+	suffix  = testdb.Suffix
+	pgDSN   = testdb.Postgres
+	pgExec  = testdb.Exec
+	myAdmin = testdb.MySQL
+)
 
-// testDSN returns the DSN of a test server, skipping the test when the
-// variable is "skip".
-func testDSN(t testing.TB, env, def string) string {
-	t.Helper()
-	dsn := os.Getenv(env)
-	if dsn == "skip" {
-		t.Skipf("SKIPPED: %s=skip; these tests need a real server and did not run", env)
-	}
-	if dsn == "" {
-		dsn = def
-	}
-	return dsn
-}
-
-// pgDSN returns the DSN of the test PostgreSQL server, failing the test
-// when the server does not answer.
-func pgDSN(t testing.TB) string {
-	t.Helper()
-	dsn := testDSN(t, envPostgres, defPostgres)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("PostgreSQL test server unreachable (set %s to its DSN, or to \"skip\"): %v", envPostgres, err)
-	}
-	c.Close(ctx)
-	return dsn
-}
-
-// pgAdmin returns the DSN of the test PostgreSQL server and a schema created
-// for the test (dropped at its end), with a connection to set it up.
+// pgAdmin returns the test PostgreSQL server's DSN and a schema of the
+// test's own, with a connection to set it up.
 func pgAdmin(t testing.TB) (dsn, schema string, admin *pgx.Conn) {
 	t.Helper()
-	dsn = testDSN(t, envPostgres, defPostgres)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("PostgreSQL test server unreachable (set %s to its DSN, or to \"skip\"): %v", envPostgres, err)
-	}
-	schema = "facteur_src_" + suffix(t)
-	pgExec(t, admin, "CREATE SCHEMA "+schema)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close(ctx)
-	})
-	return dsn, schema, admin
-}
-
-// pgExec runs statements on the admin connection.
-func pgExec(t testing.TB, c *pgx.Conn, stmts ...string) {
-	t.Helper()
-	for _, s := range stmts {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := c.Exec(ctx, s)
-		cancel()
-		if err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-}
-
-// myAdmin returns the DSN of the test MySQL server and a connection to set
-// up tables; names are the table names to drop at the end of the test.
-func myAdmin(t testing.TB, names ...string) (dsn string, admin *sql.DB) {
-	t.Helper()
-	dsn = testDSN(t, envMySQL, defMySQL)
-	cfg, err := mysqlConfig(dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", envMySQL, err)
-	}
-	connector, err := mysql.NewConnector(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin = sql.OpenDB(connector)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		t.Fatalf("MySQL/MariaDB test server unreachable (set %s to its DSN, or to \"skip\"): %v", envMySQL, err)
-	}
-	t.Cleanup(func() {
-		for _, n := range names {
-			admin.Exec("DROP TABLE IF EXISTS " + n)
-		}
-		admin.Close()
-	})
-	return dsn, admin
+	return testdb.PostgresSchema(t, "facteur_src_")
 }
 
 // myExec runs statements on one connection, in order.
