@@ -3,7 +3,6 @@ package queue_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/export"
+	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/source"
 	"github.com/facteur/facteur/store"
@@ -187,23 +187,8 @@ func TestPermanentFailureFailsFast(t *testing.T) {
 // TestConcurrentTicksOnPostgres: schedulers racing on the same due slots
 // (as after a leader change) queue exactly one run per slot.
 func TestConcurrentTicksOnPostgres(t *testing.T) {
-	base := os.Getenv("FACTEUR_TEST_POSTGRES")
-	if base == "skip" {
-		t.Skip("SKIPPED: FACTEUR_TEST_POSTGRES=skip")
-	}
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("PostgreSQL at FACTEUR_TEST_POSTGRES is not reachable: %v", err)
-	}
-	name := fmt.Sprintf("facteur_queue_%d", rand.Uint32())
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
-	must(t, err)
-	t.Cleanup(func() { admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); admin.Close(ctx) })
-	url := strings.Replace(base, "/test?", "/"+name+"?", 1)
+	url := testdb.PostgresDatabase(t, "facteur_queue_")
 
 	f := newFixture(t, store.Config{PostgresURL: url})
 	const count = 50

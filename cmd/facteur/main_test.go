@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -22,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/testdb"
 )
 
 // bin is the facteur binary the end-to-end tests run, built once.
@@ -43,25 +42,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// postgresURL returns the test server's URL; the test fails when it is not
-// reachable, unless FACTEUR_TEST_POSTGRES=skip.
+// postgresURL returns the test PostgreSQL server's URL (see testdb).
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("FACTEUR_TEST_POSTGRES")
-	if u == "skip" {
-		t.Skip("SKIPPED: FACTEUR_TEST_POSTGRES=skip")
-	}
-	if u == "" {
-		u = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatalf("PostgreSQL at FACTEUR_TEST_POSTGRES=%s is not reachable: %v (run scripts/test.sh, which starts it)", facteur.RedactDSN(u), err)
-	}
-	c.Close(ctx)
-	return u
+	return testdb.Postgres(t)
 }
 
 // pgExec runs SQL statements on the test server.
@@ -84,11 +68,7 @@ func pgExec(t *testing.T, url string, stmts ...string) {
 // returns its URL.
 func freshDatabase(t *testing.T) string {
 	t.Helper()
-	base := postgresURL(t)
-	name := fmt.Sprintf("facteur_e2e_%d", rand.Uint32())
-	pgExec(t, base, "CREATE DATABASE "+name)
-	t.Cleanup(func() { pgExec(t, base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	return strings.Replace(base, "/test?", "/"+name+"?", 1)
+	return testdb.PostgresDatabase(t, "facteur_e2e_")
 }
 
 // node is a running `facteur serve`.

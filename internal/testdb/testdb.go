@@ -140,3 +140,25 @@ func MySQL(t testing.TB, tables ...string) (dsn string, admin *sql.DB) {
 	})
 	return dsn, admin
 }
+
+// PostgresDatabase creates an empty database named prefix + a random
+// suffix on the test PostgreSQL server, drops it (WITH (FORCE)) when the
+// test ends, and returns its URL.
+func PostgresDatabase(t testing.TB, prefix string) string {
+	t.Helper()
+	dsn, admin := connectPostgres(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	name := prefix + Suffix(t)
+	Exec(t, admin, "CREATE DATABASE "+name)
+	admin.Close(context.Background())
+	t.Cleanup(func() {
+		_, c := connectPostgres(t)
+		defer c.Close(context.Background())
+		Exec(t, c, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	u.Path = "/" + name
+	return u.String()
+}

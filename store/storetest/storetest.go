@@ -11,27 +11,15 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/store"
 )
-
-// PostgresEnv names the environment variable with the URL of the
-// PostgreSQL server tests create their databases on.
-const PostgresEnv = "FACTEUR_TEST_POSTGRES"
-
-// DefaultPostgresURL is used when PostgresEnv is not set.
-const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // NewDatabase returns the Config of a fresh, empty database for one test;
 // the database is removed when the test ends.
@@ -50,47 +38,7 @@ func SQLite(t *testing.T) store.Config {
 // be reached, and is skipped only when the variable is "skip".
 func Postgres(t *testing.T) store.Config {
 	t.Helper()
-	server := os.Getenv(PostgresEnv)
-	if server == "skip" {
-		t.Skipf("SKIPPING PostgreSQL tests: %s=skip", PostgresEnv)
-	}
-	if server == "" {
-		server = DefaultPostgresURL
-	}
-	u, err := url.Parse(server)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("%s=%q: expected a postgres:// URL (or skip)", PostgresEnv, facteur.RedactDSN(server))
-	}
-	name := "facteur_test_" + randomSuffix(t)
-	admin(t, server, "CREATE DATABASE "+name)
-	t.Cleanup(func() { admin(t, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	u.Path = "/" + name
-	return store.Config{PostgresURL: u.String()}
-}
-
-// admin runs one statement on the server's own database.
-func admin(t *testing.T, server, stmt string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, server)
-	if err != nil {
-		t.Fatalf("PostgreSQL server %s cannot be reached: %v\nStart it, point %s at one, or set %s=skip to skip these tests.",
-			facteur.RedactDSN(server), err, PostgresEnv, PostgresEnv)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, stmt); err != nil {
-		t.Fatalf("PostgreSQL %s: %s: %v", facteur.RedactDSN(server), stmt, err)
-	}
-}
-
-func randomSuffix(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
+	return store.Config{PostgresURL: testdb.PostgresDatabase(t, "facteur_test_")}
 }
 
 // Open opens the store cfg names and closes it when the test ends.
