@@ -25,6 +25,8 @@ type Destination struct {
 	Name   string          `json:"name"`
 	Kind   string          `json:"kind"`
 	Config json.RawMessage `json:"config"`
+	// OwnerID is the account that created it (0 before accounts existed).
+	OwnerID int64 `json:"owner_id"`
 	// RawCells delivers CSV and XLSX cells as they are, for a machine
 	// consumer. By default a text cell that a spreadsheet would run as a
 	// formula (starting with = + - @, a tab or CR, or their full-width

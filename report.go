@@ -15,6 +15,8 @@ type Report struct {
 	SQL      string  `json:"sql,omitempty"`
 	Table    string  `json:"table,omitempty"`
 	Fields   []Field `json:"fields"`
+	// OwnerID is the account that created it (0 before accounts existed).
+	OwnerID int64 `json:"owner_id"`
 	// CreatedColumn and UpdatedColumn name the columns that periods filter on
 	// (A5); either may be empty.
 	CreatedColumn string    `json:"created_column,omitempty"`

@@ -29,6 +29,11 @@ type Run struct {
 	ReportID      int64  `json:"report_id"`
 	DestinationID int64  `json:"destination_id"`
 	Trigger       string `json:"trigger"`
+	// OwnerID is the account the run executes as: the schedule's owner.
+	OwnerID int64 `json:"owner_id"`
+	// RequestedBy is the account that asked for a run now or a retry, 0
+	// for the calendar.
+	RequestedBy int64 `json:"requested_by,omitempty"`
 	// ScheduledFor is the calendar slot the run is for; nil for Run now.
 	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
 	// RetryOf is the run whose file a retry re-delivers.
@@ -73,4 +78,8 @@ type RunFilter struct {
 	IncludeIgnored bool
 	Limit          int   // default 50
 	BeforeID       int64 // for paging: runs with a smaller id
+	// VisibleTo, when not 0, leaves out the runs to SFTP, S3 and webhook
+	// destinations (or to a deleted destination) that this account does
+	// not own (G3).
+	VisibleTo int64
 }

@@ -74,11 +74,14 @@ const DefaultFileName = "{export_name}_{year}{month}{day}_{hour}{minute}.{ext}"
 
 // Schedule sends one report to one destination on a calendar.
 type Schedule struct {
-	ID            int64         `json:"id"`
-	Name          string        `json:"name"`
-	ReportID      int64         `json:"report_id"`
-	DestinationID int64         `json:"destination_id"`
-	Format        FormatOptions `json:"format"`
+	ID            int64  `json:"id"`
+	Name          string `json:"name"`
+	ReportID      int64  `json:"report_id"`
+	DestinationID int64  `json:"destination_id"`
+	// OwnerID is the account the schedule runs as (G4): its rights are
+	// checked again at every run.
+	OwnerID int64         `json:"owner_id"`
+	Format  FormatOptions `json:"format"`
 	// FileName is a template of the delivered file's name (C3); see
 	// package export for the variables.
 	FileName string   `json:"file_name"`

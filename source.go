@@ -19,10 +19,12 @@ const (
 // or sqlite:/path/to/file.db. Its password is a secret: accepted and stored,
 // never returned by the API (see RedactDSN).
 type Source struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"` // derived from the DSN scheme
-	DSN       string    `json:"-"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"` // derived from the DSN scheme
+	DSN  string `json:"-"`
+	// OwnerID is the account that created it (0 before accounts existed).
+	OwnerID   int64     `json:"owner_id"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

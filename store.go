@@ -55,6 +55,42 @@ type Store interface {
 	AppendRunLog(ctx context.Context, runID int64, e LogEntry) error
 	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)
 
+	// CreateUser records u (its e-mail normalised) and sets its ID and
+	// timestamps; an e-mail address already used fails with ECONFLICT.
+	CreateUser(ctx context.Context, u *User) error
+	User(ctx context.Context, id int64) (*User, error)
+	// UserByEmail finds an account by its address, in any case.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	Users(ctx context.Context) ([]*User, error)
+	// UpdateUser saves email, name, role, active, password hash and last
+	// login of u.
+	UpdateUser(ctx context.Context, u *User) error
+	// AdoptOrphans gives every source, report, destination, schedule and
+	// run without an owner (made before accounts existed) to userID.
+	AdoptOrphans(ctx context.Context, userID int64) error
+
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash finds a token by the SHA-256 of its secret, or ENOTFOUND.
+	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+	Tokens(ctx context.Context, userID int64) ([]*Token, error)
+	// TouchToken records that a token was used at t.
+	TouchToken(ctx context.Context, id int64, t time.Time) error
+	// DeleteToken deletes the token id of userID, or fails with ENOTFOUND.
+	DeleteToken(ctx context.Context, userID, id int64) error
+
+	CreateSession(ctx context.Context, s *Session) error
+	// Session finds a session by the SHA-256 of its cookie, or ENOTFOUND;
+	// expired sessions are not found.
+	Session(ctx context.Context, hash []byte) (*Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+	// DeleteSessions ends every session of an account (password change,
+	// deactivation).
+	DeleteSessions(ctx context.Context, userID int64) error
+
+	// AppendAudit records e and sets its ID (and At when it is zero).
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	Audit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+
 	// Setting returns the JSON value of a server setting (e.g. "mail"), or
 	// ENOTFOUND when it was never set.
 	Setting(ctx context.Context, key string) (json.RawMessage, error)

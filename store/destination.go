@@ -9,7 +9,7 @@ import (
 	"github.com/facteur/facteur"
 )
 
-const destinationColumns = `id, name, kind, config, raw_cells, created_at, updated_at`
+const destinationColumns = `id, name, kind, config, raw_cells, owner_id, created_at, updated_at`
 
 // prepareDestination checks a destination; an empty Config becomes {}.
 func prepareDestination(d *facteur.Destination) error {
@@ -27,7 +27,8 @@ func prepareDestination(d *facteur.Destination) error {
 	return nil
 }
 
-// CreateDestination records d and sets its ID and timestamps; an empty
+// CreateDestination records d, owned by d.OwnerID, and sets its ID and
+// timestamps; an empty
 // Config is stored as {}. Config is kept byte for byte. It fails with
 // EINVALID when the name or kind is empty or Config is not JSON.
 func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) error {
@@ -39,9 +40,9 @@ func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) e
 		return err
 	}
 	t := now()
-	err = s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.Name, d.Kind, config, d.RawCells, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
+	err = s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, owner_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.Name, d.Kind, config, d.RawCells, d.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
 	if err != nil {
 		return fmt.Errorf("create destination: %w", err)
 	}
@@ -81,9 +82,9 @@ func (s *store) Destinations(ctx context.Context) ([]*facteur.Destination, error
 	return out, nil
 }
 
-// UpdateDestination saves d and sets UpdatedAt (and CreatedAt, as stored).
-// It fails with EINVALID like CreateDestination and ENOTFOUND when there is
-// no such destination.
+// UpdateDestination saves d and sets UpdatedAt (and CreatedAt and OwnerID,
+// as stored: the owner is set at creation only). It fails with EINVALID
+// like CreateDestination and ENOTFOUND when there is no such destination.
 func (s *store) UpdateDestination(ctx context.Context, d *facteur.Destination) error {
 	if err := prepareDestination(d); err != nil {
 		return err
@@ -94,8 +95,8 @@ func (s *store) UpdateDestination(ctx context.Context, d *facteur.Destination) e
 	}
 	t := now()
 	err = s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at`,
-		d.Name, d.Kind, config, d.RawCells, s.dialect.ts(t), d.ID).Scan(timeScan{&d.CreatedAt})
+		WHERE id = ? RETURNING created_at, owner_id`,
+		d.Name, d.Kind, config, d.RawCells, s.dialect.ts(t), d.ID).Scan(timeScan{&d.CreatedAt}, &d.OwnerID)
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "destination %d not found", d.ID)
 	} else if err != nil {
@@ -125,7 +126,7 @@ func (s *store) scanDestination(r row) (*facteur.Destination, error) {
 		d      facteur.Destination
 		config []byte
 	)
-	if err := r.Scan(&d.ID, &d.Name, &d.Kind, &config, &d.RawCells, timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}); err != nil {
+	if err := r.Scan(&d.ID, &d.Name, &d.Kind, &config, &d.RawCells, &d.OwnerID, timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	config, err := s.openJSON(config)

@@ -8,9 +8,10 @@ import (
 	"github.com/facteur/facteur"
 )
 
-const reportColumns = `id, name, source_id, sql, table_name, fields, created_column, updated_column, created_at, updated_at`
+const reportColumns = `id, name, source_id, sql, table_name, fields, created_column, updated_column,
+	owner_id, created_at, updated_at`
 
-// CreateReport records r and sets its ID and timestamps. It fails with
+// CreateReport records r, owned by r.OwnerID, and sets its ID and timestamps. It fails with
 // EINVALID when r does not validate or its source does not exist.
 func (s *store) CreateReport(ctx context.Context, r *facteur.Report) error {
 	if err := r.Validate(); err != nil {
@@ -22,9 +23,9 @@ func (s *store) CreateReport(ctx context.Context, r *facteur.Report) error {
 	}
 	t := now()
 	err = s.q.queryRow(ctx, `INSERT INTO reports (name, source_id, sql, table_name, fields,
-			created_column, updated_column, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn,
+			created_column, updated_column, owner_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn, r.OwnerID,
 		s.dialect.ts(t), s.dialect.ts(t)).Scan(&r.ID)
 	if isForeignKeyViolation(err) {
 		return facteur.Errorf(facteur.EINVALID, "source_id: there is no source %d", r.SourceID)
@@ -67,9 +68,9 @@ func (s *store) Reports(ctx context.Context) ([]*facteur.Report, error) {
 	return out, nil
 }
 
-// UpdateReport saves r and sets UpdatedAt (and CreatedAt, as stored). It
-// fails with EINVALID like CreateReport and ENOTFOUND when there is no such
-// report.
+// UpdateReport saves r and sets UpdatedAt (and CreatedAt and OwnerID, as
+// stored: the owner is set at creation only). It fails with EINVALID like
+// CreateReport and ENOTFOUND when there is no such report.
 func (s *store) UpdateReport(ctx context.Context, r *facteur.Report) error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -81,9 +82,9 @@ func (s *store) UpdateReport(ctx context.Context, r *facteur.Report) error {
 	t := now()
 	err = s.q.queryRow(ctx, `UPDATE reports SET name = ?, source_id = ?, sql = ?, table_name = ?, fields = ?,
 			created_column = ?, updated_column = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at`,
+		WHERE id = ? RETURNING created_at, owner_id`,
 		r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn,
-		s.dialect.ts(t), r.ID).Scan(timeScan{&r.CreatedAt})
+		s.dialect.ts(t), r.ID).Scan(timeScan{&r.CreatedAt}, &r.OwnerID)
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "report %d not found", r.ID)
 	} else if isForeignKeyViolation(err) {
@@ -116,7 +117,7 @@ func scanReport(r row) (*facteur.Report, error) {
 		fields []byte
 	)
 	err := r.Scan(&rep.ID, &rep.Name, &rep.SourceID, &rep.SQL, &rep.Table, &fields,
-		&rep.CreatedColumn, &rep.UpdatedColumn, timeScan{&rep.CreatedAt}, timeScan{&rep.UpdatedAt})
+		&rep.CreatedColumn, &rep.UpdatedColumn, &rep.OwnerID, timeScan{&rep.CreatedAt}, timeScan{&rep.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}

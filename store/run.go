@@ -10,9 +10,9 @@ import (
 	"github.com/facteur/facteur"
 )
 
-const runColumns = `id, schedule_id, report_id, destination_id, triggered_by, scheduled_for, retry_of,
-	status, attempt, job_id, file_name, row_count, byte_count, sha256, artifact_path, location, error,
-	ignored, stages, definition, created_at, started_at, finished_at`
+const runColumns = `id, schedule_id, report_id, destination_id, triggered_by, owner_id, requested_by,
+	scheduled_for, retry_of, status, attempt, job_id, file_name, row_count, byte_count, sha256,
+	artifact_path, location, error, ignored, stages, definition, created_at, started_at, finished_at`
 
 // Limits of RunFilter.Limit.
 const (
@@ -41,11 +41,12 @@ func encodeRun(r *facteur.Run) (runJSON, error) {
 	return j, nil
 }
 
-// CreateRun records r and sets its ID, and its CreatedAt to now unless the
-// caller set it (the queue's clock); an empty Status becomes "queued". A second run of the same schedule for the same
-// ScheduledFor fails with ECONFLICT, so that no slot ever runs twice, even
-// when two nodes try at once. A ScheduleID that does not exist fails with
-// EINVALID.
+// CreateRun records r, with its owner and the account that requested it,
+// and sets its ID, and its CreatedAt to now unless the caller set it (the
+// queue's clock); an empty Status becomes "queued". A second run of the
+// same schedule for the same ScheduledFor fails with ECONFLICT, so that no
+// slot ever runs twice, even when two nodes try at once. A ScheduleID that
+// does not exist fails with EINVALID.
 func (s *store) CreateRun(ctx context.Context, r *facteur.Run) error {
 	if r.Status == "" {
 		r.Status = facteur.RunQueued
@@ -60,10 +61,11 @@ func (s *store) CreateRun(ctx context.Context, r *facteur.Run) error {
 		t = r.CreatedAt.UTC().Truncate(time.Microsecond)
 	}
 	err = s.q.queryRow(ctx, `INSERT INTO runs (schedule_id, report_id, destination_id, triggered_by,
-			scheduled_for, retry_of, status, attempt, job_id, file_name, row_count, byte_count, sha256,
-			artifact_path, location, error, ignored, stages, definition, created_at, started_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullID(r.ScheduleID), r.ReportID, r.DestinationID, r.Trigger,
+			owner_id, requested_by, scheduled_for, retry_of, status, attempt, job_id, file_name, row_count,
+			byte_count, sha256, artifact_path, location, error, ignored, stages, definition, created_at,
+			started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(r.ScheduleID), r.ReportID, r.DestinationID, r.Trigger, r.OwnerID, r.RequestedBy,
 		d.tsPtr(r.ScheduledFor), nullID(r.RetryOf), r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256,
 		r.ArtifactPath, r.Location, r.Error, r.Ignored, j.stages, j.definition, d.ts(t), d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt),
 	).Scan(&r.ID)
@@ -93,8 +95,10 @@ func (s *store) Run(ctx context.Context, id int64) (*facteur.Run, error) {
 
 // Runs returns the runs f selects, newest first: of one schedule and with
 // one status when f says so, without ignored runs unless f includes them,
-// below f.BeforeID for the next page. f.Limit defaults to 50 and is capped
-// at 1000.
+// below f.BeforeID for the next page. With f.VisibleTo, the runs of that
+// account are kept, and of the others only those to a destination that
+// still exists and does not write to file storage (see
+// facteur.RestrictedKind). f.Limit defaults to 50 and is capped at 1000.
 func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, error) {
 	var (
 		where []string
@@ -111,6 +115,15 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 	}
 	if f.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, f.BeforeID)
+	}
+	if f.VisibleTo != 0 {
+		kinds := openKinds()
+		where = append(where, `(owner_id = ? OR destination_id IN
+			(SELECT id FROM destinations WHERE kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)))`)
+		args = append(args, f.VisibleTo)
+		for _, k := range kinds {
+			args = append(args, k)
+		}
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -147,10 +160,9 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 // file name, rows, bytes, SHA-256, artifact path, location, error, ignored,
 // stages, definition, start and finish times. A cancelled run keeps its
 // status, error and finish time whatever r says, and r gets them back. The
-// schedule, report,
-// destination, trigger, slot and retry of a run are fixed at creation. It
-// sets CreatedAt as stored and fails with ENOTFOUND when there is no such
-// run.
+// schedule, report, destination, trigger, owner, requester, slot and retry
+// of a run are fixed at creation. It sets CreatedAt, OwnerID and
+// RequestedBy as stored and fails with ENOTFOUND when there is no such run.
 func (s *store) UpdateRun(ctx context.Context, r *facteur.Run) error {
 	j, err := encodeRun(r)
 	if err != nil {
@@ -166,10 +178,10 @@ func (s *store) UpdateRun(ctx context.Context, r *facteur.Run) error {
 			error = CASE WHEN status = 'cancelled' THEN error ELSE ? END,
 			ignored = ?, stages = ?, definition = ?, started_at = ?,
 			finished_at = CASE WHEN status = 'cancelled' THEN finished_at ELSE ? END
-		WHERE id = ? RETURNING created_at, status, error, finished_at`,
+		WHERE id = ? RETURNING created_at, owner_id, requested_by, status, error, finished_at`,
 		r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256, r.ArtifactPath,
 		r.Location, r.Error, r.Ignored, j.stages, j.definition, d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt), r.ID,
-	).Scan(timeScan{&r.CreatedAt}, &r.Status, &r.Error, nullTimeScan{&r.FinishedAt})
+	).Scan(timeScan{&r.CreatedAt}, &r.OwnerID, &r.RequestedBy, &r.Status, &r.Error, nullTimeScan{&r.FinishedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "run %d not found", r.ID)
 	} else if err != nil {
@@ -238,8 +250,8 @@ func scanRun(r row) (*facteur.Run, error) {
 		scheduleID, retryOf, jobID nullInt
 		stages, definition         []byte
 	)
-	err := r.Scan(&run.ID, &scheduleID, &run.ReportID, &run.DestinationID, &run.Trigger,
-		nullTimeScan{&run.ScheduledFor}, &retryOf, &run.Status, &run.Attempt, &jobID, &run.FileName,
+	err := r.Scan(&run.ID, &scheduleID, &run.ReportID, &run.DestinationID, &run.Trigger, &run.OwnerID,
+		&run.RequestedBy, nullTimeScan{&run.ScheduledFor}, &retryOf, &run.Status, &run.Attempt, &jobID, &run.FileName,
 		&run.Rows, &run.Bytes, &run.SHA256, &run.ArtifactPath, &run.Location, &run.Error, &run.Ignored,
 		&stages, &definition, timeScan{&run.CreatedAt}, nullTimeScan{&run.StartedAt}, nullTimeScan{&run.FinishedAt})
 	if err != nil {
@@ -254,6 +266,25 @@ func scanRun(r row) (*facteur.Run, error) {
 		run.Definition = json.RawMessage(definition)
 	}
 	return &run, nil
+}
+
+// destinationKinds lists every kind of destination.
+var destinationKinds = []string{
+	facteur.DestinationFolder, facteur.DestinationSFTP, facteur.DestinationS3,
+	facteur.DestinationWebhook, facteur.DestinationEmail,
+}
+
+// openKinds returns the destination kinds whose runs every account sees:
+// those that do not write to file storage. A kind missing from
+// destinationKinds stays hidden.
+func openKinds() []string {
+	var out []string
+	for _, k := range destinationKinds {
+		if !facteur.RestrictedKind(k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // slotText renders a run's slot for a message.

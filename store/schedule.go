@@ -11,7 +11,7 @@ import (
 )
 
 const scheduleColumns = `id, name, report_id, destination_id, format, file_name, calendar, catch_up,
-	include_fields, options, enabled, next_run_at, created_at, updated_at`
+	include_fields, options, enabled, next_run_at, owner_id, created_at, updated_at`
 
 // scheduleJSON holds the JSON columns of a schedule, encoded.
 type scheduleJSON struct{ format, calendar, include, options string }
@@ -59,7 +59,7 @@ func (s *store) scheduleRefError(ctx context.Context, sc *facteur.Schedule, err 
 }
 
 // CreateSchedule fills the defaults of sc (file name, catch-up, format),
-// records it and sets its ID and timestamps. It fails with EINVALID when sc
+// records it, owned by sc.OwnerID, and sets its ID and timestamps. It fails with EINVALID when sc
 // does not validate or its report or destination does not exist.
 func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error {
 	j, err := prepareSchedule(sc)
@@ -68,10 +68,10 @@ func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	}
 	t := now()
 	err = s.q.queryRow(ctx, `INSERT INTO schedules (name, report_id, destination_id, format, file_name,
-			calendar, catch_up, include_fields, options, enabled, next_run_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			calendar, catch_up, include_fields, options, enabled, next_run_at, owner_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), s.dialect.ts(t)).Scan(&sc.ID)
+		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), sc.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&sc.ID)
 	if isForeignKeyViolation(err) {
 		return s.scheduleRefError(ctx, sc, err)
 	} else if err != nil {
@@ -131,8 +131,9 @@ func (s *store) listSchedules(ctx context.Context, query string, args ...any) ([
 }
 
 // UpdateSchedule fills the defaults of sc, saves it (NextRunAt included)
-// and sets UpdatedAt (and CreatedAt, as stored). It fails with EINVALID
-// like CreateSchedule and ENOTFOUND when there is no such schedule.
+// and sets UpdatedAt (and CreatedAt and OwnerID, as stored: the owner is
+// set at creation only). It fails with EINVALID like CreateSchedule and
+// ENOTFOUND when there is no such schedule.
 func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error {
 	j, err := prepareSchedule(sc)
 	if err != nil {
@@ -142,9 +143,9 @@ func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	err = s.q.queryRow(ctx, `UPDATE schedules SET name = ?, report_id = ?, destination_id = ?, format = ?,
 			file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, options = ?, enabled = ?,
 			next_run_at = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at`,
+		WHERE id = ? RETURNING created_at, owner_id`,
 		sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), sc.ID).Scan(timeScan{&sc.CreatedAt})
+		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), sc.ID).Scan(timeScan{&sc.CreatedAt}, &sc.OwnerID)
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "schedule %d not found", sc.ID)
 	} else if isForeignKeyViolation(err) {
@@ -182,7 +183,8 @@ func scanSchedule(r row) (*facteur.Schedule, error) {
 		format, calendar, includes, options []byte
 	)
 	err := r.Scan(&sc.ID, &sc.Name, &sc.ReportID, &sc.DestinationID, &format, &sc.FileName, &calendar,
-		&sc.CatchUp, &includes, &options, &sc.Enabled, nullTimeScan{&sc.NextRunAt}, timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt})
+		&sc.CatchUp, &includes, &options, &sc.Enabled, nullTimeScan{&sc.NextRunAt}, &sc.OwnerID,
+		timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}

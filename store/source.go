@@ -8,7 +8,7 @@ import (
 	"github.com/facteur/facteur"
 )
 
-const sourceColumns = `id, name, kind, dsn, created_at, updated_at`
+const sourceColumns = `id, name, kind, dsn, owner_id, created_at, updated_at`
 
 // prepareSource checks a source and derives its kind from the DSN.
 func prepareSource(s *facteur.Source) error {
@@ -23,8 +23,8 @@ func prepareSource(s *facteur.Source) error {
 	return nil
 }
 
-// CreateSource records s and sets its ID, Kind (from the DSN) and
-// timestamps. It fails with EINVALID when the name is empty or the DSN has
+// CreateSource records s, owned by s.OwnerID, and sets its ID, Kind (from
+// the DSN) and timestamps. It fails with EINVALID when the name is empty or the DSN has
 // an unknown scheme.
 func (s *store) CreateSource(ctx context.Context, src *facteur.Source) error {
 	if err := prepareSource(src); err != nil {
@@ -35,9 +35,9 @@ func (s *store) CreateSource(ctx context.Context, src *facteur.Source) error {
 		return err
 	}
 	t := now()
-	err = s.q.queryRow(ctx, `INSERT INTO sources (name, kind, dsn, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		src.Name, src.Kind, dsn, s.dialect.ts(t), s.dialect.ts(t)).Scan(&src.ID)
+	err = s.q.queryRow(ctx, `INSERT INTO sources (name, kind, dsn, owner_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		src.Name, src.Kind, dsn, src.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&src.ID)
 	if err != nil {
 		return fmt.Errorf("create source: %w", err)
 	}
@@ -78,8 +78,8 @@ func (s *store) Sources(ctx context.Context) ([]*facteur.Source, error) {
 }
 
 // UpdateSource saves the name and DSN of s, derives its kind again and sets
-// UpdatedAt (and CreatedAt, as stored). It fails with ENOTFOUND when there
-// is no such source.
+// UpdatedAt (and CreatedAt and OwnerID, as stored: the owner is set at
+// creation only). It fails with ENOTFOUND when there is no such source.
 func (s *store) UpdateSource(ctx context.Context, src *facteur.Source) error {
 	if err := prepareSource(src); err != nil {
 		return err
@@ -90,8 +90,8 @@ func (s *store) UpdateSource(ctx context.Context, src *facteur.Source) error {
 	}
 	t := now()
 	err = s.q.queryRow(ctx, `UPDATE sources SET name = ?, kind = ?, dsn = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at`,
-		src.Name, src.Kind, dsn, s.dialect.ts(t), src.ID).Scan(timeScan{&src.CreatedAt})
+		WHERE id = ? RETURNING created_at, owner_id`,
+		src.Name, src.Kind, dsn, s.dialect.ts(t), src.ID).Scan(timeScan{&src.CreatedAt}, &src.OwnerID)
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "source %d not found", src.ID)
 	} else if err != nil {
@@ -133,7 +133,7 @@ func (s *store) delete(ctx context.Context, kind, table string, id int64) error 
 
 func (s *store) scanSource(r row) (*facteur.Source, error) {
 	var src facteur.Source
-	err := r.Scan(&src.ID, &src.Name, &src.Kind, &src.DSN, timeScan{&src.CreatedAt}, timeScan{&src.UpdatedAt})
+	err := r.Scan(&src.ID, &src.Name, &src.Kind, &src.DSN, &src.OwnerID, timeScan{&src.CreatedAt}, timeScan{&src.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 // Package store keeps Facteur's own records — sources, reports,
-// destinations, schedules, runs and their logs — in SQLite (the embedded
-// default) or PostgreSQL (for several nodes). Both dialects implement
+// destinations, schedules, runs and their logs, accounts with their tokens
+// and sessions, and the audit log — in SQLite (the embedded default) or
+// PostgreSQL (for several nodes). Both dialects implement
 // facteur.Store with the same behaviour and pass one conformance suite
 // (package storetest).
 //

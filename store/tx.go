@@ -48,6 +48,12 @@ const rollbackTimeout = 10 * time.Second
 // store nests with a savepoint; raw is then still a transaction of the
 // same type. It returns fn's error as is, or a wrapped commit error.
 func (s *store) InTx(ctx context.Context, fn func(tx facteur.Store, raw any) error) error {
+	return s.inTx(ctx, func(tx *store, raw any) error { return fn(tx, raw) })
+}
+
+// inTx is InTx for the store's own methods, which need the tx store's
+// executor rather than its interface.
+func (s *store) inTx(ctx context.Context, fn func(tx *store, raw any) error) error {
 	t, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

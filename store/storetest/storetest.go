@@ -85,6 +85,12 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"MigrateConcurrently", testMigrateConcurrently},
 		{"Settings", testSettings},
 		{"CancelledStays", testCancelledStays},
+		{"Users", testUsers},
+		{"Tokens", testTokens},
+		{"Sessions", testSessions},
+		{"Audit", testAudit},
+		{"Owners", testOwners},
+		{"RunsVisibleTo", testRunsVisibleTo},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
