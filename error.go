@@ -13,8 +13,12 @@ const (
 	EINVALID      = "invalid"      // bad input; the message names the field
 	ENOTFOUND     = "not_found"    // no such object
 	EUNAVAILABLE  = "unavailable"  // a database or destination cannot be reached; retrying may help
-	EUNAUTHORIZED = "unauthorized" // credentials were refused
-	ECANCELLED    = "cancelled"    // the run was cancelled
+	EUNAUTHORIZED = "unauthorized" // a database, destination or mail server refused the credentials
+	// EUNAUTHENTICATED: the request to Facteur carries no valid session or token.
+	EUNAUTHENTICATED = "unauthenticated"
+	EFORBIDDEN       = "forbidden"         // the account may not do this
+	ETOOMANY         = "too_many_requests" // e.g. too many failed logins; wait and try again
+	ECANCELLED       = "cancelled"         // the run was cancelled
 )
 
 // Error is an error meant for a user: a stable code and a message that says
@@ -69,4 +73,20 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// DatabaseError marks an error whose text comes from a source database
+// (or from the export reading it). Alerts show such text only to
+// administrators: it can quote table names and values.
+type DatabaseError struct{ Err error }
+
+func (e *DatabaseError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the database's error.
+func (e *DatabaseError) Unwrap() error { return e.Err }
+
+// IsDatabaseError reports whether err is or wraps a DatabaseError.
+func IsDatabaseError(err error) bool {
+	var d *DatabaseError
+	return errors.As(err, &d)
 }

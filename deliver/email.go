@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"time"
 
 	"github.com/facteur/facteur"
 	fmail "github.com/facteur/facteur/mail"
@@ -15,8 +14,9 @@ import (
 
 // EmailConfig is the JSON config of an "email" destination (D1).
 type EmailConfig struct {
-	// To are the recipients. Each must be in a domain the server's policy
-	// approves.
+	// To are the recipients. Each must be the owner's own address or in a
+	// domain the server's policy approves (facteur.Policy.CheckRecipients,
+	// applied by whoever saves, tests or runs the destination).
 	To []string `json:"to"`
 	// Subject of the mail; {file_name} and {rows} are replaced. Default
 	// "{file_name}".
@@ -26,40 +26,6 @@ type EmailConfig struct {
 	Message string `json:"message,omitempty"`
 	// HTML sends Message as HTML (with a plain-text copy) instead of text.
 	HTML bool `json:"html,omitempty"`
-}
-
-// PolicyKey is the key of the server's policy in the store.
-const PolicyKey = "policy"
-
-// MailPolicy is what the server allows e-mail destinations to do.
-type MailPolicy struct {
-	// AllowedDomains are the recipient domains e-mail destinations may use.
-	AllowedDomains []string `json:"allowed_email_domains"`
-	// AttachmentLimit is the largest file sent as an attachment; a larger
-	// one is replaced by a download link. Default 15 MB.
-	AttachmentLimit int64 `json:"attachment_limit_bytes"`
-	// LinkTTLHours is how long those links work. Default 72 hours.
-	LinkTTLHours int `json:"link_ttl_hours"`
-}
-
-// LinkTTL is how long download links work.
-func (p MailPolicy) LinkTTL() time.Duration { return time.Duration(p.LinkTTLHours) * time.Hour }
-
-// Email delivery defaults.
-const (
-	DefaultAttachmentLimit = 15_000_000
-	DefaultLinkTTL         = 72 * time.Hour
-)
-
-// WithDefaults fills the policy's unset limits.
-func (p MailPolicy) WithDefaults() MailPolicy {
-	if p.AttachmentLimit <= 0 {
-		p.AttachmentLimit = DefaultAttachmentLimit
-	}
-	if p.LinkTTLHours <= 0 {
-		p.LinkTTLHours = int(DefaultLinkTTL / time.Hour)
-	}
-	return p
 }
 
 // ParseEmailConfig decodes and validates an e-mail destination's config.
@@ -106,35 +72,15 @@ func NewEmail(cfg EmailConfig, env Env) (*Email, error) {
 	return &Email{cfg: cfg, env: env}, nil
 }
 
-// Validate verifies that the policy allows every recipient.
-func (e *Email) Validate(ctx context.Context) error {
-	_, err := e.policy(ctx)
-	return err
-}
-
-func (e *Email) policy(ctx context.Context) (MailPolicy, error) {
-	var p MailPolicy
-	if e.env.MailPolicy != nil {
+func (e *Email) policy(ctx context.Context) (facteur.Policy, error) {
+	var p facteur.Policy
+	if e.env.Policy != nil {
 		var err error
-		if p, err = e.env.MailPolicy(ctx); err != nil {
+		if p, err = e.env.Policy(ctx); err != nil {
 			return p, err
 		}
 	}
-	p = p.WithDefaults()
-	if len(p.AllowedDomains) == 0 {
-		return p, facteur.Errorf(facteur.EINVALID, "to: e-mail destinations may only send to approved domains, and none is approved yet; an administrator sets allowed_email_domains in Settings → Policy")
-	}
-	for i, a := range e.cfg.To {
-		_, domain, _ := strings.Cut(strings.ToLower(a), "@")
-		ok := false
-		for _, d := range p.AllowedDomains {
-			ok = ok || domain == strings.ToLower(strings.TrimSpace(d))
-		}
-		if !ok {
-			return p, facteur.Errorf(facteur.EINVALID, "to[%d]: %s is not in an approved domain (%s)", i, a, strings.Join(p.AllowedDomains, ", "))
-		}
-	}
-	return p, nil
+	return p.WithDefaults(), nil
 }
 
 // Deliver sends the file to the recipients: attached, or as a download link

@@ -29,8 +29,8 @@ type Env struct {
 	// Mail sends a mail at once (e-mail destinations, inside the run's own
 	// durable job). Nil: e-mail destinations fail.
 	Mail func(ctx context.Context, m mail.Message) error
-	// MailPolicy returns the server's rules for e-mail destinations.
-	MailPolicy func(ctx context.Context) (MailPolicy, error)
+	// Policy returns the server's policy (attachment limit, link lifetime).
+	Policy func(ctx context.Context) (facteur.Policy, error)
 	// MailHost is the host part of Message-IDs.
 	MailHost string
 }

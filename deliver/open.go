@@ -54,9 +54,8 @@ func Open(d *facteur.Destination, env Env) (facteur.Deliverer, error) {
 }
 
 // Validator is implemented by deliverers whose settings can be checked
-// without contacting anyone (a folder exists and is writable, the
-// recipients are in approved domains): the API runs it when a destination
-// is saved. Remote destinations are not contacted on save, since the
+// without contacting anyone (a folder exists and is writable): the API
+// runs it when a destination is saved. Remote destinations are not contacted on save, since the
 // partner may not have authorised the key yet: Send test, or the first run,
 // checks them.
 type Validator interface {
@@ -65,7 +64,6 @@ type Validator interface {
 
 var (
 	_ Validator = (*Folder)(nil)
-	_ Validator = (*Email)(nil)
 )
 
 // Validate reports whether the directory exists and is writable.
@@ -130,4 +128,18 @@ func Endpoints(d *facteur.Destination) []string {
 		}
 	}
 	return nil
+}
+
+// Recipients returns the addresses an e-mail destination sends to, and
+// nil for other kinds, so that the policy's recipient rule can be applied
+// by whoever saves, tests or runs it.
+func Recipients(d *facteur.Destination) ([]string, error) {
+	if d.Kind != facteur.DestinationEmail {
+		return nil, nil
+	}
+	c, err := ParseEmailConfig(d.Config)
+	if err != nil {
+		return nil, err
+	}
+	return c.To, nil
 }

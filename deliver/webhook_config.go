@@ -53,8 +53,10 @@ type WebhookConfig struct {
 	// receiver asks for. Optional. Host, Content-Length, Content-Type,
 	// hop-by-hop headers, Idempotency-Key and Facteur-* headers are set by
 	// Facteur and cannot be given; names and values may not contain line
-	// breaks.
-	Headers map[string]string `json:"headers,omitempty"`
+	// breaks. They often carry a credential, so they are secret like the
+	// signing secret: never shown, kept when an update leaves them out,
+	// cleared by {}.
+	Headers map[string]string `json:"headers,omitempty" secret:"true"`
 }
 
 // ParseWebhookConfig decodes the config of a webhook destination, fills

@@ -28,6 +28,10 @@ type Runner struct {
 	OpenSource func(ctx context.Context, s *facteur.Source) (facteur.Querier, error)
 	// Deliverer returns the deliverer of a destination.
 	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
+	// Authorize checks that the run's owner may still deliver to the
+	// destination (G4); it is called before every export and delivery.
+	// A nil Authorize fails every run: there is no run without a check.
+	Authorize func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error
 	Logger    *slog.Logger
 	// ProgressInterval is how often the rows written so far are saved in the
 	// run while it exports. Default 2s.
@@ -125,12 +129,18 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run) (*facteur.Artif
 		if err != nil {
 			return nil, nil, false, err
 		}
+		if err := r.authorize(ctx, run, dest); err != nil {
+			return nil, nil, false, err
+		}
 		r.logf(ctx, run.ID, "info", "Re-delivering the file of run %d (%s, sha-256 %s).", orig.ID, orig.FileName, orig.SHA256)
 		return artifactOf(run), dest, confirm, r.Store.UpdateRun(ctx, run)
 	}
 
 	def, err := r.definition(ctx, run)
 	if err != nil {
+		return nil, nil, false, err
+	}
+	if err := r.authorize(ctx, run, def.Destination); err != nil {
 		return nil, nil, false, err
 	}
 	confirm := def.Schedule.Options.Confirmation
@@ -142,6 +152,18 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run) (*facteur.Artif
 		return nil, nil, false, err
 	}
 	return artifactOf(run), def.Destination, confirm, nil
+}
+
+// authorize runs the Authorize check and logs a refusal.
+func (r *Runner) authorize(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
+	var err error = facteur.Errorf(facteur.EINTERNAL, "runs need an authorisation check and none is configured")
+	if r.Authorize != nil {
+		err = r.Authorize(ctx, run, d)
+	}
+	if err != nil {
+		r.logf(ctx, run.ID, "error", "Refused: %s", facteur.ErrorMessage(err))
+	}
+	return err
 }
 
 // definition loads and snapshots the schedule, report, source and
@@ -211,7 +233,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	start := time.Now()
 	q, err := r.OpenSource(ctx, src)
 	if err != nil {
-		return err
+		return &facteur.DatabaseError{Err: err}
 	}
 	defer q.Close()
 	run.Stages = setStage(run.Stages, "connect", time.Since(start))
@@ -235,7 +257,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	stop()
 	if err != nil {
 		r.logf(ctx, run.ID, "error", "Export failed: %s", err)
-		return err
+		return &facteur.DatabaseError{Err: err}
 	}
 	for _, st := range res.Stages {
 		run.Stages = setStage(run.Stages, st.Name, st.Duration)

@@ -68,3 +68,12 @@ func (n *neutralizer) cell(i int, v []byte) []byte {
 	n.buf = append(append(n.buf[:0], '\''), v...)
 	return n.buf
 }
+
+// NeutralizeText returns a text cell as a spreadsheet may safely open it:
+// with a leading apostrophe when it starts the way a formula does.
+func NeutralizeText(v string) string {
+	if formulaStart([]byte(v)) {
+		return "'" + v
+	}
+	return v
+}

@@ -1,13 +1,13 @@
 package http
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
 )
 
@@ -73,17 +73,22 @@ func (s *Server) listDestinations(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make([]destinationJSON, len(list))
-	for i, d := range list {
-		if out[i], err = toDestinationJSON(d); err != nil {
+	out := []destinationJSON{}
+	for _, d := range list {
+		if !auth.CanSee(user(r), d.OwnerID, d.Kind) {
+			continue
+		}
+		shown, err := toDestinationJSON(d)
+		if err != nil {
 			return 0, nil, err
 		}
+		out = append(out, shown)
 	}
 	return http.StatusOK, out, nil
 }
 
 func (s *Server) getDestination(r *http.Request) (int, any, error) {
-	d, err := byID(r, s.Store.Destination)
+	d, err := visibleByID(r, s.visibleDestination)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -100,11 +105,11 @@ func (s *Server) createDestination(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	d := &facteur.Destination{}
+	d := &facteur.Destination{OwnerID: user(r).ID}
 	if err := in.apply(d); err != nil {
 		return 0, nil, err
 	}
-	if err := s.checkDestination(r.Context(), d); err != nil {
+	if err := s.checkDestination(r, d); err != nil {
 		return 0, nil, err
 	}
 	if err := s.Store.CreateDestination(r.Context(), d); err != nil {
@@ -114,8 +119,11 @@ func (s *Server) createDestination(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateDestination(r *http.Request) (int, any, error) {
-	d, err := byID(r, s.Store.Destination)
+	d, err := visibleByID(r, s.visibleDestination)
 	if err != nil {
+		return 0, nil, err
+	}
+	if err := auth.CanTarget(user(r), d.Kind); err != nil {
 		return 0, nil, err
 	}
 	var in destinationInput
@@ -125,7 +133,7 @@ func (s *Server) updateDestination(r *http.Request) (int, any, error) {
 	if err := in.apply(d); err != nil {
 		return 0, nil, err
 	}
-	if err := s.checkDestination(r.Context(), d); err != nil {
+	if err := s.checkDestination(r, d); err != nil {
 		return 0, nil, err
 	}
 	if err := s.Store.UpdateDestination(r.Context(), d); err != nil {
@@ -134,11 +142,13 @@ func (s *Server) updateDestination(r *http.Request) (int, any, error) {
 	return s.shownDestination(http.StatusOK, d)
 }
 
-// checkDestination validates a destination's settings, and checks a local
+// checkDestination validates a destination's settings, that the account
+// may target its kind and, for e-mail, its recipients, and checks a local
 // folder exists. Remote destinations are not contacted on save (the partner
 // may not have authorised the key yet): Send test, or the first run, checks
 // their credentials.
-func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) error {
+func (s *Server) checkDestination(r *http.Request, d *facteur.Destination) error {
+	ctx := r.Context()
 	if d.Name == "" {
 		return facteur.Errorf(facteur.EINVALID, "name: a destination needs a name")
 	}
@@ -147,6 +157,9 @@ func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) e
 	}
 	del, err := s.Deliverer(d)
 	if err != nil {
+		return err
+	}
+	if err := s.checkTarget(ctx, user(r), user(r), d); err != nil {
 		return err
 	}
 	if s.CheckURL != nil {
@@ -163,17 +176,28 @@ func (s *Server) checkDestination(ctx context.Context, d *facteur.Destination) e
 }
 
 func (s *Server) deleteDestination(r *http.Request) (int, any, error) {
-	id, err := pathID(r)
+	d, err := visibleByID(r, s.visibleDestination)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, s.Store.DeleteDestination(r.Context(), id)
+	if err := auth.CanTarget(user(r), d.Kind); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, s.Store.DeleteDestination(r.Context(), d.ID)
 }
 
-// testDestination validates the settings and delivers a small test file (F2).
+// testDestination validates the settings and delivers a small test file
+// (F2), if the account may deliver there itself.
 func (s *Server) testDestination(r *http.Request) (int, any, error) {
-	d, err := byID(r, s.Store.Destination)
+	d, err := visibleByID(r, s.visibleDestination)
 	if err != nil {
+		return 0, nil, err
+	}
+	p, err := s.policy(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := auth.CheckDelivery(user(r), d, p); err != nil {
 		return 0, nil, err
 	}
 	del, err := s.Deliverer(d)

@@ -45,7 +45,7 @@ func (s *Server) createReport(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	rep := &facteur.Report{}
+	rep := &facteur.Report{OwnerID: user(r).ID}
 	in.apply(rep)
 	if err := s.checkReport(r.Context(), rep); err != nil {
 		return 0, nil, err
@@ -93,7 +93,7 @@ func (s *Server) duplicateReport(r *http.Request) (int, any, error) {
 		}
 	}
 	dup := *rep
-	dup.ID = 0
+	dup.ID, dup.OwnerID = 0, user(r).ID
 	dup.Fields = append([]facteur.Field(nil), rep.Fields...)
 	dup.Name = strings.TrimSpace(in.Name)
 	if dup.Name == "" {
@@ -160,6 +160,9 @@ func looksPersonal(column string) bool { return personal.MatchString(column) }
 func (s *Server) previewReport(r *http.Request) (int, any, error) {
 	limit, err := countParam(r, "limit", 100, 1000)
 	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.canExport(r); err != nil {
 		return 0, nil, err
 	}
 	rep, err := byID(r, s.Store.Report)

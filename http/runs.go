@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -40,6 +41,9 @@ func (s *Server) listRuns(r *http.Request) (int, any, error) {
 	default:
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "status: use queued, running, retrying, succeeded, failed or cancelled")
 	}
+	if u := user(r); u.Role != facteur.RoleAdmin {
+		f.VisibleTo = u.ID
+	}
 	runs, err := s.Store.Runs(r.Context(), f)
 	if err != nil {
 		return 0, nil, err
@@ -61,7 +65,7 @@ func (s *Server) runJSON(run *facteur.Run, log []facteur.LogEntry) runJSON {
 }
 
 func (s *Server) getRun(r *http.Request) (int, any, error) {
-	run, err := byID(r, s.Store.Run)
+	run, err := visibleByID(r, s.visibleRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -74,17 +78,23 @@ func (s *Server) getRun(r *http.Request) (int, any, error) {
 
 // retryRun delivers again the file a run produced (F4).
 func (s *Server) retryRun(r *http.Request) (int, any, error) {
-	id, err := pathID(r)
+	orig, err := visibleByID(r, s.visibleRun)
 	if err != nil {
 		return 0, nil, err
 	}
-	run, err := s.Runs.Retry(r.Context(), id)
+	if err := s.canExport(r); err != nil {
+		return 0, nil, err
+	}
+	run, err := s.Runs.Retry(r.Context(), orig.ID, user(r).ID)
+	if err == nil {
+		info(r).detail = fmt.Sprintf("run %d", run.ID)
+	}
 	return http.StatusAccepted, run, err
 }
 
 // ignoreRun hides a run from the history (?undo=true shows it again).
 func (s *Server) ignoreRun(r *http.Request) (int, any, error) {
-	run, err := byID(r, s.Store.Run)
+	run, err := visibleByID(r, s.visibleRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -93,24 +103,28 @@ func (s *Server) ignoreRun(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) cancelRun(r *http.Request) (int, any, error) {
-	id, err := pathID(r)
+	run, err := visibleByID(r, s.visibleRun)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.Runs.Cancel(r.Context(), id); err != nil {
+	if err := s.Runs.Cancel(r.Context(), run.ID); err != nil {
 		return 0, nil, err
 	}
-	run, err := s.Store.Run(r.Context(), id)
+	run, err = s.Store.Run(r.Context(), run.ID)
 	return http.StatusOK, run, err
 }
 
 // downloadRun sends the file a run produced, byte for byte.
 func (s *Server) downloadRun(w http.ResponseWriter, r *http.Request) {
-	run, err := byID(r, s.Store.Run)
+	run, err := visibleByID(r, s.visibleRun)
+	if err == nil {
+		err = s.canExport(r)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	info(r).detail = run.FileName
 	s.serveArtifact(w, r, run)
 }
 

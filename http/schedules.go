@@ -1,7 +1,7 @@
 package http
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/calendar"
 	"github.com/facteur/facteur/export"
 	"github.com/facteur/facteur/format"
@@ -51,15 +52,25 @@ func (s *Server) listSchedules(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make([]scheduleJSON, len(list))
-	for i, sc := range list {
-		out[i] = toScheduleJSON(sc)
+	dests, err := s.Store.Destinations(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	kind := make(map[int64]string, len(dests))
+	for _, d := range dests {
+		kind[d.ID] = d.Kind
+	}
+	out := []scheduleJSON{}
+	for _, sc := range list {
+		if auth.CanSee(user(r), sc.OwnerID, kind[sc.DestinationID]) {
+			out = append(out, toScheduleJSON(sc))
+		}
 	}
 	return http.StatusOK, out, nil
 }
 
 func (s *Server) getSchedule(r *http.Request) (int, any, error) {
-	sc, err := byID(r, s.Store.Schedule)
+	sc, err := visibleByID(r, s.visibleSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -71,9 +82,9 @@ func (s *Server) createSchedule(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	sc := &facteur.Schedule{}
+	sc := &facteur.Schedule{OwnerID: user(r).ID}
 	in.apply(sc)
-	if err := s.checkSchedule(r.Context(), sc); err != nil {
+	if err := s.checkSchedule(r, sc); err != nil {
 		return 0, nil, err
 	}
 	if err := s.Store.CreateSchedule(r.Context(), sc); err != nil {
@@ -83,7 +94,7 @@ func (s *Server) createSchedule(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateSchedule(r *http.Request) (int, any, error) {
-	sc, err := byID(r, s.Store.Schedule)
+	sc, err := visibleByID(r, s.visibleSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -92,7 +103,7 @@ func (s *Server) updateSchedule(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	in.apply(sc)
-	if err := s.checkSchedule(r.Context(), sc); err != nil {
+	if err := s.checkSchedule(r, sc); err != nil {
 		return 0, nil, err
 	}
 	if err := s.Store.UpdateSchedule(r.Context(), sc); err != nil {
@@ -101,9 +112,11 @@ func (s *Server) updateSchedule(r *http.Request) (int, any, error) {
 	return http.StatusOK, toScheduleJSON(sc), nil
 }
 
-// checkSchedule validates a schedule with its report and destination, and
-// computes its next run.
-func (s *Server) checkSchedule(ctx context.Context, sc *facteur.Schedule) error {
+// checkSchedule validates a schedule with its report and destination, that
+// the account may target the destination and the schedule's owner may
+// mail its recipients, and computes its next run.
+func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
+	ctx := r.Context()
 	rep, err := s.Store.Report(ctx, sc.ReportID)
 	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
 		return facteur.Errorf(facteur.EINVALID, "report_id: there is no report %d", sc.ReportID)
@@ -117,9 +130,19 @@ func (s *Server) checkSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	if err := sc.Validate(); err != nil {
 		return err
 	}
-	if _, err := s.Store.Destination(ctx, sc.DestinationID); facteur.ErrorCode(err) == facteur.ENOTFOUND {
+	dest, err := s.visibleDestination(r, sc.DestinationID)
+	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
 		return facteur.Errorf(facteur.EINVALID, "destination_id: there is no destination %d", sc.DestinationID)
 	} else if err != nil {
+		return err
+	}
+	owner := user(r)
+	if sc.OwnerID != owner.ID {
+		if owner, err = s.Store.User(ctx, sc.OwnerID); err != nil {
+			return err
+		}
+	}
+	if err := s.checkTarget(ctx, user(r), owner, dest); err != nil {
 		return err
 	}
 	if _, err := rep.SelectFields(sc.IncludeFields); err != nil {
@@ -151,20 +174,28 @@ func (s *Server) checkSchedule(ctx context.Context, sc *facteur.Schedule) error 
 }
 
 func (s *Server) deleteSchedule(r *http.Request) (int, any, error) {
-	id, err := pathID(r)
+	sc, err := visibleByID(r, s.visibleSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, s.Store.DeleteSchedule(r.Context(), id)
+	return http.StatusNoContent, nil, s.Store.DeleteSchedule(r.Context(), sc.ID)
 }
 
 // runSchedule is Run now (E6): a run right away, the calendar untouched.
+// The account asking must be allowed to export; the run itself executes
+// as the schedule's owner.
 func (s *Server) runSchedule(r *http.Request) (int, any, error) {
-	id, err := pathID(r)
+	sc, err := visibleByID(r, s.visibleSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
-	run, err := s.Runs.RunNow(r.Context(), id)
+	if err := s.canExport(r); err != nil {
+		return 0, nil, err
+	}
+	run, err := s.Runs.RunNow(r.Context(), sc.ID, user(r).ID)
+	if err == nil {
+		info(r).detail = fmt.Sprintf("run %d", run.ID)
+	}
 	return http.StatusAccepted, run, err
 }
 
@@ -204,7 +235,7 @@ func (s *Server) nextRuns(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	sc, err := byID(r, s.Store.Schedule)
+	sc, err := visibleByID(r, s.visibleSchedule)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -17,14 +17,16 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
 )
 
 // Runs is what the API asks of the job queue.
 type Runs interface {
-	RunNow(ctx context.Context, scheduleID int64) (*facteur.Run, error)
-	Retry(ctx context.Context, runID int64) (*facteur.Run, error)
+	// RunNow and Retry record requestedBy, the account that asked.
+	RunNow(ctx context.Context, scheduleID, requestedBy int64) (*facteur.Run, error)
+	Retry(ctx context.Context, runID, requestedBy int64) (*facteur.Run, error)
 	Cancel(ctx context.Context, runID int64) error
 	Progress(runID int64) (int64, bool)
 }
@@ -56,8 +58,12 @@ type Server struct {
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 
-	device deviceStatus
-	wg     sync.WaitGroup
+	// SessionTTL is how long a login lasts; default DefaultSessionTTL.
+	SessionTTL time.Duration
+
+	device              deviceStatus
+	wg                  sync.WaitGroup
+	byAccount, byClient auth.Limiter // failed logins
 }
 
 func (s *Server) context() context.Context {
@@ -73,6 +79,111 @@ func (s *Server) Wait() { s.wg.Wait() }
 // maxBody is the largest request body the API reads.
 const maxBody = 1 << 20
 
+// Route is an endpoint of the API and what it needs.
+type Route struct {
+	Method, Path string
+	// Need is the least role the route requires; "" means the route needs
+	// no account (health, login, signed download links, the OAuth
+	// callback, which checks its own single-use state).
+	Need facteur.Role
+	// Audit names the action written to the audit log when the route
+	// succeeds; "" records nothing.
+	Audit string
+}
+
+type route struct {
+	Route
+	h http.HandlerFunc
+}
+
+// Routes lists every endpoint of the API with the role it needs.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, rt := range s.routes() {
+		out = append(out, rt.Route)
+	}
+	return out
+}
+
+func (s *Server) routes() []route {
+	const (
+		public = ""
+		viewer = facteur.RoleViewer
+		editor = facteur.RoleEditor
+		admin  = facteur.RoleAdmin
+	)
+	r := func(method, path string, need facteur.Role, audit string, h http.HandlerFunc) route {
+		return route{Route{method, path, need, audit}, h}
+	}
+	a := s.api
+	return []route{
+		r("GET", "/healthz", public, "", s.health),
+		r("GET", "/api/v1/version", public, "", s.version),
+		r("POST", "/api/v1/login", public, "", s.login),
+		r("POST", "/api/v1/logout", viewer, "logout", s.logout),
+		r("GET", "/api/v1/me", viewer, "", a(s.me)),
+		r("PUT", "/api/v1/me/password", viewer, "user.password", a(s.changePassword)),
+		r("GET", "/api/v1/tokens", viewer, "", a(s.listTokens)),
+		r("POST", "/api/v1/tokens", viewer, "token.create", a(s.createToken)),
+		r("DELETE", "/api/v1/tokens/{id}", viewer, "token.delete", a(s.deleteToken)),
+
+		r("GET", "/api/v1/users", admin, "", a(s.listUsers)),
+		r("POST", "/api/v1/users", admin, "user.create", a(s.createUser)),
+		r("GET", "/api/v1/users/{id}", admin, "", a(s.getUser)),
+		r("PUT", "/api/v1/users/{id}", admin, "user.update", a(s.updateUser)),
+		r("GET", "/api/v1/audit", admin, "", s.listAudit),
+
+		r("GET", "/api/v1/sources", viewer, "", a(s.listSources)),
+		r("POST", "/api/v1/sources", admin, "source.create", a(s.createSource)),
+		r("GET", "/api/v1/sources/{id}", viewer, "", a(s.getSource)),
+		r("PUT", "/api/v1/sources/{id}", admin, "source.update", a(s.updateSource)),
+		r("DELETE", "/api/v1/sources/{id}", admin, "source.delete", a(s.deleteSource)),
+		r("POST", "/api/v1/sources/{id}/test", admin, "source.test", a(s.testSource)),
+
+		r("GET", "/api/v1/reports", viewer, "", a(s.listReports)),
+		r("POST", "/api/v1/reports", editor, "report.create", a(s.createReport)),
+		r("GET", "/api/v1/reports/{id}", viewer, "", a(s.getReport)),
+		r("PUT", "/api/v1/reports/{id}", editor, "report.update", a(s.updateReport)),
+		r("DELETE", "/api/v1/reports/{id}", editor, "report.delete", a(s.deleteReport)),
+		r("POST", "/api/v1/reports/{id}/duplicate", editor, "report.duplicate", a(s.duplicateReport)),
+		r("GET", "/api/v1/reports/{id}/preview", editor, "report.preview", a(s.previewReport)),
+
+		r("GET", "/api/v1/destinations", viewer, "", a(s.listDestinations)),
+		r("POST", "/api/v1/destinations", editor, "destination.create", a(s.createDestination)),
+		r("GET", "/api/v1/destinations/{id}", viewer, "", a(s.getDestination)),
+		r("PUT", "/api/v1/destinations/{id}", editor, "destination.update", a(s.updateDestination)),
+		r("DELETE", "/api/v1/destinations/{id}", editor, "destination.delete", a(s.deleteDestination)),
+		r("POST", "/api/v1/destinations/{id}/test", editor, "destination.test", a(s.testDestination)),
+
+		r("GET", "/api/v1/schedules", viewer, "", a(s.listSchedules)),
+		r("POST", "/api/v1/schedules", editor, "schedule.create", a(s.createSchedule)),
+		r("GET", "/api/v1/schedules/{id}", viewer, "", a(s.getSchedule)),
+		r("PUT", "/api/v1/schedules/{id}", editor, "schedule.update", a(s.updateSchedule)),
+		r("DELETE", "/api/v1/schedules/{id}", editor, "schedule.delete", a(s.deleteSchedule)),
+		r("POST", "/api/v1/schedules/{id}/run", editor, "schedule.run", a(s.runSchedule)),
+		r("GET", "/api/v1/schedules/{id}/next", viewer, "", a(s.nextRuns)),
+		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
+
+		r("GET", "/api/v1/runs", viewer, "", a(s.listRuns)),
+		r("GET", "/api/v1/runs/{id}", viewer, "", a(s.getRun)),
+		r("POST", "/api/v1/runs/{id}/retry", editor, "run.retry", a(s.retryRun)),
+		r("POST", "/api/v1/runs/{id}/ignore", editor, "run.ignore", a(s.ignoreRun)),
+		r("POST", "/api/v1/runs/{id}/cancel", editor, "run.cancel", a(s.cancelRun)),
+		r("GET", "/api/v1/runs/{id}/download", editor, "run.download", s.downloadRun),
+		r("GET", links.Path+"{rest...}", public, "", s.downloadLink),
+
+		r("GET", "/api/v1/settings/mail", admin, "", a(s.getMailSettings)),
+		r("PUT", "/api/v1/settings/mail", admin, "settings.mail", a(s.putMailSettings)),
+		r("POST", "/api/v1/settings/mail/test", admin, "settings.mail_test", a(s.testMail)),
+		r("POST", "/api/v1/settings/mail/oauth/authorize", admin, "settings.oauth", a(s.startOAuth)),
+		r("GET", callbackPath, public, "", s.oauthCallback),
+		r("POST", "/api/v1/settings/mail/oauth/device", admin, "settings.oauth", a(s.startDevice)),
+		r("GET", "/api/v1/settings/mail/oauth/device", admin, "", a(s.getDevice)),
+		r("GET", "/api/v1/settings/policy", admin, "", a(s.getPolicy)),
+		r("PUT", "/api/v1/settings/policy", admin, "settings.policy", a(s.putPolicy)),
+	}
+}
+
 // Handler returns the HTTP handler of the API.
 func (s *Server) Handler() http.Handler {
 	if s.Logger == nil {
@@ -81,59 +192,12 @@ func (s *Server) Handler() http.Handler {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
+	s.byAccount = auth.Limiter{Max: auth.LoginFailures, Window: auth.LoginWindow, Now: s.Now}
+	s.byClient = auth.Limiter{Max: auth.LoginClientFailures, Window: auth.LoginWindow, Now: s.Now}
 	m := http.NewServeMux()
-	m.HandleFunc("GET /healthz", s.health)
-	m.HandleFunc("GET /api/v1/version", s.version)
-
-	m.HandleFunc("GET /api/v1/sources", s.api(s.listSources))
-	m.HandleFunc("POST /api/v1/sources", s.api(s.createSource))
-	m.HandleFunc("GET /api/v1/sources/{id}", s.api(s.getSource))
-	m.HandleFunc("PUT /api/v1/sources/{id}", s.api(s.updateSource))
-	m.HandleFunc("DELETE /api/v1/sources/{id}", s.api(s.deleteSource))
-	m.HandleFunc("POST /api/v1/sources/{id}/test", s.api(s.testSource))
-
-	m.HandleFunc("GET /api/v1/reports", s.api(s.listReports))
-	m.HandleFunc("POST /api/v1/reports", s.api(s.createReport))
-	m.HandleFunc("GET /api/v1/reports/{id}", s.api(s.getReport))
-	m.HandleFunc("PUT /api/v1/reports/{id}", s.api(s.updateReport))
-	m.HandleFunc("DELETE /api/v1/reports/{id}", s.api(s.deleteReport))
-	m.HandleFunc("POST /api/v1/reports/{id}/duplicate", s.api(s.duplicateReport))
-	m.HandleFunc("GET /api/v1/reports/{id}/preview", s.api(s.previewReport))
-
-	m.HandleFunc("GET /api/v1/destinations", s.api(s.listDestinations))
-	m.HandleFunc("POST /api/v1/destinations", s.api(s.createDestination))
-	m.HandleFunc("GET /api/v1/destinations/{id}", s.api(s.getDestination))
-	m.HandleFunc("PUT /api/v1/destinations/{id}", s.api(s.updateDestination))
-	m.HandleFunc("DELETE /api/v1/destinations/{id}", s.api(s.deleteDestination))
-	m.HandleFunc("POST /api/v1/destinations/{id}/test", s.api(s.testDestination))
-
-	m.HandleFunc("GET /api/v1/schedules", s.api(s.listSchedules))
-	m.HandleFunc("POST /api/v1/schedules", s.api(s.createSchedule))
-	m.HandleFunc("GET /api/v1/schedules/{id}", s.api(s.getSchedule))
-	m.HandleFunc("PUT /api/v1/schedules/{id}", s.api(s.updateSchedule))
-	m.HandleFunc("DELETE /api/v1/schedules/{id}", s.api(s.deleteSchedule))
-	m.HandleFunc("POST /api/v1/schedules/{id}/run", s.api(s.runSchedule))
-	m.HandleFunc("GET /api/v1/schedules/{id}/next", s.api(s.nextRuns))
-	m.HandleFunc("POST /api/v1/calendar/preview", s.api(s.previewCalendar))
-
-	m.HandleFunc("GET /api/v1/runs", s.api(s.listRuns))
-	m.HandleFunc("GET /api/v1/runs/{id}", s.api(s.getRun))
-	m.HandleFunc("POST /api/v1/runs/{id}/retry", s.api(s.retryRun))
-	m.HandleFunc("POST /api/v1/runs/{id}/ignore", s.api(s.ignoreRun))
-	m.HandleFunc("POST /api/v1/runs/{id}/cancel", s.api(s.cancelRun))
-	m.HandleFunc("GET /api/v1/runs/{id}/download", s.downloadRun)
-	m.HandleFunc("GET "+links.Path+"{rest...}", s.downloadLink)
-
-	m.HandleFunc("GET /api/v1/settings/mail", s.api(s.getMailSettings))
-	m.HandleFunc("PUT /api/v1/settings/mail", s.api(s.putMailSettings))
-	m.HandleFunc("POST /api/v1/settings/mail/test", s.api(s.testMail))
-	m.HandleFunc("POST /api/v1/settings/mail/oauth/authorize", s.api(s.startOAuth))
-	m.HandleFunc("GET "+callbackPath, s.oauthCallback)
-	m.HandleFunc("POST /api/v1/settings/mail/oauth/device", s.api(s.startDevice))
-	m.HandleFunc("GET /api/v1/settings/mail/oauth/device", s.api(s.getDevice))
-	m.HandleFunc("GET /api/v1/settings/policy", s.api(s.getPolicy))
-	m.HandleFunc("PUT /api/v1/settings/policy", s.api(s.putPolicy))
-
+	for _, rt := range s.routes() {
+		m.HandleFunc(rt.Method+" "+rt.Path, s.guard(rt.Route, rt.h))
+	}
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "no API endpoint %s %s; see the README for the list", r.Method, r.URL.Path))
 	})
@@ -205,6 +269,15 @@ type apiFunc func(r *http.Request) (status int, v any, err error)
 func (s *Server) api(fn apiFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		status, v, err := fn(r)
+		if req := info(r); err == nil {
+			id, name := describe(v)
+			if req.objectID == 0 && r.PathValue("id") == "" {
+				req.objectID = id
+			}
+			if req.detail == "" {
+				req.detail = name
+			}
+		}
 		switch {
 		case err != nil:
 			s.error(w, r, err)
@@ -214,6 +287,24 @@ func (s *Server) api(fn apiFunc) http.HandlerFunc {
 			s.json(w, status, v)
 		}
 	}
+}
+
+// describe returns the id and name of an object an action answered with,
+// for the audit log.
+func describe(v any) (int64, string) {
+	switch o := v.(type) {
+	case sourceJSON:
+		return o.ID, o.Name
+	case *facteur.Report:
+		return o.ID, o.Name
+	case destinationJSON:
+		return o.ID, o.Name
+	case scheduleJSON:
+		return o.ID, o.Name
+	case *facteur.Run:
+		return o.ID, ""
+	}
+	return 0, ""
 }
 
 // byID loads the object that the URL's {id} names, with get.
@@ -249,13 +340,16 @@ func (s *Server) json(w http.ResponseWriter, status int, v any) {
 
 // errorStatus maps error codes to HTTP statuses.
 var errorStatus = map[string]int{
-	facteur.EINVALID:      http.StatusBadRequest,
-	facteur.ENOTFOUND:     http.StatusNotFound,
-	facteur.ECONFLICT:     http.StatusConflict,
-	facteur.EUNAVAILABLE:  http.StatusBadGateway,
-	facteur.EUNAUTHORIZED: http.StatusUnprocessableEntity,
-	facteur.ECANCELLED:    http.StatusConflict,
-	facteur.EINTERNAL:     http.StatusInternalServerError,
+	facteur.EINVALID:         http.StatusBadRequest,
+	facteur.ENOTFOUND:        http.StatusNotFound,
+	facteur.ECONFLICT:        http.StatusConflict,
+	facteur.EUNAVAILABLE:     http.StatusBadGateway,
+	facteur.EUNAUTHORIZED:    http.StatusUnprocessableEntity,
+	facteur.EUNAUTHENTICATED: http.StatusUnauthorized,
+	facteur.EFORBIDDEN:       http.StatusForbidden,
+	facteur.ETOOMANY:         http.StatusTooManyRequests,
+	facteur.ECANCELLED:       http.StatusConflict,
+	facteur.EINTERNAL:        http.StatusInternalServerError,
 }
 
 // ErrorResponse is the body of every failed API call.

@@ -5,9 +5,10 @@ import (
 	"net"
 	"net/http"
 	nmail "net/mail"
+	"strings"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/mail"
 )
 
@@ -90,13 +91,16 @@ func (s *Server) getPolicy(r *http.Request) (int, any, error) {
 
 // putPolicy saves the server's policy for e-mail destinations.
 func (s *Server) putPolicy(r *http.Request) (int, any, error) {
-	var p deliver.MailPolicy
+	var p facteur.Policy
 	if err := decode(r, &p); err != nil {
 		return 0, nil, err
 	}
-	for i, d := range p.AllowedDomains {
-		if _, err := nmail.ParseAddress("x@" + d); err != nil || d == "" {
-			return 0, nil, facteur.Errorf(facteur.EINVALID, "allowed_email_domains[%d]: %q is not a domain", i, d)
+	for name, list := range map[string][]string{"allowed_email_domains": p.AllowedDomains, "export_account_domains": p.AccountDomains} {
+		for i, d := range list {
+			if _, err := nmail.ParseAddress("x@" + d); err != nil || d == "" || strings.ContainsAny(d, "@ ") {
+				return 0, nil, facteur.Errorf(facteur.EINVALID, "%s[%d]: %q is not a domain (write it as example.org)", name, i, d)
+			}
+			list[i] = strings.ToLower(d)
 		}
 	}
 	if p.AttachmentLimit < 0 || p.LinkTTLHours < 0 {
@@ -106,13 +110,13 @@ func (s *Server) putPolicy(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.Store.PutSetting(r.Context(), deliver.PolicyKey, raw); err != nil {
+	if err := s.Store.PutSetting(r.Context(), facteur.PolicyKey, raw); err != nil {
 		return 0, nil, err
 	}
 	return s.getPolicy(r)
 }
 
 // policy returns the stored policy, with defaults.
-func (s *Server) policy(r *http.Request) (deliver.MailPolicy, error) {
-	return LoadPolicy(r.Context(), s.Store)
+func (s *Server) policy(r *http.Request) (facteur.Policy, error) {
+	return auth.LoadPolicy(r.Context(), s.Store)
 }

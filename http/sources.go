@@ -15,12 +15,13 @@ type sourceJSON struct {
 	Name      string    `json:"name"`
 	Kind      string    `json:"kind"`
 	DSN       string    `json:"dsn"`
+	OwnerID   int64     `json:"owner_id"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func toSourceJSON(s *facteur.Source) sourceJSON {
-	return sourceJSON{ID: s.ID, Name: s.Name, Kind: s.Kind, DSN: facteur.RedactDSN(s.DSN), CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+	return sourceJSON{ID: s.ID, Name: s.Name, Kind: s.Kind, DSN: facteur.RedactDSN(s.DSN), OwnerID: s.OwnerID, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
 // sourceInput is the body of create and update. An empty DSN on update
@@ -55,7 +56,7 @@ func (s *Server) createSource(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	src := &facteur.Source{Name: strings.TrimSpace(in.Name), DSN: strings.TrimSpace(in.DSN)}
+	src := &facteur.Source{Name: strings.TrimSpace(in.Name), DSN: strings.TrimSpace(in.DSN), OwnerID: user(r).ID}
 	if err := s.checkSource(r, src); err != nil {
 		return 0, nil, err
 	}

@@ -36,7 +36,7 @@ func TestCancelInterruptsRunningRun(t *testing.T) {
 	ctx := context.Background()
 	must(t, q.Start(ctx))
 	defer q.Stop(ctx)
-	run, err := q.RunNow(ctx, f.schedule.ID)
+	run, err := q.RunNow(ctx, f.schedule.ID, f.owner.ID)
 	must(t, err)
 	select {
 	case <-d.started:

@@ -118,7 +118,7 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		if uerr := q.store.UpdateRun(bg, run); uerr != nil {
 			return errors.Join(err, uerr)
 		}
-		q.alert(bg, run)
+		q.alert(bg, run, err)
 		return river.JobCancel(err)
 	}
 	run.Status = facteur.RunRetrying

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,24 +72,75 @@ func (q *Queue[TTx]) SendMail(ctx context.Context, m mail.Message) error {
 }
 
 // alert tells the schedule's alert addresses that a run failed for good
-// (F3). Without addresses or mail, it only logs.
-func (q *Queue[TTx]) alert(ctx context.Context, run *facteur.Run) {
+// (F3). Text from the source database reaches only the addresses of
+// administrators; the others read that the database failed. A run refused
+// because its owner lost the right to run it (G4) also alerts every
+// administrator. Without addresses or mail, it only logs.
+func (q *Queue[TTx]) alert(ctx context.Context, run *facteur.Run, cause error) {
 	name := fmt.Sprintf("run %d", run.ID)
 	var to []string
 	if s, err := q.store.Schedule(ctx, run.ScheduleID); err == nil {
 		name, to = s.Name, s.Options.AlertEmails
 	}
 	q.cfg.Logger.Error("run failed", "run", run.ID, "schedule", name, "err", run.Error)
-	if len(to) == 0 || q.cfg.Mailer == nil {
+	if q.cfg.Mailer == nil {
 		return
 	}
+	admins, others, err := q.splitAdmins(ctx, to, facteur.ErrorCode(cause) == facteur.EFORBIDDEN)
+	if err != nil {
+		q.cfg.Logger.Error("queue failure alert", "run", run.ID, "err", err)
+		return
+	}
+	reason := run.Error
+	if facteur.IsDatabaseError(cause) {
+		reason = "The export failed while reading the source database. The database's own message is shown to administrators in the run's history."
+	}
+	for _, m := range []struct {
+		to     []string
+		reason string
+	}{{admins, run.Error}, {others, reason}} {
+		if len(m.to) > 0 {
+			q.sendAlert(ctx, run, name, m.to, m.reason)
+		}
+	}
+}
+
+// splitAdmins divides alert addresses between active administrators'
+// accounts and the others; withAllAdmins adds every active administrator.
+func (q *Queue[TTx]) splitAdmins(ctx context.Context, to []string, withAllAdmins bool) (admins, others []string, err error) {
+	users, err := q.store.Users(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	isAdmin := make(map[string]bool)
+	for _, u := range users {
+		if u.Active && u.Role == facteur.RoleAdmin {
+			isAdmin[u.Email] = true
+			if withAllAdmins {
+				admins = append(admins, u.Email)
+			}
+		}
+	}
+	for _, a := range to {
+		switch {
+		case !isAdmin[strings.ToLower(a)]:
+			others = append(others, a)
+		case !slices.Contains(admins, strings.ToLower(a)):
+			admins = append(admins, strings.ToLower(a))
+		}
+	}
+	return admins, others, nil
+}
+
+// sendAlert puts one failure alert in the outbox.
+func (q *Queue[TTx]) sendAlert(ctx context.Context, run *facteur.Run, name string, to []string, reason string) {
 	link := fmt.Sprintf("%s/api/v1/runs/%d", strings.TrimRight(q.cfg.PublicURL, "/"), run.ID)
 	m := mail.Message{
 		ID:      mail.NewMessageID(q.cfg.MailHost),
 		To:      to,
 		Subject: "Error with scheduled task " + name,
 		Text: fmt.Sprintf("The scheduled task %q failed and will not be tried again.\n\nReason: %s\n\nRun %d, started %s, attempt %d.\nDetails and the step-by-step log: %s\n",
-			name, run.Error, run.ID, started(run), run.Attempt, link),
+			name, reason, run.ID, started(run), run.Attempt, link),
 	}
 	if err := q.SendMail(ctx, m); err != nil {
 		q.cfg.Logger.Error("queue failure alert", "run", run.ID, "err", err)

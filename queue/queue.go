@@ -149,12 +149,13 @@ func (q *Queue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx)
 
 // RunNow queues a run of a schedule right away (E6), without touching its
 // calendar.
-func (q *Queue[TTx]) RunNow(ctx context.Context, scheduleID int64) (*facteur.Run, error) {
+func (q *Queue[TTx]) RunNow(ctx context.Context, scheduleID, requestedBy int64) (*facteur.Run, error) {
 	s, err := q.store.Schedule(ctx, scheduleID)
 	if err != nil {
 		return nil, err
 	}
-	run := &facteur.Run{ScheduleID: s.ID, ReportID: s.ReportID, DestinationID: s.DestinationID, Trigger: facteur.TriggerManual, Status: facteur.RunQueued}
+	run := &facteur.Run{ScheduleID: s.ID, ReportID: s.ReportID, DestinationID: s.DestinationID, Trigger: facteur.TriggerManual, Status: facteur.RunQueued,
+		OwnerID: s.OwnerID, RequestedBy: requestedBy}
 	if err := q.enqueue(ctx, run, nil); err != nil {
 		return nil, err
 	}
@@ -163,7 +164,7 @@ func (q *Queue[TTx]) RunNow(ctx context.Context, scheduleID int64) (*facteur.Run
 
 // Retry queues a new run that delivers again the file an earlier run
 // produced, byte for byte, without touching the calendar.
-func (q *Queue[TTx]) Retry(ctx context.Context, runID int64) (*facteur.Run, error) {
+func (q *Queue[TTx]) Retry(ctx context.Context, runID, requestedBy int64) (*facteur.Run, error) {
 	orig, err := q.store.Run(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -179,7 +180,8 @@ func (q *Queue[TTx]) Retry(ctx context.Context, runID int64) (*facteur.Run, erro
 		src = orig.RetryOf // the file of a retry is its original's
 	}
 	run := &facteur.Run{ScheduleID: orig.ScheduleID, ReportID: orig.ReportID, DestinationID: orig.DestinationID,
-		Trigger: facteur.TriggerRetry, RetryOf: src, Status: facteur.RunQueued, FileName: orig.FileName}
+		Trigger: facteur.TriggerRetry, RetryOf: src, Status: facteur.RunQueued, FileName: orig.FileName,
+		OwnerID: orig.OwnerID, RequestedBy: requestedBy}
 	if err := q.enqueue(ctx, run, nil); err != nil {
 		return nil, err
 	}

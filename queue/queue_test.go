@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/export"
 	"github.com/facteur/facteur/internal/testdb"
@@ -46,6 +47,7 @@ type fixture struct {
 	db       *store.DB
 	schedule *facteur.Schedule
 	outbox   string
+	owner    *facteur.User
 }
 
 // newFixture opens a store and creates a source (a small SQLite file), a
@@ -71,6 +73,8 @@ func newFixture(t *testing.T, cfg store.Config) fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	owner := &facteur.User{Email: "owner@example.org", Role: facteur.RoleAdmin, Active: true}
+	must(t, db.CreateUser(ctx, owner))
 	src := &facteur.Source{Name: "src", Kind: facteur.SourceSQLite, DSN: "sqlite:" + srcPath}
 	must(t, db.CreateSource(ctx, src))
 	rep := &facteur.Report{Name: "items", SourceID: src.ID, Table: "items", Fields: []facteur.Field{{Name: "id"}, {Name: "label"}}}
@@ -79,11 +83,11 @@ func newFixture(t *testing.T, cfg store.Config) fixture {
 	must(t, os.Mkdir(outbox, 0o755))
 	dest := &facteur.Destination{Name: "out", Kind: facteur.DestinationFolder, Config: []byte(fmt.Sprintf(`{"path":%q}`, outbox))}
 	must(t, db.CreateDestination(ctx, dest))
-	sc := &facteur.Schedule{Name: "items", ReportID: rep.ID, DestinationID: dest.ID, FileName: "{export_name}-{run_id}.{ext}",
+	sc := &facteur.Schedule{Name: "items", ReportID: rep.ID, DestinationID: dest.ID, OwnerID: owner.ID, FileName: "{export_name}-{run_id}.{ext}",
 		Calendar: facteur.Calendar{Frequency: facteur.Daily, At: "06:00", TimeZone: "UTC"}}
 	sc.SetDefaults()
 	must(t, db.CreateSchedule(ctx, sc))
-	return fixture{db: db, schedule: sc, outbox: outbox}
+	return fixture{db: db, schedule: sc, outbox: outbox, owner: owner}
 }
 
 func must(t *testing.T, err error) {
@@ -100,6 +104,9 @@ func runner(db *store.DB, spool string, d facteur.Deliverer) *export.Runner {
 			return source.Open(ctx, s.DSN, source.Options{})
 		},
 		Deliverer: func(*facteur.Destination) (facteur.Deliverer, error) { return d, nil },
+		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
+			return auth.RunAsOwner(ctx, db, run, d)
+		},
 	}
 }
 
@@ -142,7 +149,7 @@ func TestTransientFailureRetries(t *testing.T) {
 	must(t, q.Start(ctx))
 	defer q.Stop(ctx)
 
-	run, err := q.RunNow(ctx, f.schedule.ID)
+	run, err := q.RunNow(ctx, f.schedule.ID, f.owner.ID)
 	must(t, err)
 	got := waitDone(t, f.db, run.ID)
 	if got.Status != facteur.RunSucceeded || got.Attempt != 3 || d.calls.Load() != 3 {
@@ -172,7 +179,7 @@ func TestPermanentFailureFailsFast(t *testing.T) {
 	ctx := context.Background()
 	must(t, q.Start(ctx))
 	defer q.Stop(ctx)
-	run, err := q.RunNow(ctx, f.schedule.ID)
+	run, err := q.RunNow(ctx, f.schedule.ID, f.owner.ID)
 	must(t, err)
 	got := waitDone(t, f.db, run.ID)
 	time.Sleep(300 * time.Millisecond)

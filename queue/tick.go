@@ -57,7 +57,7 @@ func (q *Queue[TTx]) tickSchedule(ctx context.Context, s *facteur.Schedule, now 
 		runFor = lastSlot(s.Calendar, slot, now)
 	}
 	run := &facteur.Run{ScheduleID: s.ID, ReportID: s.ReportID, DestinationID: s.DestinationID,
-		Trigger: facteur.TriggerSchedule, ScheduledFor: &runFor, Status: facteur.RunQueued}
+		Trigger: facteur.TriggerSchedule, ScheduledFor: &runFor, Status: facteur.RunQueued, OwnerID: s.OwnerID}
 	advanced := false
 	err := q.enqueue(ctx, run, func(tx facteur.Store) (bool, error) {
 		ok, err := tx.AdvanceSchedule(ctx, s.ID, slot, next)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/calendar"
 	"github.com/facteur/facteur/demo"
 )
@@ -22,14 +23,14 @@ const demoSourceName = "Demo help desk"
 // reports, a folder destination under data/outbox and a schedule on
 // weekdays at 06:00 Europe/Paris; then it runs the schedule once and says
 // where the file went.
-func seedDemo(ctx context.Context, st facteur.Store, q jobQueue, data, base string, out io.Writer) error {
+func seedDemo(ctx context.Context, st facteur.Store, q jobQueue, data, base string, owner *facteur.User, out io.Writer) error {
 	sources, err := st.Sources(ctx)
 	if err != nil {
 		return err
 	}
 	for _, s := range sources {
 		if s.Name == demoSourceName {
-			fmt.Fprintf(out, "Demo already set up; its files are in %s. History: curl %s/api/v1/runs\n", filepath.Join(data, "outbox"), base)
+			fmt.Fprintf(out, "Demo already set up; its files are in %s. History: curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/runs (a token: facteur user token --email %s --name demo)\n", filepath.Join(data, "outbox"), base, owner.Email)
 			return nil
 		}
 	}
@@ -46,13 +47,13 @@ func seedDemo(ctx context.Context, st facteur.Store, q jobQueue, data, base stri
 	fmt.Fprintf(out, "Demo: generated a help-desk database (%d agents, %d customers, %d tickets, %d messages) in %s.\n",
 		stats.Agents, stats.Customers, stats.Tickets, stats.Messages, time.Since(start).Round(time.Millisecond))
 
-	src := &facteur.Source{Name: demoSourceName, Kind: facteur.SourceSQLite, DSN: "sqlite:" + dbPath}
+	src := &facteur.Source{Name: demoSourceName, Kind: facteur.SourceSQLite, DSN: "sqlite:" + dbPath, OwnerID: owner.ID}
 	if err := st.CreateSource(ctx, src); err != nil {
 		return err
 	}
 	var tickets *facteur.Report
 	for _, r := range demo.Reports() {
-		r.SourceID = src.ID
+		r.SourceID, r.OwnerID = src.ID, owner.ID
 		if err := st.CreateReport(ctx, &r); err != nil {
 			return err
 		}
@@ -65,12 +66,12 @@ func seedDemo(ctx context.Context, st facteur.Store, q jobQueue, data, base stri
 		return err
 	}
 	cfg, _ := json.Marshal(map[string]any{"path": outbox})
-	dest := &facteur.Destination{Name: "Outbox folder", Kind: facteur.DestinationFolder, Config: cfg}
+	dest := &facteur.Destination{Name: "Outbox folder", Kind: facteur.DestinationFolder, Config: cfg, OwnerID: owner.ID}
 	if err := st.CreateDestination(ctx, dest); err != nil {
 		return err
 	}
 	sc := &facteur.Schedule{
-		Name: "Daily tickets", ReportID: tickets.ID, DestinationID: dest.ID, Enabled: true,
+		Name: "Daily tickets", ReportID: tickets.ID, DestinationID: dest.ID, Enabled: true, OwnerID: owner.ID,
 		Format:   facteur.FormatOptions{Format: facteur.FormatCSV},
 		Calendar: facteur.Calendar{Frequency: facteur.Daily, Days: []string{"weekdays"}, At: "06:00", TimeZone: "Europe/Paris"},
 	}
@@ -83,13 +84,18 @@ func seedDemo(ctx context.Context, st facteur.Store, q jobQueue, data, base stri
 	if err := st.CreateSchedule(ctx, sc); err != nil {
 		return err
 	}
-	run, err := q.RunNow(ctx, sc.ID)
+	run, err := q.RunNow(ctx, sc.ID, owner.ID)
 	if err != nil {
+		return err
+	}
+	secret, hash := auth.NewToken()
+	if err := st.CreateToken(ctx, &facteur.Token{UserID: owner.ID, Name: "demo", Prefix: secret[:len(auth.TokenPrefix)+6], Hash: hash}); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Demo: schedule %q (%s) delivers report %q to %s; sensitive columns (names, e-mails, phones) are left out.\n",
 		sc.Name, calendar.Describe(sc.Calendar), tickets.Name, outbox)
-	fmt.Fprintf(out, "Demo: run %d started now. History: curl %s/api/v1/runs   This run: curl %s/api/v1/runs/%d\n", run.ID, base, base, run.ID)
+	fmt.Fprintf(out, "Demo: an API token of %s (shown once): %s\n", owner.Email, secret)
+	fmt.Fprintf(out, "Demo: run %d started now. This run: curl -H \"Authorization: Bearer %s\" %s/api/v1/runs/%d\n", run.ID, secret, base, run.ID)
 	go reportDemoRun(ctx, st, run.ID, out)
 	return nil
 }

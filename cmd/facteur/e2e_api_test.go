@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -47,15 +46,11 @@ func TestAPIErrors(t *testing.T) {
 		{"DELETE", "/api/v1/sources/5", "", 404, "not_found", ""},
 	}
 	for _, tt := range tests {
-		req, _ := http.NewRequest(tt.method, n.base+tt.path, bytes.NewBufferString(tt.body))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := n.request(tt.method, tt.path, bytes.NewBufferString(tt.body))
 		var body struct {
 			Error struct{ Code, Message string }
 		}
-		err = json.NewDecoder(resp.Body).Decode(&body)
+		err := json.NewDecoder(resp.Body).Decode(&body)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != tt.status || body.Error.Code != tt.code || !strings.Contains(body.Error.Message, tt.message) || body.Error.Message == "" {
 			t.Errorf("%s %s %s: %d %+v (%v); want %d %s %q", tt.method, tt.path, tt.body, resp.StatusCode, body.Error, err, tt.status, tt.code, tt.message)

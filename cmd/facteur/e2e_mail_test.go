@@ -107,13 +107,13 @@ func TestMailThroughTheAPI(t *testing.T) {
 		t.Fatalf("test mail: %+v", got)
 	}
 
-	// Without an approved domain, e-mail destinations are refused.
+	// Without an approved domain, e-mail goes only to its owner's address.
 	var bad struct{ Error struct{ Message string } }
-	if st := n.call("POST", "/api/v1/destinations", map[string]any{"name": "m", "kind": "email", "config": map[string]any{"to": []string{"partner@example.org"}}}, &bad); st != 400 || !strings.Contains(bad.Error.Message, "approved") {
+	if st := n.call("POST", "/api/v1/destinations", map[string]any{"name": "m", "kind": "email", "config": map[string]any{"to": []string{"partner@example.org"}}}, &bad); st != 403 || !strings.Contains(bad.Error.Message, "not the owner's address (admin@example.org), no other domain is approved") {
 		t.Fatalf("email destination without policy: %d %+v", st, bad)
 	}
 	n.must(200, "PUT", "/api/v1/settings/policy", map[string]any{"allowed_email_domains": []string{"example.org"}, "attachment_limit_bytes": 30}, nil)
-	if st := n.call("POST", "/api/v1/destinations", map[string]any{"name": "m", "kind": "email", "config": map[string]any{"to": []string{"x@elsewhere.com"}}}, &bad); st != 400 || !strings.Contains(bad.Error.Message, "not in an approved domain") {
+	if st := n.call("POST", "/api/v1/destinations", map[string]any{"name": "m", "kind": "email", "config": map[string]any{"to": []string{"x@elsewhere.com"}}}, &bad); st != 403 || !strings.Contains(bad.Error.Message, "nor in an approved domain (example.org)") {
 		t.Fatalf("email destination outside the policy: %d %+v", st, bad)
 	}
 	var src, rep, dest struct{ ID int64 }

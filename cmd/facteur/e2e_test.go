@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,10 +161,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// Download gives the same bytes.
-	resp, err := http.Get(fmt.Sprintf("%s/api/v1/runs/%d/download", n.base, run.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := n.request("GET", fmt.Sprintf("/api/v1/runs/%d/download", run.ID), nil)
 	dl, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if string(dl) != wantPeopleCSV || !strings.Contains(resp.Header.Get("Content-Disposition"), wantName) {

@@ -24,6 +24,7 @@ const usage = `Facteur: scheduled, verifiable, secure data deliveries.
 Usage:
   facteur serve [flags]     run the scheduler, the workers and the REST API
   facteur export [flags]    export a query or a table once, without a server
+  facteur user COMMAND      create accounts, set passwords, make API tokens
   facteur secrets rotate    encrypt the stored credentials again under a new key
   facteur version           print the version
 
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "export":
 		return runExport(ctx, args[1:], stdout, stderr)
+	case "user":
+		return runUser(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "secrets":
 		return runSecrets(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":

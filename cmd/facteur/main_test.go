@@ -71,13 +71,22 @@ func freshDatabase(t *testing.T) string {
 	return testdb.PostgresDatabase(t, "facteur_e2e_")
 }
 
-// node is a running `facteur serve`.
+// The administrator every test server starts with (FACTEUR_ADMIN_EMAIL and
+// FACTEUR_ADMIN_PASSWORD on its first start).
+const (
+	testAdmin    = "admin@example.org"
+	testPassword = "correct horse battery staple"
+)
+
+// node is a running `facteur serve`; call and request authenticate with
+// token, the test administrator's API token.
 type node struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	base string
-	out  *lockedBuffer
-	done chan error
+	t     *testing.T
+	cmd   *exec.Cmd
+	base  string
+	out   *lockedBuffer
+	done  chan error
+	token string
 }
 
 type lockedBuffer struct {
@@ -99,10 +108,21 @@ func (b *lockedBuffer) String() string {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
-// startServe starts `facteur serve` on a free port and waits until it listens.
+// startServe starts `facteur serve` on a free port, with the test
+// administrator, waits until it listens and logs in.
 func startServe(t *testing.T, data string, args ...string) *node {
 	t.Helper()
+	n := startServeEnv(t, data, []string{"FACTEUR_ADMIN_EMAIL=" + testAdmin, "FACTEUR_ADMIN_PASSWORD=" + testPassword}, args...)
+	n.token = n.login(testAdmin, testPassword)
+	return n
+}
+
+// startServeEnv starts `facteur serve` with env added to the environment
+// and waits until it listens; it does not log in.
+func startServeEnv(t *testing.T, data string, env []string, args ...string) *node {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--tick", "200ms", "--allow-outbound", "loopback"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	n := &node{t: t, cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -134,6 +154,59 @@ func startServe(t *testing.T, data string, args ...string) *node {
 	return n
 }
 
+// login logs in as email through the API, as a browser does, and returns
+// a new personal API token of the account.
+func (n *node) login(email, password string) string {
+	n.t.Helper()
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	resp, err := http.Post(n.base+"/api/v1/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sess struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&sess); err != nil || resp.StatusCode != 200 {
+		n.t.Fatalf("login as %s: %d %v\n%s", email, resp.StatusCode, err, n.out)
+	}
+	req, _ := http.NewRequest("POST", n.base+"/api/v1/tokens", bytes.NewBufferString(`{"name":"tests"}`))
+	for _, c := range resp.Cookies() {
+		req.AddCookie(c)
+	}
+	req.Header.Set("X-CSRF-Token", sess.CSRF)
+	tresp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	defer tresp.Body.Close()
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(tresp.Body).Decode(&tok); err != nil || tresp.StatusCode != 201 {
+		n.t.Fatalf("create a token for %s: %d %v", email, tresp.StatusCode, err)
+	}
+	return tok.Token
+}
+
+// request sends a request with the node's token and returns the answer.
+func (n *node) request(method, path string, body io.Reader) *http.Response {
+	n.t.Helper()
+	req, err := http.NewRequest(method, n.base+path, body)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if n.token != "" {
+		req.Header.Set("Authorization", "Bearer "+n.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		n.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp
+}
+
 // stop sends SIGTERM and waits for a graceful exit.
 func (n *node) stop() {
 	if n.cmd.ProcessState != nil || n.cmd.Process == nil {
@@ -163,15 +236,7 @@ func (n *node) call(method, path string, body, out any) int {
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, n.base+path, r)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		n.t.Fatalf("%s %s: %v", method, path, err)
-	}
+	resp := n.request(method, path, r)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	if out != nil && len(data) > 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/export"
 	fhttp "github.com/facteur/facteur/http"
@@ -120,6 +121,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil || public.Host == "" {
 		return facteur.Errorf(facteur.EINVALID, "public-url: %q is not a URL such as https://facteur.example.org", cfg.PublicURL)
 	}
+	admin, err := bootstrapAdmin(ctx, db, cfg.Demo, stdout)
+	if err != nil {
+		return err
+	}
 	linkSecret, err := linkKey(ctx, db)
 	if err != nil {
 		return err
@@ -135,12 +140,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		srcOpts.Forbidden = []string{scfg.SQLitePath}
 	}
 	env := deliver.Env{
-		Dial:       policy.Dial,
-		Mail:       mailer.Send,
-		MailHost:   public.Hostname(),
-		MailPolicy: func(ctx context.Context) (deliver.MailPolicy, error) { return fhttp.LoadPolicy(ctx, db) },
+		Dial:     policy.Dial,
+		Mail:     mailer.Send,
+		MailHost: public.Hostname(),
+		Policy:   func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
 		Links: func(a *facteur.Artifact) (string, error) {
-			p, err := fhttp.LoadPolicy(context.Background(), db)
+			p, err := auth.LoadPolicy(context.Background(), db)
 			if err != nil {
 				return "", err
 			}
@@ -163,7 +168,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return source.Open(ctx, s.DSN, srcOpts)
 		},
 		Deliverer: openDestination,
-		Logger:    logger,
+		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
+			return auth.RunAsOwner(ctx, db, run, d)
+		},
+		Logger: logger,
 	}
 	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger,
 		Mailer: mailer, PublicURL: cfg.PublicURL, MailHost: public.Hostname()}
@@ -212,8 +220,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer close(pruned)
 		pruneSpool(ctx, runner, cfg.KeepFiles, logger)
 	}()
-	if cfg.Demo {
-		if err := seedDemo(ctx, db, q, data, base, stdout); err != nil {
+	if cfg.Demo && admin == nil {
+		fmt.Fprintln(stderr, "facteur: demo: the demo needs an administrator to own it; create one first")
+	} else if cfg.Demo {
+		if err := seedDemo(ctx, db, q, data, base, admin, stdout); err != nil {
 			logger.Error("demo", "err", err)
 			fmt.Fprintln(stderr, "facteur: demo:", userMessage(err))
 		}

@@ -1,0 +1,83 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
+)
+
+// CanSee reports whether u may see an object owned by ownerID that
+// delivers to a destination of the given kind: SFTP, S3 and webhook
+// destinations and their schedules and runs are visible only to their
+// owner and administrators (G3).
+func CanSee(u *facteur.User, ownerID int64, kind string) bool {
+	return u.Role == facteur.RoleAdmin || !facteur.RestrictedKind(kind) || ownerID == u.ID
+}
+
+// CanTarget refuses a destination kind the account's role may not create
+// or schedule to.
+func CanTarget(u *facteur.User, kind string) error {
+	if need := facteur.RoleForKind(kind); !u.Role.AtLeast(need) {
+		return facteur.Errorf(facteur.EFORBIDDEN, "%s destinations need the %s role; %s is a %s", kind, need, u.Email, u.Role)
+	}
+	return nil
+}
+
+// CheckDelivery decides whether owner may export to d now: the account is
+// active and may export under the policy, its role may target d's kind,
+// and an e-mail destination sends only to the owner or approved domains.
+// It is checked when a schedule is saved, tested or run (G4).
+func CheckDelivery(owner *facteur.User, d *facteur.Destination, p facteur.Policy) error {
+	if err := p.CheckExporter(owner); err != nil {
+		return err
+	}
+	if err := CanTarget(owner, d.Kind); err != nil {
+		return err
+	}
+	to, err := deliver.Recipients(d)
+	if err != nil {
+		return err
+	}
+	return p.CheckRecipients(owner, to)
+}
+
+// LoadPolicy returns the server's policy from the store, with defaults
+// where it sets nothing.
+func LoadPolicy(ctx context.Context, st facteur.Store) (facteur.Policy, error) {
+	var p facteur.Policy
+	raw, err := st.Setting(ctx, facteur.PolicyKey)
+	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		return p.WithDefaults(), nil
+	} else if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return p, err
+	}
+	return p.WithDefaults(), nil
+}
+
+// RunAsOwner checks, at run time, that the owner of a run may still
+// deliver to d (G4). A run without an owner, or whose owner was deleted,
+// fails closed.
+func RunAsOwner(ctx context.Context, st facteur.Store, run *facteur.Run, d *facteur.Destination) error {
+	if run.OwnerID == 0 {
+		return facteur.Errorf(facteur.EFORBIDDEN, "this run has no owner, so no account's rights allow it; an administrator can take over the schedule")
+	}
+	owner, err := st.User(ctx, run.OwnerID)
+	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		return facteur.Errorf(facteur.EFORBIDDEN, "the owner of this schedule (account %d) no longer exists", run.OwnerID)
+	} else if err != nil {
+		return err
+	}
+	p, err := LoadPolicy(ctx, st)
+	if err != nil {
+		return err
+	}
+	if err := CheckDelivery(owner, d, p); err != nil {
+		return facteur.Errorf(facteur.EFORBIDDEN, "The schedule runs as %s, who may not make this delivery now: %s", owner.Email, facteur.ErrorMessage(err))
+	}
+	return nil
+}

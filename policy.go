@@ -1,0 +1,99 @@
+package facteur
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// PolicyKey is the key of the server's policy in the store's settings.
+const PolicyKey = "policy"
+
+// Policy is what the administrators allow: where e-mail may go and who may
+// export at all (G1, G2, G3).
+type Policy struct {
+	// AllowedDomains are the recipient domains e-mail schedules may use
+	// besides their owner's own address.
+	AllowedDomains []string `json:"allowed_email_domains"`
+	// AttachmentLimit is the largest file sent as an attachment; a larger
+	// one is replaced by a download link. Default 15 MB.
+	AttachmentLimit int64 `json:"attachment_limit_bytes"`
+	// LinkTTLHours is how long those links work. Default 72 hours.
+	LinkTTLHours int `json:"link_ttl_hours"`
+	// ExportDisabled switches data export off on the whole server: no run,
+	// test, preview or download until it is switched on again.
+	ExportDisabled bool `json:"export_disabled"`
+	// AccountDomains, when set, are the only e-mail domains of accounts
+	// that may export.
+	AccountDomains []string `json:"export_account_domains"`
+}
+
+// Policy defaults.
+const (
+	DefaultAttachmentLimit = 15_000_000
+	DefaultLinkTTL         = 72 * time.Hour
+)
+
+// LinkTTL is how long download links work.
+func (p Policy) LinkTTL() time.Duration { return time.Duration(p.LinkTTLHours) * time.Hour }
+
+// WithDefaults fills the policy's unset limits and lists.
+func (p Policy) WithDefaults() Policy {
+	if p.AttachmentLimit <= 0 {
+		p.AttachmentLimit = DefaultAttachmentLimit
+	}
+	if p.LinkTTLHours <= 0 {
+		p.LinkTTLHours = int(DefaultLinkTTL / time.Hour)
+	}
+	if p.AllowedDomains == nil {
+		p.AllowedDomains = []string{}
+	}
+	if p.AccountDomains == nil {
+		p.AccountDomains = []string{}
+	}
+	return p
+}
+
+// inDomains reports whether the domain of address is one of domains.
+func inDomains(address string, domains []string) bool {
+	_, d, _ := strings.Cut(strings.ToLower(strings.TrimSpace(address)), "@")
+	for _, x := range domains {
+		if d != "" && d == strings.ToLower(strings.TrimSpace(x)) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckExporter refuses an account that may not export data now: a
+// deactivated account, a viewer, any account while export is switched off,
+// and an account outside the approved account domains.
+func (p Policy) CheckExporter(u *User) error {
+	switch {
+	case !u.Active:
+		return Errorf(EFORBIDDEN, "the account %s is deactivated", u.Email)
+	case !u.Role.AtLeast(RoleEditor):
+		return Errorf(EFORBIDDEN, "the account %s is a %s and may not export data; an administrator can give it the editor role", u.Email, u.Role)
+	case p.ExportDisabled:
+		return Errorf(EFORBIDDEN, "data export is switched off on this server; an administrator can switch it on in Settings → Policy")
+	case len(p.AccountDomains) > 0 && !inDomains(u.Email, p.AccountDomains):
+		return Errorf(EFORBIDDEN, "only accounts of %s may export data, and %s is not one", strings.Join(p.AccountDomains, ", "), u.Email)
+	}
+	return nil
+}
+
+// CheckRecipients refuses e-mail recipients that are neither the owner's
+// own address nor in an approved domain (G3).
+func (p Policy) CheckRecipients(owner *User, to []string) error {
+	for i, a := range to {
+		if strings.EqualFold(strings.TrimSpace(a), owner.Email) || inDomains(a, p.AllowedDomains) {
+			continue
+		}
+		where := "no other domain is approved yet (an administrator sets allowed_email_domains in Settings → Policy)"
+		if len(p.AllowedDomains) > 0 {
+			where = fmt.Sprintf("nor in an approved domain (%s)", strings.Join(p.AllowedDomains, ", "))
+		}
+		return Errorf(EFORBIDDEN, "to[%d]: %s is not the owner's address (%s), %s", i, a, owner.Email, where)
+	}
+	return nil
+}
