@@ -24,6 +24,8 @@ type fakeProvider struct {
 	challenges map[string]string // code -> PKCE challenge
 	devicePoll int
 	grants     []string
+	// prefix starts every token issued, so that a test can look for them.
+	prefix string
 }
 
 func newFakeProvider(t *testing.T) *fakeProvider {
@@ -47,14 +49,14 @@ func newFakeProvider(t *testing.T) *fakeProvider {
 				json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant"})
 				return
 			}
-			json.NewEncoder(w).Encode(map[string]any{"access_token": "access-browser", "refresh_token": "refresh-1", "token_type": "Bearer", "expires_in": 3600})
+			json.NewEncoder(w).Encode(map[string]any{"access_token": p.prefix + "access-browser", "refresh_token": p.prefix + "refresh-1", "token_type": "Bearer", "expires_in": 3600})
 		case "urn:ietf:params:oauth:grant-type:device_code":
 			if p.devicePoll++; p.devicePoll == 1 {
 				w.WriteHeader(400)
 				json.NewEncoder(w).Encode(map[string]string{"error": "authorization_pending"})
 				return
 			}
-			json.NewEncoder(w).Encode(map[string]any{"access_token": "access-device", "refresh_token": "refresh-2", "token_type": "Bearer", "expires_in": 3600})
+			json.NewEncoder(w).Encode(map[string]any{"access_token": p.prefix + "access-device", "refresh_token": p.prefix + "refresh-2", "token_type": "Bearer", "expires_in": 3600})
 		default:
 			w.WriteHeader(400)
 			json.NewEncoder(w).Encode(map[string]string{"error": "unsupported_grant_type"})
