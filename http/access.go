@@ -35,33 +35,34 @@ func (s *Server) visibleSchedule(r *http.Request, id int64) (*facteur.Schedule, 
 	if err != nil {
 		return nil, err
 	}
-	u := user(r)
-	if u.Role == facteur.RoleAdmin || sc.OwnerID == u.ID {
-		return sc, nil
-	}
-	d, err := s.Store.Destination(r.Context(), sc.DestinationID)
-	if err != nil || !auth.CanSee(u, sc.OwnerID, d.Kind) {
+	if !s.canSeeDelivery(r, sc.OwnerID, sc.DestinationID) {
 		return nil, deny("schedule", id)
 	}
 	return sc, nil
 }
 
-// visibleRun loads a run if r's account may see it. A run whose
-// destination was deleted is visible only to its owner and administrators.
+// visibleRun loads a run if r's account may see it.
 func (s *Server) visibleRun(r *http.Request, id int64) (*facteur.Run, error) {
 	run, err := s.Store.Run(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
-	u := user(r)
-	if u.Role == facteur.RoleAdmin || run.OwnerID == u.ID {
-		return run, nil
-	}
-	d, err := s.Store.Destination(r.Context(), run.DestinationID)
-	if err != nil || !auth.CanSee(u, run.OwnerID, d.Kind) {
+	if !s.canSeeDelivery(r, run.OwnerID, run.DestinationID) {
 		return nil, deny("run", id)
 	}
 	return run, nil
+}
+
+// canSeeDelivery reports whether r's account may see a schedule or run of
+// ownerID to destination destID. One to a deleted destination is visible
+// only to its owner and administrators.
+func (s *Server) canSeeDelivery(r *http.Request, ownerID, destID int64) bool {
+	u := user(r)
+	if u.Role == facteur.RoleAdmin || ownerID == u.ID {
+		return true
+	}
+	d, err := s.Store.Destination(r.Context(), destID)
+	return err == nil && auth.CanSee(u, ownerID, d.Kind)
 }
 
 // visibleByID loads the object {id} names with one of the visible* loaders.

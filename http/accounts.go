@@ -38,6 +38,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if len(email) > 254 { // no address is longer; keeps the limiter and the audit log small
+		email = email[:254]
+	}
 	addr := clientAddress(r)
 	for _, k := range []struct {
 		l   *auth.Limiter
