@@ -8,7 +8,7 @@
 #   FACTEUR_TEST_POSTGRES  PostgreSQL URL of a database the tests may create
 #                          databases and tables in (default: the local server)
 #   FACTEUR_TEST_MYSQL     MariaDB/MySQL URL, likewise
-#   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT  set to "skip" to skip those
+#   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT, FACTEUR_TEST_CHROMIUM  set to "skip" to skip those
 #                          servers; otherwise scripts/servers/*.sh start them
 #   GOTESTFLAGS            extra flags for go test (e.g. "-run TestCalendar -v")
 set -euo pipefail
@@ -79,6 +79,14 @@ if [ "$FACTEUR_TEST_MYSQL" != skip ]; then ensure_mariadb; echo "MariaDB: up"; e
 # SFTP: a private OpenSSH sshd; S3: versitygw (built once, cached outside the repo).
 if [ "${FACTEUR_TEST_SFTP_ADDR:-}" != skip ]; then eval "$(scripts/servers/sshd.sh)"; echo "SFTP: $FACTEUR_TEST_SFTP_ADDR"; else echo "SFTP tests SKIPPED (FACTEUR_TEST_SFTP_ADDR=skip)"; fi
 if [ "${FACTEUR_TEST_S3_ENDPOINT:-}" != skip ]; then eval "$(scripts/servers/versitygw.sh)"; echo "S3: $FACTEUR_TEST_S3_ENDPOINT"; else echo "S3 tests SKIPPED (FACTEUR_TEST_S3_ENDPOINT=skip)"; fi
+
+# The browser tests drive Debian's Chromium (installed once).
+if [ "${FACTEUR_TEST_CHROMIUM:-}" != skip ]; then
+	[ -x "${FACTEUR_TEST_CHROMIUM:-/usr/bin/chromium}" ] || apt_install chromium
+	echo "Chromium: $("${FACTEUR_TEST_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null)"
+else
+	echo "Browser tests SKIPPED (FACTEUR_TEST_CHROMIUM=skip)"
+fi
 
 say "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l .)

@@ -26,6 +26,7 @@ import (
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/export"
 	fhttp "github.com/facteur/facteur/http"
+	"github.com/facteur/facteur/http/ui"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/netguard"
@@ -201,7 +202,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Logger:    logger,
 		Version:   versionString(),
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	handler, err := withUI(api.Handler(), logger)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
@@ -247,6 +252,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	api.Wait()
 	fmt.Fprintln(stdout, "Stopped.")
 	return nil
+}
+
+// withUI serves the REST API under /api/, /healthz and the download
+// links, and the web UI everywhere else.
+func withUI(api http.Handler, logger *slog.Logger) (http.Handler, error) {
+	web, err := (&ui.Server{API: api, Logger: logger}).Handler()
+	if err != nil {
+		return nil, err
+	}
+	m := http.NewServeMux()
+	m.Handle("/api/", api)
+	m.Handle("/healthz", api)
+	m.Handle(links.Path, api)
+	m.Handle("/", web)
+	return m, nil
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {

@@ -1,0 +1,293 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/facteur/facteur"
+)
+
+// pageSize is how many schedules one page of the list shows.
+const pageSize = 50
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "login", view{Title: text("login.title"), Data: r.URL.Query().Get("next")})
+}
+
+// login opens a session through the API and passes its cookie on.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	body, _ := json.Marshal(map[string]string{"email": r.PostFormValue("email"), "password": r.PostFormValue("password")})
+	req, _ := http.NewRequestWithContext(r.Context(), "POST", "/api/v1/login", strings.NewReader(string(body)))
+	req.RemoteAddr = r.RemoteAddr
+	req.TLS = r.TLS
+	req.Header.Set("Content-Type", "application/json")
+	rec := newRecorder()
+	s.API.ServeHTTP(rec, req)
+	if rec.status != http.StatusOK {
+		var e struct{ Error struct{ Message string } }
+		json.Unmarshal(rec.body.Bytes(), &e)
+		s.render(w, rec.status, "login", view{Title: text("login.title"), Error: e.Error.Message, Data: r.PostFormValue("next")})
+		return
+	}
+	for _, c := range rec.header.Values("Set-Cookie") {
+		w.Header().Add("Set-Cookie", c)
+	}
+	next := r.PostFormValue("next")
+	if !localPath(next) {
+		next = "/schedules"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, v view) error {
+	req, _ := http.NewRequestWithContext(r.Context(), "POST", "/api/v1/logout", nil)
+	for _, c := range r.Cookies() {
+		req.AddCookie(c)
+	}
+	req.Header.Set("X-CSRF-Token", r.PostFormValue("csrf_token"))
+	rec := newRecorder()
+	s.API.ServeHTTP(rec, req)
+	for _, c := range rec.header.Values("Set-Cookie") {
+		w.Header().Add("Set-Cookie", c)
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// scheduleRow is a line of the schedules list.
+type scheduleRow struct {
+	Schedule    *facteur.Schedule
+	Description string
+	Destination *facteur.Destination
+	Last        *facteur.Run
+}
+
+type schedulesPage struct {
+	Rows        []scheduleRow
+	Query, Kind string
+	Kinds       []string
+	Page, Pages int
+	Total       int
+	PrevURL     string
+	NextURL     string
+}
+
+// schedules lists the schedules the account may see, with search, a
+// destination-kind filter and pages of pageSize.
+func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error {
+	var list []struct {
+		facteur.Schedule
+		Description string `json:"description"`
+	}
+	if err := s.call(r, "GET", "/api/v1/schedules", nil, &list); err != nil {
+		return err
+	}
+	var dests []*facteur.Destination
+	if err := s.call(r, "GET", "/api/v1/destinations", nil, &dests); err != nil {
+		return err
+	}
+	var runs []*facteur.Run
+	if err := s.call(r, "GET", "/api/v1/runs?limit=1000&ignored=true", nil, &runs); err != nil {
+		return err
+	}
+	byID := map[int64]*facteur.Destination{}
+	kinds := map[string]bool{}
+	for _, d := range dests {
+		byID[d.ID], kinds[d.Kind] = d, true
+	}
+	last := map[int64]*facteur.Run{}
+	for _, run := range runs { // newest first
+		if last[run.ScheduleID] == nil {
+			last[run.ScheduleID] = run
+		}
+	}
+	p := schedulesPage{Query: strings.TrimSpace(r.URL.Query().Get("q")), Kind: r.URL.Query().Get("kind")}
+	for k := range kinds {
+		p.Kinds = append(p.Kinds, k)
+	}
+	sort.Strings(p.Kinds)
+	q := strings.ToLower(p.Query)
+	var rows []scheduleRow
+	for i := range list {
+		sc := &list[i]
+		d := byID[sc.DestinationID]
+		if q != "" && !strings.Contains(strings.ToLower(sc.Name), q) && !strings.Contains(strings.ToLower(sc.Description), q) {
+			continue
+		}
+		if p.Kind != "" && (d == nil || d.Kind != p.Kind) {
+			continue
+		}
+		rows = append(rows, scheduleRow{Schedule: &sc.Schedule, Description: sc.Description, Destination: d, Last: last[sc.ID]})
+	}
+	p.Total = len(rows)
+	p.Pages = max(1, (len(rows)+pageSize-1)/pageSize)
+	p.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	p.Page = min(max(p.Page, 1), p.Pages)
+	p.Rows = rows[(p.Page-1)*pageSize : min(len(rows), p.Page*pageSize)]
+	link := func(page int) string {
+		vals := url.Values{"q": {p.Query}, "kind": {p.Kind}, "page": {strconv.Itoa(page)}}
+		return "/schedules?" + vals.Encode()
+	}
+	if p.Page > 1 {
+		p.PrevURL = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.NextURL = link(p.Page + 1)
+	}
+	v.Title, v.Section, v.Data = text("schedules.title"), "schedules", p
+	s.render(w, http.StatusOK, "schedules", v)
+	return nil
+}
+
+func (s *Server) runSchedule(w http.ResponseWriter, r *http.Request, v view) error {
+	var run facteur.Run
+	if err := s.call(r, "POST", "/api/v1/schedules/"+r.PathValue("id")+"/run", nil, &run); err != nil {
+		return err
+	}
+	back(w, r, "/schedules", text("done.run", run.ID))
+	return nil
+}
+
+// testSchedule sends a test file to the schedule's destination (F2).
+func (s *Server) testSchedule(w http.ResponseWriter, r *http.Request, v view) error {
+	var sc facteur.Schedule
+	if err := s.call(r, "GET", "/api/v1/schedules/"+r.PathValue("id"), nil, &sc); err != nil {
+		return err
+	}
+	var res struct{ Location string }
+	if err := s.call(r, "POST", fmt.Sprintf("/api/v1/destinations/%d/test", sc.DestinationID), nil, &res); err != nil {
+		return err
+	}
+	back(w, r, "/schedules", text("done.test", res.Location))
+	return nil
+}
+
+func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := s.call(r, "DELETE", "/api/v1/schedules/"+r.PathValue("id"), nil, nil); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/schedules?done="+url.QueryEscape(text("done.delete")), http.StatusSeeOther)
+	return nil
+}
+
+// runRow is a line of the run history.
+type runRow struct {
+	*facteur.Run
+	Progress *int64 `json:"progress_rows"`
+}
+
+// Duration is how long the run took, or has taken so far.
+func (r runRow) Duration() time.Duration {
+	if r.StartedAt == nil {
+		return 0
+	}
+	end := time.Now()
+	if r.FinishedAt != nil {
+		end = *r.FinishedAt
+	}
+	return end.Sub(*r.StartedAt)
+}
+
+// Active reports whether the run is still going.
+func (r runRow) Active() bool {
+	return r.Status == facteur.RunQueued || r.Status == facteur.RunRunning || r.Status == facteur.RunRetrying
+}
+
+type runsPage struct {
+	Runs     []runRow
+	Schedule *facteur.Schedule
+	Names    map[int64]string // schedule names, for the global history
+	NextURL  string
+}
+
+// runs is the history, global or of one schedule (?schedule_id=).
+func (s *Server) runs(w http.ResponseWriter, r *http.Request, v view) error {
+	q := url.Values{"limit": {"50"}}
+	for _, k := range []string{"schedule_id", "status", "before"} {
+		if x := r.URL.Query().Get(k); x != "" {
+			q.Set(k, x)
+		}
+	}
+	var p runsPage
+	if err := s.call(r, "GET", "/api/v1/runs?"+q.Encode(), nil, &p.Runs); err != nil {
+		return err
+	}
+	v.Title = text("runs.title")
+	if id := q.Get("schedule_id"); id != "" {
+		p.Schedule = &facteur.Schedule{}
+		if err := s.call(r, "GET", "/api/v1/schedules/"+id, nil, p.Schedule); err != nil {
+			return err
+		}
+		v.Title = text("runs.of", p.Schedule.Name)
+	} else {
+		var list []facteur.Schedule
+		if err := s.call(r, "GET", "/api/v1/schedules", nil, &list); err != nil {
+			return err
+		}
+		p.Names = map[int64]string{}
+		for _, sc := range list {
+			p.Names[sc.ID] = sc.Name
+		}
+	}
+	if len(p.Runs) == 50 {
+		q.Set("before", strconv.FormatInt(p.Runs[len(p.Runs)-1].ID, 10))
+		q.Del("limit")
+		p.NextURL = "/runs?" + q.Encode()
+	}
+	v.Section, v.Data = "runs", p
+	s.render(w, http.StatusOK, "runs", v)
+	return nil
+}
+
+// runPage is one run: its numbers, the definition it used, a chart of its
+// stages and its log.
+type runPage struct {
+	runRow
+	Log        []facteur.LogEntry `json:"log"`
+	Definition string
+	Total      time.Duration
+}
+
+func (s *Server) run(w http.ResponseWriter, r *http.Request, v view) error {
+	var p runPage
+	if err := s.call(r, "GET", "/api/v1/runs/"+r.PathValue("id"), nil, &p); err != nil {
+		return err
+	}
+	if len(p.Run.Definition) > 0 {
+		var pretty any
+		if json.Unmarshal(p.Run.Definition, &pretty) == nil {
+			b, _ := json.MarshalIndent(pretty, "", "  ")
+			p.Definition = string(b)
+		}
+	}
+	for _, st := range p.Stages {
+		p.Total += st.Duration
+	}
+	v.Title, v.Section, v.Data = text("run.title", p.ID), "runs", p
+	s.render(w, http.StatusOK, "run", v)
+	return nil
+}
+
+func (s *Server) retryRun(w http.ResponseWriter, r *http.Request, v view) error {
+	var run facteur.Run
+	if err := s.call(r, "POST", "/api/v1/runs/"+r.PathValue("id")+"/retry", nil, &run); err != nil {
+		return err
+	}
+	back(w, r, "/runs", text("done.retry", run.ID))
+	return nil
+}
+
+func (s *Server) ignoreRun(w http.ResponseWriter, r *http.Request, v view) error {
+	var run facteur.Run
+	if err := s.call(r, "POST", "/api/v1/runs/"+r.PathValue("id")+"/ignore", nil, &run); err != nil {
+		return err
+	}
+	back(w, r, "/runs", text("done.ignore", run.ID))
+	return nil
+}

@@ -1,0 +1,299 @@
+// Package ui is Facteur's web UI: pages rendered on the server with
+// html/template, a style sheet and a small script, all embedded. Every page
+// is built on the REST API: the UI calls the API handler in process with the
+// browser's session and CSRF token, so the permissions, the audit log and the
+// error messages are the API's own.
+package ui
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/facteur/facteur"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Server serves the web UI.
+type Server struct {
+	// API is the REST API's handler; every page is built on it.
+	API    http.Handler
+	Logger *slog.Logger
+
+	pages  map[string]*template.Template
+	assets map[string]asset // by cache-busted path
+	byName map[string]string
+}
+
+type asset struct {
+	body        []byte
+	contentType string
+}
+
+// Handler returns the UI's handler, for every path the API does not serve.
+func (s *Server) Handler() (http.Handler, error) {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := s.loadAssets(); err != nil {
+		return nil, err
+	}
+	if err := s.loadPages(); err != nil {
+		return nil, err
+	}
+	m := http.NewServeMux()
+	m.HandleFunc("GET /static/{hash}/{name}", s.static)
+	m.HandleFunc("GET /login", s.loginPage)
+	m.HandleFunc("POST /login", s.login)
+	m.HandleFunc("POST /logout", s.page(s.logout))
+	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/schedules", http.StatusSeeOther) })
+	m.HandleFunc("GET /schedules", s.page(s.schedules))
+	m.HandleFunc("POST /schedules/{id}/run", s.page(s.runSchedule))
+	m.HandleFunc("POST /schedules/{id}/test", s.page(s.testSchedule))
+	m.HandleFunc("POST /schedules/{id}/delete", s.page(s.deleteSchedule))
+	m.HandleFunc("GET /runs", s.page(s.runs))
+	m.HandleFunc("GET /runs/{id}", s.page(s.run))
+	m.HandleFunc("POST /runs/{id}/retry", s.page(s.retryRun))
+	m.HandleFunc("POST /runs/{id}/ignore", s.page(s.ignoreRun))
+	return secureHeaders(m), nil
+}
+
+// secureHeaders forbids framing, inline scripts and foreign resources.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loadAssets reads the static files and names each by its content's hash,
+// so that a new version is never served from a stale cache.
+func (s *Server) loadAssets() error {
+	s.assets, s.byName = map[string]asset{}, map[string]string{}
+	return fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		name := path.Base(p)
+		url := "/static/" + hex.EncodeToString(sum[:6]) + "/" + name
+		ct := "text/css; charset=utf-8"
+		if strings.HasSuffix(name, ".js") {
+			ct = "text/javascript; charset=utf-8"
+		}
+		s.assets[url], s.byName[name] = asset{b, ct}, url
+		return nil
+	})
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.assets[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.contentType)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(a.body)
+}
+
+// loadPages parses each page with the layout.
+func (s *Server) loadPages() error {
+	funcs := template.FuncMap{
+		"t":       text,
+		"asset":   func(name string) string { return s.byName[name] },
+		"time":    timeTag,
+		"timeSec": timeSecTag,
+		"bytes":   humanBytes,
+		"dur":     humanDuration,
+		"pct":     func(part, whole time.Duration) int { return int(100 * part / max(whole, 1)) },
+	}
+	s.pages = map[string]*template.Template{}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if path.Base(n) == "layout.html" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", n)
+		if err != nil {
+			return fmt.Errorf("parse %s: %w", n, err)
+		}
+		s.pages[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	return nil
+}
+
+// view is what every page template gets.
+type view struct {
+	Title   string
+	Me      *facteur.User
+	CSRF    string
+	Flash   string // a message after an action (e.g. "Run 12 queued")
+	Error   string // the API's own words when an action failed
+	Section string // the navigation entry to highlight
+	Data    any
+}
+
+// CanEdit reports whether the account may change reports and schedules.
+func (v view) CanEdit() bool { return v.Me != nil && v.Me.Role.AtLeast(facteur.RoleEditor) }
+
+// IsAdmin reports whether the account administers the server.
+func (v view) IsAdmin() bool { return v.Me != nil && v.Me.Role == facteur.RoleAdmin }
+
+func (s *Server) render(w http.ResponseWriter, status int, page string, v view) {
+	t, ok := s.pages[page]
+	if !ok {
+		http.Error(w, "no page "+page, http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		s.Logger.Error("render page", "page", page, "err", err)
+		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// apiError is an API answer that was not a success.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// call sends a request to the API in process, as the browser's session:
+// its cookies, and for a change the CSRF token the page's form carried.
+// The answer's JSON goes into out; a failure comes back as *apiError with
+// the API's message.
+func (s *Server) call(r *http.Request, method, p string, body, out any) error {
+	var in io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		in = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), method, p, in)
+	if err != nil {
+		return err
+	}
+	req.RemoteAddr = r.RemoteAddr
+	req.Header.Set("Content-Type", "application/json")
+	for _, c := range r.Cookies() {
+		req.AddCookie(c)
+	}
+	if method != http.MethodGet {
+		req.Header.Set("X-CSRF-Token", r.PostFormValue("csrf_token"))
+	}
+	rec := newRecorder()
+	s.API.ServeHTTP(rec, req)
+	if rec.status >= 400 {
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		json.Unmarshal(rec.body.Bytes(), &e)
+		return &apiError{Status: rec.status, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if out != nil && rec.body.Len() > 0 {
+		return json.Unmarshal(rec.body.Bytes(), out)
+	}
+	return nil
+}
+
+// page wraps a page's handler: it finds the account of the session (or
+// sends the browser to the login page) and renders failures in the API's
+// words.
+func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var me struct {
+			User      *facteur.User `json:"user"`
+			CSRFToken string        `json:"csrf_token"`
+		}
+		if err := s.call(r, "GET", "/api/v1/me", nil, &me); err != nil {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		v := view{Me: me.User, CSRF: me.CSRFToken, Flash: r.URL.Query().Get("done")}
+		if err := fn(w, r, v); err != nil {
+			v.Error = err.Error()
+			status := http.StatusInternalServerError
+			if ae, ok := err.(*apiError); ok {
+				status = ae.Status
+			} else {
+				s.Logger.Error("page", "path", r.URL.Path, "err", err)
+				v.Error = text("error.internal")
+			}
+			v.Title = text("error.title")
+			s.render(w, status, "error", v)
+		}
+	}
+}
+
+// back sends the browser to the page it came from (or to fallback), with
+// a message to show.
+func back(w http.ResponseWriter, r *http.Request, fallback, msg string) {
+	to := fallback
+	if ref, err := url.Parse(r.Referer()); err == nil && localPath(ref.Path) {
+		q := ref.Query()
+		q.Set("done", msg)
+		ref.RawQuery = q.Encode()
+		to = ref.Path + "?" + ref.RawQuery
+	} else {
+		to += "?done=" + url.QueryEscape(msg)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// recorder keeps an in-process answer of the API, headers included.
+type recorder struct {
+	header http.Header
+	body   bytes.Buffer
+	status int
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}, status: http.StatusOK} }
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(code int)        { r.status = code }
+
+// localPath reports whether p is a path on this site, so that a redirect to
+// it cannot leave the site ("//host" and "/\host" are other sites to a
+// browser).
+func localPath(p string) bool {
+	u, err := url.Parse(p)
+	return err == nil && u.Scheme == "" && u.Host == "" && strings.HasPrefix(p, "/") &&
+		!strings.HasPrefix(p, "//") && !strings.Contains(p, "\\")
+}
