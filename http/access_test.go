@@ -53,6 +53,7 @@ var wantRoutes = map[string]facteur.Role{
 	"GET /api/v1/schedules/{id}":      facteur.RoleViewer,
 	"GET /api/v1/schedules/{id}/next": facteur.RoleViewer,
 	"POST /api/v1/calendar/preview":   facteur.RoleViewer,
+	"POST /api/v1/file-name/preview":  facteur.RoleViewer,
 	"GET /api/v1/runs":                facteur.RoleViewer,
 	"GET /api/v1/runs/{id}":           facteur.RoleViewer,
 
@@ -300,6 +301,8 @@ func (e *env) target(rt fhttp.Route, role facteur.Role) (string, string) {
 		body = `{"email":"viewer@example.org","password":"password of viewer@example.org"}`
 	case rt.Path == "/api/v1/me/password":
 		body = `{"current_password":"wrong","new_password":"a long enough password"}`
+	case rt.Path == "/api/v1/file-name/preview":
+		body = fmt.Sprintf(`{"file_name":"{export_name}-{year}.{ext}","report_id":%d,"format":"csv","time_zone":"Europe/Paris"}`, e.report.ID)
 	case rt.Path == "/api/v1/calendar/preview":
 		body = `{"frequency":"daily","at":"06:00","time_zone":"Europe/Paris"}`
 	case rt.Path == "/api/v1/settings/policy":

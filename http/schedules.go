@@ -268,3 +268,46 @@ func countParam(r *http.Request, name string, def, max int) (int, error) {
 	}
 	return n, nil
 }
+
+// fileNameInput is the body of the file-name preview.
+type fileNameInput struct {
+	FileName     string `json:"file_name"`
+	ScheduleName string `json:"schedule_name"`
+	ReportID     int64  `json:"report_id"`
+	Format       string `json:"format"`
+	TimeZone     string `json:"time_zone"`
+}
+
+// previewFileName shows the file name a template gives at the next whole
+// hour, in the calendar's zone, so that a form can show a live example.
+func (s *Server) previewFileName(r *http.Request) (int, any, error) {
+	var in fileNameInput
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.FileName == "" {
+		in.FileName = facteur.DefaultFileName
+	}
+	report := ""
+	if in.ReportID != 0 {
+		rep, err := s.Store.Report(r.Context(), in.ReportID)
+		if err != nil {
+			return 0, nil, err
+		}
+		report = rep.Name
+	}
+	loc := time.UTC
+	if in.TimeZone != "" {
+		l, err := time.LoadLocation(in.TimeZone)
+		if err != nil {
+			return 0, nil, facteur.Errorf(facteur.EINVALID, "time_zone: unknown time zone %q", in.TimeZone)
+		}
+		loc = l
+	}
+	at := s.Now().In(loc).Truncate(time.Hour).Add(time.Hour)
+	name, err := export.RenderFileName(in.FileName, export.NameVars{Label: in.ScheduleName, ExportName: report, Time: at, RunID: 1234, Ext: format.Extension(in.Format)})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]string{"example": name}, nil
+}

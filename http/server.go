@@ -163,6 +163,7 @@ func (s *Server) routes() []route {
 		r("POST", "/api/v1/schedules/{id}/run", editor, "schedule.run", a(s.runSchedule)),
 		r("GET", "/api/v1/schedules/{id}/next", viewer, "", a(s.nextRuns)),
 		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
+		r("POST", "/api/v1/file-name/preview", viewer, "", a(s.previewFileName)),
 
 		r("GET", "/api/v1/runs", viewer, "", a(s.listRuns)),
 		r("GET", "/api/v1/runs/{id}", viewer, "", a(s.getRun)),

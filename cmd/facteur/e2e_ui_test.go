@@ -78,7 +78,8 @@ func uiLogin(ctx context.Context, base, email, password string) error {
 		chromedp.SendKeys(css(`#email`), email),
 		chromedp.SendKeys(css(`#password`), password),
 		chromedp.Submit(css(`#password`)),
-		chromedp.WaitVisible(css(`main h1`)),
+		// The login page has a heading too: wait for what only a logged-in page has.
+		chromedp.WaitVisible(css(`header .account`)),
 	)
 }
 
@@ -152,7 +153,8 @@ func TestBrowserJourney(t *testing.T) {
 
 	// Run now from the row menu; the history shows the run succeed.
 	row := fmt.Sprintf(`tr[data-schedule="%d"]`, sc.ID)
-	b.do(chromedp.Click(css(row+` summary`)), chromedp.Click(css(row+` button[data-action="run"]`)), chromedp.WaitVisible(css(`.flash`)))
+	b.do(chromedp.Click(css(row + ` summary`)))
+	b.follow(row+` button[data-action="run"]`, `.flash`)
 	var runID int64
 	if flash := b.text(".flash"); func() error { _, err := fmt.Sscanf(flash, "Run %d is queued.", &runID); return err }() != nil {
 		t.Fatalf("flash after Run now: %q", flash)
@@ -163,7 +165,7 @@ func TestBrowserJourney(t *testing.T) {
 	screenshot(t, b.ctx, "runs")
 
 	// View: the numbers, the stage chart and the log.
-	b.do(chromedp.Click(css(runRow+` th a`)), chromedp.WaitVisible(css(`dl.facts`)))
+	b.follow(runRow+` th a`, `dl.facts`)
 	if facts, bars := b.text("dl.facts"), b.count(".stages progress"); !strings.Contains(facts, "succeeded") || !strings.Contains(facts, filepath.Join(outbox, fmt.Sprintf("items-%d.csv", runID))) || bars < 3 {
 		t.Errorf("run page: %d stage bars\n%s", bars, facts)
 	}
@@ -175,7 +177,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	// Retry delivers the same file again as a new run.
-	b.do(chromedp.Click(css(`button[data-action="retry"]`)), chromedp.WaitVisible(css(`.flash`)))
+	b.follow(`button[data-action="retry"]`, `.flash`)
 	var retryID int64
 	if flash := b.text(".flash"); func() error { _, err := fmt.Sscanf(flash, "Retry queued as run %d.", &retryID); return err }() != nil {
 		t.Fatalf("flash after Retry: %q", flash)
@@ -185,7 +187,8 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	// Ignore hides the first run from the history.
-	b.do(chromedp.Navigate(n.base+"/runs"), chromedp.WaitVisible(css(runRow)), chromedp.Click(css(runRow+` button[data-action="ignore"]`)), chromedp.WaitVisible(css(`.flash`)))
+	b.do(chromedp.Navigate(n.base+"/runs"), chromedp.WaitVisible(css(runRow)))
+	b.follow(runRow+` button[data-action="ignore"]`, `.flash`)
 	if b.count(runRow) != 0 {
 		t.Errorf("the ignored run is still listed")
 	}
@@ -235,7 +238,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	// A viewer sees no edit controls, and a forged post is refused.
-	b.do(chromedp.Click(css(`header form button`)), chromedp.WaitVisible(css(`#email`)))
+	b.follow(`header form button`, `#email`)
 	if err := uiLogin(b.ctx, n.base, "viewer@example.org", "password of the viewer"); err != nil {
 		t.Fatal(err)
 	}
@@ -256,5 +259,192 @@ func TestBrowserJourney(t *testing.T) {
 	// The retry delivered the same file under the same name.
 	if files, _ := os.ReadDir(outbox); len(files) != 1 || files[0].Name() != fmt.Sprintf("items-%d.csv", runID) {
 		t.Errorf("outbox holds %v", files)
+	}
+}
+
+// follow clicks what leads to another page and waits until that page has
+// loaded and shows waitSel: waiting for waitSel alone could find it on the
+// page being left.
+func (b tab) follow(sel, waitSel string) {
+	b.t.Helper()
+	eval[bool](b, `window.facteurLeaving = true`)
+	b.do(chromedp.Click(css(sel)))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		// During the navigation the page may have no context: try again.
+		v, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.facteurLeaving !== true && document.readyState === "complete"`))
+		if err == nil && v {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("clicking %s led to no new page", sel)
+		}
+	}
+	b.do(chromedp.WaitVisible(css(waitSel)))
+}
+
+// set gives a form control a value as a user would, firing its events.
+func (b tab) set(sel, value string) {
+	b.t.Helper()
+	eval[bool](b, fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = %q;
+		el.dispatchEvent(new Event("input", {bubbles: true})); el.dispatchEvent(new Event("change", {bubbles: true})); return true })()`, sel, value))
+}
+
+// waitText waits until the element's text contains want, and returns it.
+func (b tab) waitText(sel, want string) string {
+	b.t.Helper()
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got = eval[string](b, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, sel)); strings.Contains(got, want) {
+			return got
+		}
+	}
+	b.t.Fatalf("%s: %q, want it to contain %q", sel, got, want)
+	return ""
+}
+
+// TestBrowserScheduleForm: a schedule is created in the form, in the
+// order of its sections, with the live preview of the next runs and of the
+// file name; a bad time zone is shown next to its field in the API's words;
+// Send test works from the form; editing changes the calendar.
+func TestBrowserScheduleForm(t *testing.T) {
+	b := tab{t, browser(t)}
+	n := startServe(t, t.TempDir())
+	outbox := t.TempDir()
+	var src, rep, dest struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "Help desk", "dsn": smallSQLiteSource(t)}, &src)
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "Items", "source_id": src.ID, "sql": "select * from items order by id",
+		"fields": []map[string]any{{"name": "id"}, {"name": "label", "sensitive": true}}}, &rep)
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Partner drop", "kind": "folder", "config": map[string]any{"path": outbox}}, &dest)
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	b.follow(`a[data-action="new"]`, `#schedule-form`)
+	if hidden := eval[bool](b, `document.querySelector('[data-for-frequency="cron"]').hidden`); !hidden {
+		t.Error("the cron field shows for a daily calendar")
+	}
+	b.set("#name", "Weekly items")
+	b.set("#report_id", fmt.Sprint(rep.ID))
+	b.set("#destination_id", fmt.Sprint(dest.ID))
+	b.set("#format", "xlsx")
+	b.set("#frequency", "weekly")
+	b.set("#weekday", "mon")
+	b.set("#at", "07:30")
+	b.set("#file_name", "{export_name}-{year}.{ext}")
+	if ex := b.waitText("#file-example", ".xlsx"); !strings.HasPrefix(ex, "Items-20") {
+		t.Errorf("file name example: %q", ex)
+	}
+	b.set("#time_zone", "Europe/Pari")
+	b.waitText("#calendar-description", "Europe/Pari")
+	b.do(chromedp.Click(css(`input[name="include_` + fmt.Sprint(rep.ID) + `"][value="label"]`)))
+
+	// Save with the bad zone: the form comes back with the API's words by the field.
+	b.follow(`button[data-action="save"]`, `[data-calendar-error]`)
+	if msg := b.text("[data-calendar-error]"); !strings.Contains(msg, "calendar.time_zone") || !strings.Contains(msg, "Europe/Pari") {
+		t.Errorf("error shown: %q", msg)
+	}
+	if v := eval[string](b, `document.querySelector("#name").value`); v != "Weekly items" {
+		t.Errorf("the form lost its input: name %q", v)
+	}
+	b.set("#time_zone", "Europe/Paris")
+	if d := b.waitText("#calendar-description", "07:30"); !strings.Contains(d, "Monday") {
+		t.Errorf("description: %q", d)
+	}
+	if runs := b.count("#next-runs li"); runs != 5 {
+		t.Errorf("preview shows %d runs", runs)
+	}
+	screenshot(t, b.ctx, "schedule-form")
+
+	// Send test from the form, then Save.
+	b.follow(`button[data-action="test"]`, `fieldset .flash`)
+	if msg := b.text("fieldset .flash"); !strings.Contains(msg, "Test delivered") {
+		t.Errorf("send test: %q", msg)
+	}
+	b.follow(`button[data-action="save"]`, `#schedules`)
+	if flash := b.text(".flash"); flash != `Schedule "Weekly items" saved.` {
+		t.Errorf("flash: %q", flash)
+	}
+	var list []facteur.Schedule
+	n.must(200, "GET", "/api/v1/schedules", nil, &list)
+	if len(list) != 1 {
+		t.Fatalf("schedules: %+v", list)
+	}
+	sc := list[0]
+	if sc.Name != "Weekly items" || sc.Format.Format != "xlsx" || sc.Calendar.Frequency != "weekly" || sc.Calendar.Weekday != "mon" ||
+		sc.Calendar.At != "07:30" || sc.Calendar.TimeZone != "Europe/Paris" || strings.Join(sc.IncludeFields, ",") != "label" || sc.FileName != "{export_name}-{year}.{ext}" {
+		t.Errorf("saved: %+v", sc)
+	}
+
+	// Edit: the quarterly calendar of PRODUCT E3.
+	row := fmt.Sprintf(`tr[data-schedule="%d"]`, sc.ID)
+	b.do(chromedp.Click(css(row + ` summary`)))
+	b.follow(row+` a[data-action="edit"]`, `#schedule-form`)
+	if v := eval[string](b, `document.querySelector("#name").value`); v != "Weekly items" {
+		t.Errorf("edit form: name %q", v)
+	}
+	b.set("#frequency", "monthly")
+	b.set("#day_of_month", "1")
+	for _, m := range []string{"1", "4", "7", "10"} {
+		b.do(chromedp.Click(css(`input[name="months"][value="` + m + `"]`)))
+	}
+	b.waitText("#calendar-description", "January, April, July and October")
+	b.follow(`button[data-action="save"]`, `.flash, .error, .field-error`)
+	if b.count("#schedules") == 0 {
+		t.Fatalf("save after edit: %s", eval[string](b, `document.querySelector("main").innerText`))
+	}
+	var got facteur.Schedule
+	n.must(200, "GET", fmt.Sprintf("/api/v1/schedules/%d", sc.ID), nil, &got)
+	if got.Calendar.Frequency != "monthly" || got.Calendar.DayOfMonth != 1 || fmt.Sprint(got.Calendar.Months) != "[1 4 7 10]" || strings.Join(got.IncludeFields, ",") != "label" {
+		t.Errorf("edited: %+v", got)
+	}
+}
+
+// TestBrowserReports: a report is written in the SQL editor, its fields get
+// their flags and order, its preview shows the first rows, a bad query is
+// refused next to the SQL in the database's words, and Duplicate copies it.
+func TestBrowserReports(t *testing.T) {
+	b := tab{t, browser(t)}
+	n := startServe(t, t.TempDir())
+	var src struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "Help desk", "dsn": smallSQLiteSource(t)}, &src)
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(n.base + "/reports"))
+	b.follow(`a[data-action="new-report"]`, `#report-form`)
+	b.set("#name", "Customers")
+	b.set("#source_id", fmt.Sprint(src.ID))
+	b.set("#sql", "select id, label from items order by id")
+	b.follow(`button[data-action="save"]`, `#fields`)
+	if flash := b.text(".flash"); flash != `Report "Customers" saved.` {
+		t.Errorf("flash: %q", flash)
+	}
+	// label first, and sensitive.
+	b.set(`input[name="pos_label"]`, "0")
+	b.do(chromedp.Click(css(`input[name="sensitive_label"]`)))
+	b.follow(`button[data-action="save"]`, `.flash`)
+	var reps []facteur.Report
+	n.must(200, "GET", "/api/v1/reports", nil, &reps)
+	if len(reps) != 1 || fmt.Sprint(reps[0].Fields) != "[{label true false} {id false false}]" {
+		t.Fatalf("saved fields: %+v", reps)
+	}
+	b.follow(`a[data-action="preview"]`, `#preview-table`)
+	if rows, head := b.count("#preview-table tbody tr"), b.text("#preview-table thead"); rows != 2 || !strings.Contains(head, "label") {
+		t.Errorf("preview: %d rows, head %q", rows, head)
+	}
+	screenshot(t, b.ctx, "report")
+
+	b.set("#sql", "select nope from items")
+	b.follow(`button[data-action="save"]`, `.field-error`)
+	if msg := b.text(".field-error"); !strings.HasPrefix(msg, "sql: ") || !strings.Contains(msg, "nope") {
+		t.Errorf("bad SQL: %q", msg)
+	}
+	if v := eval[string](b, `document.querySelector("#sql").value`); v != "select nope from items" {
+		t.Errorf("the editor lost the SQL: %q", v)
+	}
+
+	b.do(chromedp.Navigate(n.base + "/reports"))
+	b.follow(fmt.Sprintf(`tr[data-report="%d"] button[data-action="duplicate"]`, reps[0].ID), `#fields`)
+	if flash := b.text(".flash"); flash != `Duplicated as "Customers (copy)".` {
+		t.Errorf("duplicate: %q", flash)
 	}
 }

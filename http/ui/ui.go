@@ -62,9 +62,20 @@ func (s *Server) Handler() (http.Handler, error) {
 	m.HandleFunc("POST /logout", s.page(s.logout))
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/schedules", http.StatusSeeOther) })
 	m.HandleFunc("GET /schedules", s.page(s.schedules))
+	m.HandleFunc("GET /schedules/new", s.page(s.newSchedule))
+	m.HandleFunc("POST /schedules/new", s.page(s.saveSchedule))
+	m.HandleFunc("GET /schedules/{id}/edit", s.page(s.editSchedule))
+	m.HandleFunc("POST /schedules/{id}/edit", s.page(s.saveSchedule))
 	m.HandleFunc("POST /schedules/{id}/run", s.page(s.runSchedule))
 	m.HandleFunc("POST /schedules/{id}/test", s.page(s.testSchedule))
 	m.HandleFunc("POST /schedules/{id}/delete", s.page(s.deleteSchedule))
+	m.HandleFunc("GET /reports", s.page(s.reports))
+	m.HandleFunc("GET /reports/new", s.page(s.newReport))
+	m.HandleFunc("POST /reports/new", s.page(s.saveReport))
+	m.HandleFunc("GET /reports/{id}/edit", s.page(s.editReport))
+	m.HandleFunc("POST /reports/{id}/edit", s.page(s.saveReport))
+	m.HandleFunc("POST /reports/{id}/duplicate", s.page(s.duplicateReport))
+	m.HandleFunc("POST /reports/{id}/delete", s.page(s.deleteReport))
 	m.HandleFunc("GET /runs", s.page(s.runs))
 	m.HandleFunc("GET /runs/{id}", s.page(s.run))
 	m.HandleFunc("POST /runs/{id}/retry", s.page(s.retryRun))
@@ -129,6 +140,9 @@ func (s *Server) loadPages() error {
 		"bytes":   humanBytes,
 		"dur":     humanDuration,
 		"pct":     func(part, whole time.Duration) int { return int(100 * part / max(whole, 1)) },
+		"list":    func(xs ...string) []string { return xs },
+		"inc":     func(i int) int { return i + 1 },
+		"deref":   func(p *string) string { return *p },
 	}
 	s.pages = map[string]*template.Template{}
 	names, err := fs.Glob(files, "templates/*.html")

@@ -47,7 +47,69 @@ async function live() {
   setTimeout(live, 1000);
 }
 
+// The schedule form: show only what applies to the chosen frequency,
+// format and report, and keep the previews of the next runs and of the
+// file name live. The server renders and checks everything without this.
+function scheduleForm(form) {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const val = (name) => (form.elements[name] ? form.elements[name].value : "");
+  const checked = (name) => [...form.querySelectorAll('input[name="' + name + '"]:checked')].map((el) => el.value);
+  const post = async (path, body) => {
+    const r = await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body),
+    });
+    return [r.ok, await r.json()];
+  };
+  const show = () => {
+    for (const el of form.querySelectorAll("[data-for-frequency]")) el.hidden = !el.dataset.forFrequency.split(" ").includes(val("frequency"));
+    for (const el of form.querySelectorAll("[data-for-format]")) el.hidden = !el.dataset.forFormat.split(" ").includes(val("format"));
+    for (const el of form.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== val("report_id");
+  };
+  let timer;
+  const refresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const cal = { frequency: val("frequency"), at: val("at"), time_zone: val("time_zone") };
+      if (cal.frequency === "daily") cal.days = checked("days");
+      if (cal.frequency === "weekly") cal.weekday = val("weekday");
+      if (cal.frequency === "monthly") {
+        cal.day_of_month = parseInt(val("day_of_month"), 10);
+        cal.months = checked("months").map((m) => parseInt(m, 10));
+      }
+      if (cal.frequency === "cron") cal.cron = val("cron");
+      const desc = document.getElementById("calendar-description");
+      const list = document.getElementById("next-runs");
+      try {
+        const [ok, p] = await post("/api/v1/calendar/preview?n=5", cal);
+        list.replaceChildren(...(ok ? p.next_local : []).map((t) => Object.assign(document.createElement("li"), { textContent: t })));
+        desc.textContent = ok ? p.description : p.error.message;
+        desc.classList.toggle("field-error", !ok);
+        if (ok) {
+          for (const el of form.querySelectorAll("[data-calendar-error]")) el.remove();
+          document.getElementById("summary-calendar").textContent = p.description;
+        }
+        const [fok, f] = await post("/api/v1/file-name/preview", {
+          file_name: val("file_name"), schedule_name: val("name"), report_id: parseInt(val("report_id"), 10) || 0,
+          format: val("format"), time_zone: val("time_zone"),
+        });
+        document.getElementById("file-example").textContent = fok ? f.example : f.error.message;
+      } catch (_) {
+        // the Preview button still works
+      }
+    }, 250);
+  };
+  form.addEventListener("input", () => { show(); refresh(); });
+  form.addEventListener("change", () => { show(); refresh(); });
+  show();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.documentElement.classList.add("js");
   localTimes(document);
   setTimeout(live, 1000);
+  const form = document.getElementById("schedule-form");
+  if (form) scheduleForm(form);
 });

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+// reportsPage lists the reports with their source.
+type reportsPage struct {
+	Reports []*facteur.Report
+	Sources map[int64]string
+}
+
+func (s *Server) reports(w http.ResponseWriter, r *http.Request, v view) error {
+	var p reportsPage
+	if err := s.call(r, "GET", "/api/v1/reports", nil, &p.Reports); err != nil {
+		return err
+	}
+	var sources []*facteur.Source
+	if err := s.call(r, "GET", "/api/v1/sources", nil, &sources); err != nil {
+		return err
+	}
+	p.Sources = map[int64]string{}
+	for _, src := range sources {
+		p.Sources[src.ID] = src.Name
+	}
+	v.Title, v.Section, v.Data = text("reports.title"), "reports", p
+	s.render(w, http.StatusOK, "reports", v)
+	return nil
+}
+
+// reportForm is the report editor: SQL or table, fields with their
+// sensitive and extra flags in their order, and a preview of the first
+// rows.
+type reportForm struct {
+	Report  facteur.Report
+	Sources []*facteur.Source
+	Errors  map[string]string
+	Preview *preview
+}
+
+type preview struct {
+	Columns []facteur.Column `json:"columns"`
+	Rows    [][]*string      `json:"rows"`
+}
+
+func (s *Server) reportForm(r *http.Request, rep facteur.Report) (reportForm, error) {
+	f := reportForm{Report: rep, Errors: map[string]string{}}
+	err := s.call(r, "GET", "/api/v1/sources", nil, &f.Sources)
+	return f, err
+}
+
+func (s *Server) renderReportForm(w http.ResponseWriter, v view, f reportForm, status int) error {
+	v.Title, v.Section, v.Data = text("report.new"), "reports", f
+	if f.Report.ID != 0 {
+		v.Title = text("report.edit", f.Report.Name)
+	}
+	s.render(w, status, "report_form", v)
+	return nil
+}
+
+func (s *Server) newReport(w http.ResponseWriter, r *http.Request, v view) error {
+	f, err := s.reportForm(r, facteur.Report{})
+	if err != nil {
+		return err
+	}
+	return s.renderReportForm(w, v, f, http.StatusOK)
+}
+
+// editReport shows a report; ?preview=1 also runs it for its first 100 rows.
+func (s *Server) editReport(w http.ResponseWriter, r *http.Request, v view) error {
+	var rep facteur.Report
+	if err := s.call(r, "GET", "/api/v1/reports/"+r.PathValue("id"), nil, &rep); err != nil {
+		return err
+	}
+	f, err := s.reportForm(r, rep)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("preview") != "" {
+		f.Preview = &preview{}
+		if err := s.call(r, "GET", fmt.Sprintf("/api/v1/reports/%d/preview?limit=100", rep.ID), nil, f.Preview); err != nil {
+			f.Preview = nil
+			f.Errors["preview"] = err.Error()
+		}
+	}
+	return s.renderReportForm(w, v, f, http.StatusOK)
+}
+
+// saveReport creates or updates a report. A new report gets its fields from
+// its query (personal-looking columns marked sensitive), and the editor
+// opens on it so they can be reviewed.
+func (s *Server) saveReport(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	rep := reportFromForm(r.PostForm)
+	rep.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
+	body := map[string]any{"name": rep.Name, "source_id": rep.SourceID, "sql": rep.SQL, "table": rep.Table,
+		"created_column": rep.CreatedColumn, "updated_column": rep.UpdatedColumn}
+	if rep.ID != 0 {
+		body["fields"] = rep.Fields
+	}
+	var saved facteur.Report
+	var err error
+	if rep.ID == 0 {
+		err = s.call(r, "POST", "/api/v1/reports", body, &saved)
+	} else {
+		err = s.call(r, "PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), body, &saved)
+	}
+	if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+		f, ferr := s.reportForm(r, rep)
+		if ferr != nil {
+			return ferr
+		}
+		field := "form"
+		if m := fieldPrefix.FindStringSubmatch(ae.Message); m != nil {
+			field = m[1]
+		}
+		f.Errors[field] = ae.Message
+		return s.renderReportForm(w, v, f, ae.Status)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/reports/%d/edit?done=%s", saved.ID, url.QueryEscape(text("done.report", saved.Name))), http.StatusSeeOther)
+	return nil
+}
+
+// reportFromForm reads the posted editor. Fields come in the order of their
+// position numbers.
+func reportFromForm(form url.Values) facteur.Report {
+	rep := facteur.Report{Name: strings.TrimSpace(form.Get("name")), SQL: strings.TrimSpace(form.Get("sql")), Table: strings.TrimSpace(form.Get("table")),
+		CreatedColumn: strings.TrimSpace(form.Get("created_column")), UpdatedColumn: strings.TrimSpace(form.Get("updated_column"))}
+	rep.SourceID, _ = strconv.ParseInt(form.Get("source_id"), 10, 64)
+	type placed struct {
+		facteur.Field
+		pos float64
+	}
+	var fields []placed
+	for i, name := range form["field"] {
+		pos, err := strconv.ParseFloat(form.Get("pos_"+name), 64)
+		if err != nil {
+			pos = float64(i + 1)
+		}
+		fields = append(fields, placed{facteur.Field{Name: name, Sensitive: form.Get("sensitive_"+name) != "", Extra: form.Get("extra_"+name) != ""}, pos})
+	}
+	sort.SliceStable(fields, func(i, j int) bool { return fields[i].pos < fields[j].pos })
+	for _, f := range fields {
+		rep.Fields = append(rep.Fields, f.Field)
+	}
+	return rep
+}
+
+func (s *Server) duplicateReport(w http.ResponseWriter, r *http.Request, v view) error {
+	var dup facteur.Report
+	if err := s.call(r, "POST", "/api/v1/reports/"+r.PathValue("id")+"/duplicate", map[string]any{}, &dup); err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/reports/%d/edit?done=%s", dup.ID, url.QueryEscape(text("done.duplicate", dup.Name))), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) deleteReport(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := s.call(r, "DELETE", "/api/v1/reports/"+r.PathValue("id"), nil, nil); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/reports?done="+url.QueryEscape(text("done.report_deleted")), http.StatusSeeOther)
+	return nil
+}

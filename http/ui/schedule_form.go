@@ -1,0 +1,290 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+// The schedule form, in the order people think: basic information (name,
+// report, destination), format, delivery calendar with a preview of the
+// next runs, options (fields, file name, confirmation, alerts), then a
+// summary with Send test, and Save. It works without the script, which only
+// keeps the previews live.
+
+// scheduleForm is what the form shows and what it posts.
+type scheduleForm struct {
+	ID           int64
+	Schedule     facteur.Schedule
+	Reports      []*facteur.Report
+	Destinations []*facteur.Destination
+	Zones        []string
+	Weekdays     []dayChoice
+	Months       []monthChoice
+	Days         []int
+	Preview      *calendarPreview
+	FileExample  string
+	Errors       map[string]string // by field ("calendar.time_zone"), the API's words
+	Tested       string            // the result of Send test
+}
+
+type dayChoice struct{ Value, Label string }
+type monthChoice struct {
+	Value int
+	Label string
+}
+
+type calendarPreview struct {
+	Description string   `json:"description"`
+	NextLocal   []string `json:"next_local"`
+}
+
+// Report returns the chosen report, or nil.
+func (f scheduleForm) Report() *facteur.Report {
+	for _, r := range f.Reports {
+		if r.ID == f.Schedule.ReportID {
+			return r
+		}
+	}
+	return nil
+}
+
+// Destination returns the chosen destination, or nil.
+func (f scheduleForm) Destination() *facteur.Destination {
+	for _, d := range f.Destinations {
+		if d.ID == f.Schedule.DestinationID {
+			return d
+		}
+	}
+	return nil
+}
+
+// Included reports whether the schedule opts in to a sensitive or extra field.
+func (f scheduleForm) Included(name string) bool {
+	for _, n := range f.Schedule.IncludeFields {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// HasDay, HasMonth: the calendar's chosen days and months.
+func (f scheduleForm) HasDay(d string) bool {
+	for _, x := range f.Schedule.Calendar.Days {
+		if x == d || (x == "weekdays" && d != "sat" && d != "sun") {
+			return true
+		}
+	}
+	return false
+}
+
+func (f scheduleForm) HasMonth(m int) bool {
+	for _, x := range f.Schedule.Calendar.Months {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// Alerts is the alert addresses, one per line.
+func (f scheduleForm) Alerts() string { return strings.Join(f.Schedule.Options.AlertEmails, "\n") }
+
+var (
+	weekdays = []dayChoice{{"mon", "Monday"}, {"tue", "Tuesday"}, {"wed", "Wednesday"}, {"thu", "Thursday"}, {"fri", "Friday"}, {"sat", "Saturday"}, {"sun", "Sunday"}}
+	months   = []monthChoice{{1, "January"}, {2, "February"}, {3, "March"}, {4, "April"}, {5, "May"}, {6, "June"}, {7, "July"}, {8, "August"}, {9, "September"}, {10, "October"}, {11, "November"}, {12, "December"}}
+	// zones are offered in the time-zone field; any IANA name is accepted.
+	zones = []string{"UTC", "Europe/Paris", "Europe/London", "Europe/Berlin", "Europe/Madrid", "Europe/Brussels", "Europe/Zurich",
+		"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Montreal", "America/Sao_Paulo",
+		"Africa/Casablanca", "Africa/Dakar", "Asia/Tokyo", "Asia/Singapore", "Asia/Kolkata", "Australia/Sydney", "Pacific/Noumea"}
+)
+
+// newScheduleForm loads what the form offers: reports, destinations.
+func (s *Server) newScheduleForm(r *http.Request, sc facteur.Schedule) (scheduleForm, error) {
+	f := scheduleForm{ID: sc.ID, Schedule: sc, Zones: zones, Weekdays: weekdays, Months: months, Errors: map[string]string{}}
+	for d := 1; d <= 31; d++ {
+		f.Days = append(f.Days, d)
+	}
+	if err := s.call(r, "GET", "/api/v1/reports", nil, &f.Reports); err != nil {
+		return f, err
+	}
+	if err := s.call(r, "GET", "/api/v1/destinations", nil, &f.Destinations); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// previews fills the next runs and the file-name example; their errors go
+// next to their fields.
+func (s *Server) previews(r *http.Request, f *scheduleForm) {
+	c := f.Schedule.Calendar
+	var p calendarPreview
+	if err := s.call(r, "POST", "/api/v1/calendar/preview?n=5", c, &p); err != nil {
+		f.fieldError(err, "calendar")
+	} else {
+		f.Preview = &p
+	}
+	var ex struct{ Example string }
+	body := map[string]any{"file_name": f.Schedule.FileName, "schedule_name": f.Schedule.Name, "report_id": f.Schedule.ReportID,
+		"format": f.Schedule.Format.Format, "time_zone": c.TimeZone}
+	if err := s.call(r, "POST", "/api/v1/file-name/preview", body, &ex); err != nil {
+		f.fieldError(err, "file_name")
+	} else {
+		f.FileExample = ex.Example
+	}
+}
+
+var fieldPrefix = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*)(?:\[\d+\])?: `)
+
+// fieldError puts the API's message next to the field it names (its
+// messages start with the field: "calendar.time_zone: unknown …"), or
+// under fallback.
+func (f *scheduleForm) fieldError(err error, fallback string) {
+	msg := err.Error()
+	field := fallback
+	if m := fieldPrefix.FindStringSubmatch(msg); m != nil {
+		field = m[1]
+		if !strings.Contains(field, ".") && fallback == "calendar" {
+			field = "calendar." + field
+		}
+	}
+	if _, taken := f.Errors[field]; !taken {
+		f.Errors[field] = msg
+	}
+}
+
+func (s *Server) newSchedule(w http.ResponseWriter, r *http.Request, v view) error {
+	sc := facteur.Schedule{Enabled: true, FileName: facteur.DefaultFileName, CatchUp: facteur.CatchUpOnce,
+		Format:   facteur.FormatOptions{Format: facteur.FormatCSV},
+		Calendar: facteur.Calendar{Frequency: facteur.Daily, Days: []string{"weekdays"}, At: "06:00", TimeZone: "Europe/Paris"}}
+	sc.ReportID, _ = strconv.ParseInt(r.URL.Query().Get("report_id"), 10, 64)
+	f, err := s.newScheduleForm(r, sc)
+	if err != nil {
+		return err
+	}
+	s.previews(r, &f)
+	return s.renderForm(w, v, f, http.StatusOK)
+}
+
+func (s *Server) editSchedule(w http.ResponseWriter, r *http.Request, v view) error {
+	var sc facteur.Schedule
+	if err := s.call(r, "GET", "/api/v1/schedules/"+r.PathValue("id"), nil, &sc); err != nil {
+		return err
+	}
+	f, err := s.newScheduleForm(r, sc)
+	if err != nil {
+		return err
+	}
+	s.previews(r, &f)
+	return s.renderForm(w, v, f, http.StatusOK)
+}
+
+func (s *Server) renderForm(w http.ResponseWriter, v view, f scheduleForm, status int) error {
+	v.Title, v.Section, v.Data = text("form.new"), "schedules", f
+	if f.ID != 0 {
+		v.Title = text("form.edit", f.Schedule.Name)
+	}
+	s.render(w, status, "schedule_form", v)
+	return nil
+}
+
+// saveSchedule handles the form's buttons: Preview shows the form again
+// with its previews, Send test delivers a test file to the chosen
+// destination, Save creates or updates the schedule.
+func (s *Server) saveSchedule(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var id int64
+	if p := r.PathValue("id"); p != "" {
+		id, _ = strconv.ParseInt(p, 10, 64)
+	}
+	sc := scheduleFromForm(r.PostForm)
+	sc.ID = id
+	f, err := s.newScheduleForm(r, sc)
+	if err != nil {
+		return err
+	}
+	switch r.PostFormValue("action") {
+	case "test":
+		var res struct{ Location string }
+		if err := s.call(r, "POST", fmt.Sprintf("/api/v1/destinations/%d/test", sc.DestinationID), nil, &res); err != nil {
+			f.fieldError(err, "destination_id")
+		} else {
+			f.Tested = text("done.test", res.Location)
+		}
+		s.previews(r, &f)
+		return s.renderForm(w, v, f, http.StatusOK)
+	case "preview":
+		s.previews(r, &f)
+		return s.renderForm(w, v, f, http.StatusOK)
+	}
+	body := scheduleBody(sc)
+	var saved facteur.Schedule
+	if id == 0 {
+		err = s.call(r, "POST", "/api/v1/schedules", body, &saved)
+	} else {
+		err = s.call(r, "PUT", fmt.Sprintf("/api/v1/schedules/%d", id), body, &saved)
+	}
+	if err != nil {
+		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+			f.fieldError(err, "form")
+			s.previews(r, &f)
+			return s.renderForm(w, v, f, ae.Status)
+		}
+		return err
+	}
+	http.Redirect(w, r, "/schedules?done="+url.QueryEscape(text("done.save", saved.Name)), http.StatusSeeOther)
+	return nil
+}
+
+// scheduleFromForm reads the posted form.
+func scheduleFromForm(form url.Values) facteur.Schedule {
+	id := func(k string) int64 { n, _ := strconv.ParseInt(form.Get(k), 10, 64); return n }
+	on := func(k string) bool { return form.Get(k) != "" }
+	sc := facteur.Schedule{
+		Name: strings.TrimSpace(form.Get("name")), ReportID: id("report_id"), DestinationID: id("destination_id"),
+		Format:   facteur.FormatOptions{Format: form.Get("format"), NoHeader: !on("header"), Delimiter: form.Get("delimiter"), BOM: on("bom")},
+		FileName: strings.TrimSpace(form.Get("file_name")), CatchUp: form.Get("catch_up"), Enabled: on("enabled"),
+		Calendar: facteur.Calendar{Frequency: form.Get("frequency"), At: form.Get("at"), TimeZone: strings.TrimSpace(form.Get("time_zone"))},
+		Options:  facteur.ScheduleOptions{Confirmation: on("confirmation")},
+	}
+	if sc.Format.Delimiter == `\t` {
+		sc.Format.Delimiter = "\t"
+	}
+	// Only the controls of the chosen frequency count: the others are
+	// still in the form, hidden.
+	switch sc.Calendar.Frequency {
+	case facteur.Daily:
+		sc.Calendar.Days = form["days"]
+	case facteur.Weekly:
+		sc.Calendar.Weekday = form.Get("weekday")
+	case facteur.Cron:
+		sc.Calendar.Cron, sc.Calendar.At = strings.TrimSpace(form.Get("cron")), ""
+	case facteur.Monthly:
+		sc.Calendar.DayOfMonth, _ = strconv.Atoi(form.Get("day_of_month"))
+		for _, m := range form["months"] {
+			if n, err := strconv.Atoi(m); err == nil {
+				sc.Calendar.Months = append(sc.Calendar.Months, n)
+			}
+		}
+	}
+	sc.IncludeFields = form[fmt.Sprintf("include_%d", sc.ReportID)]
+	sc.Options.AlertEmails = strings.FieldsFunc(form.Get("alert_emails"), func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' })
+	return sc
+}
+
+// scheduleBody is the API's schedule input for sc.
+func scheduleBody(sc facteur.Schedule) map[string]any {
+	return map[string]any{
+		"name": sc.Name, "report_id": sc.ReportID, "destination_id": sc.DestinationID, "format": sc.Format,
+		"file_name": sc.FileName, "calendar": sc.Calendar, "catch_up": sc.CatchUp, "include_fields": sc.IncludeFields,
+		"options": sc.Options, "enabled": sc.Enabled,
+	}
+}
