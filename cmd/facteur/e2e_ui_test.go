@@ -448,3 +448,76 @@ func TestBrowserReports(t *testing.T) {
 		t.Errorf("duplicate: %q", flash)
 	}
 }
+
+// TestBrowserConnections: a source is added and its connection tested; an
+// SFTP destination is created with a password against the real sshd, Send
+// test pins its host key, which the form then shows, while the password is
+// only said to be set; a generated key pair shows the public key to give
+// the partner.
+func TestBrowserConnections(t *testing.T) {
+	addr := os.Getenv("FACTEUR_TEST_SFTP_ADDR")
+	if addr == "" {
+		t.Fatal("FACTEUR_TEST_SFTP_ADDR is not set: run scripts/test.sh, or eval \"$(scripts/servers/sshd.sh)\"")
+	}
+	host, port, _ := strings.Cut(addr, ":")
+	b := tab{t, browser(t)}
+	n := startServe(t, t.TempDir())
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(n.base + "/sources"))
+	b.follow(`a[data-action="new-source"]`, `#source-form`)
+	b.set("#name", "Help desk")
+	b.set("#dsn", smallSQLiteSource(t))
+	b.follow(`button[data-action="save"]`, `#sources`)
+	b.follow(`#sources button[data-action="test"]`, `.flash`)
+	if flash := b.text(".flash"); flash != "Connected." {
+		t.Errorf("test connection: %q", flash)
+	}
+	if dsn := b.text("#sources code"); !strings.HasPrefix(dsn, "sqlite:") {
+		t.Errorf("DSN shown: %q", dsn)
+	}
+
+	b.do(chromedp.Navigate(n.base + "/destinations"))
+	b.follow(`a[data-action="new-destination"]`, `#destination-form`)
+	b.set("#name", "Partner SFTP")
+	b.set("#kind", "sftp")
+	if hidden := eval[bool](b, `document.querySelector('[data-for-kind="email"]').hidden`); !hidden {
+		t.Error("the e-mail settings show for an SFTP destination")
+	}
+	for id, v := range map[string]string{"host": host, "port": port, "user": os.Getenv("FACTEUR_TEST_SFTP_USER"), "password": os.Getenv("FACTEUR_TEST_SFTP_PASSWORD"), "directory": os.Getenv("FACTEUR_TEST_SFTP_DIR")} {
+		b.set(`[name="sftp.`+id+`"]`, v)
+	}
+	b.follow(`button[data-action="save"]`, `.flash`)
+	if v := eval[string](b, `document.querySelector('[name="sftp.password"]').value`); v != "" {
+		t.Errorf("the password is shown: %q", v)
+	}
+	if tag := b.text(`label[for="sftp.password"] .tag`); tag != "set" {
+		t.Errorf("password tag: %q", tag)
+	}
+	b.follow(`button[data-action="test"]`, `.flash`)
+	if flash := b.text(".flash"); !strings.HasPrefix(flash, "Test delivered: sftp://") {
+		t.Fatalf("send test: %q", flash)
+	}
+	b.do(chromedp.Reload(), chromedp.WaitVisible(css(`#destination-form`)))
+	if key := eval[string](b, `document.querySelector('[name="sftp.host_key"]').value`); !strings.HasPrefix(key, "ssh-ed25519 ") {
+		t.Errorf("pinned host key: %q", key)
+	}
+	screenshot(t, b.ctx, "destination")
+
+	b.do(chromedp.Navigate(n.base + "/destinations/new?kind=sftp"))
+	b.do(chromedp.WaitVisible(css(`#destination-form`)))
+	b.set("#name", "Partner key")
+	for id, v := range map[string]string{"host": host, "port": port, "user": "partner", "directory": "/in"} {
+		b.set(`[name="sftp.`+id+`"]`, v)
+	}
+	b.do(chromedp.Click(css(`input[name="generate_key"]`)))
+	b.follow(`button[data-action="save"]`, `#public-key`)
+	if pub := eval[string](b, `document.querySelector("#public-key").value`); !strings.HasPrefix(pub, "ssh-ed25519 ") {
+		t.Errorf("public key: %q", pub)
+	}
+	b.do(chromedp.Navigate(n.base+"/destinations"), chromedp.WaitVisible(css(`#destinations`)))
+	if rows := b.count("#destinations tbody tr"); rows != 2 {
+		t.Errorf("destinations listed: %d", rows)
+	}
+}

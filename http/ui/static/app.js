@@ -112,4 +112,17 @@ document.addEventListener("DOMContentLoaded", () => {
   setTimeout(live, 1000);
   const form = document.getElementById("schedule-form");
   if (form) scheduleForm(form);
+  const dest = document.getElementById("destination-form");
+  if (dest) {
+    const kind = dest.elements.kind;
+    const show = () => {
+      for (const el of dest.querySelectorAll("[data-for-kind]")) {
+        el.hidden = el.dataset.forKind !== kind.value;
+        // a hidden kind's fields are not sent
+        for (const input of el.querySelectorAll("input, select, textarea")) input.disabled = el.hidden;
+      }
+    };
+    kind.addEventListener("change", show);
+    show();
+  }
 });

@@ -1,0 +1,336 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+// Sources and destinations: the lists, their forms, Test connection / Send
+// test, the SFTP public key to give the partner and the pinned host key.
+// Secrets are write-only: a form shows which are set, never their values,
+// and leaving one empty keeps it.
+
+type sourceRow struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	DSN       string `json:"dsn"` // without its password
+	OwnerID   int64  `json:"owner_id"`
+	UpdatedAt any    `json:"updated_at"`
+}
+
+func (s *Server) sources(w http.ResponseWriter, r *http.Request, v view) error {
+	var list []sourceRow
+	if err := s.call(r, "GET", "/api/v1/sources", nil, &list); err != nil {
+		return err
+	}
+	v.Title, v.Section, v.Data = text("sources.title"), "sources", list
+	s.render(w, http.StatusOK, "sources", v)
+	return nil
+}
+
+type sourceForm struct {
+	Source sourceRow
+	Error  string
+}
+
+func (s *Server) sourceForm(w http.ResponseWriter, r *http.Request, v view) error {
+	var f sourceForm
+	if id := r.PathValue("id"); id != "" {
+		if err := s.call(r, "GET", "/api/v1/sources/"+id, nil, &f.Source); err != nil {
+			return err
+		}
+	}
+	return s.renderSourceForm(w, v, f, http.StatusOK)
+}
+
+func (s *Server) renderSourceForm(w http.ResponseWriter, v view, f sourceForm, status int) error {
+	v.Title, v.Section, v.Data = text("source.new"), "sources", f
+	if f.Source.ID != 0 {
+		v.Title = text("source.edit", f.Source.Name)
+	}
+	s.render(w, status, "source_form", v)
+	return nil
+}
+
+// saveSource creates or updates a source; an empty DSN on update keeps the
+// stored one, password included.
+func (s *Server) saveSource(w http.ResponseWriter, r *http.Request, v view) error {
+	f := sourceForm{Source: sourceRow{Name: strings.TrimSpace(r.PostFormValue("name")), DSN: strings.TrimSpace(r.PostFormValue("dsn"))}}
+	f.Source.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
+	body := map[string]any{"name": f.Source.Name, "dsn": f.Source.DSN}
+	var err error
+	if f.Source.ID == 0 {
+		err = s.call(r, "POST", "/api/v1/sources", body, &f.Source)
+	} else {
+		err = s.call(r, "PUT", fmt.Sprintf("/api/v1/sources/%d", f.Source.ID), body, &f.Source)
+	}
+	if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+		f.Error = ae.Message
+		return s.renderSourceForm(w, v, f, ae.Status)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/sources?done="+url.QueryEscape(text("done.source", f.Source.Name)), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) testSource(w http.ResponseWriter, r *http.Request, v view) error {
+	var res struct{ Message string }
+	if err := s.call(r, "POST", "/api/v1/sources/"+r.PathValue("id")+"/test", nil, &res); err != nil {
+		return err
+	}
+	back(w, r, "/sources", text("done.connected"))
+	return nil
+}
+
+func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := s.call(r, "DELETE", "/api/v1/sources/"+r.PathValue("id"), nil, nil); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/sources?done="+url.QueryEscape(text("done.deleted")), http.StatusSeeOther)
+	return nil
+}
+
+// configField describes one setting of a destination kind, for its form.
+type configField struct {
+	Name string // the JSON name in the config
+	// Type is text, number, password (a secret), textarea, secret-textarea,
+	// checkbox, lines (a list, one per line), headers ("Name: value" lines,
+	// secret) or select (Options).
+	Type    string
+	Options []string
+}
+
+// Secret reports whether the field is write-only.
+func (c configField) Secret() bool {
+	return c.Type == "password" || c.Type == "secret-textarea" || c.Type == "headers"
+}
+
+// kinds are the destination kinds, in the order the form offers them, with
+// their settings.
+var kinds = []struct {
+	Kind   string
+	Fields []configField
+}{
+	{facteur.DestinationEmail, []configField{{Name: "to", Type: "lines"}, {Name: "subject", Type: "text"}, {Name: "message", Type: "textarea"}, {Name: "html", Type: "checkbox"}}},
+	{facteur.DestinationSFTP, []configField{{Name: "host", Type: "text"}, {Name: "port", Type: "number"}, {Name: "user", Type: "text"}, {Name: "password", Type: "password"},
+		{Name: "private_key", Type: "secret-textarea"}, {Name: "host_key", Type: "text"}, {Name: "directory", Type: "text"}, {Name: "overwrite", Type: "checkbox"}, {Name: "timeout", Type: "number"}}},
+	{facteur.DestinationS3, []configField{{Name: "bucket", Type: "text"}, {Name: "prefix", Type: "text"}, {Name: "region", Type: "text"}, {Name: "endpoint", Type: "text"},
+		{Name: "access_key_id", Type: "text"}, {Name: "secret_access_key", Type: "password"}, {Name: "overwrite", Type: "checkbox"}}},
+	{facteur.DestinationWebhook, []configField{{Name: "url", Type: "text"}, {Name: "secret", Type: "password"}, {Name: "mode", Type: "select", Options: []string{"file", "json"}},
+		{Name: "timeout", Type: "number"}, {Name: "headers", Type: "headers"}}},
+	{facteur.DestinationFolder, []configField{{Name: "path", Type: "text"}, {Name: "overwrite", Type: "checkbox"}}},
+}
+
+// destination is a destination as the API shows it.
+type destination struct {
+	ID         int64          `json:"id"`
+	Name       string         `json:"name"`
+	Kind       string         `json:"kind"`
+	Config     map[string]any `json:"config"`
+	RawCells   bool           `json:"raw_cells"`
+	OwnerID    int64          `json:"owner_id"`
+	SecretsSet []string       `json:"secrets_set"`
+	PublicKey  string         `json:"public_key"`
+}
+
+// Where says in a few words where the destination delivers.
+func (d destination) Where() string {
+	get := func(k string) string {
+		if v, ok := d.Config[k]; ok && v != nil {
+			switch x := v.(type) {
+			case []any:
+				var parts []string
+				for _, e := range x {
+					parts = append(parts, fmt.Sprint(e))
+				}
+				return strings.Join(parts, ", ")
+			}
+			return fmt.Sprint(v)
+		}
+		return ""
+	}
+	switch d.Kind {
+	case facteur.DestinationSFTP:
+		return get("user") + "@" + get("host") + ":" + get("directory")
+	case facteur.DestinationS3:
+		return "s3://" + get("bucket") + "/" + get("prefix")
+	case facteur.DestinationWebhook:
+		return get("url")
+	case facteur.DestinationEmail:
+		return get("to")
+	}
+	return get("path")
+}
+
+// Value is the shown value of a setting: lists one per line, headers never.
+func (d destination) Value(f configField) string {
+	v, ok := d.Config[f.Name]
+	if !ok || v == nil || f.Secret() {
+		return ""
+	}
+	if list, ok := v.([]any); ok {
+		var lines []string
+		for _, e := range list {
+			lines = append(lines, fmt.Sprint(e))
+		}
+		return strings.Join(lines, "\n")
+	}
+	if n, ok := v.(float64); ok {
+		return strconv.FormatFloat(n, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// Checked is the state of a checkbox setting.
+func (d destination) Checked(f configField) bool { b, _ := d.Config[f.Name].(bool); return b }
+
+// IsSet reports whether a secret is stored.
+func (d destination) IsSet(f configField) bool { return slices.Contains(d.SecretsSet, f.Name) }
+
+func (s *Server) destinations(w http.ResponseWriter, r *http.Request, v view) error {
+	var list []destination
+	if err := s.call(r, "GET", "/api/v1/destinations", nil, &list); err != nil {
+		return err
+	}
+	v.Title, v.Section, v.Data = text("destinations.title"), "destinations", list
+	s.render(w, http.StatusOK, "destinations", v)
+	return nil
+}
+
+type destinationForm struct {
+	Destination destination
+	Kinds       []struct {
+		Kind   string
+		Fields []configField
+	}
+	Error string
+}
+
+func (s *Server) destinationForm(w http.ResponseWriter, r *http.Request, v view) error {
+	f := destinationForm{Kinds: kinds, Destination: destination{Kind: r.URL.Query().Get("kind"), Config: map[string]any{}}}
+	if id := r.PathValue("id"); id != "" {
+		if err := s.call(r, "GET", "/api/v1/destinations/"+id, nil, &f.Destination); err != nil {
+			return err
+		}
+	}
+	if f.Destination.Kind == "" {
+		f.Destination.Kind = facteur.DestinationEmail
+	}
+	return s.renderDestinationForm(w, v, f, http.StatusOK)
+}
+
+func (s *Server) renderDestinationForm(w http.ResponseWriter, v view, f destinationForm, status int) error {
+	v.Title, v.Section, v.Data = text("destination.new"), "destinations", f
+	if f.Destination.ID != 0 {
+		v.Title = text("destination.edit", f.Destination.Name)
+	}
+	s.render(w, status, "destination_form", v)
+	return nil
+}
+
+// saveDestination creates or updates a destination from the fields of its
+// kind; secrets left empty keep their stored value.
+func (s *Server) saveDestination(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	d := destination{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"), RawCells: r.PostFormValue("raw_cells") != "", Config: map[string]any{}}
+	d.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
+	config, err := configFromForm(d.Kind, r.PostForm)
+	if err != nil {
+		return s.renderDestinationForm(w, v, destinationForm{Kinds: kinds, Destination: d, Error: err.Error()}, http.StatusBadRequest)
+	}
+	body := map[string]any{"name": d.Name, "kind": d.Kind, "config": config, "raw_cells": d.RawCells, "generate_key": r.PostFormValue("generate_key") != ""}
+	var saved destination
+	if d.ID == 0 {
+		err = s.call(r, "POST", "/api/v1/destinations", body, &saved)
+	} else {
+		err = s.call(r, "PUT", fmt.Sprintf("/api/v1/destinations/%d", d.ID), body, &saved)
+	}
+	if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+		for k, val := range config {
+			d.Config[k] = val
+		}
+		return s.renderDestinationForm(w, v, destinationForm{Kinds: kinds, Destination: d, Error: ae.Message}, ae.Status)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/destinations/%d/edit?done=%s", saved.ID, url.QueryEscape(text("done.destination", saved.Name))), http.StatusSeeOther)
+	return nil
+}
+
+// configFromForm builds a kind's config from the form's "<kind>.<name>"
+// fields.
+func configFromForm(kind string, form url.Values) (map[string]any, error) {
+	config := map[string]any{}
+	for _, k := range kinds {
+		if k.Kind != kind {
+			continue
+		}
+		for _, f := range k.Fields {
+			raw := form.Get(kind + "." + f.Name)
+			switch f.Type {
+			case "checkbox":
+				config[f.Name] = raw != ""
+			case "number":
+				if strings.TrimSpace(raw) == "" {
+					continue
+				}
+				n, err := strconv.Atoi(strings.TrimSpace(raw))
+				if err != nil {
+					return nil, facteur.Errorf(facteur.EINVALID, "%s: %q is not a number", f.Name, raw)
+				}
+				config[f.Name] = n
+			case "lines":
+				config[f.Name] = strings.Fields(strings.NewReplacer(",", " ", ";", " ").Replace(raw))
+			case "headers":
+				if strings.TrimSpace(raw) == "" {
+					continue // keeps the stored headers
+				}
+				h := map[string]string{}
+				for _, line := range strings.Split(raw, "\n") {
+					if line = strings.TrimSpace(line); line == "" {
+						continue
+					}
+					name, value, ok := strings.Cut(line, ":")
+					if !ok {
+						return nil, facteur.Errorf(facteur.EINVALID, "headers: write each as \"Name: value\", not %q", line)
+					}
+					h[strings.TrimSpace(name)] = strings.TrimSpace(value)
+				}
+				config[f.Name] = h
+			default:
+				if raw = strings.TrimSpace(raw); raw != "" || !f.Secret() {
+					config[f.Name] = raw
+				}
+			}
+		}
+		return config, nil
+	}
+	return nil, facteur.Errorf(facteur.EINVALID, "kind: choose one of email, sftp, s3, webhook, folder")
+}
+
+func (s *Server) testDestination(w http.ResponseWriter, r *http.Request, v view) error {
+	var res struct{ Location string }
+	if err := s.call(r, "POST", "/api/v1/destinations/"+r.PathValue("id")+"/test", nil, &res); err != nil {
+		return err
+	}
+	back(w, r, "/destinations", text("done.test", res.Location))
+	return nil
+}
+
+func (s *Server) deleteDestination(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := s.call(r, "DELETE", "/api/v1/destinations/"+r.PathValue("id"), nil, nil); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/destinations?done="+url.QueryEscape(text("done.deleted")), http.StatusSeeOther)
+	return nil
+}
