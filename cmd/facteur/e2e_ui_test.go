@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/mail/smtptest"
 )
 
 // browser starts a headless Chromium for one test and returns a context
@@ -519,5 +520,85 @@ func TestBrowserConnections(t *testing.T) {
 	b.do(chromedp.Navigate(n.base+"/destinations"), chromedp.WaitVisible(css(`#destinations`)))
 	if rows := b.count("#destinations tbody tr"); rows != 2 {
 		t.Errorf("destinations listed: %d", rows)
+	}
+}
+
+// TestBrowserSettings: an administrator sets up mail and sends a test
+// e-mail, switches export off and on, creates an account and changes its
+// role, reads and downloads the audit log, and makes an API token that
+// works.
+func TestBrowserSettings(t *testing.T) {
+	smtp := smtptest.Start(t, smtptest.Options{Users: map[string]string{"facteur": "mail-secret"}})
+	b := tab{t, browser(t)}
+	n := startServe(t, t.TempDir())
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(n.base+"/settings/mail"), chromedp.WaitVisible(css(`#mail-form`)))
+	for id, v := range map[string]string{"host": smtp.Host, "port": fmt.Sprint(smtp.Port), "security": "none", "auth": "plain",
+		"username": "facteur", "password": "mail-secret", "from": "Facteur <facteur@example.org>"} {
+		b.set("#"+id, v)
+	}
+	b.follow(`button[data-action="save"]`, `.flash`)
+	if tag := b.text(`label[for="password"] .tag`); tag != "set" {
+		t.Errorf("password tag: %q", tag)
+	}
+	if v := eval[string](b, `document.querySelector("#password").value`); v != "" {
+		t.Errorf("the mail password is shown")
+	}
+	b.set("#to", "ops@example.org")
+	b.follow(`button[data-action="mail-test"]`, `.flash`)
+	if got := smtp.WaitFor(1, 10*time.Second); len(got) != 1 || got[0].To[0] != "ops@example.org" {
+		t.Fatalf("test mail: %+v", got)
+	}
+	screenshot(t, b.ctx, "settings-mail")
+
+	b.do(chromedp.Navigate(n.base+"/settings/policy"), chromedp.WaitVisible(css(`#policy-form`)))
+	b.do(chromedp.Click(css(`input[name="export_enabled"]`)))
+	b.set("#allowed_email_domains", "example.org\npartner.example")
+	b.follow(`button[data-action="save"]`, `.flash`)
+	var policy facteur.Policy
+	n.must(200, "GET", "/api/v1/settings/policy", nil, &policy)
+	if !policy.ExportDisabled || fmt.Sprint(policy.AllowedDomains) != "[example.org partner.example]" {
+		t.Errorf("policy: %+v", policy)
+	}
+
+	b.do(chromedp.Navigate(n.base+"/settings/users"), chromedp.WaitVisible(css(`#users`)))
+	b.set("#email", "ana@example.org")
+	b.set("#role", "editor")
+	b.set("#upassword", "a long passphrase")
+	b.follow(`button[data-action="create-user"]`, `.flash`)
+	var users []facteur.User
+	n.must(200, "GET", "/api/v1/users", nil, &users)
+	if len(users) != 2 || users[1].Email != "ana@example.org" || users[1].Role != facteur.RoleEditor || !users[1].Active {
+		t.Fatalf("users: %+v", users)
+	}
+	row := fmt.Sprintf(`tr[data-user="%d"]`, users[1].ID)
+	b.set(row+` select[name="role"]`, "viewer")
+	b.do(chromedp.Click(css(row + ` input[name="active"]`)))
+	b.follow(row+` button[data-action="save-user"]`, `.flash`)
+	n.must(200, "GET", fmt.Sprintf("/api/v1/users/%d", users[1].ID), nil, &users[1])
+	if users[1].Role != facteur.RoleViewer || users[1].Active {
+		t.Errorf("changed account: %+v", users[1])
+	}
+	screenshot(t, b.ctx, "users")
+
+	b.do(chromedp.Navigate(n.base+"/settings/audit"), chromedp.WaitVisible(css(`#audit`)))
+	if log := b.text("#audit"); !strings.Contains(log, "settings.mail") || !strings.Contains(log, "user.update") || !strings.Contains(log, "login") {
+		t.Errorf("audit log page:\n%s", log)
+	}
+	if csv := eval[string](b, `fetch(document.querySelector('[data-action="audit-csv"]').href).then(r => r.text())`); !strings.HasPrefix(csv, "id,at,actor_id,actor,action") {
+		t.Errorf("audit CSV: %.200q", csv)
+	}
+
+	b.do(chromedp.Click(css(`a.who`)), chromedp.WaitVisible(css(`#new-token-form`)))
+	b.set("#tname", "nightly script")
+	b.follow(`button[data-action="create-token"]`, `#new-token`)
+	other := *n
+	other.token = eval[string](b, `document.querySelector("#new-token").value`)
+	var me struct{ User facteur.User }
+	other.must(200, "GET", "/api/v1/me", nil, &me)
+	if me.User.Email != testAdmin {
+		t.Errorf("the new token acts as %q", me.User.Email)
 	}
 }

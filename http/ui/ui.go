@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +91,15 @@ func (s *Server) Handler() (http.Handler, error) {
 	m.HandleFunc("POST /destinations/{id}/edit", s.page(s.saveDestination))
 	m.HandleFunc("POST /destinations/{id}/test", s.page(s.testDestination))
 	m.HandleFunc("POST /destinations/{id}/delete", s.page(s.deleteDestination))
+	m.HandleFunc("GET /settings", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/settings/mail", http.StatusSeeOther)
+	})
+	m.HandleFunc("GET /settings/mail", s.page(s.settingsMail))
+	m.HandleFunc("POST /settings/mail", s.page(s.postMail))
+	m.HandleFunc("/settings/policy", s.page(s.settingsPolicy))
+	m.HandleFunc("/settings/users", s.page(s.settingsUsers))
+	m.HandleFunc("GET /settings/audit", s.page(s.settingsAudit))
+	m.HandleFunc("/tokens", s.page(s.tokens))
 	m.HandleFunc("GET /runs", s.page(s.runs))
 	m.HandleFunc("GET /runs/{id}", s.page(s.run))
 	m.HandleFunc("POST /runs/{id}/retry", s.page(s.retryRun))
@@ -156,6 +166,7 @@ func (s *Server) loadPages() error {
 		"pct":     func(part, whole time.Duration) int { return int(100 * part / max(whole, 1)) },
 		"list":    func(xs ...string) []string { return xs },
 		"inc":     func(i int) int { return i + 1 },
+		"mb":      func(n int64) string { return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) },
 		"deref":   func(p *string) string { return *p },
 	}
 	s.pages = map[string]*template.Template{}

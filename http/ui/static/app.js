@@ -112,6 +112,14 @@ document.addEventListener("DOMContentLoaded", () => {
   setTimeout(live, 1000);
   const form = document.getElementById("schedule-form");
   if (form) scheduleForm(form);
+  // data-show-if="control=value": shown only while the form's control has that value.
+  for (const el of document.querySelectorAll("[data-show-if]")) {
+    const [name, value] = el.dataset.showIf.split("=");
+    const control = el.form ? el.form.elements[name] : el.closest("form").elements[name];
+    const sync = () => { el.hidden = control.value !== value; };
+    control.addEventListener("change", sync);
+    sync();
+  }
   const dest = document.getElementById("destination-form");
   if (dest) {
     const kind = dest.elements.kind;

@@ -1,0 +1,281 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+// Settings (administrators): mail, policy, users and roles, the audit log;
+// and every account's own API tokens.
+
+// mailSettings is the mail settings as the API shows them (no secrets).
+type mailSettings struct {
+	Configured bool `json:"configured"`
+	Settings   struct {
+		Host     string `json:"host"`
+		Port     int    `json:"port"`
+		Security string `json:"security"`
+		Username string `json:"username"`
+		Auth     string `json:"auth"`
+		From     string `json:"from"`
+		CACert   string `json:"ca_cert"`
+		OAuth    *struct {
+			Provider  string `json:"provider"`
+			ClientID  string `json:"client_id"`
+			TenantID  string `json:"tenant_id"`
+			AuthURL   string `json:"auth_url"`
+			TokenURL  string `json:"token_url"`
+			DeviceURL string `json:"device_url"`
+		} `json:"oauth"`
+	} `json:"settings"`
+	SecretsSet []string `json:"secrets_set"`
+}
+
+type mailPage struct {
+	Mail   mailSettings
+	Device *struct {
+		Status          string `json:"status"`
+		UserCode        string `json:"user_code"`
+		VerificationURI string `json:"verification_uri"`
+		Error           string `json:"error"`
+	}
+	Error, Done string
+}
+
+// Set reports whether a secret is stored.
+func (p mailPage) Set(name string) bool {
+	for _, s := range p.Mail.SecretsSet {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) mailPage(r *http.Request) (mailPage, error) {
+	var p mailPage
+	if err := s.call(r, "GET", "/api/v1/settings/mail", nil, &p.Mail); err != nil {
+		return p, err
+	}
+	if p.Mail.Settings.OAuth != nil {
+		var d struct {
+			Status          string `json:"status"`
+			UserCode        string `json:"user_code"`
+			VerificationURI string `json:"verification_uri"`
+			Error           string `json:"error"`
+		}
+		if s.call(r, "GET", "/api/v1/settings/mail/oauth/device", nil, &d) == nil && d.Status != "" {
+			p.Device = &d
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) settingsMail(w http.ResponseWriter, r *http.Request, v view) error {
+	p, err := s.mailPage(r)
+	if err != nil {
+		return err
+	}
+	v.Title, v.Section, v.Data = text("settings.mail"), "settings", p
+	s.render(w, http.StatusOK, "settings_mail", v)
+	return nil
+}
+
+// postMail saves the settings, or sends a test e-mail, or connects the
+// mail account through OAuth (in the browser, or with a device code).
+func (s *Server) postMail(w http.ResponseWriter, r *http.Request, v view) error {
+	var err error
+	done := ""
+	switch r.PostFormValue("action") {
+	case "test":
+		err = s.call(r, "POST", "/api/v1/settings/mail/test", map[string]string{"to": strings.TrimSpace(r.PostFormValue("to"))}, nil)
+		done = text("done.mail_test", r.PostFormValue("to"))
+	case "connect":
+		var start struct {
+			AuthURL string `json:"auth_url"`
+		}
+		if err = s.call(r, "POST", "/api/v1/settings/mail/oauth/authorize", nil, &start); err == nil {
+			http.Redirect(w, r, start.AuthURL, http.StatusSeeOther)
+			return nil
+		}
+	case "device":
+		err = s.call(r, "POST", "/api/v1/settings/mail/oauth/device", nil, nil)
+	default:
+		err = s.call(r, "PUT", "/api/v1/settings/mail", mailFromForm(r), nil)
+		done = text("done.mail")
+	}
+	p, perr := s.mailPage(r)
+	if perr != nil {
+		return perr
+	}
+	status := http.StatusOK
+	if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+		p.Error, status = ae.Message, ae.Status
+	} else if err != nil {
+		return err
+	} else {
+		p.Done = done
+	}
+	v.Title, v.Section, v.Data = text("settings.mail"), "settings", p
+	s.render(w, status, "settings_mail", v)
+	return nil
+}
+
+func mailFromForm(r *http.Request) map[string]any {
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	m := map[string]any{"host": f("host"), "security": f("security"), "username": f("username"), "password": f("password"),
+		"auth": f("auth"), "from": f("from"), "ca_cert": f("ca_cert")}
+	if port, err := strconv.Atoi(f("port")); err == nil {
+		m["port"] = port
+	}
+	if f("auth") == "xoauth2" {
+		m["oauth"] = map[string]any{"provider": f("oauth_provider"), "client_id": f("oauth_client_id"), "client_secret": f("oauth_client_secret"),
+			"tenant_id": f("oauth_tenant_id"), "auth_url": f("oauth_auth_url"), "token_url": f("oauth_token_url"), "device_url": f("oauth_device_url")}
+	}
+	return m
+}
+
+type policyPage struct {
+	Policy facteur.Policy
+	Error  string
+}
+
+func (s *Server) settingsPolicy(w http.ResponseWriter, r *http.Request, v view) error {
+	var p policyPage
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		limit, _ := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("attachment_limit_mb")), 64)
+		ttl, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("link_ttl_hours")))
+		body := map[string]any{
+			"allowed_email_domains":  strings.Fields(r.PostFormValue("allowed_email_domains")),
+			"attachment_limit_bytes": int64(limit * 1e6), "link_ttl_hours": ttl,
+			"export_disabled":        r.PostFormValue("export_enabled") == "",
+			"export_account_domains": strings.Fields(r.PostFormValue("export_account_domains")),
+		}
+		err := s.call(r, "PUT", "/api/v1/settings/policy", body, &p.Policy)
+		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+			p.Error, status = ae.Message, ae.Status
+		} else if err != nil {
+			return err
+		} else {
+			v.Flash = text("done.policy")
+		}
+	}
+	if err := s.call(r, "GET", "/api/v1/settings/policy", nil, &p.Policy); err != nil {
+		return err
+	}
+	v.Title, v.Section, v.Data = text("settings.policy"), "settings", p
+	s.render(w, status, "settings_policy", v)
+	return nil
+}
+
+type usersPage struct {
+	Users []*facteur.User
+	Roles []facteur.Role
+	Error string
+}
+
+func (s *Server) settingsUsers(w http.ResponseWriter, r *http.Request, v view) error {
+	p := usersPage{Roles: facteur.Roles}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		var err error
+		body := map[string]any{"role": r.PostFormValue("role")}
+		if pw := r.PostFormValue("password"); pw != "" {
+			body["password"] = pw
+		}
+		if id := r.PostFormValue("id"); id != "" {
+			body["active"] = r.PostFormValue("active") != ""
+			err = s.call(r, "PUT", "/api/v1/users/"+url.PathEscape(id), body, nil)
+		} else {
+			body["email"], body["name"] = r.PostFormValue("email"), r.PostFormValue("name")
+			err = s.call(r, "POST", "/api/v1/users", body, nil)
+		}
+		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+			p.Error, status = ae.Message, ae.Status
+		} else if err != nil {
+			return err
+		} else {
+			v.Flash = text("done.user")
+		}
+	}
+	if err := s.call(r, "GET", "/api/v1/users", nil, &p.Users); err != nil {
+		return err
+	}
+	v.Title, v.Section, v.Data = text("settings.users"), "settings", p
+	s.render(w, status, "settings_users", v)
+	return nil
+}
+
+type auditPage struct {
+	Entries []*facteur.AuditEntry
+	Action  string
+	CSVURL  string
+	NextURL string
+}
+
+func (s *Server) settingsAudit(w http.ResponseWriter, r *http.Request, v view) error {
+	q := url.Values{"limit": {"100"}}
+	for _, k := range []string{"action", "actor_id", "before"} {
+		if x := strings.TrimSpace(r.URL.Query().Get(k)); x != "" {
+			q.Set(k, x)
+		}
+	}
+	p := auditPage{Action: q.Get("action")}
+	if err := s.call(r, "GET", "/api/v1/audit?"+q.Encode(), nil, &p.Entries); err != nil {
+		return err
+	}
+	csv := url.Values{"format": {"csv"}, "limit": {"10000"}}
+	if p.Action != "" {
+		csv.Set("action", p.Action)
+	}
+	p.CSVURL = "/api/v1/audit?" + csv.Encode()
+	if len(p.Entries) == 100 {
+		q.Set("before", strconv.FormatInt(p.Entries[99].ID, 10))
+		q.Del("limit")
+		p.NextURL = "/settings/audit?" + q.Encode()
+	}
+	v.Title, v.Section, v.Data = text("settings.audit"), "settings", p
+	s.render(w, http.StatusOK, "settings_audit", v)
+	return nil
+}
+
+type tokensPage struct {
+	Tokens []*facteur.Token
+	New    string // the token just created, shown once
+	Error  string
+}
+
+func (s *Server) tokens(w http.ResponseWriter, r *http.Request, v view) error {
+	var p tokensPage
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		var err error
+		if id := r.PostFormValue("delete"); id != "" {
+			err = s.call(r, "DELETE", "/api/v1/tokens/"+url.PathEscape(id), nil, nil)
+			v.Flash = text("done.token_deleted")
+		} else {
+			days, _ := strconv.Atoi(r.PostFormValue("expires_in_days"))
+			var created struct {
+				Token string `json:"token"`
+			}
+			err = s.call(r, "POST", "/api/v1/tokens", map[string]any{"name": r.PostFormValue("name"), "expires_in_days": days}, &created)
+			p.New = created.Token
+		}
+		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+			p.Error, status = ae.Message, ae.Status
+		} else if err != nil {
+			return err
+		}
+	}
+	if err := s.call(r, "GET", "/api/v1/tokens", nil, &p.Tokens); err != nil {
+		return err
+	}
+	v.Title, v.Section, v.Data = text("tokens.title"), "tokens", p
+	s.render(w, status, "tokens", v)
+	return nil
+}
