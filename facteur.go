@@ -85,6 +85,20 @@ type Query struct {
 	SQL     string
 	Table   string
 	Timeout time.Duration // statement timeout; zero means the source's default
+	// Period, when set, keeps only the rows whose Column is in it (A5).
+	Period *Period
+}
+
+// Period selects rows by a time column: From (inclusive) to To
+// (exclusive); a zero bound is open. Each bound is the wall-clock time of
+// its own location ('YYYY-MM-DD HH:MM:SS'): PostgreSQL also gets its
+// offset, so timestamptz columns compare the instant while timestamp and
+// date columns compare the wall clock; MySQL DATETIME and SQLite text
+// columns written that way compare the wall clock (a MySQL TIMESTAMP column
+// is read in the source's time zone).
+type Period struct {
+	Column   string
+	From, To time.Time
 }
 
 // Querier runs queries against one database. Queries run in read-only

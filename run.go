@@ -20,6 +20,7 @@ const (
 	TriggerSchedule = "schedule" // a slot of the calendar
 	TriggerManual   = "manual"   // Run now
 	TriggerRetry    = "retry"    // re-delivery of an earlier run's file
+	TriggerExport   = "export"   // a one-off export (F5): no schedule, no destination
 )
 
 // Run is one execution of a schedule: its export and its delivery (F4).
@@ -76,8 +77,10 @@ type RunFilter struct {
 	ScheduleID     int64  // 0 for all schedules
 	Status         string // "" for any status
 	IncludeIgnored bool
-	Limit          int   // default 50
-	BeforeID       int64 // for paging: runs with a smaller id
+	Limit          int    // default 50
+	BeforeID       int64  // for paging: runs with a smaller id
+	Trigger        string // "" for any trigger
+	OwnerID        int64  // 0 for any owner
 	// VisibleTo, when not 0, leaves out the runs to SFTP, S3 and webhook
 	// destinations (or to a deleted destination) that this account does
 	// not own (G3).

@@ -122,12 +122,17 @@ func (s *Schedule) Validate() error {
 	case s.CatchUp != "" && s.CatchUp != CatchUpOnce && s.CatchUp != CatchUpSkip:
 		return Errorf(EINVALID, "catch_up: use %q or %q", CatchUpOnce, CatchUpSkip)
 	}
-	switch s.Format.Format {
+	return s.Format.Validate()
+}
+
+// Validate checks the format and its options; it says which one is wrong.
+func (f FormatOptions) Validate() error {
+	switch f.Format {
 	case FormatCSV, FormatCSVZip, FormatJSON, FormatNDJSON, FormatXLSX:
 	default:
 		return Errorf(EINVALID, "format.format: use one of csv, csv.zip, json, ndjson, xlsx")
 	}
-	if d := s.Format.Delimiter; d != "" && (len([]rune(d)) != 1 || d == "\"" || d == "\r" || d == "\n" || d == "\x00") {
+	if d := f.Delimiter; d != "" && (len([]rune(d)) != 1 || d == "\"" || d == "\r" || d == "\n" || d == "\x00") {
 		return Errorf(EINVALID, "format.delimiter: use a single character other than a quote or a line break")
 	}
 	return nil

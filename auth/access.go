@@ -60,8 +60,8 @@ func LoadPolicy(ctx context.Context, st facteur.Store) (facteur.Policy, error) {
 }
 
 // RunAsOwner checks, at run time, that the owner of a run may still
-// deliver to d (G4). A run without an owner, or whose owner was deleted,
-// fails closed.
+// deliver to d (G4), or for a one-off export (d nil) may still export. A
+// run without an owner, or whose owner was deleted, fails closed.
 func RunAsOwner(ctx context.Context, st facteur.Store, run *facteur.Run, d *facteur.Destination) error {
 	if run.OwnerID == 0 {
 		return facteur.Errorf(facteur.EFORBIDDEN, "this run has no owner, so no account's rights allow it; an administrator can take over the schedule")
@@ -76,7 +76,11 @@ func RunAsOwner(ctx context.Context, st facteur.Store, run *facteur.Run, d *fact
 	if err != nil {
 		return err
 	}
-	if err := CheckDelivery(owner, d, p); err != nil {
+	check := func() error { return p.CheckExporter(owner) }
+	if d != nil {
+		check = func() error { return CheckDelivery(owner, d, p) }
+	}
+	if err := check(); err != nil {
 		return facteur.Errorf(facteur.EFORBIDDEN, "The schedule runs as %s, who may not make this delivery now: %s", owner.Email, facteur.ErrorMessage(err))
 	}
 	return nil

@@ -13,10 +13,11 @@ import (
 )
 
 // PruneSpool deletes spooled files older than keep, so that the spool does
-// not grow without end. The file of each schedule's latest successful run
-// is always kept, however old, so that it stays downloadable (F5). A pruned
-// run can no longer be retried or downloaded; its history stays. It returns
-// how many files it deleted.
+// not grow without end. The file of each schedule's latest successful run,
+// and of each account's latest one-off export, is always kept, however
+// old, so that it stays downloadable (F5). A pruned run can no longer be
+// retried or downloaded; its history stays. It returns how many files it
+// deleted.
 func (r *Runner) PruneSpool(ctx context.Context, keep time.Duration) (int, error) {
 	entries, err := os.ReadDir(r.Spool)
 	if os.IsNotExist(err) {
@@ -77,10 +78,15 @@ func (r *Runner) isLatest(ctx context.Context, id int64) (bool, error) {
 	} else if err != nil {
 		return false, err
 	}
-	if run.ScheduleID == 0 {
+	f := facteur.RunFilter{ScheduleID: run.ScheduleID, Status: facteur.RunSucceeded, IncludeIgnored: true, Limit: 1}
+	switch {
+	case run.Trigger == facteur.TriggerExport:
+		// Each account's latest one-off export stays downloadable.
+		f.Trigger, f.OwnerID = facteur.TriggerExport, run.OwnerID
+	case run.ScheduleID == 0:
 		return false, nil
 	}
-	latest, err := r.Store.Runs(ctx, facteur.RunFilter{ScheduleID: run.ScheduleID, Status: facteur.RunSucceeded, IncludeIgnored: true, Limit: 1})
+	latest, err := r.Store.Runs(ctx, f)
 	if err != nil || len(latest) == 0 {
 		return false, err
 	}

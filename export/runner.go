@@ -31,8 +31,12 @@ type Runner struct {
 	// Authorize checks that the run's owner may still deliver to the
 	// destination (G4); it is called before every export and delivery.
 	// A nil Authorize fails every run: there is no run without a check.
+	// d is nil for a one-off export.
 	Authorize func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error
-	Logger    *slog.Logger
+	// Exported is told when a one-off export's file is ready (to mail the
+	// requester its link); nil does nothing.
+	Exported func(ctx context.Context, run *facteur.Run) error
+	Logger   *slog.Logger
 	// ProgressInterval is how often the rows written so far are saved in the
 	// run while it exports. Default 2s.
 	ProgressInterval time.Duration
@@ -46,10 +50,19 @@ type Definition struct {
 	Schedule    *facteur.Schedule    `json:"schedule,omitempty"`
 	Report      *facteur.Report      `json:"report"`
 	Source      sourceInfo           `json:"source"`
-	Destination *facteur.Destination `json:"destination"`
+	Destination *facteur.Destination `json:"destination"` // nil for a one-off export
 	Fields      []string             `json:"fields"`
+	// Period keeps the rows of a time range (a one-off export's).
+	Period *facteur.Period `json:"period,omitempty"`
 
 	source *facteur.Source // the source itself, with its DSN: never in the snapshot
+}
+
+// query is the report's query, kept to the definition's period.
+func (d *Definition) query() facteur.Query {
+	q := d.Report.Query()
+	q.Period = d.Period
+	return q
 }
 
 type sourceInfo struct {
@@ -77,6 +90,16 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	art, dest, confirm, err := r.artifact(ctx, run)
 	if err != nil {
 		return err
+	}
+	if dest == nil {
+		// A one-off export: its file waits in the spool to be downloaded.
+		run.Location = "download"
+		if r.Exported != nil {
+			if err := r.Exported(ctx, run); err != nil {
+				r.logf(ctx, run.ID, "warn", "The file is ready, but its link could not be mailed: %s", err)
+			}
+		}
+		return r.Store.UpdateRun(ctx, run)
 	}
 	d, err := r.Deliverer(dest)
 	if err != nil {
@@ -176,10 +199,11 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 			return nil, fmt.Errorf("load schedule: %w", err)
 		}
 	} else if len(run.Definition) > 0 {
-		// A run whose schedule was deleted keeps what it was created with.
+		// A one-off export, or a run whose schedule was deleted, keeps what
+		// it was created with.
 		var old Definition
 		if err := json.Unmarshal(run.Definition, &old); err == nil && old.Schedule != nil {
-			def.Schedule = old.Schedule
+			def.Schedule, def.Period = old.Schedule, old.Period
 		}
 	}
 	if def.Schedule == nil {
@@ -193,20 +217,25 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 		return nil, fmt.Errorf("load source: %w", err)
 	}
 	def.Source, def.source = sourceInfo{ID: src.ID, Name: src.Name, Kind: src.Kind}, src
-	if def.Destination, err = r.Store.Destination(ctx, def.Schedule.DestinationID); err != nil {
-		return nil, fmt.Errorf("load destination: %w", err)
+	if run.Trigger != facteur.TriggerExport {
+		if def.Destination, err = r.Store.Destination(ctx, def.Schedule.DestinationID); err != nil {
+			return nil, fmt.Errorf("load destination: %w", err)
+		}
 	}
 	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields); err != nil {
 		return nil, err
 	}
-	run.ReportID, run.DestinationID = def.Report.ID, def.Destination.ID
+	run.ReportID = def.Report.ID
 	// The snapshot is shown in the history: never with the destination's secrets.
 	snap := *def
-	shown := *def.Destination
-	if shown.Config, _, err = deliver.Redact(shown.Kind, shown.Config); err != nil {
-		return nil, fmt.Errorf("snapshot definition: %w", err)
+	if def.Destination != nil {
+		run.DestinationID = def.Destination.ID
+		shown := *def.Destination
+		if shown.Config, _, err = deliver.Redact(shown.Kind, shown.Config); err != nil {
+			return nil, fmt.Errorf("snapshot definition: %w", err)
+		}
+		snap.Destination = &shown
 	}
-	snap.Destination = &shown
 	if run.Definition, err = json.Marshal(snap); err != nil {
 		return nil, fmt.Errorf("snapshot definition: %w", err)
 	}
@@ -244,10 +273,10 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	stop := r.saveProgress(ctx, *run, progress)
 	r.logf(ctx, run.ID, "info", "Exporting report %q as %s.", def.Report.Name, s.Format.Format)
 	fo := s.Format
-	fo.Neutralize = !def.Destination.RawCells
+	fo.Neutralize = def.Destination == nil || !def.Destination.RawCells
 	res, err := Run(ctx, Spec{
 		Source:    q,
-		Query:     def.Report.Query(),
+		Query:     def.query(),
 		Fields:    def.Fields,
 		Format:    fo,
 		InnerName: innerName(name, ext),

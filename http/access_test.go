@@ -74,6 +74,8 @@ var wantRoutes = map[string]facteur.Role{
 	"POST /api/v1/runs/{id}/ignore":       facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/cancel":       facteur.RoleEditor,
 	"GET /api/v1/runs/{id}/download":      facteur.RoleEditor,
+	"GET /api/v1/exports":                 facteur.RoleEditor,
+	"POST /api/v1/exports":                facteur.RoleEditor,
 
 	"GET /api/v1/users":                          facteur.RoleAdmin,
 	"POST /api/v1/users":                         facteur.RoleAdmin,
@@ -301,6 +303,8 @@ func (e *env) target(rt fhttp.Route, role facteur.Role) (string, string) {
 		body = `{"email":"viewer@example.org","password":"password of viewer@example.org"}`
 	case rt.Path == "/api/v1/me/password":
 		body = `{"current_password":"wrong","new_password":"a long enough password"}`
+	case rt.Path == "/api/v1/exports":
+		body = fmt.Sprintf(`{"report_id":%d,"format":{"format":"csv"}}`, e.report.ID)
 	case rt.Path == "/api/v1/file-name/preview":
 		body = fmt.Sprintf(`{"file_name":"{export_name}-{year}.{ext}","report_id":%d,"format":"csv","time_zone":"Europe/Paris"}`, e.report.ID)
 	case rt.Path == "/api/v1/calendar/preview":

@@ -27,6 +27,8 @@ type Runs interface {
 	// RunNow and Retry record requestedBy, the account that asked.
 	RunNow(ctx context.Context, scheduleID, requestedBy int64) (*facteur.Run, error)
 	Retry(ctx context.Context, runID, requestedBy int64) (*facteur.Run, error)
+	// Export queues a one-off export prepared by the API.
+	Export(ctx context.Context, run *facteur.Run) (*facteur.Run, error)
 	Cancel(ctx context.Context, runID int64) error
 	Progress(runID int64) (int64, bool)
 }
@@ -165,6 +167,8 @@ func (s *Server) routes() []route {
 		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
 		r("POST", "/api/v1/file-name/preview", viewer, "", a(s.previewFileName)),
 
+		r("GET", "/api/v1/exports", editor, "", a(s.listExports)),
+		r("POST", "/api/v1/exports", editor, "export.create", a(s.createExport)),
 		r("GET", "/api/v1/runs", viewer, "", a(s.listRuns)),
 		r("GET", "/api/v1/runs/{id}", viewer, "", a(s.getRun)),
 		r("POST", "/api/v1/runs/{id}/retry", editor, "run.retry", a(s.retryRun)),

@@ -162,6 +162,17 @@ func (q *Queue[TTx]) RunNow(ctx context.Context, scheduleID, requestedBy int64) 
 	return run, nil
 }
 
+// Export queues a one-off export (F5): run carries its owner, report and
+// definition (a schedule that is not stored, and the period); its file
+// stays in the spool to be downloaded.
+func (q *Queue[TTx]) Export(ctx context.Context, run *facteur.Run) (*facteur.Run, error) {
+	run.Trigger, run.Status, run.ScheduleID, run.DestinationID = facteur.TriggerExport, facteur.RunQueued, 0, 0
+	if err := q.enqueue(ctx, run, nil); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
 // Retry queues a new run that delivers again the file an earlier run
 // produced, byte for byte, without touching the calendar.
 func (q *Queue[TTx]) Retry(ctx context.Context, runID, requestedBy int64) (*facteur.Run, error) {
@@ -172,6 +183,8 @@ func (q *Queue[TTx]) Retry(ctx context.Context, runID, requestedBy int64) (*fact
 	switch {
 	case orig.Status == facteur.RunQueued || orig.Status == facteur.RunRunning || orig.Status == facteur.RunRetrying:
 		return nil, facteur.Errorf(facteur.ECONFLICT, "run %d is still in progress; wait for it to finish or cancel it", orig.ID)
+	case orig.Trigger == facteur.TriggerExport:
+		return nil, facteur.Errorf(facteur.EINVALID, "run %d is a one-off export: it has no destination to deliver to again; download its file", orig.ID)
 	case orig.SHA256 == "":
 		return nil, facteur.Errorf(facteur.EINVALID, "run %d produced no file to deliver again; use Run now instead", orig.ID)
 	}

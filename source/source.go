@@ -161,8 +161,42 @@ func quoteDouble(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`
 func quoteBacktick(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
 // resolve turns q into the statement a dialect runs: q.SQL as given, or
-// SELECT * FROM the quoted table. def is the timeout when q sets none.
-func resolve(q facteur.Query, quote quoteFunc, def time.Duration) (statement, error) {
+// SELECT * FROM the quoted table, kept to q.Period's rows when it is set.
+// opt gives the timeout when q sets none. withOffset writes the period's
+// bounds with their UTC offset (PostgreSQL reads it for timestamptz and
+// ignores it for timestamp and date); otherwise they are wall-clock times
+// (MySQL DATETIME, SQLite text).
+func resolve(q facteur.Query, quote quoteFunc, opt Options, withOffset bool) (statement, error) {
+	st, err := resolveStatement(q, quote, opt.Timeout)
+	if err != nil || q.Period == nil {
+		return st, err
+	}
+	p := q.Period
+	if strings.TrimSpace(p.Column) == "" || strings.ContainsRune(p.Column, 0) {
+		return st, facteur.Errorf(facteur.EINVALID, "period.column: name the time column the period applies to")
+	}
+	if !p.From.IsZero() && !p.To.IsZero() && !p.From.Before(p.To) {
+		return st, facteur.Errorf(facteur.EINVALID, "period: the start must come before the end")
+	}
+	layout := time.DateTime
+	if withOffset {
+		layout += "-07:00"
+	}
+	// The bounds are times Facteur formats itself, never user text.
+	var where []string
+	if !p.From.IsZero() {
+		where = append(where, quote(p.Column)+" >= '"+p.From.Format(layout)+"'")
+	}
+	if !p.To.IsZero() {
+		where = append(where, quote(p.Column)+" < '"+p.To.Format(layout)+"'")
+	}
+	if len(where) > 0 {
+		st.sql = "SELECT * FROM (\n" + st.sql + "\n) AS facteur_period WHERE " + strings.Join(where, " AND ")
+	}
+	return st, nil
+}
+
+func resolveStatement(q facteur.Query, quote quoteFunc, def time.Duration) (statement, error) {
 	st := statement{timeout: q.Timeout, field: "sql"}
 	if st.timeout < 0 {
 		return st, facteur.Errorf(facteur.EINVALID, "timeout: must not be negative")

@@ -210,7 +210,7 @@ func TestResolve(t *testing.T) {
 		{facteur.Query{SQL: "SELECT 1", Timeout: -1}, quoteDouble, "", "timeout"},
 	}
 	for _, tt := range tests {
-		st, err := resolve(tt.q, tt.quote, time.Minute)
+		st, err := resolve(tt.q, tt.quote, Options{Timeout: time.Minute}, false)
 		if tt.field != "" {
 			if facteur.ErrorCode(err) != facteur.EINVALID || !startsWith(facteur.ErrorMessage(err), tt.field+":") {
 				t.Errorf("resolve(%+v) error %v, want EINVALID naming %s", tt.q, err, tt.field)

@@ -110,6 +110,12 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)
 	}
+	if f.Trigger != "" {
+		where, args = append(where, "triggered_by = ?"), append(args, f.Trigger)
+	}
+	if f.OwnerID != 0 {
+		where, args = append(where, "owner_id = ?"), append(args, f.OwnerID)
+	}
 	if !f.IncludeIgnored {
 		where, args = append(where, "ignored = ?"), append(args, false)
 	}

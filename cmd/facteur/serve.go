@@ -61,6 +61,7 @@ type serveConfig struct {
 // jobQueue is the queue whatever its database: both River drivers give one.
 type jobQueue interface {
 	fhttp.Runs
+	SendMail(ctx context.Context, m mail.Message) error
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 }
@@ -185,6 +186,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	runner.Exported = exportLinkMailer(db, mailer, q.SendMail, signer, public.Hostname())
 
 	api := &fhttp.Server{
 		Store: db,

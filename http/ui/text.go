@@ -275,6 +275,20 @@ var messages = map[string]string{
 	"tokens.create":               "Create the token",
 	"confirm.delete_token":        "Revoke this token? Scripts that use it stop working.",
 	"done.token_deleted":          "Token revoked.",
+	"nav.exports":                 "One-off export",
+	"exports.title":               "One-off export",
+	"exports.hint":                "Export a report once, for a period if you like: it runs in the background, the file waits here, and its link is mailed to you.",
+	"exports.new":                 "New export",
+	"exports.period":              "Period",
+	"exports.period.all":          "All rows",
+	"exports.period.created":      "Created between",
+	"exports.period.updated":      "Updated between",
+	"exports.from":                "From (included)",
+	"exports.to":                  "To (excluded)",
+	"exports.start":               "Export",
+	"exports.mine":                "Your latest exports",
+	"exports.empty":               "No export yet.",
+	"done.export":                 "Export started (run %d); the file will be listed here when it is ready.",
 }
 
 // text returns the UI string of key, formatted with args.

@@ -100,6 +100,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	m.HandleFunc("/settings/users", s.page(s.settingsUsers))
 	m.HandleFunc("GET /settings/audit", s.page(s.settingsAudit))
 	m.HandleFunc("/tokens", s.page(s.tokens))
+	m.HandleFunc("/exports", s.page(s.exports))
 	m.HandleFunc("GET /runs", s.page(s.runs))
 	m.HandleFunc("GET /runs/{id}", s.page(s.run))
 	m.HandleFunc("POST /runs/{id}/retry", s.page(s.retryRun))

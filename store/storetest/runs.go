@@ -124,6 +124,9 @@ func testRunsFilter(t *testing.T, newDB NewDatabase) {
 	for i, sp := range specs {
 		r := &facteur.Run{ScheduleID: sp.schedule, ReportID: f.rep.ID, DestinationID: f.dst.ID,
 			Trigger: facteur.TriggerManual, Status: sp.status, Ignored: sp.ignored}
+		if sp.schedule == 0 { // a one-off export of account 7
+			r.Trigger, r.OwnerID, r.DestinationID = facteur.TriggerExport, 7, 0
+		}
 		must(t, s.CreateRun(ctx, r))
 		ids[i] = r.ID
 	}
@@ -151,6 +154,9 @@ func testRunsFilter(t *testing.T, newDB NewDatabase) {
 		{"page 3", facteur.RunFilter{Limit: 2, IncludeIgnored: true, BeforeID: ids[2]}, id(2, 1)},
 		{"past the end", facteur.RunFilter{Limit: 2, IncludeIgnored: true, BeforeID: ids[0]}, id()},
 		{"no such status", facteur.RunFilter{Status: facteur.RunCancelled}, id()},
+		{"one-off exports", facteur.RunFilter{Trigger: facteur.TriggerExport}, id(4)},
+		{"of an owner", facteur.RunFilter{OwnerID: 7, IncludeIgnored: true}, id(4)},
+		{"manual runs", facteur.RunFilter{Trigger: facteur.TriggerManual, IncludeIgnored: true}, id(6, 5, 3, 2, 1)},
 	} {
 		got, err := s.Runs(ctx, c.f)
 		must(t, err)

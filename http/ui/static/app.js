@@ -120,6 +120,15 @@ document.addEventListener("DOMContentLoaded", () => {
     control.addEventListener("change", sync);
     sync();
   }
+  const exp = document.getElementById("export-form");
+  if (exp) {
+    const sync = () => {
+      for (const el of exp.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== exp.elements.report_id.value;
+      exp.querySelector(".dates").hidden = exp.elements.period_on.value === "";
+    };
+    exp.addEventListener("change", sync);
+    sync();
+  }
   const dest = document.getElementById("destination-form");
   if (dest) {
     const kind = dest.elements.kind;

@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+// The one-off export page (F5): pick a report, a period, a format and the
+// fields; it runs in the background and the file waits here (and the link
+// is mailed when mail is set up).
+
+type exportsPage struct {
+	Reports []*facteur.Report
+	Runs    []runRow
+	Zones   []string
+	Form    url.Values
+	Error   string
+}
+
+// Value is a posted value, to keep what was typed.
+func (p exportsPage) Value(k string) string { return p.Form.Get(k) }
+
+func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
+	p := exportsPage{Zones: zones, Form: url.Values{"time_zone": {"Europe/Paris"}, "format": {"csv"}}}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			return err
+		}
+		p.Form = r.PostForm
+		reportID, _ := strconv.ParseInt(r.PostFormValue("report_id"), 10, 64)
+		body := map[string]any{"report_id": reportID, "format": map[string]any{"format": r.PostFormValue("format")},
+			"time_zone": strings.TrimSpace(r.PostFormValue("time_zone")), "include_fields": r.PostForm["include_"+r.PostFormValue("report_id")]}
+		if on := r.PostFormValue("period_on"); on != "" {
+			body["period"] = map[string]any{"on": on, "from": r.PostFormValue("from"), "to": r.PostFormValue("to")}
+		}
+		var run facteur.Run
+		err := s.call(r, "POST", "/api/v1/exports", body, &run)
+		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
+			p.Error, status = ae.Message, ae.Status
+		} else if err != nil {
+			return err
+		} else {
+			http.Redirect(w, r, "/exports?done="+url.QueryEscape(text("done.export", run.ID)), http.StatusSeeOther)
+			return nil
+		}
+	}
+	if err := s.call(r, "GET", "/api/v1/reports", nil, &p.Reports); err != nil {
+		return err
+	}
+	if err := s.call(r, "GET", "/api/v1/exports", nil, &p.Runs); err != nil {
+		return err
+	}
+	v.Title, v.Section, v.Data = text("exports.title"), "exports", p
+	s.render(w, status, "exports", v)
+	return nil
+}
