@@ -163,7 +163,6 @@ func TestBrowserJourney(t *testing.T) {
 	n.waitRun(runID)
 	runRow := fmt.Sprintf(`tr[data-run="%d"]`, runID)
 	b.do(chromedp.Navigate(n.base+"/runs"), chromedp.WaitVisible(css(runRow+` .status.succeeded`)))
-	screenshot(t, b.ctx, "runs")
 
 	// View: the numbers, the stage chart and the log.
 	b.follow(runRow+` th a`, `dl.facts`)
@@ -187,11 +186,22 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("retry run: %+v", r.Run)
 	}
 
-	// Ignore hides the first run from the history.
+	// The history charts the duration and size of the two runs.
 	b.do(chromedp.Navigate(n.base+"/runs"), chromedp.WaitVisible(css(runRow)))
+	if bars := b.count("svg.chart rect"); bars != 4 {
+		t.Errorf("chart: %d bars, want 2 runs × duration and size", bars)
+	}
+	screenshot(t, b.ctx, "runs")
+
+	// Ignore hides the first run from the history.
 	b.follow(runRow+` button[data-action="ignore"]`, `.flash`)
 	if b.count(runRow) != 0 {
 		t.Errorf("the ignored run is still listed")
+	}
+	b.follow(`main .title-bar a`, `#runs`)
+	b.follow(runRow+` button[data-action="unignore"]`, `.flash`)
+	if flash := b.text(".flash"); flash != fmt.Sprintf("Run %d is back in the history.", runID) {
+		t.Errorf("show again: %q", flash)
 	}
 
 	// Delete asks first, in the words users expect; dismissing keeps it.

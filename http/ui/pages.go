@@ -200,6 +200,8 @@ func (r runRow) Active() bool {
 }
 
 type runsPage struct {
+	Ignored  bool // ignored runs are shown
+	Toggle   string
 	Runs     []runRow
 	Schedule *facteur.Schedule
 	Names    map[int64]string // schedule names, for the global history
@@ -209,7 +211,7 @@ type runsPage struct {
 // runs is the history, global or of one schedule (?schedule_id=).
 func (s *Server) runs(w http.ResponseWriter, r *http.Request, v view) error {
 	q := url.Values{"limit": {"50"}}
-	for _, k := range []string{"schedule_id", "status", "before"} {
+	for _, k := range []string{"schedule_id", "status", "before", "ignored"} {
 		if x := r.URL.Query().Get(k); x != "" {
 			q.Set(k, x)
 		}
@@ -219,6 +221,15 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request, v view) error {
 		return err
 	}
 	v.Title = text("runs.title")
+	p.Ignored = q.Get("ignored") == "true"
+	toggle := url.Values{}
+	if id := q.Get("schedule_id"); id != "" {
+		toggle.Set("schedule_id", id)
+	}
+	if !p.Ignored {
+		toggle.Set("ignored", "true")
+	}
+	p.Toggle = "/runs?" + toggle.Encode()
 	if id := q.Get("schedule_id"); id != "" {
 		p.Schedule = &facteur.Schedule{}
 		if err := s.call(r, "GET", "/api/v1/schedules/"+id, nil, p.Schedule); err != nil {
@@ -283,11 +294,25 @@ func (s *Server) retryRun(w http.ResponseWriter, r *http.Request, v view) error 
 	return nil
 }
 
+// ignoreRun hides a run from the history, or with undo=1 shows it again.
 func (s *Server) ignoreRun(w http.ResponseWriter, r *http.Request, v view) error {
 	var run facteur.Run
-	if err := s.call(r, "POST", "/api/v1/runs/"+r.PathValue("id")+"/ignore", nil, &run); err != nil {
+	path, done := "/api/v1/runs/"+r.PathValue("id")+"/ignore", "done.ignore"
+	if r.PostFormValue("undo") != "" {
+		path, done = path+"?undo=true", "done.unignore"
+	}
+	if err := s.call(r, "POST", path, nil, &run); err != nil {
 		return err
 	}
-	back(w, r, "/runs", text("done.ignore", run.ID))
+	back(w, r, "/runs", text(done, run.ID))
+	return nil
+}
+
+func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request, v view) error {
+	var run facteur.Run
+	if err := s.call(r, "POST", "/api/v1/runs/"+r.PathValue("id")+"/cancel", nil, &run); err != nil {
+		return err
+	}
+	back(w, r, "/runs", text("done.cancel", run.ID))
 	return nil
 }

@@ -289,6 +289,15 @@ var messages = map[string]string{
 	"exports.mine":                "Your latest exports",
 	"exports.empty":               "No export yet.",
 	"done.export":                 "Export started (run %d); the file will be listed here when it is ready.",
+	"runs.chart":                  "Duration and size of recent runs, oldest first",
+	"runs.chart.duration":         "Duration (longest %s)",
+	"runs.chart.size":             "Size (largest %s)",
+	"runs.show_ignored":           "Show ignored runs",
+	"runs.hide_ignored":           "Hide ignored runs",
+	"action.cancel":               "Cancel",
+	"action.unignore":             "Show again",
+	"done.cancel":                 "Run %d is cancelled.",
+	"done.unignore":               "Run %d is back in the history.",
 }
 
 // text returns the UI string of key, formatted with args.

@@ -105,6 +105,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	m.HandleFunc("GET /runs/{id}", s.page(s.run))
 	m.HandleFunc("POST /runs/{id}/retry", s.page(s.retryRun))
 	m.HandleFunc("POST /runs/{id}/ignore", s.page(s.ignoreRun))
+	m.HandleFunc("POST /runs/{id}/cancel", s.page(s.cancelRun))
 	return secureHeaders(m), nil
 }
 
@@ -166,6 +167,7 @@ func (s *Server) loadPages() error {
 		"dur":     humanDuration,
 		"pct":     func(part, whole time.Duration) int { return int(100 * part / max(whole, 1)) },
 		"list":    func(xs ...string) []string { return xs },
+		"chart":   runsChart,
 		"inc":     func(i int) int { return i + 1 },
 		"mb":      func(n int64) string { return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) },
 		"deref":   func(p *string) string { return *p },
