@@ -643,3 +643,50 @@ func TestBrowserOneOffExport(t *testing.T) {
 		t.Errorf("exported: %q", got)
 	}
 }
+
+// unlabelled lists the form controls of the page that have no label a
+// screen reader can read.
+const unlabelled = `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+	.filter(el => el.labels.length === 0 && !el.getAttribute("aria-label")).map(el => el.name || el.id).join(",")`
+
+// TestBrowserLayout: every page an administrator reaches fits a laptop's
+// half screen (720 px) without scrolling sideways, except the wide tables
+// that scroll inside themselves, and every form control has a label; a
+// folder destination is created from its form.
+func TestBrowserLayout(t *testing.T) {
+	b := tab{t, browser(t)}
+	n := startServe(t, t.TempDir())
+	var src, rep struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "Help desk", "dsn": smallSQLiteSource(t)}, &src)
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "Items", "source_id": src.ID, "sql": "select * from items order by id"}, &rep)
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	outbox := t.TempDir()
+	b.do(chromedp.Navigate(n.base+"/destinations/new?kind=folder"), chromedp.WaitVisible(css(`#destination-form`)))
+	b.set("#name", "Drop folder")
+	b.set(`[name="folder.path"]`, outbox)
+	b.follow(`button[data-action="save"]`, `.flash`)
+	var dests []struct{ Kind, Name string }
+	n.must(200, "GET", "/api/v1/destinations", nil, &dests)
+	if len(dests) != 1 || dests[0].Kind != "folder" {
+		t.Fatalf("destinations: %+v", dests)
+	}
+
+	b.do(chromedp.EmulateViewport(720, 900))
+	for _, p := range []string{"/schedules", "/schedules/new", "/reports", fmt.Sprintf("/reports/%d/edit", rep.ID), "/runs", "/exports",
+		"/destinations", "/destinations/new", "/sources", "/sources/new", "/settings/mail", "/settings/policy", "/settings/users", "/settings/audit", "/tokens"} {
+		b.do(chromedp.Navigate(n.base+p), chromedp.WaitVisible(css(`main h1`)))
+		if wide := eval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); wide > 0 {
+			t.Errorf("%s is %d px wider than a 720 px window", p, wide)
+		}
+		if missing := eval[string](b, unlabelled); missing != "" {
+			t.Errorf("%s: controls without a label: %s", p, missing)
+		}
+		if errs := eval[string](b, `[...document.querySelectorAll(".error, .field-error")].map(e => e.textContent).join(" | ")`); errs != "" {
+			t.Errorf("%s shows errors before anything was done: %s", p, errs)
+		}
+	}
+	b.do(chromedp.Navigate(n.base + "/schedules/new"))
+	screenshot(t, b.ctx, "narrow")
+}

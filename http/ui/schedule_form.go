@@ -121,11 +121,12 @@ func (s *Server) newScheduleForm(r *http.Request, sc facteur.Schedule) (schedule
 }
 
 // previews fills the next runs and the file-name example; their errors go
-// next to their fields.
-func (s *Server) previews(r *http.Request, f *scheduleForm) {
+// next to their fields. The previews change nothing, so the page may ask
+// for them with the session's own CSRF token, even on a GET.
+func (s *Server) previews(r *http.Request, csrf string, f *scheduleForm) {
 	c := f.Schedule.Calendar
 	var p calendarPreview
-	if err := s.call(r, "POST", "/api/v1/calendar/preview?n=5", c, &p); err != nil {
+	if err := s.callCSRF(r, csrf, "POST", "/api/v1/calendar/preview?n=5", c, &p); err != nil {
 		f.fieldError(err, "calendar")
 	} else {
 		f.Preview = &p
@@ -133,7 +134,7 @@ func (s *Server) previews(r *http.Request, f *scheduleForm) {
 	var ex struct{ Example string }
 	body := map[string]any{"file_name": f.Schedule.FileName, "schedule_name": f.Schedule.Name, "report_id": f.Schedule.ReportID,
 		"format": f.Schedule.Format.Format, "time_zone": c.TimeZone}
-	if err := s.call(r, "POST", "/api/v1/file-name/preview", body, &ex); err != nil {
+	if err := s.callCSRF(r, csrf, "POST", "/api/v1/file-name/preview", body, &ex); err != nil {
 		f.fieldError(err, "file_name")
 	} else {
 		f.FileExample = ex.Example
@@ -168,7 +169,7 @@ func (s *Server) newSchedule(w http.ResponseWriter, r *http.Request, v view) err
 	if err != nil {
 		return err
 	}
-	s.previews(r, &f)
+	s.previews(r, v.CSRF, &f)
 	return s.renderForm(w, v, f, http.StatusOK)
 }
 
@@ -181,7 +182,7 @@ func (s *Server) editSchedule(w http.ResponseWriter, r *http.Request, v view) er
 	if err != nil {
 		return err
 	}
-	s.previews(r, &f)
+	s.previews(r, v.CSRF, &f)
 	return s.renderForm(w, v, f, http.StatusOK)
 }
 
@@ -219,10 +220,10 @@ func (s *Server) saveSchedule(w http.ResponseWriter, r *http.Request, v view) er
 		} else {
 			f.Tested = text("done.test", res.Location)
 		}
-		s.previews(r, &f)
+		s.previews(r, v.CSRF, &f)
 		return s.renderForm(w, v, f, http.StatusOK)
 	case "preview":
-		s.previews(r, &f)
+		s.previews(r, v.CSRF, &f)
 		return s.renderForm(w, v, f, http.StatusOK)
 	}
 	body := scheduleBody(sc)
@@ -235,7 +236,7 @@ func (s *Server) saveSchedule(w http.ResponseWriter, r *http.Request, v view) er
 	if err != nil {
 		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
 			f.fieldError(err, "form")
-			s.previews(r, &f)
+			s.previews(r, v.CSRF, &f)
 			return s.renderForm(w, v, f, ae.Status)
 		}
 		return err

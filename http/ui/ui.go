@@ -239,6 +239,12 @@ func (e *apiError) Error() string { return e.Message }
 // The answer's JSON goes into out; a failure comes back as *apiError with
 // the API's message.
 func (s *Server) call(r *http.Request, method, p string, body, out any) error {
+	return s.callCSRF(r, "", method, p, body, out)
+}
+
+// callCSRF is call with a given CSRF token instead of the form's, for
+// requests the UI makes on its own that change nothing (previews).
+func (s *Server) callCSRF(r *http.Request, csrf, method, p string, body, out any) error {
 	var in io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -256,9 +262,10 @@ func (s *Server) call(r *http.Request, method, p string, body, out any) error {
 	for _, c := range r.Cookies() {
 		req.AddCookie(c)
 	}
-	if method != http.MethodGet {
-		req.Header.Set("X-CSRF-Token", r.PostFormValue("csrf_token"))
+	if csrf == "" && method != http.MethodGet {
+		csrf = r.PostFormValue("csrf_token")
 	}
+	req.Header.Set("X-CSRF-Token", csrf)
 	rec := newRecorder()
 	s.API.ServeHTTP(rec, req)
 	if rec.status >= 400 {
