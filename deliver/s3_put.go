@@ -12,6 +12,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
@@ -123,6 +124,10 @@ func (s *S3) upload(ctx context.Context, key string, p payload, ifNoneMatch bool
 		in.IfNoneMatch = aws.String("*")
 	}
 	_, err = s.tm.UploadObject(ctx, in)
+	var failed transfermanager.MultipartUploadError
+	if errors.As(err, &failed) && failed.UploadID() != "" {
+		s.abortAgain(ctx, key, failed.UploadID())
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -218,4 +223,24 @@ func (v *verifyingReader) Read(b []byte) (int, error) {
 		return n, v.err
 	}
 	return n, err
+}
+
+// s3AbortSettle is how long a second abort of a failed multipart upload
+// waits: a part whose request was cancelled can still be written by the
+// server after the first abort, which brings the upload back (S3's
+// documentation says to abort again; versitygw shows it).
+const s3AbortSettle = time.Second
+
+// abortAgain aborts a failed multipart upload once more, after the parts
+// cut off in flight have landed, so that no upload is left pending. It is
+// best effort, on a context of its own: the delivery has failed already.
+func (s *S3) abortAgain(ctx context.Context, key, uploadID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortTimeout)
+	defer cancel()
+	select {
+	case <-time.After(s3AbortSettle):
+	case <-ctx.Done():
+		return
+	}
+	_, _ = s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key), UploadId: aws.String(uploadID)})
 }

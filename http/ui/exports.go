@@ -39,12 +39,10 @@ func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 			body["period"] = map[string]any{"on": on, "from": r.PostFormValue("from"), "to": r.PostFormValue("to")}
 		}
 		var run facteur.Run
-		err := s.call(r, "POST", "/api/v1/exports", body, &run)
-		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
-			p.Error, status = ae.Message, ae.Status
-		} else if err != nil {
+		var err error
+		if p.Error, status, err = refusal(s.call(r, "POST", "/api/v1/exports", body, &run)); err != nil {
 			return err
-		} else {
+		} else if p.Error == "" {
 			http.Redirect(w, r, "/exports?done="+url.QueryEscape(text("done.export", run.ID)), http.StatusSeeOther)
 			return nil
 		}

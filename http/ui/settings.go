@@ -112,12 +112,10 @@ func (s *Server) postMail(w http.ResponseWriter, r *http.Request, v view) error 
 	if perr != nil {
 		return perr
 	}
-	status := http.StatusOK
-	if ae, ok := err.(*apiError); ok && ae.Status < 500 {
-		p.Error, status = ae.Message, ae.Status
-	} else if err != nil {
+	var status int
+	if p.Error, status, err = refusal(err); err != nil {
 		return err
-	} else {
+	} else if p.Error == "" {
 		p.Done = done
 	}
 	v.Title, v.Section, v.Data = text("settings.mail"), "settings", p
@@ -156,12 +154,10 @@ func (s *Server) settingsPolicy(w http.ResponseWriter, r *http.Request, v view) 
 			"export_disabled":        r.PostFormValue("export_enabled") == "",
 			"export_account_domains": strings.Fields(r.PostFormValue("export_account_domains")),
 		}
-		err := s.call(r, "PUT", "/api/v1/settings/policy", body, &p.Policy)
-		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
-			p.Error, status = ae.Message, ae.Status
-		} else if err != nil {
+		var err error
+		if p.Error, status, err = refusal(s.call(r, "PUT", "/api/v1/settings/policy", body, &p.Policy)); err != nil {
 			return err
-		} else {
+		} else if p.Error == "" {
 			v.Flash = text("done.policy")
 		}
 	}
@@ -195,11 +191,9 @@ func (s *Server) settingsUsers(w http.ResponseWriter, r *http.Request, v view) e
 			body["email"], body["name"] = r.PostFormValue("email"), r.PostFormValue("name")
 			err = s.call(r, "POST", "/api/v1/users", body, nil)
 		}
-		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
-			p.Error, status = ae.Message, ae.Status
-		} else if err != nil {
+		if p.Error, status, err = refusal(err); err != nil {
 			return err
-		} else {
+		} else if p.Error == "" {
 			v.Flash = text("done.user")
 		}
 	}
@@ -255,9 +249,9 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request, v view) error {
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		var err error
+		done := ""
 		if id := r.PostFormValue("delete"); id != "" {
-			err = s.call(r, "DELETE", "/api/v1/tokens/"+url.PathEscape(id), nil, nil)
-			v.Flash = text("done.token_deleted")
+			err, done = s.call(r, "DELETE", "/api/v1/tokens/"+url.PathEscape(id), nil, nil), text("done.token_deleted")
 		} else {
 			days, _ := strconv.Atoi(r.PostFormValue("expires_in_days"))
 			var created struct {
@@ -266,10 +260,10 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request, v view) error {
 			err = s.call(r, "POST", "/api/v1/tokens", map[string]any{"name": r.PostFormValue("name"), "expires_in_days": days}, &created)
 			p.New = created.Token
 		}
-		if ae, ok := err.(*apiError); ok && ae.Status < 500 {
-			p.Error, status = ae.Message, ae.Status
-		} else if err != nil {
+		if p.Error, status, err = refusal(err); err != nil {
 			return err
+		} else if p.Error == "" {
+			v.Flash = done
 		}
 	}
 	if err := s.call(r, "GET", "/api/v1/tokens", nil, &p.Tokens); err != nil {

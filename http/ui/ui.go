@@ -11,6 +11,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -279,6 +280,16 @@ func (s *Server) callCSRF(r *http.Request, csrf, method, p string, body, out any
 		return json.Unmarshal(rec.body.Bytes(), out)
 	}
 	return nil
+}
+
+// refusal splits an API answer: a refusal the page shows in the API's words
+// with its status, or an error that fails the page. Nil gives ("", 200, nil).
+func refusal(err error) (msg string, status int, fail error) {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status < 500 {
+		return ae.Message, ae.Status, nil
+	}
+	return "", http.StatusOK, err
 }
 
 // page wraps a page's handler: it finds the account of the session (or
