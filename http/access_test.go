@@ -575,6 +575,7 @@ func TestLoginRateLimit(t *testing.T) {
 		}
 	}
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/login", strings.NewReader(`{"email":"editor@example.org","password":"password of editor@example.org"}`))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
 	resp.Body.Close()
@@ -592,6 +593,20 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	if counts["login.failed"] != auth.LoginFailures || counts["login.blocked"] != 1 {
 		t.Errorf("audit of logins: %v", counts)
+	}
+}
+
+// TestLoginNeedsJSON: a login posted as a form or as text (what another
+// site's page can send without asking) is refused.
+func TestLoginNeedsJSON(t *testing.T) {
+	e := newEnv(t)
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
+		resp, err := http.Post(e.srv.URL+"/api/v1/login", ct, strings.NewReader(`{"email":"viewer@example.org","password":"password of viewer@example.org"}`))
+		must(t, err)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || len(resp.Cookies()) != 0 {
+			t.Errorf("login as %q: %d, cookies %v", ct, resp.StatusCode, resp.Cookies())
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/csv"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -32,6 +33,12 @@ type sessionJSON struct {
 // from one client) within auth.LoginWindow, it refuses every attempt until
 // the window has passed, even with the right password.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	// A JSON body cannot come from another site's form without the
+	// browser asking first (CORS), so no other site can log a browser in.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		s.error(w, r, facteur.Errorf(facteur.EINVALID, "Content-Type: send the login as application/json"))
+		return
+	}
 	var in loginInput
 	if err := decode(r, &in); err != nil {
 		s.error(w, r, err)

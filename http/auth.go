@@ -143,10 +143,12 @@ func (s *Server) guard(rt Route, h http.HandlerFunc) http.HandlerFunc {
 			err = facteur.Errorf(facteur.EFORBIDDEN, "%s %s needs the %s role; %s is a %s", r.Method, rt.Path, rt.Need, req.user.Email, req.user.Role)
 		}
 		if err != nil {
-			if facteur.ErrorCode(err) == facteur.EFORBIDDEN {
+			switch facteur.ErrorCode(err) {
+			case facteur.EFORBIDDEN:
 				s.audit(r, req, "access.denied", rt.Method+" "+r.URL.Path)
+			case facteur.EUNAUTHENTICATED:
+				w.Header().Set("WWW-Authenticate", `Bearer realm="facteur"`)
 			}
-			w.Header().Set("WWW-Authenticate", `Bearer realm="facteur"`)
 			s.error(w, r, err)
 			return
 		}

@@ -20,8 +20,16 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "login", view{Title: text("login.title"), Data: r.URL.Query().Get("next")})
 }
 
-// login opens a session through the API and passes its cookie on.
+// login opens a session through the API and passes its cookie on. A form
+// posted from another site is refused (it could log a browser into the
+// other site's account): browsers say where a POST comes from in Origin.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+			s.render(w, http.StatusForbidden, "login", view{Title: text("login.title"), Error: text("login.other_site")})
+			return
+		}
+	}
 	body, _ := json.Marshal(map[string]string{"email": r.PostFormValue("email"), "password": r.PostFormValue("password")})
 	req, _ := http.NewRequestWithContext(r.Context(), "POST", "/api/v1/login", strings.NewReader(string(body)))
 	req.RemoteAddr = r.RemoteAddr

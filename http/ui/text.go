@@ -298,6 +298,7 @@ var messages = map[string]string{
 	"action.unignore":             "Show again",
 	"done.cancel":                 "Run %d is cancelled.",
 	"done.unignore":               "Run %d is back in the history.",
+	"login.other_site":            "This login form was sent from another site; open Facteur's own login page.",
 }
 
 // text returns the UI string of key, formatted with args.

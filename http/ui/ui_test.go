@@ -52,6 +52,20 @@ func TestLoginRedirect(t *testing.T) {
 	}
 }
 
+// TestLoginFromAnotherSite: a login form posted from another site is
+// refused and sets no cookie.
+func TestLoginFromAnotherSite(t *testing.T) {
+	form := url.Values{"email": {"a@example.org"}, "password": {"p"}}
+	req := httptest.NewRequest("POST", "http://facteur.example/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	rec := httptest.NewRecorder()
+	handler(t).ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || rec.Header().Get("Set-Cookie") != "" {
+		t.Errorf("cross-site login: %d, cookie %q", rec.Code, rec.Header().Get("Set-Cookie"))
+	}
+}
+
 // TestPagesNeedALogin: a page without a session sends the browser to the
 // login page, and every answer carries the security headers.
 func TestPagesNeedALogin(t *testing.T) {
