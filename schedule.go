@@ -53,6 +53,12 @@ const (
 	FormatXLSX   = "xlsx"
 )
 
+// Compressions of a whole file (C1).
+const (
+	CompressGzip = "gzip"
+	CompressZstd = "zstd"
+)
+
 // FormatOptions says how rows become a file.
 type FormatOptions struct {
 	// Format is one of "csv", "csv.zip", "json", "ndjson", "xlsx".
@@ -63,6 +69,9 @@ type FormatOptions struct {
 	Delimiter string `json:"delimiter,omitempty"`
 	// BOM starts a CSV file with a UTF-8 byte order mark, for Excel and Power BI.
 	BOM bool `json:"bom,omitempty"`
+	// Compression compresses the whole file (C1): "gzip" (.gz) or "zstd"
+	// (.zst); "" for none. Not for csv.zip and xlsx, which are zip files.
+	Compression string `json:"compression,omitempty"`
 	// Neutralize prefixes CSV and XLSX text cells that a spreadsheet would
 	// run as a formula with an apostrophe. Set from the destination (see
 	// Destination.RawCells), not by users.
@@ -131,6 +140,12 @@ func (f FormatOptions) Validate() error {
 	case FormatCSV, FormatCSVZip, FormatJSON, FormatNDJSON, FormatXLSX:
 	default:
 		return Errorf(EINVALID, "format.format: use one of csv, csv.zip, json, ndjson, xlsx")
+	}
+	switch {
+	case f.Compression != "" && f.Compression != CompressGzip && f.Compression != CompressZstd:
+		return Errorf(EINVALID, "format.compression: use gzip or zstd, or leave it empty")
+	case f.Compression != "" && (f.Format == FormatCSVZip || f.Format == FormatXLSX):
+		return Errorf(EINVALID, "format.compression: %s files are zip files already; compress csv, json or ndjson", f.Format)
 	}
 	if d := f.Delimiter; d != "" && (len([]rune(d)) != 1 || d == "\"" || d == "\r" || d == "\n" || d == "\x00") {
 		return Errorf(EINVALID, "format.delimiter: use a single character other than a quote or a line break")

@@ -83,16 +83,25 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	sum := &hashCounter{h: sha256.New()}
 	bw := bufio.NewWriterSize(io.MultiWriter(tmp, sum), spoolBuffer)
 
+	// The file is hashed and counted as it is written: compressed, when
+	// asked (C1), the bytes delivered are the compressed ones.
+	cw, err := format.Compress(bw, spec.Format.Compression)
+	if err != nil {
+		return Result{}, err
+	}
 	var res Result
 	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && canCopy(spec.Format) {
-		res, err = runCopy(ctx, copier, spec, bw)
+		res, err = runCopy(ctx, copier, spec, cw)
 	} else {
-		res, err = runRows(ctx, spec, bw)
+		res, err = runRows(ctx, spec, cw)
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	start := time.Now()
+	if err := cw.Close(); err != nil {
+		return Result{}, fmt.Errorf("compress spool file: %w", err)
+	}
 	if err := bw.Flush(); err != nil {
 		return Result{}, fmt.Errorf("write spool file: %w", err)
 	}

@@ -252,7 +252,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	if loc, err := time.LoadLocation(s.Calendar.TimeZone); err == nil {
 		at = at.In(loc)
 	}
-	ext := format.Extension(s.Format.Format)
+	ext := format.FileExtension(s.Format)
 	name, err := RenderFileName(s.FileName, NameVars{Label: s.Name, ExportName: def.Report.Name, Time: at, RunID: run.ID, Ext: ext})
 	if err != nil {
 		return err

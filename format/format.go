@@ -103,6 +103,19 @@ func Extension(format string) string {
 	return ""
 }
 
+// FileExtension returns the extension of the files o makes, without the
+// leading dot: the format's, then .gz or .zst when compressed ("csv.gz").
+func FileExtension(o facteur.FormatOptions) string {
+	ext := Extension(o.Format)
+	switch o.Compression {
+	case facteur.CompressGzip:
+		ext += ".gz"
+	case facteur.CompressZstd:
+		ext += ".zst"
+	}
+	return ext
+}
+
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("format: encoder is closed")
 

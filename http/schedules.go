@@ -159,7 +159,7 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := calendar.Validate(sc.Calendar); err != nil {
 		return err
 	}
-	if _, err := export.RenderFileName(sc.FileName, export.NameVars{Label: sc.Name, ExportName: rep.Name, Time: s.Now(), RunID: 1, Ext: format.Extension(sc.Format.Format)}); err != nil {
+	if _, err := export.RenderFileName(sc.FileName, export.NameVars{Label: sc.Name, ExportName: rep.Name, Time: s.Now(), RunID: 1, Ext: format.FileExtension(sc.Format)}); err != nil {
 		return err
 	}
 	sc.NextRunAt = nil
@@ -275,6 +275,7 @@ type fileNameInput struct {
 	ScheduleName string `json:"schedule_name"`
 	ReportID     int64  `json:"report_id"`
 	Format       string `json:"format"`
+	Compression  string `json:"compression"`
 	TimeZone     string `json:"time_zone"`
 }
 
@@ -305,7 +306,7 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 		loc = l
 	}
 	at := s.Now().In(loc).Truncate(time.Hour).Add(time.Hour)
-	name, err := export.RenderFileName(in.FileName, export.NameVars{Label: in.ScheduleName, ExportName: report, Time: at, RunID: 1234, Ext: format.Extension(in.Format)})
+	name, err := export.RenderFileName(in.FileName, export.NameVars{Label: in.ScheduleName, ExportName: report, Time: at, RunID: 1234, Ext: format.FileExtension(facteur.FormatOptions{Format: in.Format, Compression: in.Compression})})
 	if err != nil {
 		return 0, nil, err
 	}

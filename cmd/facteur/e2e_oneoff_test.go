@@ -1,15 +1,20 @@
 package main
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/mail/smtptest"
@@ -114,4 +119,85 @@ func TestOneOffExport(t *testing.T) {
 	if st := ed.call("POST", fmt.Sprintf("/api/v1/runs/%d/retry", run.ID), nil, &e); st != 400 || !strings.Contains(e.Error.Message, "one-off export") {
 		t.Errorf("retry of an export: %d %q", st, e.Error.Message)
 	}
+}
+
+// TestCompressedFiles (C1): `facteur export --compression` and a schedule
+// with a compression write .gz and .zst files that decompress, with
+// independent readers, to the plain export.
+func TestCompressedFiles(t *testing.T) {
+	dsn := smallSQLiteSource(t)
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "items.csv")
+	if out, err := exec.Command(bin, "export", "--source", dsn, "--table", "items", "--output", plain).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want, _ := os.ReadFile(plain)
+	for _, c := range []string{"gzip", "zstd"} {
+		out := filepath.Join(dir, "items.csv."+c)
+		if o, err := exec.Command(bin, "export", "--source", dsn, "--table", "items", "--compression", c, "--output", out).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", c, err, o)
+		}
+		if got := decompress(t, out, c); string(got) != string(want) {
+			t.Errorf("%s: %q, want %q", c, got, want)
+		}
+	}
+
+	n := startServe(t, t.TempDir())
+	outbox := t.TempDir()
+	var src, rep, dest, sc struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "small", "dsn": dsn}, &src)
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "items", "source_id": src.ID, "table": "items"}, &rep)
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "drop", "kind": "folder", "config": map[string]any{"path": outbox}}, &dest)
+	n.must(201, "POST", "/api/v1/schedules", map[string]any{"report_id": rep.ID, "destination_id": dest.ID, "enabled": false, "file_name": "items.{ext}",
+		"format": map[string]any{"format": "csv", "compression": "zstd"}, "calendar": map[string]any{"frequency": "daily"}}, &sc)
+	var run facteur.Run
+	n.must(202, "POST", fmt.Sprintf("/api/v1/schedules/%d/run", sc.ID), nil, &run)
+	if r := n.waitRun(run.ID); r.Status != facteur.RunSucceeded || r.FileName != "items.csv.zst" {
+		t.Fatalf("run: %s %s %q", r.Status, r.Error, r.FileName)
+	}
+	if got := decompress(t, filepath.Join(outbox, "items.csv.zst"), "zstd"); string(got) != string(want) {
+		t.Errorf("delivered: %q", got)
+	}
+	var e struct{ Error struct{ Message string } }
+	if st := n.call("POST", "/api/v1/schedules", map[string]any{"report_id": rep.ID, "destination_id": dest.ID,
+		"format": map[string]any{"format": "xlsx", "compression": "gzip"}, "calendar": map[string]any{"frequency": "daily"}}, &e); st != 400 || !strings.Contains(e.Error.Message, "zip files already") {
+		t.Errorf("xlsx with gzip: %d %q", st, e.Error.Message)
+	}
+}
+
+// decompress reads a .gz file with the standard library, a .zst one with
+// the zstd command-line tool when it is installed, else klauspost's decoder.
+func decompress(t *testing.T, path, c string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader
+	switch c {
+	case "gzip":
+		if r, err = gzip.NewReader(f); err != nil {
+			t.Fatal(err)
+		}
+	default:
+		if zstdBin, err := exec.LookPath("zstd"); err == nil {
+			out, err := exec.Command(zstdBin, "-dc", path).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		d, err := zstd.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		r = d
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -133,7 +133,7 @@ func (s *Server) previews(r *http.Request, csrf string, f *scheduleForm) {
 	}
 	var ex struct{ Example string }
 	body := map[string]any{"file_name": f.Schedule.FileName, "schedule_name": f.Schedule.Name, "report_id": f.Schedule.ReportID,
-		"format": f.Schedule.Format.Format, "time_zone": c.TimeZone}
+		"format": f.Schedule.Format.Format, "compression": f.Schedule.Format.Compression, "time_zone": c.TimeZone}
 	if err := s.callCSRF(r, csrf, "POST", "/api/v1/file-name/preview", body, &ex); err != nil {
 		f.fieldError(err, "file_name")
 	} else {
@@ -251,10 +251,14 @@ func scheduleFromForm(form url.Values) facteur.Schedule {
 	on := func(k string) bool { return form.Get(k) != "" }
 	sc := facteur.Schedule{
 		Name: strings.TrimSpace(form.Get("name")), ReportID: id("report_id"), DestinationID: id("destination_id"),
-		Format:   facteur.FormatOptions{Format: form.Get("format"), NoHeader: !on("header"), Delimiter: form.Get("delimiter"), BOM: on("bom")},
+		Format: facteur.FormatOptions{Format: form.Get("format"), NoHeader: !on("header"), Delimiter: form.Get("delimiter"), BOM: on("bom"),
+			Compression: form.Get("compression")},
 		FileName: strings.TrimSpace(form.Get("file_name")), CatchUp: form.Get("catch_up"), Enabled: on("enabled"),
 		Calendar: facteur.Calendar{Frequency: form.Get("frequency"), At: form.Get("at"), TimeZone: strings.TrimSpace(form.Get("time_zone"))},
 		Options:  facteur.ScheduleOptions{Confirmation: on("confirmation")},
+	}
+	if f := sc.Format.Format; f != facteur.FormatCSV && f != facteur.FormatJSON && f != facteur.FormatNDJSON {
+		sc.Format.Compression = "" // the control is hidden for zip formats
 	}
 	if sc.Format.Delimiter == `\t` {
 		sc.Format.Delimiter = "\t"

@@ -299,6 +299,8 @@ var messages = map[string]string{
 	"done.cancel":                 "Run %d is cancelled.",
 	"done.unignore":               "Run %d is back in the history.",
 	"login.other_site":            "This login form was sent from another site; open Facteur's own login page.",
+	"form.compression":            "Compression (for csv, json and ndjson)",
+	"compression.none":            "None",
 }
 
 // text returns the UI string of key, formatted with args.

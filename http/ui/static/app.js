@@ -93,7 +93,8 @@ function scheduleForm(form) {
         }
         const [fok, f] = await post("/api/v1/file-name/preview", {
           file_name: val("file_name"), schedule_name: val("name"), report_id: parseInt(val("report_id"), 10) || 0,
-          format: val("format"), time_zone: val("time_zone"),
+          format: val("format"), compression: ["csv", "json", "ndjson"].includes(val("format")) ? val("compression") : "",
+          time_zone: val("time_zone"),
         });
         document.getElementById("file-example").textContent = fok ? f.example : f.error.message;
       } catch (_) {
