@@ -53,6 +53,8 @@
 #   path …, plain cols   the same on the columns COPY needs not convert
 #                    (id, code, email, amount, note)
 #   facteur ndjson, json, csv.zip   facteur export --table t --format …
+#   psql \copy | gzip -1   \copy … to program 'gzip -1 > file': psql's CSV, gzipped
+#   facteur csv.gz, csv.zst facteur export --format csv --compression gzip|zstd
 #   facteur xlsx     facteur export --query 'select * from t where id <= SMALL'
 #   facteur csv/ndjson @SMALL       the same query, for memory flatness
 #
@@ -198,6 +200,9 @@ NAMES=(
 	"facteur xlsx @$SMALL"
 	"facteur csv @$SMALL"
 	"facteur ndjson @$SMALL"
+	"psql \\copy | gzip -1"
+	"facteur csv.gz"
+	"facteur csv.zst"
 )
 
 # contender I REP runs contender number I of NAMES once.
@@ -218,6 +223,9 @@ contender() {
 	11) measure "${NAMES[11]}" "$SMALL" "$W/f.xlsx" "$rep" "$F" export --source "$PG" --query "$SQ" --format xlsx --output "$W/f.xlsx" ;;
 	12) measure "${NAMES[12]}" "$SMALL" "$W/s.csv" "$rep" "$F" export --source "$PG" --query "$SQ" --format csv --output "$W/s.csv" ;;
 	13) measure "${NAMES[13]}" "$SMALL" "$W/s.ndjson" "$rep" "$F" export --source "$PG" --query "$SQ" --format ndjson --output "$W/s.ndjson" ;;
+	14) measure "${NAMES[14]}" "$ROWS" "$W/psql.csv.gz" "$rep" psql "$PG" -XAt -c "\\copy (select * from $Q) to program 'gzip -1 > $W/psql.csv.gz' csv header" ;;
+	15) measure "${NAMES[15]}" "$ROWS" "$W/f.csv.gz" "$rep" "$F" export --source "$PG" --table "$Q" --format csv --compression gzip --output "$W/f.csv.gz" ;;
+	16) measure "${NAMES[16]}" "$ROWS" "$W/f.csv.zst" "$rep" "$F" export --source "$PG" --table "$Q" --format csv --compression zstd --output "$W/f.csv.zst" ;;
 	esac
 }
 
