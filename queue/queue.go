@@ -236,7 +236,6 @@ func (q *Queue[TTx]) Progress(runID int64) (int64, bool) { return q.runner.Progr
 // advance is not nil it runs first in the same transaction; returning
 // false from it aborts without error.
 func (q *Queue[TTx]) enqueue(ctx context.Context, run *facteur.Run, advance func(tx facteur.Store) (bool, error)) error {
-	run.CreatedAt = q.cfg.Now().UTC()
 	return q.store.InTx(ctx, func(tx facteur.Store, raw any) error {
 		if advance != nil {
 			ok, err := advance(tx)
@@ -244,20 +243,27 @@ func (q *Queue[TTx]) enqueue(ctx context.Context, run *facteur.Run, advance func
 				return err
 			}
 		}
-		if err := tx.CreateRun(ctx, run); err != nil {
-			return err
-		}
-		rtx, ok := raw.(TTx)
-		if !ok {
-			return fmt.Errorf("job queue: transaction of type %T, want %T", raw, rtx)
-		}
-		res, err := q.client.InsertTx(ctx, rtx, RunArgs{RunID: run.ID}, nil)
-		if err != nil {
-			return fmt.Errorf("insert job: %w", err)
-		}
-		run.JobID = res.Job.ID
-		return tx.UpdateRun(ctx, run)
+		return q.insertRun(ctx, tx, raw, run)
 	})
+}
+
+// insertRun records run and inserts its job, in the transaction tx (raw is
+// the driver's transaction the job goes in).
+func (q *Queue[TTx]) insertRun(ctx context.Context, tx facteur.Store, raw any, run *facteur.Run) error {
+	run.CreatedAt = q.cfg.Now().UTC()
+	if err := tx.CreateRun(ctx, run); err != nil {
+		return err
+	}
+	rtx, ok := raw.(TTx)
+	if !ok {
+		return fmt.Errorf("job queue: transaction of type %T, want %T", raw, rtx)
+	}
+	res, err := q.client.InsertTx(ctx, rtx, RunArgs{RunID: run.ID}, nil)
+	if err != nil {
+		return fmt.Errorf("insert job: %w", err)
+	}
+	run.JobID = res.Job.ID
+	return tx.UpdateRun(ctx, run)
 }
 
 // atLeast passes on only records of at least a level: River reports its

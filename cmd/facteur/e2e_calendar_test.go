@@ -122,6 +122,13 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 	if !runs[0].ScheduledFor.Equal(latest) {
 		t.Errorf("caught-up run is for %v, want the latest missed slot %v", runs[0].ScheduledFor, latest)
 	}
+	caught := false
+	for _, e := range n.waitRun(runs[0].ID).Log {
+		caught = caught || strings.HasPrefix(e.Message, "Catching up: the slot of "+latest.UTC().Format(time.RFC3339))
+	}
+	if !caught {
+		t.Errorf("the caught-up run's log does not say which slots it replaces")
+	}
 	if s := getSchedule(n, ids[0]); !s.NextRunAt.After(time.Now()) {
 		t.Errorf("next run still in the past: %v", s.NextRunAt)
 	}
