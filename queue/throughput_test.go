@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/store"
@@ -71,5 +73,83 @@ func TestTickThroughput(t *testing.T) {
 			}
 			t.Logf("%s: %d runs queued in %s (%d ticks), %.0f runs/s", db, queued, took.Round(time.Millisecond), ticks, float64(queued)/took.Seconds())
 		})
+	}
+}
+
+// TestRunThroughput measures how many small runs (a 2-row report to a
+// folder) the workers complete per second, on SQLite and on PostgreSQL,
+// with the default 2 workers and with 8. It prints the figures; it fails
+// only when a run does not succeed. It takes about a minute, so it runs
+// only when asked: FACTEUR_BENCH=1 go test ./queue -run TestRunThroughput -v
+func TestRunThroughput(t *testing.T) {
+	if os.Getenv("FACTEUR_BENCH") == "" {
+		t.Skip("a measurement of about a minute: set FACTEUR_BENCH=1 to run it")
+	}
+	const count = 1000
+	for _, db := range []string{"sqlite", "postgres"} {
+		for _, workers := range []int{2, 8} {
+			t.Run(fmt.Sprintf("%s/%d workers", db, workers), func(t *testing.T) {
+				ctx := context.Background()
+				cfg := store.Config{}
+				if db == "postgres" {
+					cfg.PostgresURL = testdb.PostgresDatabase(t, "facteur_runs_")
+				}
+				f := newFixture(t, cfg)
+				folder, err := deliver.NewFolder(deliver.FolderConfig{Path: f.outbox, Overwrite: true})
+				must(t, err)
+				qcfg := queue.Config{Workers: workers, PollInterval: 20 * time.Millisecond}
+				var q interface {
+					ticker
+					RunNow(ctx context.Context, scheduleID, requestedBy int64) (*facteur.Run, error)
+					Start(ctx context.Context) error
+					Stop(ctx context.Context) error
+				}
+				if db == "postgres" {
+					q, err = queue.New(riverpgxv5.New(f.db.Pool()), f.db, runner(f.db, t.TempDir(), folder), qcfg)
+				} else {
+					q, err = queue.New(riversqlite.New(f.db.SQL()), f.db, runner(f.db, t.TempDir(), folder), qcfg)
+				}
+				must(t, err)
+				for range count {
+					_, err := q.RunNow(ctx, f.schedule.ID, f.owner.ID)
+					must(t, err)
+				}
+				start := time.Now()
+				must(t, q.Start(ctx))
+				defer q.Stop(ctx)
+				for {
+					failed, err := f.db.Runs(ctx, facteur.RunFilter{Status: facteur.RunFailed, Limit: 1})
+					must(t, err)
+					if len(failed) > 0 {
+						t.Fatalf("run %d failed: %s", failed[0].ID, failed[0].Error)
+					}
+					n, err := countSucceeded(ctx, f.db)
+					must(t, err)
+					if n == count {
+						break
+					}
+					if time.Since(start) > 5*time.Minute {
+						t.Fatalf("%d of %d runs done after 5 minutes", n, count)
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				took := time.Since(start)
+				t.Logf("%s, %d workers: %d runs in %s, %.0f runs/s", db, workers, count, took.Round(time.Millisecond), float64(count)/took.Seconds())
+			})
+		}
+	}
+}
+
+// countSucceeded counts the succeeded runs, 1,000 at most per page.
+func countSucceeded(ctx context.Context, st facteur.Store) (int, error) {
+	n := 0
+	f := facteur.RunFilter{Status: facteur.RunSucceeded, Limit: 1000, IncludeIgnored: true}
+	for {
+		runs, err := st.Runs(ctx, f)
+		if err != nil || len(runs) == 0 {
+			return n, err
+		}
+		n += len(runs)
+		f.BeforeID = runs[len(runs)-1].ID
 	}
 }
