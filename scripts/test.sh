@@ -8,7 +8,8 @@
 #   FACTEUR_TEST_POSTGRES  PostgreSQL URL of a database the tests may create
 #                          databases and tables in (default: the local server)
 #   FACTEUR_TEST_MYSQL     MariaDB/MySQL URL, likewise
-#   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT, FACTEUR_TEST_CHROMIUM  set to "skip" to skip those
+#   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT, FACTEUR_TEST_CHROMIUM,
+#   FACTEUR_TEST_LIBREOFFICE  set to "skip" to skip those
 #                          servers; otherwise scripts/servers/*.sh start them
 #   GOTESTFLAGS            extra flags for go test (e.g. "-run TestCalendar -v")
 set -euo pipefail
@@ -86,6 +87,14 @@ if [ "${FACTEUR_TEST_CHROMIUM:-}" != skip ]; then
 	echo "Chromium: $("${FACTEUR_TEST_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null)"
 else
 	echo "Browser tests SKIPPED (FACTEUR_TEST_CHROMIUM=skip)"
+fi
+
+# An independent reader of the XLSX files: LibreOffice (installed once).
+if [ "${FACTEUR_TEST_LIBREOFFICE:-}" != skip ]; then
+	[ -x "${FACTEUR_TEST_LIBREOFFICE:-/usr/bin/soffice}" ] || apt_install libreoffice-calc
+	echo "LibreOffice: $("${FACTEUR_TEST_LIBREOFFICE:-/usr/bin/soffice}" --version 2>/dev/null | head -1)"
+else
+	echo "LibreOffice test SKIPPED (FACTEUR_TEST_LIBREOFFICE=skip)"
 fi
 
 say "gofmt, go vet and staticcheck"
