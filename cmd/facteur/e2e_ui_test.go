@@ -611,6 +611,30 @@ func TestBrowserSettings(t *testing.T) {
 	if me.User.Email != testAdmin {
 		t.Errorf("the new token acts as %q", me.User.Email)
 	}
+
+	// No page shows words another site put in its URL.
+	b.do(chromedp.Navigate(n.base+"/schedules?done=Your+account+is+locked%2C+call+0800"), chromedp.WaitVisible(css(`main h1`)))
+	if b.count(".flash") != 0 {
+		t.Errorf("a message from the URL is shown: %q", b.text(".flash"))
+	}
+
+	// The password is changed under the account's name; the session ends.
+	b.do(chromedp.Navigate(n.base+"/tokens"), chromedp.WaitVisible(css(`#password-form`)))
+	b.set("#current_password", "not my password")
+	b.set("#new_password", "a brand new passphrase")
+	b.follow(`button[data-action="change-password"]`, `.error`)
+	if msg := b.text(".error"); !strings.Contains(msg, "current_password") {
+		t.Errorf("a wrong current password: %q", msg)
+	}
+	b.set("#current_password", testPassword)
+	b.set("#new_password", "a brand new passphrase")
+	b.follow(`button[data-action="change-password"]`, `#email`)
+	if flash := b.text(".flash"); flash != "Password changed: log in with the new one." {
+		t.Errorf("after the change: %q", flash)
+	}
+	if err := uiLogin(b.ctx, n.base, testAdmin, "a brand new passphrase"); err != nil {
+		t.Fatalf("login with the new password: %v", err)
+	}
 }
 
 // TestBrowserOneOffExport: a report is exported once for February from the

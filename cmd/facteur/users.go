@@ -250,7 +250,7 @@ func bootstrapAdmin(ctx context.Context, st facteur.Store, demo bool, stdout io.
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(stdout, "Demo: created the administrator %s with the password %s (shown once; change it with PUT /api/v1/me/password).\n", u.Email, pw)
+		fmt.Fprintf(stdout, "Demo: created the administrator %s with the password %s (shown once; log in to the web UI and change it under your name, top right).\n", u.Email, pw)
 		return u, nil
 	}
 	fmt.Fprintf(stdout, "No account exists yet: create the first administrator with `facteur user create --admin --email ADDRESS`, or start with %s and %s set. Until then the API refuses every request.\n", envAdminEmail, envAdminPassword)

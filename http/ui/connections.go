@@ -77,7 +77,7 @@ func (s *Server) saveSource(w http.ResponseWriter, r *http.Request, v view) erro
 	} else if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/sources?done="+url.QueryEscape(text("done.source", f.Source.Name)), http.StatusSeeOther)
+	redirectWith(w, r, "/sources", text("done.source", f.Source.Name))
 	return nil
 }
 
@@ -94,7 +94,7 @@ func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request, v view) er
 	if err := s.call(r, "DELETE", "/api/v1/sources/"+r.PathValue("id"), nil, nil); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/sources?done="+url.QueryEscape(text("done.deleted")), http.StatusSeeOther)
+	redirectWith(w, r, "/sources", text("done.deleted"))
 	return nil
 }
 
@@ -263,7 +263,7 @@ func (s *Server) saveDestination(w http.ResponseWriter, r *http.Request, v view)
 	} else if err != nil {
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/destinations/%d/edit?done=%s", saved.ID, url.QueryEscape(text("done.destination", saved.Name))), http.StatusSeeOther)
+	redirectWith(w, r, fmt.Sprintf("/destinations/%d/edit", saved.ID), text("done.destination", saved.Name))
 	return nil
 }
 
@@ -331,6 +331,6 @@ func (s *Server) deleteDestination(w http.ResponseWriter, r *http.Request, v vie
 	if err := s.call(r, "DELETE", "/api/v1/destinations/"+r.PathValue("id"), nil, nil); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/destinations?done="+url.QueryEscape(text("done.deleted")), http.StatusSeeOther)
+	redirectWith(w, r, "/destinations", text("done.deleted"))
 	return nil
 }

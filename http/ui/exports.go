@@ -43,7 +43,7 @@ func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 		if p.Error, status, err = refusal(s.call(r, "POST", "/api/v1/exports", body, &run)); err != nil {
 			return err
 		} else if p.Error == "" {
-			http.Redirect(w, r, "/exports?done="+url.QueryEscape(text("done.export", run.ID)), http.StatusSeeOther)
+			redirectWith(w, r, "/exports", text("done.export", run.ID))
 			return nil
 		}
 	}

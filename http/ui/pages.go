@@ -17,7 +17,7 @@ import (
 const pageSize = 50
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", view{Title: text("login.title"), Data: r.URL.Query().Get("next")})
+	s.render(w, http.StatusOK, "login", view{Title: text("login.title"), Flash: takeFlash(w, r), Data: r.URL.Query().Get("next")})
 }
 
 // login opens a session through the API and passes its cookie on. A form
@@ -180,7 +180,7 @@ func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request, v view) 
 	if err := s.call(r, "DELETE", "/api/v1/schedules/"+r.PathValue("id"), nil, nil); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/schedules?done="+url.QueryEscape(text("done.delete")), http.StatusSeeOther)
+	redirectWith(w, r, "/schedules", text("done.delete"))
 	return nil
 }
 

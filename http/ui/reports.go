@@ -128,7 +128,7 @@ func (s *Server) saveReport(w http.ResponseWriter, r *http.Request, v view) erro
 	} else if err != nil {
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/reports/%d/edit?done=%s", saved.ID, url.QueryEscape(text("done.report", saved.Name))), http.StatusSeeOther)
+	redirectWith(w, r, fmt.Sprintf("/reports/%d/edit", saved.ID), text("done.report", saved.Name))
 	return nil
 }
 
@@ -162,7 +162,7 @@ func (s *Server) duplicateReport(w http.ResponseWriter, r *http.Request, v view)
 	if err := s.call(r, "POST", "/api/v1/reports/"+r.PathValue("id")+"/duplicate", map[string]any{}, &dup); err != nil {
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/reports/%d/edit?done=%s", dup.ID, url.QueryEscape(text("done.duplicate", dup.Name))), http.StatusSeeOther)
+	redirectWith(w, r, fmt.Sprintf("/reports/%d/edit", dup.ID), text("done.duplicate", dup.Name))
 	return nil
 }
 
@@ -170,6 +170,6 @@ func (s *Server) deleteReport(w http.ResponseWriter, r *http.Request, v view) er
 	if err := s.call(r, "DELETE", "/api/v1/reports/"+r.PathValue("id"), nil, nil); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/reports?done="+url.QueryEscape(text("done.report_deleted")), http.StatusSeeOther)
+	redirectWith(w, r, "/reports", text("done.report_deleted"))
 	return nil
 }

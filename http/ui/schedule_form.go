@@ -241,7 +241,7 @@ func (s *Server) saveSchedule(w http.ResponseWriter, r *http.Request, v view) er
 		}
 		return err
 	}
-	http.Redirect(w, r, "/schedules?done="+url.QueryEscape(text("done.save", saved.Name)), http.StatusSeeOther)
+	redirectWith(w, r, "/schedules", text("done.save", saved.Name))
 	return nil
 }
 

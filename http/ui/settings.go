@@ -250,9 +250,18 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request, v view) error {
 	if r.Method == http.MethodPost {
 		var err error
 		done := ""
-		if id := r.PostFormValue("delete"); id != "" {
+		switch id := r.PostFormValue("delete"); {
+		case r.PostFormValue("new_password") != "":
+			// A new password ends every session of the account: log in again.
+			body := map[string]string{"current_password": r.PostFormValue("current_password"), "new_password": r.PostFormValue("new_password")}
+			err = s.call(r, "PUT", "/api/v1/me/password", body, nil)
+			if err == nil {
+				redirectWith(w, r, "/login", text("done.password"))
+				return nil
+			}
+		case id != "":
 			err, done = s.call(r, "DELETE", "/api/v1/tokens/"+url.PathEscape(id), nil, nil), text("done.token_deleted")
-		} else {
+		default:
 			days, _ := strconv.Atoi(r.PostFormValue("expires_in_days"))
 			var created struct {
 				Token string `json:"token"`

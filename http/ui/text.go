@@ -301,6 +301,11 @@ var messages = map[string]string{
 	"login.other_site":            "This login form was sent from another site; open Facteur's own login page.",
 	"form.compression":            "Compression (for csv, json and ndjson)",
 	"compression.none":            "None",
+	"password.title":              "Your password",
+	"password.current":            "Current password",
+	"password.new":                "New password (12 characters or more)",
+	"password.change":             "Change the password",
+	"done.password":               "Password changed: log in with the new one.",
 }
 
 // text returns the UI string of key, formatted with args.

@@ -305,7 +305,7 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) er
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		v := view{Me: me.User, CSRF: me.CSRFToken, Flash: r.URL.Query().Get("done")}
+		v := view{Me: me.User, CSRF: me.CSRFToken, Flash: takeFlash(w, r)}
 		if err := fn(w, r, v); err != nil {
 			v.Error = err.Error()
 			status := http.StatusInternalServerError
@@ -321,19 +321,43 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) er
 	}
 }
 
+// flashCookie carries the message of an action to the page shown next.
+// A cookie and not the URL: no other site can make a page of Facteur show
+// words of its choosing.
+const flashCookie = "facteur_flash"
+
+// redirectWith sends the browser to the page to, which shows msg.
+func redirectWith(w http.ResponseWriter, r *http.Request, to, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// takeFlash returns the message an action left for this page, and clears it.
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	msg, err := url.QueryUnescape(c.Value)
+	if err != nil {
+		return ""
+	}
+	return msg
+}
+
 // back sends the browser to the page it came from (or to fallback), with
 // a message to show.
 func back(w http.ResponseWriter, r *http.Request, fallback, msg string) {
 	to := fallback
 	if ref, err := url.Parse(r.Referer()); err == nil && localPath(ref.Path) {
-		q := ref.Query()
-		q.Set("done", msg)
-		ref.RawQuery = q.Encode()
-		to = ref.Path + "?" + ref.RawQuery
-	} else {
-		to += "?done=" + url.QueryEscape(msg)
+		to = ref.Path
+		if ref.RawQuery != "" {
+			to += "?" + ref.RawQuery
+		}
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	redirectWith(w, r, to, msg)
 }
 
 // recorder keeps an in-process answer of the API, headers included.
