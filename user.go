@@ -84,12 +84,6 @@ type User struct {
 	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
-// Domain returns the lower-case domain of the user's e-mail address.
-func (u *User) Domain() string {
-	_, d, _ := strings.Cut(u.Email, "@")
-	return strings.ToLower(d)
-}
-
 // NormalizeEmail checks an account's e-mail address and returns it in
 // lower case, without a display name.
 func NormalizeEmail(s string) (string, error) {

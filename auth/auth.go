@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -70,6 +71,14 @@ const TokenPrefix = "fct_"
 func NewToken() (token string, hash []byte) {
 	token = TokenPrefix + random(32)
 	return token, Hash(token)
+}
+
+// IssueToken returns a new API token of an account, ready to be stored,
+// and its secret, to be shown once. Its Prefix is the secret's first
+// characters, to recognise it in a list.
+func IssueToken(userID int64, name string, expires *time.Time) (*facteur.Token, string) {
+	secret, hash := NewToken()
+	return &facteur.Token{UserID: userID, Name: name, Prefix: secret[:len(TokenPrefix)+6], Hash: hash, ExpiresAt: expires}, secret
 }
 
 // IsToken reports whether s looks like an API token.

@@ -196,12 +196,12 @@ func (s *Server) createToken(r *http.Request) (int, any, error) {
 	if in.ExpiresInDays < 0 || in.ExpiresInDays > 3650 {
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "expires_in_days: use 1 to 3650, or leave it out for a token that does not expire")
 	}
-	secret, hash := auth.NewToken()
-	t := &facteur.Token{UserID: user(r).ID, Name: in.Name, Prefix: secret[:len(auth.TokenPrefix)+6], Hash: hash}
+	var exp *time.Time
 	if in.ExpiresInDays > 0 {
-		exp := s.Now().Add(time.Duration(in.ExpiresInDays) * 24 * time.Hour)
-		t.ExpiresAt = &exp
+		t := s.Now().Add(time.Duration(in.ExpiresInDays) * 24 * time.Hour)
+		exp = &t
 	}
+	t, secret := auth.IssueToken(user(r).ID, in.Name, exp)
 	if err := s.Store.CreateToken(r.Context(), t); err != nil {
 		return 0, nil, err
 	}

@@ -88,8 +88,8 @@ func seedDemo(ctx context.Context, st facteur.Store, q jobQueue, data, base stri
 	if err != nil {
 		return err
 	}
-	secret, hash := auth.NewToken()
-	if err := st.CreateToken(ctx, &facteur.Token{UserID: owner.ID, Name: "demo", Prefix: secret[:len(auth.TokenPrefix)+6], Hash: hash}); err != nil {
+	token, secret := auth.IssueToken(owner.ID, "demo", nil)
+	if err := st.CreateToken(ctx, token); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Demo: schedule %q (%s) delivers report %q to %s; sensitive columns (names, e-mails, phones) are left out.\n",

@@ -153,12 +153,12 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if strings.TrimSpace(*name) == "" {
 			return facteur.Errorf(facteur.EINVALID, "name: say what the token is for, e.g. --name \"nightly script\"")
 		}
-		secret, hash := auth.NewToken()
-		t := &facteur.Token{UserID: u.ID, Name: strings.TrimSpace(*name), Prefix: secret[:len(auth.TokenPrefix)+6], Hash: hash}
+		var exp *time.Time
 		if *days > 0 {
-			exp := time.Now().Add(time.Duration(*days) * 24 * time.Hour)
-			t.ExpiresAt = &exp
+			t := time.Now().Add(time.Duration(*days) * 24 * time.Hour)
+			exp = &t
 		}
+		t, secret := auth.IssueToken(u.ID, strings.TrimSpace(*name), exp)
 		if err := db.CreateToken(ctx, t); err != nil {
 			return err
 		}
