@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,7 +31,6 @@ import (
 	"github.com/facteur/facteur/netguard"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/source"
-	"github.com/facteur/facteur/store"
 )
 
 // serveConfig is the configuration of `facteur serve`.
@@ -89,25 +87,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	data, err := filepath.Abs(cfg.Data)
+	data, err := dataDirectory(cfg.Data)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(data, 0o750); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-
-	ring, err := keyring(data, stdout)
+	db, scfg, err := openStore(ctx, data, cfg.Database, stdout)
 	if err != nil {
 		return err
-	}
-	scfg := store.Config{SQLitePath: filepath.Join(data, "facteur.db"), Keyring: ring}
-	if cfg.Database != "" {
-		scfg = store.Config{PostgresURL: cfg.Database, Keyring: ring}
-	}
-	db, err := store.Open(ctx, scfg)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
 	}
 	defer db.Close()
 

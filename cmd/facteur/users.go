@@ -66,7 +66,11 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "facteur user %s: --email is required\n\n%s", sub, userUsage)
 		return errUsage
 	}
-	db, err := openStore(ctx, *dataDir, *database, stdout)
+	data, err := dataDirectory(*dataDir)
+	if err != nil {
+		return err
+	}
+	db, _, err := openStore(ctx, data, *database, stdout)
 	if err != nil {
 		return err
 	}
@@ -167,19 +171,26 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return nil
 }
 
-// openStore opens the store of a data directory or a PostgreSQL URL, with
-// the server's key.
-func openStore(ctx context.Context, dataDir, database string, stdout io.Writer) (*store.DB, error) {
-	data, err := filepath.Abs(dataDir)
+// dataDirectory returns the absolute path of the data directory, creating
+// it when missing.
+func dataDirectory(dir string) (string, error) {
+	data, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if err := os.MkdirAll(data, 0o750); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+		return "", fmt.Errorf("create data directory: %w", err)
 	}
+	return data, nil
+}
+
+// openStore opens the store of the data directory data (the embedded
+// SQLite database) or of a PostgreSQL URL, with the server's key, and
+// returns it with its config.
+func openStore(ctx context.Context, data, database string, stdout io.Writer) (*store.DB, store.Config, error) {
 	ring, err := keyring(data, stdout)
 	if err != nil {
-		return nil, err
+		return nil, store.Config{}, err
 	}
 	cfg := store.Config{SQLitePath: filepath.Join(data, "facteur.db"), Keyring: ring}
 	if database != "" {
@@ -187,9 +198,9 @@ func openStore(ctx context.Context, dataDir, database string, stdout io.Writer) 
 	}
 	db, err := store.Open(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, cfg, fmt.Errorf("open store: %w", err)
 	}
-	return db, nil
+	return db, cfg, nil
 }
 
 // createUser creates an active account with a password. The first
