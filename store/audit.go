@@ -67,18 +67,7 @@ func (s *store) Audit(ctx context.Context, f facteur.AuditFilter) ([]*facteur.Au
 	if f.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, f.BeforeID)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultAuditLimit
-	}
-	limit = min(limit, MaxAuditLimit)
-	query := `SELECT ` + auditColumns + ` FROM audit`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	query += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit)
-
+	query, args := newestFirst(auditColumns, "audit", where, args, f.Limit, DefaultAuditLimit, MaxAuditLimit)
 	rows, err := s.q.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)

@@ -131,18 +131,7 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 			args = append(args, k)
 		}
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultRunsLimit
-	}
-	limit = min(limit, MaxRunsLimit)
-	query := `SELECT ` + runColumns + ` FROM runs`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	query += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit)
-
+	query, args := newestFirst(runColumns, "runs", where, args, f.Limit, DefaultRunsLimit, MaxRunsLimit)
 	rows, err := s.q.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("runs: %w", err)
@@ -299,4 +288,18 @@ func slotText(t *time.Time) string {
 		return "no slot"
 	}
 	return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+}
+
+// newestFirst builds the query of one page of a history (runs, the audit
+// log): the rows matching every condition of where, newest first, at most
+// limit of them (def when limit is not positive, never more than most).
+func newestFirst(columns, table string, where []string, args []any, limit, def, most int) (string, []any) {
+	if limit <= 0 {
+		limit = def
+	}
+	query := `SELECT ` + columns + ` FROM ` + table
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	return query + ` ORDER BY id DESC LIMIT ?`, append(args, min(limit, most))
 }
