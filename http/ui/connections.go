@@ -51,12 +51,7 @@ func (s *Server) sourceForm(w http.ResponseWriter, r *http.Request, v view) erro
 }
 
 func (s *Server) renderSourceForm(w http.ResponseWriter, v view, f sourceForm, status int) error {
-	v.Title, v.Section, v.Data = text("source.new"), "sources", f
-	if f.Source.ID != 0 {
-		v.Title = text("source.edit", f.Source.Name)
-	}
-	s.render(w, status, "source_form", v)
-	return nil
+	return s.renderEditor(w, v, editor{"source_form", "sources", "source.new", "source.edit"}, f.Source.ID, f.Source.Name, f, status)
 }
 
 // saveSource creates or updates a source; an empty DSN on update keeps the
@@ -228,12 +223,7 @@ func (s *Server) destinationForm(w http.ResponseWriter, r *http.Request, v view)
 }
 
 func (s *Server) renderDestinationForm(w http.ResponseWriter, v view, f destinationForm, status int) error {
-	v.Title, v.Section, v.Data = text("destination.new"), "destinations", f
-	if f.Destination.ID != 0 {
-		v.Title = text("destination.edit", f.Destination.Name)
-	}
-	s.render(w, status, "destination_form", v)
-	return nil
+	return s.renderEditor(w, v, editor{"destination_form", "destinations", "destination.new", "destination.edit"}, f.Destination.ID, f.Destination.Name, f, status)
 }
 
 // saveDestination creates or updates a destination from the fields of its

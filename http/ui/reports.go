@@ -57,12 +57,7 @@ func (s *Server) reportForm(r *http.Request, rep facteur.Report) (reportForm, er
 }
 
 func (s *Server) renderReportForm(w http.ResponseWriter, v view, f reportForm, status int) error {
-	v.Title, v.Section, v.Data = text("report.new"), "reports", f
-	if f.Report.ID != 0 {
-		v.Title = text("report.edit", f.Report.Name)
-	}
-	s.render(w, status, "report_form", v)
-	return nil
+	return s.renderEditor(w, v, editor{"report_form", "reports", "report.new", "report.edit"}, f.Report.ID, f.Report.Name, f, status)
 }
 
 func (s *Server) newReport(w http.ResponseWriter, r *http.Request, v view) error {

@@ -187,12 +187,7 @@ func (s *Server) editSchedule(w http.ResponseWriter, r *http.Request, v view) er
 }
 
 func (s *Server) renderForm(w http.ResponseWriter, v view, f scheduleForm, status int) error {
-	v.Title, v.Section, v.Data = text("form.new"), "schedules", f
-	if f.ID != 0 {
-		v.Title = text("form.edit", f.Schedule.Name)
-	}
-	s.render(w, status, "schedule_form", v)
-	return nil
+	return s.renderEditor(w, v, editor{"schedule_form", "schedules", "form.new", "form.edit"}, f.ID, f.Schedule.Name, f, status)
 }
 
 // saveSchedule handles the form's buttons: Preview shows the form again

@@ -226,6 +226,21 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, v view) 
 	w.Write(buf.Bytes())
 }
 
+// editor names an editor page: its template, the navigation entry it
+// belongs to, and the titles' string keys for a new and an existing object.
+type editor struct{ page, section, newTitle, editTitle string }
+
+// renderEditor shows an editor page for the object id (0: a new one) named
+// name, with data.
+func (s *Server) renderEditor(w http.ResponseWriter, v view, e editor, id int64, name string, data any, status int) error {
+	v.Title, v.Section, v.Data = text(e.newTitle), e.section, data
+	if id != 0 {
+		v.Title = text(e.editTitle, name)
+	}
+	s.render(w, status, e.page, v)
+	return nil
+}
+
 // apiError is an API answer that was not a success.
 type apiError struct {
 	Status  int
