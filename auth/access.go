@@ -33,7 +33,15 @@ func CheckDelivery(owner *facteur.User, d *facteur.Destination, p facteur.Policy
 	if err := p.CheckExporter(owner); err != nil {
 		return err
 	}
-	if err := CanTarget(owner, d.Kind); err != nil {
+	return CheckTarget(owner, owner, d, p)
+}
+
+// CheckTarget decides whether actor may create or schedule to d for a
+// schedule of owner: actor's role may target d's kind, and an e-mail
+// destination sends only to owner or approved domains. Saving does not
+// export, so it is CheckDelivery without the export checks.
+func CheckTarget(actor, owner *facteur.User, d *facteur.Destination, p facteur.Policy) error {
+	if err := CanTarget(actor, d.Kind); err != nil {
 		return err
 	}
 	to, err := deliver.Recipients(d)

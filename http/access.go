@@ -6,7 +6,6 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
-	"github.com/facteur/facteur/deliver"
 )
 
 // Object-level rules on top of the routes' roles: SFTP, S3 and webhook
@@ -89,16 +88,9 @@ func (s *Server) canExport(r *http.Request) error {
 // schedule to, or an e-mail destination sending to someone other than
 // owner or the approved domains.
 func (s *Server) checkTarget(ctx context.Context, actor, owner *facteur.User, d *facteur.Destination) error {
-	if err := auth.CanTarget(actor, d.Kind); err != nil {
-		return err
-	}
-	to, err := deliver.Recipients(d)
-	if err != nil || len(to) == 0 {
-		return err
-	}
 	p, err := auth.LoadPolicy(ctx, s.Store)
 	if err != nil {
 		return err
 	}
-	return p.CheckRecipients(owner, to)
+	return auth.CheckTarget(actor, owner, d, p)
 }
