@@ -3,6 +3,7 @@ package format
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"io"
 	"unicode/utf8"
 
@@ -35,6 +36,7 @@ type CSVEncoder struct {
 	opts    CSVOptions
 	delim   []byte    // the delimiter, UTF-8 encoded
 	special [256]bool // bytes that force quoting: '"', '\r', '\n' and a one-byte delimiter
+	wide    uint64    // a one-byte delimiter in every byte of a word, for needsQuotes; 0 for a wider one
 	neutral neutralizer
 	started bool
 	closed  bool
@@ -59,6 +61,7 @@ func NewCSVEncoder(w io.Writer, cols []facteur.Column, o CSVOptions) *CSVEncoder
 	e.special['\n'] = true
 	if len(e.delim) == 1 {
 		e.special[e.delim[0]] = true
+		e.wide = everyByte * uint64(e.delim[0])
 	}
 	return e
 }
@@ -158,10 +161,43 @@ func (e *CSVEncoder) needsQuotes(v []byte) bool {
 	if len(e.cols) == 1 && len(v) == 2 && v[0] == '\\' && v[1] == '.' {
 		return true
 	}
+	if len(e.delim) > 1 {
+		return bytes.ContainsAny(v, "\"\r\n") || bytes.Contains(v, e.delim)
+	}
+	// A word at a time: this scan is the encoder's hottest loop, and a
+	// byte-by-byte one took an eighth of a whole PostgreSQL export's CPU.
+	// Words may overlap: a byte seen twice changes nothing.
+	n := len(v)
+	switch {
+	case n >= 8:
+		for i := 0; i < n-8; i += 8 {
+			if e.quotable(binary.LittleEndian.Uint64(v[i:])) {
+				return true
+			}
+		}
+		return e.quotable(binary.LittleEndian.Uint64(v[n-8:]))
+	case n >= 4:
+		return e.quotable(uint64(binary.LittleEndian.Uint32(v)) | uint64(binary.LittleEndian.Uint32(v[n-4:]))<<32)
+	}
 	for _, b := range v {
 		if e.special[b] {
 			return true
 		}
 	}
-	return len(e.delim) > 1 && bytes.Contains(v, e.delim)
+	return false
+}
+
+// quotable reports whether one of the bytes of w forces quoting.
+func (e *CSVEncoder) quotable(w uint64) bool {
+	return hasZeroByte(w^(everyByte*'"'))|hasZeroByte(w^(everyByte*'\n'))|
+		hasZeroByte(w^(everyByte*'\r'))|hasZeroByte(w^e.wide) != 0
+}
+
+// everyByte times a byte value repeats it in every byte of a word.
+const everyByte = 0x0101010101010101
+
+// hasZeroByte is not zero exactly when one of w's bytes is zero (the
+// classic test: only a zero byte borrows through to its own high bit).
+func hasZeroByte(w uint64) uint64 {
+	return (w - everyByte) &^ w & (everyByte * 0x80)
 }

@@ -122,6 +122,33 @@ func TestCSVQuoting(t *testing.T) {
 	}
 }
 
+// TestCSVQuotingEveryPosition puts each byte that forces quoting, and
+// bytes close to them, at every position of values of 1 to 24 bytes: the
+// encoder scans values a word at a time, with overlapping words at the
+// end, and must see a byte wherever it is.
+func TestCSVQuotingEveryPosition(t *testing.T) {
+	t.Parallel()
+	for _, delim := range []rune{',', ';', '\t', '|', '§'} {
+		quoting := "\"\r\n" + string(delim)
+		cols := []facteur.Column{{Name: "a"}, {Name: "b"}}
+		for n := 1; n <= 24; n++ {
+			for pos := range n {
+				for _, b := range []byte("\"\r\n,;\t|!#\x00\x80\xff" + string(delim)) {
+					v := bytes.Repeat([]byte{'x'}, n)
+					v[pos] = b
+					var buf bytes.Buffer
+					enc := format.NewCSVEncoder(&buf, cols, format.CSVOptions{NoHeader: true, Delimiter: delim})
+					encodeAll(t, enc, [][][]byte{{v, []byte("y")}})
+					quoted := bytes.ContainsAny(v, quoting) || strings.Contains(string(v), string(delim))
+					if got := strings.HasPrefix(buf.String(), `"`); got != quoted {
+						t.Fatalf("delimiter %q, %q: quoted %v, want %v (%q)", delim, v, got, quoted, buf.String())
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestCSVSingleColumn(t *testing.T) {
 	t.Parallel()
 	// With one column, PostgreSQL quotes \. (it would be its end-of-data
