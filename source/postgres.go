@@ -20,10 +20,12 @@ import (
 // sets a local statement timeout and the session settings that fix the
 // text PostgreSQL prints (TimeZone, DateStyle ISO, IntervalStyle postgres,
 // extra_float_digits 1, bytea_output hex), prepares the statement and
-// streams its rows in text format.
+// streams its rows: in text format, but for booleans, integers, dates and
+// timestamps, which come in binary format (see postgres_binary.go).
 type Postgres struct {
 	cfg *pgconn.Config
 	opt Options
+	loc *time.Location // Options.TimeZone
 }
 
 var (
@@ -34,7 +36,7 @@ var (
 
 // openPostgres checks dsn against the allow-list (see pgConnString) and
 // parses it; it does not connect.
-func openPostgres(dsn string, o Options) (*Postgres, error) {
+func openPostgres(dsn string, o Options, loc *time.Location) (*Postgres, error) {
 	cs, err := pgConnString(dsn, o.AllowSocket)
 	if err != nil {
 		return nil, err
@@ -66,7 +68,7 @@ func openPostgres(dsn string, o Options) (*Postgres, error) {
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
 	}
-	return &Postgres{cfg: cfg, opt: o}, nil
+	return &Postgres{cfg: cfg, opt: o, loc: loc}, nil
 }
 
 // dsnPassword returns the password of a URL DSN, or "".
@@ -187,7 +189,13 @@ func (p *Postgres) Query(ctx context.Context, q facteur.Query) (facteur.Rows, er
 	if err != nil {
 		return nil, err
 	}
-	rr := s.conn.ExecStatement(s.ctx, s.desc, nil, nil, nil)
+	formats := make([]int16, len(s.desc.Fields))
+	for i, f := range s.desc.Fields {
+		if pgBinaryOf(f.DataTypeOID) != pgText {
+			formats[i] = 1
+		}
+	}
+	rr := s.conn.ExecStatement(s.ctx, s.desc, nil, nil, formats)
 	if rr.FieldDescriptions() == nil {
 		_, err := rr.Close()
 		s.close()

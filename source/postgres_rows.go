@@ -11,16 +11,17 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// pgRows streams the text-format rows of a PostgreSQL query. Values whose
-// PostgreSQL text is canonical are handed on as they arrived, without a
-// copy; the others are rewritten into a buffer per column. Both are valid
-// until the next call to Next.
+// pgRows streams the rows of a PostgreSQL query. Values whose PostgreSQL
+// text is canonical are handed on as they arrived, without a copy; the
+// others, and those that came in binary format, are written into a buffer
+// per column. Both are valid until the next call to Next.
 type pgRows struct {
 	p      *Postgres
 	parent context.Context
 	s      *pgSession
 	rr     *pgconn.ResultReader
 	convs  []pgConv
+	bins   []pgBinary // pgText, or how the column's binary values are read
 	row    [][]byte
 	bufs   [][]byte
 	raw    []byte // decoded bytea
@@ -34,12 +35,14 @@ func newPgRows(p *Postgres, parent context.Context, s *pgSession, rr *pgconn.Res
 	r := &pgRows{
 		p: p, parent: parent, s: s, rr: rr,
 		convs: make([]pgConv, n),
+		bins:  make([]pgBinary, n),
 		row:   make([][]byte, n),
 		bufs:  make([][]byte, n),
 	}
 	for i, t := range s.types {
 		r.convs[i] = t.conv
-		if t.conv != pgAsIs {
+		r.bins[i] = pgBinaryOf(s.desc.Fields[i].DataTypeOID)
+		if t.conv != pgAsIs || r.bins[i] != pgText {
 			r.bufs[i] = make([]byte, 0, 64)
 		}
 	}
@@ -62,6 +65,15 @@ func (r *pgRows) Next() bool {
 	for i, v := range r.rr.Values() {
 		if v == nil {
 			r.row[i] = nil
+			continue
+		}
+		if b := r.bins[i]; b != pgText {
+			var ok bool
+			if r.bufs[i], ok = appendPgBinary(r.bufs[i][:0], v, b, r.p.loc); !ok {
+				r.fail(fmt.Errorf("column %q: %d bytes is not a binary %s", r.s.cols[i].Name, len(v), r.s.types[i].name))
+				return false
+			}
+			r.row[i] = r.bufs[i]
 			continue
 		}
 		switch r.convs[i] {

@@ -268,6 +268,82 @@ func TestPostgresTimestampText(t *testing.T) {
 	}
 }
 
+// TestPostgresBinaryMatchesText reads booleans, integers, dates and
+// timestamps in binary format (as every query does) next to the same
+// values cast to text, and checks that Facteur writes the text PostgreSQL
+// prints: random instants from 4713 BC to 294276 AD and many around the
+// transitions of 1850-2100, in zones with odd and negative offsets.
+func TestPostgresBinaryMatchesText(t *testing.T) {
+	t.Parallel()
+	dsn := pgDSN(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const day = int64(86_400_000_000)
+	lo, hi := -6700*365*day, 290_000*365*day // most of PostgreSQL's range, in µs from 2000
+	var us, days []string
+	for i := range 3000 {
+		var v int64
+		switch {
+		case i < 250:
+			v = -rng.Int64N(-lo)
+		case i < 500:
+			v = rng.Int64N(hi)
+		case i < 2900:
+			v = -150*365*day + rng.Int64N(250*365*day) // 1850-2100
+		default:
+			v = rng.Int64N(day) - day/2 // around the epoch, odd fractions
+		}
+		if i%3 == 0 {
+			v -= v % 1_000_000 // whole seconds too
+		}
+		us = append(us, strconv.FormatInt(v, 10))
+		days = append(days, strconv.FormatInt(v/day, 10))
+	}
+	for _, e := range []time.Time{ // the years around 1 BC, a lone microsecond, a leap day
+		time.Date(0, 12, 31, 23, 59, 59, 999_999_000, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC),
+		time.Date(0, 2, 29, 12, 0, 0, 0, time.UTC), time.Date(-4712, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 3, 31, 1, 0, 0, 1000, time.UTC), time.Date(1999, 12, 31, 23, 59, 59, 999_999_000, time.UTC),
+	} {
+		v := (e.Unix()-946_684_800)*1_000_000 + int64(e.Nanosecond()/1000)
+		us = append(us, strconv.FormatInt(v, 10))
+		days = append(days, strconv.FormatInt(v/day, 10))
+	}
+	sql := `SELECT x, x::text, x::timestamp, x::timestamp::text, d, d::text
+		FROM unnest(ARRAY[` + strings.Join(us, ",") + `]::bigint[], ARRAY[` + strings.Join(days, ",") + `]::int[]) AS v(us, n),
+		LATERAL (SELECT timestamptz '2000-01-01 00:00:00+00' + v.us * interval '1 microsecond' AS x,
+			date '2000-01-01' + v.n AS d) AS c
+		UNION ALL SELECT 'infinity', 'infinity', 'infinity', 'infinity', 'infinity', 'infinity'
+		UNION ALL SELECT '-infinity', '-infinity', '-infinity', '-infinity', '-infinity', '-infinity'`
+	for _, zone := range []string{"UTC", "Europe/Paris", "Europe/Dublin", "America/St_Johns", "America/Sao_Paulo",
+		"Asia/Kolkata", "Asia/Tehran", "Pacific/Chatham", "Australia/Lord_Howe", "Africa/Casablanca", "Pacific/Kiritimati"} {
+		r := readAll(t, open(t, dsn, Options{TimeZone: zone}), facteur.Query{SQL: sql})
+		if len(r.rows) != len(us)+2 {
+			t.Fatalf("%s: %d rows, want %d", zone, len(r.rows), len(us)+2)
+		}
+		bad := 0
+		for _, row := range r.rows {
+			tz := string(appendPgTimestamp(nil, []byte(row[1]), true))
+			ts := string(appendPgTimestamp(nil, []byte(row[3]), false))
+			if (row[0] != tz || row[2] != ts || row[4] != row[5]) && bad < 5 {
+				bad++
+				t.Errorf("%s: binary %q, %q, %q; text %q, %q, %q", zone, row[0], row[2], row[4], tz, ts, row[5])
+			}
+		}
+	}
+	src := open(t, dsn, Options{})
+	for _, sql := range []string{
+		"SELECT v, v::text FROM unnest(ARRAY[true, false]) AS v",
+		"SELECT v, v::text FROM unnest(ARRAY[0, 1, -1, 32767, -32768]::int2[]) AS v",
+		"SELECT v, v::text FROM unnest(ARRAY[0, -1, 2147483647, -2147483648]::int4[]) AS v",
+		"SELECT v, v::text FROM unnest(ARRAY[0, -1, 9223372036854775807, -9223372036854775808]::int8[]) AS v",
+	} {
+		for _, row := range readAll(t, src, facteur.Query{SQL: sql}).rows {
+			if row[0] != row[1] {
+				t.Errorf("%s: binary %q, text %q", sql, row[0], row[1])
+			}
+		}
+	}
+}
+
 // TestPostgresFloatText checks appendFloat, which renders MySQL and SQLite
 // floats, against PostgreSQL's own float8 and float4 output.
 func TestPostgresFloatText(t *testing.T) {

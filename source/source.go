@@ -96,7 +96,7 @@ func Open(ctx context.Context, dsn string, o Options) (facteur.Querier, error) {
 	}
 	switch kind {
 	case facteur.SourcePostgres:
-		return openPostgres(dsn, o)
+		return openPostgres(dsn, o, loc)
 	case facteur.SourceMySQL:
 		return openMySQL(dsn, o, loc)
 	default:
