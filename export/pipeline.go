@@ -8,10 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -43,8 +40,8 @@ type Spec struct {
 	// on 5M rows with a timestamp column, 1.4-1.9x the time of reading rows
 	// and writing them here (the server does all the conversion and quoting
 	// on one core, the row path spreads it over two) and twice the database
-	// CPU; see scripts/bench-export.sh. It can pay when the network, not
-	// the CPU, is the bottleneck.
+	// CPU; see the "facteur csv --pg-copy" line of go run ./bench. It can
+	// pay when the network, not the CPU, is the bottleneck.
 	Copy bool
 }
 
@@ -74,26 +71,33 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("create spool file: %w", err)
 	}
+	sw := newSpoolWriter(tmp)
 	defer func() {
 		if tmp != nil {
+			sw.Close()
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
 	}()
-	sum := &hashCounter{h: sha256.New()}
-	bw := bufio.NewWriterSize(io.MultiWriter(tmp, sum), spoolBuffer)
+	bw := bufio.NewWriterSize(sw, spoolBuffer)
 
 	// The file is hashed and counted as it is written: compressed, when
-	// asked (C1), the bytes delivered are the compressed ones.
+	// asked (C1), the bytes delivered are the compressed ones. Without
+	// compression the encoders write into bw itself (bufio hands back a
+	// large enough *bufio.Writer) rather than copy from a buffer of their own.
+	var out io.Writer = bw
 	cw, err := format.Compress(bw, spec.Format.Compression)
 	if err != nil {
 		return Result{}, err
 	}
+	if spec.Format.Compression != "" {
+		out = cw
+	}
 	var res Result
 	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && canCopy(spec.Format) {
-		res, err = runCopy(ctx, copier, spec, cw)
+		res, err = runCopy(ctx, copier, spec, out)
 	} else {
-		res, err = runRows(ctx, spec, cw)
+		res, err = runRows(ctx, spec, out)
 	}
 	if err != nil {
 		return Result{}, err
@@ -104,6 +108,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	if err := bw.Flush(); err != nil {
 		return Result{}, fmt.Errorf("write spool file: %w", err)
+	}
+	if err := sw.Close(); err != nil {
+		return Result{}, err
 	}
 	if err := tmp.Sync(); err != nil {
 		return Result{}, fmt.Errorf("sync spool file: %w", err)
@@ -116,8 +123,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	tmp = nil
 	res.Stages = append(res.Stages, facteur.Stage{Name: "spool", Duration: time.Since(start)})
-	res.Bytes = sum.n
-	res.SHA256 = hex.EncodeToString(sum.h.Sum(nil))
+	res.Bytes, res.SHA256 = sw.sum()
 	return res, nil
 }
 
@@ -275,17 +281,6 @@ func (p *projection) apply(row [][]byte) [][]byte {
 		p.row[i] = row[j]
 	}
 	return p.row
-}
-
-// hashCounter hashes and counts the bytes written to it.
-type hashCounter struct {
-	h hash.Hash
-	n int64
-}
-
-func (c *hashCounter) Write(p []byte) (int, error) {
-	c.n += int64(len(p))
-	return c.h.Write(p)
 }
 
 // countingWriter passes bytes through and counts lines as a progress hint
