@@ -71,27 +71,34 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("create spool file: %w", err)
 	}
-	sw := newSpoolWriter(tmp)
+	// The file is hashed and counted as it is written, on a goroutine of
+	// its own: compressed, when asked (C1), the bytes delivered are the
+	// compressed ones. Without compression the encoders write into bw
+	// itself (bufio hands back a large enough *bufio.Writer) rather than
+	// copy from a buffer of their own; with it, the compressor has a
+	// goroutine too (gzip alone takes longer than reading the rows).
+	spool := newSpoolFile(tmp)
+	sw := newAsyncWriter(spool, spoolBuffer)
+	var aw *asyncWriter // in front of the compressor
 	defer func() {
 		if tmp != nil {
+			if aw != nil {
+				aw.Close()
+			}
 			sw.Close()
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
 	}()
 	bw := bufio.NewWriterSize(sw, spoolBuffer)
-
-	// The file is hashed and counted as it is written: compressed, when
-	// asked (C1), the bytes delivered are the compressed ones. Without
-	// compression the encoders write into bw itself (bufio hands back a
-	// large enough *bufio.Writer) rather than copy from a buffer of their own.
-	var out io.Writer = bw
 	cw, err := format.Compress(bw, spec.Format.Compression)
 	if err != nil {
 		return Result{}, err
 	}
+	var out io.Writer = bw
 	if spec.Format.Compression != "" {
-		out = cw
+		aw = newAsyncWriter(cw, spoolBuffer)
+		out = aw
 	}
 	var res Result
 	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && canCopy(spec.Format) {
@@ -103,6 +110,11 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, err
 	}
 	start := time.Now()
+	if aw != nil {
+		if err := aw.Close(); err != nil {
+			return Result{}, fmt.Errorf("compress spool file: %w", err)
+		}
+	}
 	if err := cw.Close(); err != nil {
 		return Result{}, fmt.Errorf("compress spool file: %w", err)
 	}
@@ -123,7 +135,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	tmp = nil
 	res.Stages = append(res.Stages, facteur.Stage{Name: "spool", Duration: time.Since(start)})
-	res.Bytes, res.SHA256 = sw.sum()
+	res.Bytes, res.SHA256 = spool.sum()
 	return res, nil
 }
 

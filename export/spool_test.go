@@ -12,8 +12,9 @@ import (
 )
 
 // TestSpoolWriter writes pieces of every size, from one byte to several
-// buffers, and checks that the file holds them in order and that the size
-// and SHA-256 are those of the file.
+// buffers, through an asyncWriter into a spoolFile, and checks that the
+// file holds them in order and that the size and SHA-256 are those of the
+// file.
 func TestSpoolWriter(t *testing.T) {
 	t.Parallel()
 	f, err := os.Create(filepath.Join(t.TempDir(), "spool"))
@@ -21,7 +22,8 @@ func TestSpoolWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w := newSpoolWriter(f)
+	spool := newSpoolFile(f)
+	w := newAsyncWriter(spool, spoolBuffer)
 	rng := rand.New(rand.NewPCG(5, 6))
 	fill := rand.NewChaCha8([32]byte{7})
 	var want bytes.Buffer
@@ -49,7 +51,7 @@ func TestSpoolWriter(t *testing.T) {
 		t.Fatalf("the file differs from what was written (%d bytes, want %d)", len(got), want.Len())
 	}
 	sum := sha256.Sum256(got)
-	if n, h := w.sum(); n != int64(len(got)) || h != hex.EncodeToString(sum[:]) {
+	if n, h := spool.sum(); n != int64(len(got)) || h != hex.EncodeToString(sum[:]) {
 		t.Errorf("sum() = %d, %s; want %d, %x", n, h, len(got), sum)
 	}
 }
@@ -67,7 +69,7 @@ func TestSpoolWriterError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w := newSpoolWriter(f)
+	w := newAsyncWriter(newSpoolFile(f), spoolBuffer)
 	p := make([]byte, spoolBuffer)
 	var werr error
 	for range 100 {
