@@ -207,6 +207,32 @@ func TestJSONValues(t *testing.T) {
 	}
 }
 
+// TestJSONEscapingEveryPosition puts each byte or rune that a JSON string
+// must escape or replace, and plain neighbours, at every position of
+// values of 1 to 24 bytes: strings are scanned eight bytes at a time,
+// and one must be seen wherever it is.
+func TestJSONEscapingEveryPosition(t *testing.T) {
+	t.Parallel()
+	cols := []facteur.Column{{Name: "v", Kind: facteur.KindText}}
+	special := map[string]string{ // inserted -> how it must appear
+		`"`: `\"`, `\`: `\\`, "\n": `\n`, "\x01": `\u0001`, "\x1f": `\u001f`, "\x7f": "\x7f", " ": " ", "~": "~",
+		"é": "é", "\u2028": `\u2028`, "\xff": `\ufffd`, "\xc3": `\ufffd`, "🎉": "🎉",
+	}
+	for n := 1; n <= 24; n++ {
+		for pos := range n {
+			for in, out := range special {
+				v := strings.Repeat("x", pos) + in + strings.Repeat("x", n-pos-1)
+				var buf bytes.Buffer
+				encodeAll(t, format.NewNDJSONEncoder(&buf, cols), [][][]byte{{[]byte(v)}})
+				want := `{"v":"` + strings.Repeat("x", pos) + out + strings.Repeat("x", n-pos-1) + "\"}\n"
+				if buf.String() != want {
+					t.Fatalf("%q: got %s, want %s", v, buf.String(), want)
+				}
+			}
+		}
+	}
+}
+
 func TestJSONKeys(t *testing.T) {
 	t.Parallel()
 	cols := []facteur.Column{{Name: "a\"b"}, {Name: "é\n\xff"}, {Name: ""}}
