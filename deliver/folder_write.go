@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/filewrite"
 )
 
 // copyBufferSize is the size of the reads and writes of a copy: large
@@ -87,8 +88,14 @@ func (f *Folder) writeTemp(ctx context.Context, p payload) (path string, err err
 		}
 	}()
 
-	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxReader{ctx, spoolReader{src}}, make([]byte, copyBufferSize))
+	// The copy is hashed and written on a goroutine of its own while the
+	// next piece is read, and handed to the disk as it goes.
+	hashed := filewrite.NewHashed(tmp)
+	w := filewrite.NewAsync(hashed, copyBufferSize)
+	n, err := io.CopyBuffer(w, ctxReader{ctx, spoolReader{src}}, make([]byte, copyBufferSize))
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		if errors.As(err, new(spoolError)) {
 			return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.name)
@@ -108,7 +115,7 @@ func (f *Folder) writeTemp(ctx context.Context, p payload) (path string, err err
 	if n != p.size || fi.Size() != p.size {
 		return "", facteur.Errorf(facteur.EINTERNAL, "The exported file %s should be %d bytes but %d were copied; export it again.", p.name, p.size, fi.Size())
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); sum != strings.ToLower(p.sha256) {
+	if _, sum := hashed.Sum(); sum != strings.ToLower(p.sha256) {
 		return "", facteur.Errorf(facteur.EINTERNAL, "The copy of the exported file %s does not match its SHA-256 (got %s, want %s); export it again.", p.name, sum, p.sha256)
 	}
 	return tmp.Name(), nil

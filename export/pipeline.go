@@ -18,6 +18,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/internal/filewrite"
 	"github.com/facteur/facteur/source"
 )
 
@@ -77,9 +78,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	// itself (bufio hands back a large enough *bufio.Writer) rather than
 	// copy from a buffer of their own; with it, the compressor has a
 	// goroutine too (gzip alone takes longer than reading the rows).
-	spool := newSpoolFile(tmp)
-	sw := newAsyncWriter(spool, spoolBuffer)
-	var aw *asyncWriter // in front of the compressor
+	spool := filewrite.NewHashed(tmp)
+	sw := filewrite.NewAsync(spool, spoolBuffer)
+	var aw *filewrite.Async // in front of the compressor
 	defer func() {
 		if tmp != nil {
 			if aw != nil {
@@ -97,7 +98,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	var out io.Writer = bw
 	if spec.Format.Compression != "" {
-		aw = newAsyncWriter(cw, spoolBuffer)
+		aw = filewrite.NewAsync(cw, spoolBuffer)
 		out = aw
 	}
 	var res Result
@@ -122,7 +123,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, fmt.Errorf("write spool file: %w", err)
 	}
 	if err := sw.Close(); err != nil {
-		return Result{}, err
+		return Result{}, fmt.Errorf("write spool file: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
 		return Result{}, fmt.Errorf("sync spool file: %w", err)
@@ -135,7 +136,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	tmp = nil
 	res.Stages = append(res.Stages, facteur.Stage{Name: "spool", Duration: time.Since(start)})
-	res.Bytes, res.SHA256 = spool.sum()
+	res.Bytes, res.SHA256 = spool.Sum()
 	return res, nil
 }
 

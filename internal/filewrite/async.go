@@ -1,15 +1,18 @@
-package export
+// Package filewrite writes large files fast: hashed as they are written,
+// handed to the kernel's writeback as they go, and on a goroutine of their
+// own, so that the database, the encoder, a compressor and the file work
+// at the same time instead of taking turns.
+package filewrite
 
 import (
 	"io"
 	"sync/atomic"
 )
 
-// asyncWriter hands what it is given to a goroutine of its own, which
-// writes it to dst: the caller fills the next buffer while dst works on
-// the previous one. On two cores the database, the encoder and a
-// compressor or the spool's hashing then overlap instead of taking turns.
-type asyncWriter struct {
+// Async hands what it is given to a goroutine of its own, which writes it
+// to dst: the caller fills the next buffer while dst works on the
+// previous one.
+type Async struct {
 	dst   io.Writer
 	cur   []byte // the buffer being filled
 	full  chan []byte
@@ -24,10 +27,10 @@ type asyncWriter struct {
 // being written, one spare.
 const asyncBuffers = 3
 
-// newAsyncWriter starts the goroutine that writes to dst, in pieces of
-// size bytes.
-func newAsyncWriter(dst io.Writer, size int) *asyncWriter {
-	w := &asyncWriter{
+// NewAsync starts the goroutine that writes to dst, in pieces of size
+// bytes. Close must be called to end it.
+func NewAsync(dst io.Writer, size int) *Async {
+	w := &Async{
 		dst:  dst,
 		full: make(chan []byte, asyncBuffers),
 		free: make(chan []byte, asyncBuffers),
@@ -43,7 +46,7 @@ func newAsyncWriter(dst io.Writer, size int) *asyncWriter {
 
 // loop writes the buffers in the order they came; after an error it only
 // gives them back.
-func (w *asyncWriter) loop() {
+func (w *Async) loop() {
 	defer close(w.done)
 	for b := range w.full {
 		if w.err == nil {
@@ -57,7 +60,7 @@ func (w *asyncWriter) loop() {
 
 // Write copies p into the buffers. It returns the error of an earlier
 // write to dst, if any, so that a full disk stops an export at once.
-func (w *asyncWriter) Write(p []byte) (int, error) {
+func (w *Async) Write(p []byte) (int, error) {
 	if w.fail.Load() {
 		return 0, w.err
 	}
@@ -77,7 +80,7 @@ func (w *asyncWriter) Write(p []byte) (int, error) {
 // Close hands on what is left, waits for every buffer to be written and
 // returns the first error of dst; a second call returns it again. It does
 // not close dst.
-func (w *asyncWriter) Close() error {
+func (w *Async) Close() error {
 	if !w.ended {
 		w.ended = true
 		if len(w.cur) > 0 {

@@ -1,4 +1,4 @@
-package export
+package filewrite
 
 import (
 	"os"
@@ -7,9 +7,9 @@ import (
 )
 
 // startWriteback asks the kernel to start writing n bytes of f from off to
-// disk, without waiting. The fsync that ends a spool then waits only for
-// the last few megabytes: on a 720 MB export it took 0.3-0.5 s otherwise.
-// It is a hint: an error changes nothing, the fsync still decides.
+// disk, without waiting, so that the fsync that ends the file waits only
+// for the last few megabytes. It is a hint: an error changes nothing, the
+// fsync still decides.
 func startWriteback(f *os.File, off, n int64) {
 	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
 }

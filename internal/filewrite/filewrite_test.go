@@ -1,29 +1,32 @@
-package export
+package filewrite
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
-// TestSpoolWriter writes pieces of every size, from one byte to several
-// buffers, through an asyncWriter into a spoolFile, and checks that the
-// file holds them in order and that the size and SHA-256 are those of the
-// file.
-func TestSpoolWriter(t *testing.T) {
+// size is the buffer size of the tests' writers.
+const size = 256 << 10
+
+// TestAsyncHashed writes pieces of every size, from one byte to several
+// buffers, through an Async into a Hashed file, and checks that the file
+// holds them in order and that the size and SHA-256 are those of the file.
+func TestAsyncHashed(t *testing.T) {
 	t.Parallel()
-	f, err := os.Create(filepath.Join(t.TempDir(), "spool"))
+	f, err := os.Create(filepath.Join(t.TempDir(), "file"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	spool := newSpoolFile(f)
-	w := newAsyncWriter(spool, spoolBuffer)
+	spool := NewHashed(f)
+	w := NewAsync(spool, size)
 	rng := rand.New(rand.NewPCG(5, 6))
 	fill := rand.NewChaCha8([32]byte{7})
 	var want bytes.Buffer
@@ -51,16 +54,16 @@ func TestSpoolWriter(t *testing.T) {
 		t.Fatalf("the file differs from what was written (%d bytes, want %d)", len(got), want.Len())
 	}
 	sum := sha256.Sum256(got)
-	if n, h := spool.sum(); n != int64(len(got)) || h != hex.EncodeToString(sum[:]) {
+	if n, h := spool.Sum(); n != int64(len(got)) || h != hex.EncodeToString(sum[:]) {
 		t.Errorf("sum() = %d, %s; want %d, %x", n, h, len(got), sum)
 	}
 }
 
-// TestSpoolWriterError: a write that fails stops the writer; the error
-// comes back from a later Write and from Close.
-func TestSpoolWriterError(t *testing.T) {
+// TestAsyncError: a write that fails stops the writer; the error comes
+// back from a later Write and from Close.
+func TestAsyncError(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "spool")
+	path := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -69,18 +72,19 @@ func TestSpoolWriterError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w := newAsyncWriter(newSpoolFile(f), spoolBuffer)
-	p := make([]byte, spoolBuffer)
+	w := NewAsync(NewHashed(f), size)
+	p := make([]byte, size)
 	var werr error
 	for range 100 {
 		if _, werr = w.Write(p); werr != nil {
 			break
 		}
 	}
-	if werr == nil || !strings.Contains(werr.Error(), "write spool file") {
+	var pe *fs.PathError
+	if !errors.As(werr, &pe) || pe.Op != "write" {
 		t.Errorf("Write after a failed write: %v, want the write error", werr)
 	}
-	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "write spool file") {
+	if err := w.Close(); !errors.As(err, &pe) || pe.Op != "write" {
 		t.Errorf("Close: %v, want the write error", err)
 	}
 }

@@ -1,9 +1,9 @@
 //go:build !linux
 
-package export
+package filewrite
 
 import "os"
 
 // startWriteback does nothing where sync_file_range does not exist: the
-// fsync that ends a spool writes everything.
+// fsync that ends a file writes everything.
 func startWriteback(*os.File, int64, int64) {}
