@@ -1,4 +1,4 @@
-// Command benchpaths measures the two ways export.Run writes plain CSV from
+// Command paths measures the two ways export.Run writes plain CSV from
 // PostgreSQL: the COPY path (the database writes the CSV, through
 // source.CSVCopier) and the row path (rows are read one by one and written
 // by package format's CSV encoder). It runs export.Run on the same query
@@ -8,10 +8,10 @@
 // backends that served it (read from /proc when the server is local),
 // and peak Go heap (sampled every 10 ms).
 //
-// It is a benchmarking aid for scripts/bench-export.sh, not part of
-// Facteur:
+// It is a profiling aid beside go run ./bench (which times whole
+// commands), not part of Facteur:
 //
-//	go run ./scripts/benchpaths -source postgres://postgres@127.0.0.1/test \
+//	go run ./bench/paths -source postgres://postgres@127.0.0.1/test \
 //	    -table public.t -path both -out /tmp/bench [-cpuprofile /tmp/cpu]
 //
 // With -path both the two paths run one after the other in one process,
@@ -45,7 +45,7 @@ import (
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "benchpaths:", err)
+		fmt.Fprintln(os.Stderr, "paths:", err)
 		os.Exit(1)
 	}
 }
@@ -58,7 +58,7 @@ type config struct {
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var c config
-	fs := flag.NewFlagSet("benchpaths", flag.ContinueOnError)
+	fs := flag.NewFlagSet("paths", flag.ContinueOnError)
 	fs.StringVar(&c.dsn, "source", os.Getenv("FACTEUR_TEST_POSTGRES"), "PostgreSQL URL (default $FACTEUR_TEST_POSTGRES)")
 	fs.StringVar(&c.table, "table", "", "table to export whole")
 	fs.StringVar(&c.query, "query", "", "query to export (instead of -table)")
