@@ -11,14 +11,16 @@ import (
 
 // zipLevel is the Deflate level of csv.zip and xlsx, with klauspost's
 // Deflate (faster than the standard library's at the same level, same
-// format). Measured on 1M rows of 7 varied columns (go test ./format -run x
-// -bench 'CSVZip|XLSX$' -benchtime 1x): the standard library at level 3
-// took 0.85 s (csv.zip, 20.6 MB) and 2.76 s (xlsx, 51 MB); klauspost at
-// level 3 takes 0.46 s (20.3 MB) and 1.23 s (56 MB), and 0.36 s and 0.93 s
-// since the compressor has a goroutine of its own. Level 2 was 20% faster
-// for csv.zip but 4% larger, and no faster for xlsx. The standard
-// library's default level 6 was twice slower still for files 6-7 % smaller.
-const zipLevel = 3
+// format). On 1M rows of 7 varied columns (go test ./format -run x -bench
+// 'CSVZip|XLSX$' -benchtime 1x) the standard library at level 3 took 0.85 s
+// (csv.zip) and 2.76 s (xlsx), klauspost at level 3 0.46 s and 1.23 s, and
+// 0.36 s and 0.93 s once the compressor had a goroutine of its own. Level 2
+// is faster again on real exports and as small: 2M rows of go run ./bench's
+// PostgreSQL table, 2 runs each, csv.zip 2.95/2.57 s against 3.43/2.97 s
+// (102.41 MB against 102.49 MB), xlsx 4.16/3.97 s against 4.25/4.41 s
+// (0.7% larger). The standard library's default level 6 was twice slower
+// than its level 3 for files 6-7% smaller.
+const zipLevel = 2
 
 // newZipWriter returns a zip writer whose Deflate entries, written one
 // after the other, share a single compressor at zipLevel. The compressor
