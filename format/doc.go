@@ -35,8 +35,8 @@
 // The CSV above is the single entry of a zip archive, under the name given
 // to New (e.g. "agents.csv"), compressed with Deflate as rows arrive, dated
 // when the export started. Archives past 4 GiB use ZIP64. Both zip formats
-// (csv.zip and xlsx) use Deflate level 3: files a few per cent larger than
-// the default level, written in less than half the time.
+// (csv.zip and xlsx) use Deflate level 2 (see zipLevel): files a few per
+// cent larger than the default level, written in less than half the time.
 //
 // # JSON and NDJSON
 //
