@@ -97,6 +97,9 @@ else
 	echo "LibreOffice test SKIPPED (FACTEUR_TEST_LIBREOFFICE=skip)"
 fi
 
+# The benchmark's SQLite baseline, run small by its test: the sqlite3 shell.
+command -v sqlite3 >/dev/null || apt_install sqlite3
+
 say "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l .)
 [ -z "$unformatted" ] || die "gofmt would change: $unformatted"
