@@ -17,7 +17,8 @@ import (
 // same values, in zones with odd offsets, before 1900 and after 2037.
 //
 // The zone of timestamptz is Facteur's own zone database (as for MySQL),
-// which is the IANA database PostgreSQL uses too.
+// which is the IANA database PostgreSQL uses too (the machine's, or the
+// copy built into Facteur).
 
 // pgBinary says how a value in binary format becomes canonical text;
 // pgText means the column is read in text format.
