@@ -90,9 +90,11 @@ func (f *Folder) writeTemp(ctx context.Context, p payload) (path string, err err
 
 	// The copy is hashed and written on a goroutine of its own while the
 	// next piece is read, and handed to the disk as it goes.
+	// Buffers no larger than the file: small runs are most runs.
+	size := int(min(max(p.size, 4096), copyBufferSize))
 	hashed := filewrite.NewHashed(tmp)
-	w := filewrite.NewAsync(hashed, copyBufferSize)
-	n, err := io.CopyBuffer(w, ctxReader{ctx, spoolReader{src}}, make([]byte, copyBufferSize))
+	w := filewrite.NewAsync(hashed, size)
+	n, err := io.CopyBuffer(w, ctxReader{ctx, spoolReader{src}}, make([]byte, size))
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
