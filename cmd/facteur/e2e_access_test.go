@@ -160,6 +160,14 @@ func TestFirstAdministrator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each subcommand lists and takes only its own flags.
+	if out, err := exec.Command(bin, "user", "list", "--email", "boss@example.org", "--data", data).CombinedOutput(); err == nil || !strings.Contains(string(out), "flag provided but not defined: -email") {
+		t.Errorf("user list --email: %v\n%s", err, out)
+	}
+	help, _ := exec.Command(bin, "user", "token", "-h").CombinedOutput()
+	if !strings.Contains(string(help), "-expires-days") || strings.Contains(string(help), "-role") || strings.Contains(string(help), "-password-stdin") {
+		t.Errorf("user token -h lists other subcommands' flags:\n%s", help)
+	}
 	n = startServeEnv(t, data, nil)
 	n.token = strings.TrimSpace(string(tok))
 	var me struct{ User facteur.User }

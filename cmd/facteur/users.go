@@ -43,26 +43,50 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return errUsage
 	}
 	sub := args[0]
+	// The flags each subcommand takes besides --data and --database: its
+	// -h lists those, and another one is refused.
+	takes, ok := map[string]string{
+		"create":     "email name role admin password-stdin",
+		"password":   "email password-stdin",
+		"deactivate": "email",
+		"token":      "email name expires-days",
+		"list":       "",
+	}[sub]
+	if !ok {
+		fmt.Fprint(stderr, userUsage)
+		return errUsage
+	}
 	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "./facteur-data", "data directory (holds secret.key and the embedded database)")
 	database := fs.String("database", "", "postgres:// URL of the store, if not the embedded SQLite")
-	email := fs.String("email", "", "the account's e-mail address")
-	name := fs.String("name", "", "the account's name (create), or what the token is for (token)")
-	role := fs.String("role", string(facteur.RoleViewer), "viewer, editor, file_scheduler or admin")
-	admin := fs.Bool("admin", false, "same as --role admin")
-	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	days := fs.Int("expires-days", 0, "the token stops working after this many days (0: never)")
-	switch sub {
-	case "create", "password", "deactivate", "token", "list":
-	default:
-		fmt.Fprint(stderr, userUsage)
-		return errUsage
+	var email, name, role string
+	var admin, fromStdin bool
+	var days int
+	for _, f := range strings.Fields(takes) {
+		switch f {
+		case "email":
+			fs.StringVar(&email, f, "", "the account's e-mail address")
+		case "name":
+			usage := "the account's name"
+			if sub == "token" {
+				usage = "what the token is for"
+			}
+			fs.StringVar(&name, f, "", usage)
+		case "role":
+			fs.StringVar(&role, f, string(facteur.RoleViewer), "viewer, editor, file_scheduler or admin")
+		case "admin":
+			fs.BoolVar(&admin, f, false, "same as --role admin")
+		case "password-stdin":
+			fs.BoolVar(&fromStdin, f, false, "read the password from the first line of standard input")
+		case "expires-days":
+			fs.IntVar(&days, f, 0, "the token stops working after this many days (0: never)")
+		}
 	}
 	if err := envFlags(fs, args[1:]); err != nil {
 		return errUsage
 	}
-	if sub != "list" && *email == "" {
+	if sub != "list" && email == "" {
 		fmt.Fprintf(stderr, "facteur user %s: --email is required\n\n%s", sub, userUsage)
 		return errUsage
 	}
@@ -77,7 +101,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	defer db.Close()
 
 	password := func() (string, bool, error) {
-		if !*fromStdin {
+		if !fromStdin {
 			return auth.NewSecret(15), true, nil
 		}
 		line, err := bufio.NewReader(stdin).ReadString('\n')
@@ -88,15 +112,15 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	switch sub {
 	case "create":
-		r := facteur.Role(*role)
-		if *admin {
+		r := facteur.Role(role)
+		if admin {
 			r = facteur.RoleAdmin
 		}
 		pw, generated, err := password()
 		if err != nil {
 			return err
 		}
-		u, err := createUser(ctx, db, *email, *name, r, pw)
+		u, err := createUser(ctx, db, email, name, r, pw)
 		if err != nil {
 			return err
 		}
@@ -121,7 +145,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		return tw.Flush()
 	}
-	u, err := db.UserByEmail(ctx, *email)
+	u, err := db.UserByEmail(ctx, email)
 	if err != nil {
 		return err
 	}
@@ -154,15 +178,15 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		fmt.Fprintf(stdout, "%s is deactivated: its sessions and tokens stop working and its schedules fail until an administrator activates it again.\n", u.Email)
 	case "token":
-		if strings.TrimSpace(*name) == "" {
+		if strings.TrimSpace(name) == "" {
 			return facteur.Errorf(facteur.EINVALID, "name: say what the token is for, e.g. --name \"nightly script\"")
 		}
 		var exp *time.Time
-		if *days > 0 {
-			t := time.Now().Add(time.Duration(*days) * 24 * time.Hour)
+		if days > 0 {
+			t := time.Now().Add(time.Duration(days) * 24 * time.Hour)
 			exp = &t
 		}
-		t, secret := auth.IssueToken(u.ID, strings.TrimSpace(*name), exp)
+		t, secret := auth.IssueToken(u.ID, strings.TrimSpace(name), exp)
 		if err := db.CreateToken(ctx, t); err != nil {
 			return err
 		}
