@@ -49,6 +49,9 @@ type Store interface {
 	CreateRun(ctx context.Context, r *Run) error
 	Run(ctx context.Context, id int64) (*Run, error)
 	Runs(ctx context.Context, f RunFilter) ([]*Run, error)
+	// LatestRuns returns the newest run of every schedule that has one,
+	// ignored runs included, by schedule ID.
+	LatestRuns(ctx context.Context) (map[int64]*Run, error)
 	// UpdateRun saves a run's progress. A cancelled run stays cancelled: its
 	// status, error and finish time are kept and copied back into r.
 	UpdateRun(ctx context.Context, r *Run) error

@@ -19,6 +19,17 @@ import (
 type scheduleJSON struct {
 	*facteur.Schedule
 	Description string `json:"description"`
+	// LastRun is the schedule's newest run, in the list only.
+	LastRun *lastRunJSON `json:"last_run,omitempty"`
+}
+
+// lastRunJSON is what the schedules list says of a schedule's newest run.
+type lastRunJSON struct {
+	ID         int64      `json:"id"`
+	Status     string     `json:"status"`
+	Ignored    bool       `json:"ignored"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 func toScheduleJSON(s *facteur.Schedule) scheduleJSON {
@@ -56,15 +67,24 @@ func (s *Server) listSchedules(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	latest, err := s.Store.LatestRuns(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
 	kind := make(map[int64]string, len(dests))
 	for _, d := range dests {
 		kind[d.ID] = d.Kind
 	}
 	out := []scheduleJSON{}
 	for _, sc := range list {
-		if auth.CanSee(user(r), sc.OwnerID, kind[sc.DestinationID]) {
-			out = append(out, toScheduleJSON(sc))
+		if !auth.CanSee(user(r), sc.OwnerID, kind[sc.DestinationID]) {
+			continue
 		}
+		j := toScheduleJSON(sc)
+		if run := latest[sc.ID]; run != nil {
+			j.LastRun = &lastRunJSON{ID: run.ID, Status: run.Status, Ignored: run.Ignored, CreatedAt: run.CreatedAt, FinishedAt: run.FinishedAt}
+		}
+		out = append(out, j)
 	}
 	return http.StatusOK, out, nil
 }

@@ -151,6 +151,30 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 	return out, nil
 }
 
+// LatestRuns returns the newest run of every schedule, by schedule ID: one
+// lookup of the runs_schedule_id index per schedule, whatever the number
+// of runs kept.
+func (s *store) LatestRuns(ctx context.Context) (map[int64]*facteur.Run, error) {
+	rows, err := s.q.query(ctx, `SELECT `+runColumns+` FROM runs WHERE id IN
+		(SELECT (SELECT MAX(r.id) FROM runs r WHERE r.schedule_id = s.id) FROM schedules s)`)
+	if err != nil {
+		return nil, fmt.Errorf("latest runs: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]*facteur.Run{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("latest runs: %w", err)
+		}
+		out[r.ScheduleID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("latest runs: %w", err)
+	}
+	return out, nil
+}
+
 // UpdateRun saves what changes as a run progresses: status, attempt, job,
 // file name, rows, bytes, SHA-256, artifact path, location, error, ignored,
 // stages, definition, start and finish times. A cancelled run keeps its

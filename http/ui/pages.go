@@ -73,7 +73,13 @@ type scheduleRow struct {
 	Schedule    *facteur.Schedule
 	Description string
 	Destination *facteur.Destination
-	Last        *facteur.Run
+	Last        *lastRun
+}
+
+// lastRun is the schedules list's word on a schedule's newest run.
+type lastRun struct {
+	ID     int64  `json:"id"`
+	Status string `json:"status"`
 }
 
 type schedulesPage struct {
@@ -91,7 +97,8 @@ type schedulesPage struct {
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error {
 	var list []struct {
 		facteur.Schedule
-		Description string `json:"description"`
+		Description string   `json:"description"`
+		LastRun     *lastRun `json:"last_run"`
 	}
 	if err := s.call(r, "GET", "/api/v1/schedules", nil, &list); err != nil {
 		return err
@@ -100,20 +107,10 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error
 	if err := s.call(r, "GET", "/api/v1/destinations", nil, &dests); err != nil {
 		return err
 	}
-	var runs []*facteur.Run
-	if err := s.call(r, "GET", "/api/v1/runs?limit=1000&ignored=true", nil, &runs); err != nil {
-		return err
-	}
 	byID := map[int64]*facteur.Destination{}
 	kinds := map[string]bool{}
 	for _, d := range dests {
 		byID[d.ID], kinds[d.Kind] = d, true
-	}
-	last := map[int64]*facteur.Run{}
-	for _, run := range runs { // newest first
-		if last[run.ScheduleID] == nil {
-			last[run.ScheduleID] = run
-		}
 	}
 	p := schedulesPage{Query: strings.TrimSpace(r.URL.Query().Get("q")), Kind: r.URL.Query().Get("kind")}
 	for k := range kinds {
@@ -131,7 +128,7 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error
 		if p.Kind != "" && (d == nil || d.Kind != p.Kind) {
 			continue
 		}
-		rows = append(rows, scheduleRow{Schedule: &sc.Schedule, Description: sc.Description, Destination: d, Last: last[sc.ID]})
+		rows = append(rows, scheduleRow{Schedule: &sc.Schedule, Description: sc.Description, Destination: d, Last: sc.LastRun})
 	}
 	p.Total = len(rows)
 	p.Pages = max(1, (len(rows)+pageSize-1)/pageSize)

@@ -166,6 +166,43 @@ func testRunsFilter(t *testing.T, newDB NewDatabase) {
 	}
 }
 
+func testLatestRuns(t *testing.T, newDB NewDatabase) {
+	ctx, s := testContext(t), Open(t, newDB(t))
+	f := seed(t, ctx, s)
+	a := f.schedule(t, ctx, s, "A", nil)
+	b := f.schedule(t, ctx, s, "B", nil)
+	c := f.schedule(t, ctx, s, "C", nil) // never ran
+	latest, err := s.LatestRuns(ctx)
+	must(t, err)
+	if len(latest) != 0 {
+		t.Errorf("LatestRuns without runs = %v", latest)
+	}
+	var want = map[int64]int64{}
+	for i, sc := range []int64{a.ID, b.ID, 0, a.ID, b.ID, a.ID} {
+		r := &facteur.Run{ScheduleID: sc, ReportID: f.rep.ID, DestinationID: f.dst.ID, Trigger: facteur.TriggerManual,
+			Status: facteur.RunSucceeded, Ignored: i == 4} // b's newest is ignored: it is still the newest
+		if sc == 0 {
+			r.Trigger, r.OwnerID, r.DestinationID = facteur.TriggerExport, 7, 0
+		}
+		must(t, s.CreateRun(ctx, r))
+		if sc != 0 {
+			want[sc] = r.ID
+		}
+	}
+	latest, err = s.LatestRuns(ctx)
+	must(t, err)
+	got := map[int64]int64{}
+	for sc, r := range latest {
+		got[sc] = r.ID
+		if r.ScheduleID != sc || r.Status != facteur.RunSucceeded {
+			t.Errorf("LatestRuns[%d] = %+v", sc, r)
+		}
+	}
+	if !reflect.DeepEqual(got, want) || latest[c.ID] != nil {
+		t.Errorf("LatestRuns = %v, want %v", got, want)
+	}
+}
+
 func testRunsLimit(t *testing.T, newDB NewDatabase) {
 	ctx, s := testContext(t), Open(t, newDB(t))
 	must(t, s.InTx(ctx, func(tx facteur.Store, _ any) error {

@@ -73,6 +73,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Runs", testRuns},
 		{"RunsFilter", testRunsFilter},
 		{"RunsLimit", testRunsLimit},
+		{"LatestRuns", testLatestRuns},
 		{"RunLog", testRunLog},
 		{"DueSchedules", testDueSchedules},
 		{"AdvanceSchedule", testAdvanceSchedule},
