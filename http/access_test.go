@@ -623,6 +623,10 @@ func TestAuditLog(t *testing.T) {
 	must(t, json.Unmarshal([]byte(body), &rep))
 	e.do(ed, "POST", fmt.Sprintf("/api/v1/schedules/%d/run", e.shared.ID), "")
 	e.do(e.tokens[facteur.RoleViewer], "POST", "/api/v1/sources", "{}")
+	// A refusal of the handler's own: editors may not send files to SFTP.
+	if st, body := e.do(ed, "POST", "/api/v1/destinations", `{"name":"drop","kind":"sftp","config":{"host":"sftp.example.org","user":"u","password":"p","directory":"/in"}}`); st != 403 {
+		t.Errorf("editor creates an SFTP destination: %d %s", st, body)
+	}
 	list, err := e.db.Audit(context.Background(), facteur.AuditFilter{})
 	must(t, err)
 	var got []string
@@ -630,12 +634,16 @@ func TestAuditLog(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %s %s %d %s", a.Actor, a.Action, a.Object, a.ObjectID, a.Address))
 	}
 	want := []string{
+		"editor@example.org access.denied  0 127.0.0.1",
 		"viewer@example.org access.denied  0 127.0.0.1",
 		fmt.Sprintf("editor@example.org schedule.run schedule %d 127.0.0.1", e.shared.ID),
 		fmt.Sprintf("editor@example.org report.create report %d 127.0.0.1", rep.ID),
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if d := list[0].Detail; !strings.HasPrefix(d, "POST /api/v1/destinations: ") || !strings.Contains(d, "sftp") {
+		t.Errorf("the handler's refusal is audited with detail %q; want the route and the reason", d)
 	}
 	if st, body := e.do(ed, "GET", "/api/v1/audit", ""); st != 403 {
 		t.Errorf("editor reads the audit log: %d %s", st, body)

@@ -35,6 +35,8 @@ type request struct {
 	// objectID and detail go to the audit entry of the action.
 	objectID int64
 	detail   string
+	// denied is the message of a refusal decided by the handler (403).
+	denied string
 }
 
 type requestKey struct{}
@@ -155,7 +157,12 @@ func (s *Server) guard(rt Route, h http.HandlerFunc) http.HandlerFunc {
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h(sw, r)
-		if rt.Audit != "" && sw.status < 400 {
+		switch {
+		case sw.status == http.StatusForbidden:
+			// A refusal of the handler's own (a destination kind the role
+			// may not target, exports switched off…) is audited too.
+			s.audit(r, req, "access.denied", rt.Method+" "+r.URL.Path+": "+req.denied)
+		case rt.Audit != "" && sw.status < 400:
 			s.audit(r, req, rt.Audit, req.detail)
 		}
 	}

@@ -382,5 +382,8 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
+	if req := info(r); code == facteur.EFORBIDDEN && req != nil {
+		req.denied = body.Error.Message
+	}
 	s.json(w, status, body)
 }
