@@ -623,8 +623,9 @@ func TestAuditLog(t *testing.T) {
 	must(t, json.Unmarshal([]byte(body), &rep))
 	e.do(ed, "POST", fmt.Sprintf("/api/v1/schedules/%d/run", e.shared.ID), "")
 	e.do(e.tokens[facteur.RoleViewer], "POST", "/api/v1/sources", "{}")
-	// A refusal of the handler's own: editors may not send files to SFTP.
-	if st, body := e.do(ed, "POST", "/api/v1/destinations", `{"name":"drop","kind":"sftp","config":{"host":"sftp.example.org","user":"u","password":"p","directory":"/in"}}`); st != 403 {
+	// A refusal of the handler's own: editors may not send files to SFTP
+	// (refused before the settings, which are wrong here, are read).
+	if st, body := e.do(ed, "POST", "/api/v1/destinations", `{"name":"drop","kind":"sftp","config":{"host":"sftp.example.org","path":"/in"}}`); st != 403 {
 		t.Errorf("editor creates an SFTP destination: %d %s", st, body)
 	}
 	list, err := e.db.Audit(context.Background(), facteur.AuditFilter{})

@@ -105,6 +105,11 @@ func (s *Server) createDestination(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
+	// A kind the role may not target is refused before its settings are
+	// read: no point in correcting a form that will be refused anyway.
+	if err := auth.CanTarget(user(r), in.Kind); err != nil {
+		return 0, nil, err
+	}
 	d := &facteur.Destination{OwnerID: user(r).ID}
 	if err := in.apply(d); err != nil {
 		return 0, nil, err
