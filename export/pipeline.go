@@ -80,11 +80,17 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	// goroutine too (gzip alone takes longer than reading the rows).
 	spool := filewrite.NewHashed(tmp)
 	sw := filewrite.NewAsync(spool, spoolBuffer)
-	var aw *filewrite.Async // in front of the compressor
+	var (
+		aw *filewrite.Async // in front of the compressor
+		cw io.WriteCloser   // the compressor
+	)
 	defer func() {
-		if tmp != nil {
+		if tmp != nil { // failed: end the goroutines, remove the file
 			if aw != nil {
 				aw.Close()
+			}
+			if cw != nil {
+				cw.Close()
 			}
 			sw.Close()
 			tmp.Close()
@@ -92,10 +98,11 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		}
 	}()
 	bw := bufio.NewWriterSize(sw, spoolBuffer)
-	cw, err := format.Compress(bw, spec.Format.Compression)
+	c, err := format.Compress(bw, spec.Format.Compression)
 	if err != nil {
 		return Result{}, err
 	}
+	cw = c
 	var out io.Writer = bw
 	if spec.Format.Compression != "" {
 		aw = filewrite.NewAsync(cw, spoolBuffer)
