@@ -163,6 +163,12 @@ func runRows(ctx context.Context, spec Spec, w io.Writer) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	closed := false
+	defer func() {
+		if !closed { // failed: zip formats compress on a goroutine that Close ends
+			enc.Close()
+		}
+	}()
 	var n int64
 	var firstRow time.Duration
 	for rows.Next() {
@@ -188,6 +194,7 @@ func runRows(ctx context.Context, spec Spec, w io.Writer) (Result, error) {
 	if n == 0 {
 		firstRow = time.Since(start)
 	}
+	closed = true
 	if err := enc.Close(); err != nil {
 		return Result{}, fmt.Errorf("finish %s file: %w", spec.Format.Format, err)
 	}
