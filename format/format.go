@@ -17,7 +17,8 @@ import (
 //
 // Write fails when the row does not have one value per column, when the
 // underlying writer fails, or after Close; an encoder that failed once keeps
-// failing.
+// failing. Close must be called even when the export is abandoned: the zip
+// formats compress on a goroutine that Close ends.
 type Encoder interface {
 	Write(row [][]byte) error
 	Close() error
