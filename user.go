@@ -140,6 +140,8 @@ type AuditFilter struct {
 	Since, Until time.Time // zero: unbounded
 	ActorID      int64     // 0: every actor
 	Action       string    // "" any; a prefix such as "schedule." matches the object's actions
+	Detail       string    // "" any; else exactly this detail (a failed login's e-mail address)
+	Address      string    // "" any; else exactly this client address
 	Limit        int       // default 100
 	BeforeID     int64     // for paging: entries with a smaller id
 }

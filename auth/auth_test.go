@@ -38,33 +38,27 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-// TestLimiter: five failures within the window block the key until the
-// oldest of them leaves the window; other keys are not affected.
-func TestLimiter(t *testing.T) {
+// TestLoginBlocked: five failures within the window block the key until
+// the oldest of them leaves the window; older failures do not count.
+func TestLoginBlocked(t *testing.T) {
 	now := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
-	l := auth.Limiter{Max: 5, Window: 15 * time.Minute, Now: func() time.Time { return now }}
+	var fails []time.Time // newest first
 	for i := 0; i < 5; i++ {
-		if _, blocked := l.Blocked("a"); blocked {
+		if _, blocked := auth.LoginBlocked(fails, 5, 15*time.Minute, now); blocked {
 			t.Fatalf("blocked after %d failures", i)
 		}
-		l.Fail("a")
+		fails = append([]time.Time{now}, fails...)
 		now = now.Add(time.Minute)
 	}
-	wait, blocked := l.Blocked("a")
+	wait, blocked := auth.LoginBlocked(fails, 5, 15*time.Minute, now)
 	if !blocked || wait != 10*time.Minute {
 		t.Fatalf("after 5 failures: %v %v", wait, blocked)
 	}
-	if _, blocked := l.Blocked("b"); blocked {
-		t.Error("another key is blocked")
+	if _, blocked := auth.LoginBlocked(fails[:4], 5, 15*time.Minute, now); blocked {
+		t.Error("blocked after 4 failures")
 	}
-	now = now.Add(10 * time.Minute)
-	if _, blocked := l.Blocked("a"); blocked {
+	if _, blocked := auth.LoginBlocked(fails, 5, 15*time.Minute, now.Add(10*time.Minute)); blocked {
 		t.Error("still blocked once the first failure left the window")
-	}
-	l.Fail("a")
-	l.Reset("a")
-	if _, blocked := l.Blocked("a"); blocked {
-		t.Error("blocked after a reset")
 	}
 }
 

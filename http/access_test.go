@@ -596,6 +596,43 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 }
 
+// TestLoginLimitAcrossNodes: two nodes share the store, so failures on
+// either count against the same address; a successful login starts the
+// count again.
+func TestLoginLimitAcrossNodes(t *testing.T) {
+	e := newEnv(t)
+	other := httptest.NewServer((&fhttp.Server{Store: e.db, Runs: e.api.Runs, Mail: e.api.Mail, PublicURL: e.api.PublicURL}).Handler())
+	t.Cleanup(other.Close)
+	login := func(node, password string) int {
+		req, _ := http.NewRequest("POST", node+"/api/v1/login", strings.NewReader(`{"email":"editor@example.org","password":"`+password+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	right := "password of editor@example.org"
+	for i, node := range []string{e.srv.URL, other.URL, e.srv.URL, other.URL} {
+		if st := login(node, "guess"); st != 401 {
+			t.Fatalf("failure %d: %d", i+1, st)
+		}
+	}
+	if st := login(e.srv.URL, right); st != 200 {
+		t.Fatalf("right password after 4 failures: %d", st)
+	}
+	for i := range auth.LoginFailures { // the success started the count again
+		node := []string{e.srv.URL, other.URL}[i%2]
+		if st := login(node, "guess"); st != 401 {
+			t.Fatalf("failure %d after the success: %d", i+1, st)
+		}
+	}
+	for _, node := range []string{e.srv.URL, other.URL} {
+		if st := login(node, right); st != 429 {
+			t.Errorf("right password after %d failures spread over two nodes: %d", auth.LoginFailures, st)
+		}
+	}
+}
+
 // TestLoginNeedsJSON: a login posted as a form or as text (what another
 // site's page can send without asking) is refused.
 func TestLoginNeedsJSON(t *testing.T) {

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/csv"
 	"mime"
 	"net/http"
@@ -31,7 +32,8 @@ type sessionJSON struct {
 // login checks an e-mail address and password and opens a session. After
 // auth.LoginFailures failures for one address (or auth.LoginClientFailures
 // from one client) within auth.LoginWindow, it refuses every attempt until
-// the window has passed, even with the right password.
+// the window has passed, even with the right password. The failures are
+// the audit log's, which every node shares.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	// A JSON body cannot come from another site's form without the
 	// browser asking first (CORS), so no other site can log a browser in.
@@ -49,16 +51,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		email = email[:254]
 	}
 	addr := clientAddress(r)
-	for _, k := range []struct {
-		l   *auth.Limiter
-		key string
-	}{{&s.byAccount, email}, {&s.byClient, addr}} {
-		if wait, blocked := k.l.Blocked(k.key); blocked {
-			s.audit(r, nil, "login.blocked", email)
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			s.error(w, r, facteur.Errorf(facteur.ETOOMANY, "too many failed logins; try again in %d minutes", int(wait.Minutes())+1))
-			return
-		}
+	if wait, blocked, err := s.loginBlocked(r.Context(), email, addr); err != nil {
+		s.error(w, r, err)
+		return
+	} else if blocked {
+		s.audit(r, nil, "login.blocked", email)
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.error(w, r, facteur.Errorf(facteur.ETOOMANY, "too many failed logins; try again in %d minutes", int(wait.Minutes())+1))
+		return
 	}
 	u, err := s.Store.UserByEmail(r.Context(), email)
 	if err != nil && facteur.ErrorCode(err) != facteur.ENOTFOUND {
@@ -70,17 +70,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		hash = u.PasswordHash
 	}
 	if !auth.CheckPassword(hash, in.Password) || !u.Active {
-		s.byAccount.Fail(email)
-		s.byClient.Fail(addr)
 		req := &request{}
 		if u != nil {
 			req.user = u
 		}
-		s.audit(r, req, "login.failed", email)
+		// The login limit counts these entries: one that cannot be
+		// written fails the request rather than go uncounted.
+		if err := s.appendAudit(r, req, "login.failed", email); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		s.error(w, r, facteur.Errorf(facteur.EUNAUTHENTICATED, "wrong e-mail address or password, or the account is deactivated"))
 		return
 	}
-	s.byAccount.Reset(email)
 	secret := auth.NewSecret(32)
 	now := s.Now()
 	sess := &facteur.Session{Hash: auth.Hash(secret), UserID: u.ID, CSRF: auth.NewSecret(32), Address: addr, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL())}
@@ -93,12 +95,47 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.audit(r, &request{user: u}, "login", "")
+	s.audit(r, &request{user: u}, "login", email) // ends the address's run of failures
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
 	})
 	s.json(w, http.StatusOK, sessionJSON{User: u, CSRFToken: sess.CSRF})
+}
+
+// loginBlocked reads the failed logins of the audit log: those for email
+// since its last successful login and those from addr, within
+// auth.LoginWindow.
+func (s *Server) loginBlocked(ctx context.Context, email, addr string) (time.Duration, bool, error) {
+	now := s.Now()
+	since := now.Add(-auth.LoginWindow)
+	last, err := s.Store.Audit(ctx, facteur.AuditFilter{Action: "login", Detail: email, Since: since, Limit: 1})
+	if err != nil {
+		return 0, false, err
+	}
+	if len(last) > 0 {
+		since = last[0].At.Add(time.Microsecond)
+	}
+	for _, k := range []struct {
+		f   facteur.AuditFilter
+		max int
+	}{
+		{facteur.AuditFilter{Action: "login.failed", Detail: email, Since: since, Limit: auth.LoginFailures}, auth.LoginFailures},
+		{facteur.AuditFilter{Action: "login.failed", Address: addr, Since: now.Add(-auth.LoginWindow), Limit: auth.LoginClientFailures}, auth.LoginClientFailures},
+	} {
+		fails, err := s.Store.Audit(ctx, k.f)
+		if err != nil {
+			return 0, false, err
+		}
+		times := make([]time.Time, len(fails))
+		for i, e := range fails {
+			times[i] = e.At
+		}
+		if wait, blocked := auth.LoginBlocked(times, k.max, auth.LoginWindow, now); blocked {
+			return wait, true, nil
+		}
+	}
+	return 0, false, nil
 }
 
 func (s *Server) sessionTTL() time.Duration {
@@ -342,11 +379,12 @@ func (s *Server) keepAnAdmin(r *http.Request, losing int64) error {
 
 // listAudit shows the audit log, newest first. Query parameters: since and
 // until (RFC 3339), actor_id, action (exact, or a prefix ending with "."),
+// detail and address (exact),
 // limit (default 100, at most 10000), before (an entry id, for the next
 // page) and format=csv to download it as a CSV file.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := facteur.AuditFilter{Action: q.Get("action")}
+	f := facteur.AuditFilter{Action: q.Get("action"), Detail: q.Get("detail"), Address: q.Get("address")}
 	var err error
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
 		if v := q.Get(name); v != "" {

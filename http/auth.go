@@ -168,9 +168,17 @@ func (s *Server) guard(rt Route, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// audit records an action of the request's account in the audit log.
+// audit records an action of the request's account in the audit log; an
+// entry that cannot be written is logged.
 func (s *Server) audit(r *http.Request, req *request, action, detail string) {
-	e := &facteur.AuditEntry{Action: action, Address: clientAddress(r), Detail: detail}
+	if err := s.appendAudit(r, req, action, detail); err != nil {
+		s.Logger.Error("audit log", "action", action, "err", err)
+	}
+}
+
+// appendAudit records an action of the request's account in the audit log.
+func (s *Server) appendAudit(r *http.Request, req *request, action, detail string) error {
+	e := &facteur.AuditEntry{Action: action, Address: clientAddress(r), Detail: detail, At: s.Now()}
 	if req != nil && req.user != nil {
 		e.ActorID, e.Actor = req.user.ID, req.user.Email
 	}
@@ -183,9 +191,7 @@ func (s *Server) audit(r *http.Request, req *request, action, detail string) {
 	if e.ObjectID == 0 {
 		e.ObjectID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
 	}
-	if err := s.Store.AppendAudit(context.WithoutCancel(r.Context()), e); err != nil {
-		s.Logger.Error("audit log", "action", action, "err", err)
-	}
+	return s.Store.AppendAudit(context.WithoutCancel(r.Context()), e)
 }
 
 // deny is the error of an object the account may not see: it answers as

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
 )
@@ -63,9 +62,8 @@ type Server struct {
 	// SessionTTL is how long a login lasts; default DefaultSessionTTL.
 	SessionTTL time.Duration
 
-	device              deviceStatus
-	wg                  sync.WaitGroup
-	byAccount, byClient auth.Limiter // failed logins
+	device deviceStatus
+	wg     sync.WaitGroup
 }
 
 func (s *Server) context() context.Context {
@@ -197,8 +195,6 @@ func (s *Server) Handler() http.Handler {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	s.byAccount = auth.Limiter{Max: auth.LoginFailures, Window: auth.LoginWindow, Now: s.Now}
-	s.byClient = auth.Limiter{Max: auth.LoginClientFailures, Window: auth.LoginWindow, Now: s.Now}
 	m := http.NewServeMux()
 	for _, rt := range s.routes() {
 		m.HandleFunc(rt.Method+" "+rt.Path, s.guard(rt.Route, rt.h))

@@ -39,8 +39,8 @@ func (s *store) AppendAudit(ctx context.Context, e *facteur.AuditEntry) error {
 
 // Audit returns the entries f selects, newest first: at or after f.Since
 // and before f.Until, of one actor, of one action (or, when f.Action ends
-// with a dot, of every action it starts), below f.BeforeID for the next
-// page. f.Limit defaults to 100 and is capped at 10000.
+// with a dot, of every action it starts), with one detail, from one client
+// address, below f.BeforeID for the next page. f.Limit defaults to 100 and is capped at 10000.
 func (s *store) Audit(ctx context.Context, f facteur.AuditFilter) ([]*facteur.AuditEntry, error) {
 	var (
 		where []string
@@ -63,6 +63,12 @@ func (s *store) Audit(ctx context.Context, f facteur.AuditFilter) ([]*facteur.Au
 		args = append(args, utf8.RuneCountInString(f.Action), f.Action)
 	case f.Action != "":
 		where, args = append(where, "action = ?"), append(args, f.Action)
+	}
+	if f.Detail != "" {
+		where, args = append(where, "detail = ?"), append(args, f.Detail)
+	}
+	if f.Address != "" {
+		where, args = append(where, "address = ?"), append(args, f.Address)
 	}
 	if f.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, f.BeforeID)

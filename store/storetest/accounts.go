@@ -258,6 +258,9 @@ func testAudit(t *testing.T, newDB NewDatabase) {
 			At: t0.Add(time.Duration(i) * time.Hour), ActorID: sp.actor, Actor: fmt.Sprintf("user%d@example.org", sp.actor),
 			Action: sp.action, Object: "schedule", ObjectID: int64(10 + i), Address: "198.51.100.4", Detail: "é ✓",
 		}
+		if i == 4 { // bob's failed login
+			e.Address, e.Detail = "2001:db8::7", "user2@example.org"
+		}
 		must(t, s.AppendAudit(ctx, e))
 		if e.ID == 0 || e.At.Location() != time.UTC || e.At.Nanosecond()%1000 != 0 {
 			t.Fatalf("appended entry: id %d at %v, want an id and UTC to the µs", e.ID, e.At)
@@ -308,6 +311,10 @@ func testAudit(t *testing.T, newDB NewDatabase) {
 		{"page 3", facteur.AuditFilter{Limit: 2, BeforeID: ids[2]}, id(2, 1)},
 		{"past the end", facteur.AuditFilter{Limit: 2, BeforeID: ids[0]}, id()},
 		{"prefix, paged", facteur.AuditFilter{Action: "schedule.", Limit: 1, BeforeID: ids[5]}, id(2)},
+		{"detail", facteur.AuditFilter{Detail: "user2@example.org"}, id(5)},
+		{"detail is exact", facteur.AuditFilter{Detail: "user2"}, id()},
+		{"address", facteur.AuditFilter{Address: "198.51.100.4"}, id(6, 4, 3, 2, 1)},
+		{"failed logins from an address since", facteur.AuditFilter{Action: "login.failed", Address: "2001:db8::7", Since: t0.Add(4 * time.Hour)}, id(5)},
 	} {
 		got, err := s.Audit(ctx, c.f)
 		must(t, err)
