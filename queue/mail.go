@@ -93,7 +93,7 @@ func (q *Queue[TTx]) alert(ctx context.Context, run *facteur.Run, cause error) {
 	}
 	reason := run.Error
 	if facteur.IsDatabaseError(cause) {
-		reason = "The export failed while reading the source database. The database's own message is shown to administrators in the run's history."
+		reason = "The export failed while reading the source database. The database's own message is in the run's history, in Facteur."
 	}
 	for _, m := range []struct {
 		to     []string
