@@ -85,14 +85,6 @@ func (s *Server) testSource(w http.ResponseWriter, r *http.Request, v view) erro
 	return nil
 }
 
-func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request, v view) error {
-	if err := s.call(r, "DELETE", "/api/v1/sources/"+r.PathValue("id"), nil, nil); err != nil {
-		return err
-	}
-	redirectWith(w, r, "/sources", text("done.deleted"))
-	return nil
-}
-
 // configField describes one setting of a destination kind, for its form.
 type configField struct {
 	Name string // the JSON name in the config
@@ -314,13 +306,5 @@ func (s *Server) testDestination(w http.ResponseWriter, r *http.Request, v view)
 		return err
 	}
 	back(w, r, "/destinations", text("done.test", res.Location))
-	return nil
-}
-
-func (s *Server) deleteDestination(w http.ResponseWriter, r *http.Request, v view) error {
-	if err := s.call(r, "DELETE", "/api/v1/destinations/"+r.PathValue("id"), nil, nil); err != nil {
-		return err
-	}
-	redirectWith(w, r, "/destinations", text("done.deleted"))
 	return nil
 }

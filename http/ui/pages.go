@@ -173,12 +173,17 @@ func (s *Server) testSchedule(w http.ResponseWriter, r *http.Request, v view) er
 	return nil
 }
 
-func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request, v view) error {
-	if err := s.call(r, "DELETE", "/api/v1/schedules/"+r.PathValue("id"), nil, nil); err != nil {
-		return err
+// deleteObject is the handler that deletes an object of the API
+// collection (schedules, reports, sources, destinations) and goes back to
+// its list with the message done.
+func (s *Server) deleteObject(collection, done string) func(http.ResponseWriter, *http.Request, view) error {
+	return func(w http.ResponseWriter, r *http.Request, v view) error {
+		if err := s.call(r, "DELETE", "/api/v1/"+collection+"/"+r.PathValue("id"), nil, nil); err != nil {
+			return err
+		}
+		redirectWith(w, r, "/"+collection, done)
+		return nil
 	}
-	redirectWith(w, r, "/schedules", text("done.delete"))
-	return nil
 }
 
 // runRow is a line of the run history.

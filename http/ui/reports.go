@@ -160,11 +160,3 @@ func (s *Server) duplicateReport(w http.ResponseWriter, r *http.Request, v view)
 	redirectWith(w, r, fmt.Sprintf("/reports/%d/edit", dup.ID), text("done.duplicate", dup.Name))
 	return nil
 }
-
-func (s *Server) deleteReport(w http.ResponseWriter, r *http.Request, v view) error {
-	if err := s.call(r, "DELETE", "/api/v1/reports/"+r.PathValue("id"), nil, nil); err != nil {
-		return err
-	}
-	redirectWith(w, r, "/reports", text("done.report_deleted"))
-	return nil
-}
