@@ -113,6 +113,7 @@ type pgSession struct {
 	stmt   statement
 	desc   *pgconn.StatementDescription
 	types  []pgType
+	bins   []pgBinary // per column: pgText, or how its binary values are read
 	cols   []facteur.Column
 	ctx    context.Context // bounded by the statement timeout plus guardDeadline
 	cancel context.CancelFunc
@@ -189,9 +190,9 @@ func (p *Postgres) Query(ctx context.Context, q facteur.Query) (facteur.Rows, er
 	if err != nil {
 		return nil, err
 	}
-	formats := make([]int16, len(s.desc.Fields))
-	for i, f := range s.desc.Fields {
-		if pgBinaryOf(f.DataTypeOID) != pgText {
+	formats := make([]int16, len(s.bins))
+	for i, b := range s.bins {
+		if b != pgText {
 			formats[i] = 1
 		}
 	}
@@ -360,8 +361,10 @@ func (s *pgSession) resolveTypes() error {
 		}
 	}
 	s.cols = make([]facteur.Column, len(fields))
+	s.bins = make([]pgBinary, len(fields))
 	for i, f := range fields {
 		s.cols[i] = facteur.Column{Name: f.Name, Kind: s.types[i].kind, DBType: s.types[i].name}
+		s.bins[i] = pgBinaryOf(f.DataTypeOID)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ type pgRows struct {
 	s      *pgSession
 	rr     *pgconn.ResultReader
 	convs  []pgConv
-	bins   []pgBinary // pgText, or how the column's binary values are read
+	bins   []pgBinary // s.bins
 	row    [][]byte
 	bufs   [][]byte
 	raw    []byte // decoded bytea
@@ -35,14 +35,13 @@ func newPgRows(p *Postgres, parent context.Context, s *pgSession, rr *pgconn.Res
 	r := &pgRows{
 		p: p, parent: parent, s: s, rr: rr,
 		convs: make([]pgConv, n),
-		bins:  make([]pgBinary, n),
+		bins:  s.bins,
 		row:   make([][]byte, n),
 		bufs:  make([][]byte, n),
 	}
 	for i, t := range s.types {
 		r.convs[i] = t.conv
-		r.bins[i] = pgBinaryOf(s.desc.Fields[i].DataTypeOID)
-		if t.conv != pgAsIs || r.bins[i] != pgText {
+		if t.conv != pgAsIs || s.bins[i] != pgText {
 			r.bufs[i] = make([]byte, 0, 64)
 		}
 	}
