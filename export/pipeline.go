@@ -38,10 +38,11 @@ type Spec struct {
 	Progress *atomic.Int64
 	// Copy lets a source that can write CSV itself (PostgreSQL's COPY) do
 	// so for plain CSV. It is off by default because it measured slower:
-	// on 5M rows with a timestamp column, 1.4-1.9x the time of reading rows
-	// and writing them here (the server does all the conversion and quoting
-	// on one core, the row path spreads it over two) and twice the database
-	// CPU; see the "facteur csv --pg-copy" line of go run ./bench. It can
+	// on 5M rows with a timestamp column, 2.6x the time of reading rows and
+	// writing them here (the server does all the conversion and quoting on
+	// one core, the row path spreads it over two, and reads timestamps in
+	// binary) and more database CPU; see the "facteur csv --pg-copy" line
+	// of go run ./bench (6.98 s against 2.64 s). It can
 	// pay when the network, not the CPU, is the bottleneck.
 	Copy bool
 }
