@@ -75,18 +75,45 @@ func ErrorMessage(err error) string {
 	return "Internal error."
 }
 
-// DatabaseError marks an error whose text comes from a source database
-// (or from the export reading it). Alerts show such text only to
-// administrators: it can quote table names and values.
-type DatabaseError struct{ Err error }
+// Stages of a run where an error can happen; see StageError.
+const (
+	StageSource  = "source"  // connecting to the database and reading its rows
+	StageEncode  = "encode"  // writing the rows in the file format
+	StageSpool   = "spool"   // writing the file into the spool directory
+	StageDeliver = "deliver" // sending the file to its destination
+)
 
-func (e *DatabaseError) Error() string { return e.Err.Error() }
+// StageError says at which stage of a run an error happened. It is added
+// once, by the stage that knows; the code of the *Error it wraps still
+// says what a user can do and whether a retry can help (Retryable). Text
+// of the source stage may come from the database (table names, values):
+// alerts show it only to administrators.
+type StageError struct {
+	Stage string
+	Err   error
+}
 
-// Unwrap returns the database's error.
-func (e *DatabaseError) Unwrap() error { return e.Err }
+// Error returns the text of the wrapped error.
+func (e *StageError) Error() string { return e.Err.Error() }
 
-// IsDatabaseError reports whether err is or wraps a DatabaseError.
-func IsDatabaseError(err error) bool {
-	var d *DatabaseError
-	return errors.As(err, &d)
+// Unwrap returns the wrapped error.
+func (e *StageError) Unwrap() error { return e.Err }
+
+// WithStage returns err marked as having happened at stage, or err itself
+// when it is nil or already says where it happened.
+func WithStage(stage string, err error) error {
+	if err == nil || ErrorStage(err) != "" {
+		return err
+	}
+	return &StageError{Stage: stage, Err: err}
+}
+
+// ErrorStage returns the stage of the first StageError in err's chain, or
+// "" when no stage is known.
+func ErrorStage(err error) string {
+	var s *StageError
+	if errors.As(err, &s) {
+		return s.Stage
+	}
+	return ""
 }

@@ -5,20 +5,16 @@
 package export
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/format"
-	"github.com/facteur/facteur/internal/filewrite"
 	"github.com/facteur/facteur/source"
 )
 
@@ -58,93 +54,31 @@ type Result struct {
 	FastPath bool
 }
 
-// spoolBuffer is the write buffer in front of the spool file: large enough
-// that the file system sees few, large writes.
-const spoolBuffer = 256 << 10
-
 // Run exports spec.Query to spec.Path. On failure nothing is left at
-// spec.Path. Errors keep their facteur code (EINVALID for a bad query or a
-// missing field, EUNAVAILABLE when the database cannot be reached).
+// spec.Path. Errors say at which stage they happened (facteur.ErrorStage:
+// source, encode or spool) and keep their facteur code (EINVALID for a bad
+// query or a missing field, EUNAVAILABLE when the database cannot be
+// reached or the spool is full, EINTERNAL for an encoder's bug).
 func Run(ctx context.Context, spec Spec) (Result, error) {
-	if err := os.MkdirAll(filepath.Dir(spec.Path), 0o750); err != nil {
-		return Result{}, fmt.Errorf("create spool directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(spec.Path), "."+filepath.Base(spec.Path)+".*.partial")
-	if err != nil {
-		return Result{}, fmt.Errorf("create spool file: %w", err)
-	}
-	// The file is hashed and counted as it is written, on a goroutine of
-	// its own: compressed, when asked (C1), the bytes delivered are the
-	// compressed ones. Without compression the encoders write into bw
-	// itself (bufio hands back a large enough *bufio.Writer) rather than
-	// copy from a buffer of their own; with it, the compressor has a
-	// goroutine too (gzip alone takes longer than reading the rows).
-	spool := filewrite.NewHashed(tmp)
-	sw := filewrite.NewAsync(spool, spoolBuffer)
-	var (
-		aw *filewrite.Async // in front of the compressor
-		cw io.WriteCloser   // the compressor
-	)
-	defer func() {
-		if tmp != nil { // failed: end the goroutines, remove the file
-			if aw != nil {
-				aw.Close()
-			}
-			if cw != nil {
-				cw.Close()
-			}
-			sw.Close()
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(sw, spoolBuffer)
-	c, err := format.Compress(bw, spec.Format.Compression)
+	spool, err := createSpool(spec.Path, spec.Format.Compression)
 	if err != nil {
 		return Result{}, err
-	}
-	cw = c
-	var out io.Writer = bw
-	if spec.Format.Compression != "" {
-		aw = filewrite.NewAsync(cw, spoolBuffer)
-		out = aw
 	}
 	var res Result
 	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && canCopy(spec.Format) {
-		res, err = runCopy(ctx, copier, spec, out)
+		res, err = runCopy(ctx, copier, spec, spool.out)
 	} else {
-		res, err = runRows(ctx, spec, out)
-	}
-	if err != nil {
-		return Result{}, err
+		res, err = runRows(ctx, spec, spool.out)
 	}
 	start := time.Now()
-	if aw != nil {
-		if err := aw.Close(); err != nil {
-			return Result{}, fmt.Errorf("compress spool file: %w", err)
-		}
+	if err == nil {
+		err = spool.commit(spec.Path)
 	}
-	if err := cw.Close(); err != nil {
-		return Result{}, fmt.Errorf("compress spool file: %w", err)
+	if err != nil {
+		return Result{}, spool.abort(err)
 	}
-	if err := bw.Flush(); err != nil {
-		return Result{}, fmt.Errorf("write spool file: %w", err)
-	}
-	if err := sw.Close(); err != nil {
-		return Result{}, fmt.Errorf("write spool file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return Result{}, fmt.Errorf("sync spool file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return Result{}, fmt.Errorf("close spool file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), spec.Path); err != nil {
-		return Result{}, fmt.Errorf("move spool file in place: %w", err)
-	}
-	tmp = nil
 	res.Stages = append(res.Stages, facteur.Stage{Name: "spool", Duration: time.Since(start)})
-	res.Bytes, res.SHA256 = spool.Sum()
+	res.Bytes, res.SHA256 = spool.sum()
 	return res, nil
 }
 
@@ -153,16 +87,16 @@ func runRows(ctx context.Context, spec Spec, w io.Writer) (Result, error) {
 	start := time.Now()
 	rows, err := spec.Source.Query(ctx, spec.Query)
 	if err != nil {
-		return Result{}, err
+		return Result{}, sourceError(err)
 	}
 	defer rows.Close()
 	proj, err := newProjection(rows.Columns(), spec.Fields)
 	if err != nil {
-		return Result{}, err
+		return Result{}, sourceError(err)
 	}
 	enc, err := format.New(w, proj.cols, spec.Format, spec.InnerName)
 	if err != nil {
-		return Result{}, err
+		return Result{}, encodeError(err)
 	}
 	closed := false
 	defer func() {
@@ -177,7 +111,7 @@ func runRows(ctx context.Context, spec Spec, w io.Writer) (Result, error) {
 			firstRow = time.Since(start)
 		}
 		if err := enc.Write(proj.apply(rows.Row())); err != nil {
-			return Result{}, fmt.Errorf("encode row %d: %w", n+1, err)
+			return Result{}, encodeError(fmt.Errorf("encode row %d: %w", n+1, err))
 		}
 		n++
 		if n&1023 == 0 {
@@ -190,17 +124,17 @@ func runRows(ctx context.Context, spec Spec, w io.Writer) (Result, error) {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return Result{}, err
+		return Result{}, sourceError(err)
 	}
 	if n == 0 {
 		firstRow = time.Since(start)
 	}
 	closed = true
 	if err := enc.Close(); err != nil {
-		return Result{}, fmt.Errorf("finish %s file: %w", spec.Format.Format, err)
+		return Result{}, encodeError(fmt.Errorf("finish %s file: %w", spec.Format.Format, err))
 	}
 	if err := rows.Close(); err != nil {
-		return Result{}, err
+		return Result{}, sourceError(err)
 	}
 	if spec.Progress != nil {
 		spec.Progress.Store(n)
@@ -228,19 +162,19 @@ func runCopy(ctx context.Context, copier source.CSVCopier, spec Spec, w io.Write
 	start := time.Now()
 	cols, err := source.Describe(ctx, spec.Source, spec.Query)
 	if err != nil {
-		return Result{}, err
+		return Result{}, sourceError(err)
 	}
 	proj, err := newProjection(cols, spec.Fields)
 	if err != nil {
-		return Result{}, err
+		return Result{}, sourceError(err)
 	}
 	described := time.Since(start)
 	header, err := format.New(w, proj.cols, spec.Format, spec.InnerName)
 	if err != nil {
-		return Result{}, err
+		return Result{}, encodeError(err)
 	}
 	if err := header.Close(); err != nil {
-		return Result{}, err
+		return Result{}, encodeError(err)
 	}
 	delim := byte(',')
 	if spec.Format.Delimiter != "" {
@@ -250,7 +184,7 @@ func runCopy(ctx context.Context, copier source.CSVCopier, spec Spec, w io.Write
 	cw := &countingWriter{w: w, progress: spec.Progress}
 	n, err := copier.CopyCSV(ctx, spec.Query, names, delim, cw)
 	if err != nil {
-		return Result{}, err
+		return Result{}, sourceError(err) // unless the spool failed: see spoolFile.abort
 	}
 	if spec.Progress != nil {
 		spec.Progress.Store(n)

@@ -110,6 +110,7 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	delivery, err := d.Deliver(ctx, art)
 	run.Stages = setStage(run.Stages, "deliver", time.Since(start))
 	if err != nil {
+		err = facteur.WithStage(facteur.StageDeliver, err)
 		r.logf(ctx, run.ID, "error", "Delivery failed: %s", err)
 		if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
 			return errors.Join(err, uerr)
@@ -120,7 +121,7 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
 	if confirm {
 		start := time.Now()
-		err := r.confirm(ctx, run, art, d)
+		err := facteur.WithStage(facteur.StageDeliver, r.confirm(ctx, run, art, d))
 		run.Stages = setStage(run.Stages, "confirm", time.Since(start))
 		if err != nil {
 			r.logf(ctx, run.ID, "error", "%s", err)
@@ -262,7 +263,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	start := time.Now()
 	q, err := r.OpenSource(ctx, src)
 	if err != nil {
-		return &facteur.DatabaseError{Err: err}
+		return sourceError(err)
 	}
 	defer q.Close()
 	run.Stages = setStage(run.Stages, "connect", time.Since(start))
@@ -285,8 +286,12 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	})
 	stop()
 	if err != nil {
-		r.logf(ctx, run.ID, "error", "Export failed: %s", err)
-		return &facteur.DatabaseError{Err: err}
+		where := "" // the server's log, too, has the run's id: an encoder's bug is reported with it
+		if st := facteur.ErrorStage(err); st != "" {
+			where = " at the " + st + " stage"
+		}
+		r.logf(ctx, run.ID, "error", "Export failed%s: %s", where, err)
+		return err
 	}
 	for _, st := range res.Stages {
 		run.Stages = setStage(run.Stages, st.Name, st.Duration)

@@ -72,8 +72,9 @@ func (q *Queue[TTx]) SendMail(ctx context.Context, m mail.Message) error {
 }
 
 // alert tells the schedule's alert addresses that a run failed for good
-// (F3). Text from the source database reaches only the addresses of
-// administrators; the others read that the database failed. A run refused
+// (F3). Text of the source stage, which may come from the database,
+// reaches only the addresses of administrators; the others read that the
+// database failed. A run refused
 // because its owner lost the right to run it (G4) also alerts every
 // administrator. Without addresses or mail, it only logs.
 func (q *Queue[TTx]) alert(ctx context.Context, run *facteur.Run, cause error) {
@@ -92,7 +93,7 @@ func (q *Queue[TTx]) alert(ctx context.Context, run *facteur.Run, cause error) {
 		return
 	}
 	reason := run.Error
-	if facteur.IsDatabaseError(cause) {
+	if facteur.ErrorStage(cause) == facteur.StageSource {
 		reason = "The export failed while reading the source database. The database's own message is in the run's history, in Facteur."
 	}
 	for _, m := range []struct {

@@ -1,0 +1,124 @@
+package export
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/internal/filewrite"
+)
+
+// spoolBuffer is the write buffer in front of the spool file: large enough
+// that the file system sees few, large writes.
+const spoolBuffer = 256 << 10
+
+// spoolFile is an artifact being written into the spool directory, under a
+// temporary name until it is whole. The file is hashed and counted as it is
+// written, on a goroutine of its own: compressed, when asked (C1), the bytes
+// delivered are the compressed ones. Without compression the encoders write
+// into bw itself (bufio hands back a large enough *bufio.Writer) rather than
+// copy from a buffer of their own; with it, the compressor has a goroutine
+// too (gzip alone takes longer than reading the rows).
+type spoolFile struct {
+	dir    string
+	tmp    *os.File
+	hashed *filewrite.Hashed
+	sw     *filewrite.Async // in front of the file
+	bw     *bufio.Writer
+	aw     *filewrite.Async // in front of the compressor, when compressing
+	cw     io.WriteCloser   // the compressor, or a no-op
+	out    io.Writer        // where the encoder writes
+}
+
+// createSpool starts a temporary file next to path, compressed with
+// compression. Its errors carry their stage.
+func createSpool(path, compression string) (*spoolFile, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, spoolError(dir, fmt.Errorf("create spool directory: %w", err))
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.partial")
+	if err != nil {
+		return nil, spoolError(dir, fmt.Errorf("create spool file: %w", err))
+	}
+	s := &spoolFile{dir: dir, tmp: tmp, hashed: filewrite.NewHashed(tmp)}
+	s.sw = filewrite.NewAsync(s.hashed, spoolBuffer)
+	s.bw = bufio.NewWriterSize(s.sw, spoolBuffer)
+	if s.cw, err = format.Compress(s.bw, compression); err != nil {
+		s.sw.Close()
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, encodeError(err)
+	}
+	s.out = s.bw
+	if compression != "" {
+		s.aw = filewrite.NewAsync(s.cw, spoolBuffer)
+		s.out = s.aw
+	}
+	return s, nil
+}
+
+// commit finishes the file (compressor, buffers, fsync) and moves it to
+// path. After an error, call abort.
+func (s *spoolFile) commit(path string) error {
+	if s.aw != nil {
+		if err := s.aw.Close(); err != nil {
+			return encodeError(fmt.Errorf("compress spool file: %w", err))
+		}
+	}
+	if err := s.cw.Close(); err != nil {
+		return encodeError(fmt.Errorf("compress spool file: %w", err))
+	}
+	if err := s.bw.Flush(); err != nil {
+		return writeError{fmt.Errorf("write spool file: %w", err)}
+	}
+	if err := s.sw.Close(); err != nil {
+		return writeError{fmt.Errorf("write spool file: %w", err)}
+	}
+	if err := s.tmp.Sync(); err != nil {
+		return writeError{fmt.Errorf("sync spool file: %w", err)}
+	}
+	if err := s.tmp.Close(); err != nil {
+		return writeError{fmt.Errorf("close spool file: %w", err)}
+	}
+	if err := os.Rename(s.tmp.Name(), path); err != nil {
+		return writeError{fmt.Errorf("move spool file in place: %w", err)}
+	}
+	return nil
+}
+
+// abort ends the goroutines and removes the temporary file of an export
+// that failed with cause. When writing the file failed, that is the cause,
+// whatever the stage that met it: an encoder or the database's COPY
+// writing into a full disk fails because of the disk. The free space it
+// reports is measured once the temporary file is gone.
+func (s *spoolFile) abort(cause error) error {
+	if s.aw != nil {
+		s.aw.Close()
+	}
+	s.cw.Close()
+	werr := s.sw.Close()
+	s.tmp.Close()
+	os.Remove(s.tmp.Name())
+	var w writeError
+	switch {
+	case errors.As(cause, &w):
+		return spoolError(s.dir, w.err)
+	case werr != nil:
+		return spoolError(s.dir, fmt.Errorf("write spool file: %w", werr))
+	}
+	return cause
+}
+
+// writeError is an error of writing the spool file, for abort to explain.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+func (e writeError) Unwrap() error { return e.err }
+
+// sum returns the size and hex SHA-256 of what was written.
+func (s *spoolFile) sum() (int64, string) { return s.hashed.Sum() }
