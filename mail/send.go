@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,20 +43,27 @@ type Sender struct {
 // EUNAVAILABLE when trying again later may help (the server could not be
 // reached, timed out or answered 4xx); see facteur.Retryable.
 func (s *Sender) Send(ctx context.Context, m Message) error {
+	_, err := s.Submit(ctx, m)
+	return err
+}
+
+// Submit sends m like Send and returns the server's reply accepting it,
+// such as "250 2.0.0 Ok: queued as 4F2A9", for a log to quote.
+func (s *Sender) Submit(ctx context.Context, m Message) (reply string, err error) {
 	st := s.Settings.withDefaults()
 	if err := st.Validate(); err != nil {
-		return err
+		return "", err
 	}
 	b, err := build(m, st.From)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer b.close()
 
 	tlsConfig := &tls.Config{ServerName: st.Host, MinVersion: tls.VersionTLS12}
 	if st.CACert != "" {
 		if tlsConfig.RootCAs, err = certPool(st.CACert); err != nil {
-			return err
+			return "", err
 		}
 	}
 	var conn net.Conn // the connection go-mail is using, closed when ctx ends
@@ -96,18 +104,18 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	case AuthXOAuth2:
 		token, err := s.accessToken(ctx, st)
 		if err != nil {
-			return err
+			return "", err
 		}
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthXOAUTH2), gomail.WithUsername(st.Username), gomail.WithPassword(token))
 	}
 	client, err := gomail.NewClient(st.Host, opts...)
 	if err != nil {
-		return facteur.WrapError(facteur.EINVALID, err, "smtp: cannot use these settings")
+		return "", facteur.WrapError(facteur.EINVALID, err, "smtp: cannot use these settings")
 	}
 	if err := client.DialAndSendWithContext(ctx, b.msg); err != nil {
-		return sendError(ctx, st, err)
+		return "", sendError(ctx, st, err)
 	}
-	return nil
+	return strings.TrimSpace("250 " + b.msg.ServerResponse()), nil
 }
 
 // dial connects to the server through s.Dial, bounds every read and write

@@ -46,9 +46,16 @@ func (s *Service) Save(ctx context.Context, st Settings) error {
 
 // Send sends m with the stored settings. Errors are those of Sender.Send.
 func (s *Service) Send(ctx context.Context, m Message) error {
+	_, err := s.Submit(ctx, m)
+	return err
+}
+
+// Submit sends m with the stored settings and returns the server's reply
+// accepting it; see Sender.Submit.
+func (s *Service) Submit(ctx context.Context, m Message) (reply string, err error) {
 	st, err := s.Settings(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	sender := &Sender{Settings: st, Dial: s.Dial, OnToken: func(ctx context.Context, o OAuth) error {
 		cur, err := s.Settings(ctx)
@@ -58,5 +65,5 @@ func (s *Service) Send(ctx context.Context, m Message) error {
 		cur.OAuth = &o
 		return s.Save(ctx, cur)
 	}}
-	return sender.Send(ctx, m)
+	return sender.Submit(ctx, m)
 }

@@ -13,9 +13,10 @@ import (
 	"github.com/facteur/facteur/mail"
 )
 
-// Mailer sends one mail; mail.Service is the real one.
+// Mailer sends one mail and returns the server's reply accepting it;
+// mail.Service is the real one.
 type Mailer interface {
-	Send(ctx context.Context, m mail.Message) error
+	Submit(ctx context.Context, m mail.Message) (reply string, err error)
 }
 
 // MailArgs is a job of the durable outbox: one mail, sent with retries.
@@ -23,6 +24,9 @@ type Mailer interface {
 // sending loses nothing and a retried mail keeps its Message-ID.
 type MailArgs struct {
 	Message mail.Message `json:"message"`
+	// AlertOf is the run this mail is the failure alert of, if any: the
+	// worker writes in that run's log whether the alert was sent.
+	AlertOf int64 `json:"alert_of,omitempty"`
 }
 
 // Kind names the job in River's table.
@@ -48,19 +52,48 @@ func (w *mailWorker[TTx]) NextRetry(job *river.Job[MailArgs]) time.Time {
 }
 
 // Work sends the mail; errors a retry cannot fix cancel the job at once.
+// The log of the run an alert is about says what became of it.
 func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) error {
-	if w.q.cfg.Mailer == nil {
-		return river.JobCancel(facteur.Errorf(facteur.EINVALID, "mail is not configured on this node"))
+	q, m := w.q, job.Args.Message
+	to := strings.Join(m.To, ", ")
+	bg := context.WithoutCancel(ctx)
+	if q.cfg.Mailer == nil {
+		err := facteur.Errorf(facteur.EINVALID, "mail is not configured on this node")
+		if job.Args.AlertOf != 0 {
+			q.log(bg, job.Args.AlertOf, "error", fmt.Sprintf("Failure alert to %s could not be sent: %s.", to, err.Message))
+		}
+		return river.JobCancel(err)
 	}
-	err := w.q.cfg.Mailer.Send(ctx, job.Args.Message)
-	if err != nil {
-		w.q.cfg.Logger.Warn("send mail", "to", strings.Join(job.Args.Message.To, ", "), "subject", job.Args.Message.Subject,
-			"attempt", job.Attempt, "err", err)
-		if !facteur.Retryable(err) {
-			return river.JobCancel(err)
+	reply, err := q.cfg.Mailer.Submit(ctx, m)
+	if err == nil {
+		if job.Args.AlertOf != 0 {
+			q.log(bg, job.Args.AlertOf, "info", fmt.Sprintf("Failure alert sent to %s (server said: %s).", to, reply))
+		}
+		return nil
+	}
+	q.cfg.Logger.Warn("send mail", "to", to, "subject", m.Subject, "attempt", job.Attempt, "err", err)
+	final := !facteur.Retryable(err) || job.Attempt >= job.MaxAttempts
+	if job.Args.AlertOf != 0 {
+		if final {
+			q.log(bg, job.Args.AlertOf, "error", fmt.Sprintf("Failure alert to %s could not be sent: %s", to, reason(err)))
+		} else {
+			q.log(bg, job.Args.AlertOf, "warn", fmt.Sprintf("Failure alert to %s not sent yet (attempt %d of %d): %s; trying again at %s.",
+				to, job.Attempt, job.MaxAttempts, reason(err), w.NextRetry(job).UTC().Format(time.RFC3339)))
 		}
 	}
+	if !facteur.Retryable(err) {
+		return river.JobCancel(err)
+	}
 	return err
+}
+
+// reason is what a run's log says of err: its message for users, or its
+// whole text when it has none.
+func reason(err error) string {
+	if msg := facteur.ErrorMessage(err); msg != "Internal error." {
+		return msg
+	}
+	return err.Error()
 }
 
 // SendMail puts a mail in the durable outbox.
@@ -76,7 +109,8 @@ func (q *Queue[TTx]) SendMail(ctx context.Context, m mail.Message) error {
 // reaches only the addresses of administrators; the others read that the
 // database failed. A run refused
 // because its owner lost the right to run it (G4) also alerts every
-// administrator. Without addresses or mail, it only logs.
+// administrator. Without addresses it only logs; without mail, the run's
+// log says that no alert was sent and why.
 func (q *Queue[TTx]) alert(ctx context.Context, run *facteur.Run, cause error) {
 	name := fmt.Sprintf("run %d", run.ID)
 	var to []string
@@ -84,12 +118,16 @@ func (q *Queue[TTx]) alert(ctx context.Context, run *facteur.Run, cause error) {
 		name, to = s.Name, s.Options.AlertEmails
 	}
 	q.cfg.Logger.Error("run failed", "run", run.ID, "schedule", name, "err", run.Error)
-	if q.cfg.Mailer == nil {
-		return
-	}
 	admins, others, err := q.splitAdmins(ctx, to, facteur.ErrorCode(cause) == facteur.EFORBIDDEN)
 	if err != nil {
 		q.cfg.Logger.Error("queue failure alert", "run", run.ID, "err", err)
+		return
+	}
+	if len(admins)+len(others) == 0 {
+		return
+	}
+	if why := q.cannotMail(ctx); why != "" {
+		q.log(ctx, run.ID, "warn", "No failure alert was sent: "+why)
 		return
 	}
 	reason := run.Error
@@ -133,9 +171,23 @@ func (q *Queue[TTx]) splitAdmins(ctx context.Context, to []string, withAllAdmins
 	return admins, others, nil
 }
 
-// sendAlert puts one failure alert in the outbox.
+// cannotMail says why no mail can be sent (mail was never set up), or "".
+// Settings that are there but wrong are found out by the mail job, which
+// writes the error in the run's log.
+func (q *Queue[TTx]) cannotMail(ctx context.Context) string {
+	if q.cfg.Mailer == nil {
+		return "mail is not configured on this node."
+	}
+	if _, err := q.store.Setting(ctx, mail.SettingsKey); facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		return "mail is not set up (Settings → Mail)."
+	}
+	return ""
+}
+
+// sendAlert puts one failure alert in the outbox; the mail job writes in
+// the run's log whether it was sent.
 func (q *Queue[TTx]) sendAlert(ctx context.Context, run *facteur.Run, name string, to []string, reason string) {
-	link := fmt.Sprintf("%s/api/v1/runs/%d", strings.TrimRight(q.cfg.PublicURL, "/"), run.ID)
+	link := fmt.Sprintf("%s/runs/%d", strings.TrimRight(q.cfg.PublicURL, "/"), run.ID)
 	m := mail.Message{
 		ID:      mail.NewMessageID(q.cfg.MailHost),
 		To:      to,
@@ -143,11 +195,12 @@ func (q *Queue[TTx]) sendAlert(ctx context.Context, run *facteur.Run, name strin
 		Text: fmt.Sprintf("The scheduled task %q failed and will not be tried again.\n\nReason: %s\n\nRun %d, started %s, attempt %d.\nDetails and the step-by-step log: %s\n",
 			name, reason, run.ID, started(run), run.Attempt, link),
 	}
-	if err := q.SendMail(ctx, m); err != nil {
+	if _, err := q.client.Insert(ctx, MailArgs{Message: m, AlertOf: run.ID}, nil); err != nil {
 		q.cfg.Logger.Error("queue failure alert", "run", run.ID, "err", err)
+		q.log(ctx, run.ID, "error", "No failure alert was sent to "+strings.Join(to, ", ")+": it could not be queued.")
 		return
 	}
-	q.log(ctx, run.ID, "info", "Failure alert sent to "+strings.Join(to, ", ")+".")
+	q.log(ctx, run.ID, "info", "Failure alert queued for "+strings.Join(to, ", ")+".")
 }
 
 func started(run *facteur.Run) string {

@@ -183,7 +183,18 @@ func TestMailThroughTheAPI(t *testing.T) {
 	got = smtp.WaitFor(4, 20*time.Second)
 	m = parseMail(t, got[3].Data)
 	if m.header.Get("Subject") != "Error with scheduled task Nightly items" || !strings.Contains(m.text, "does not exist") ||
-		!strings.Contains(m.text, fmt.Sprintf("/api/v1/runs/%d", run.ID)) || got[3].To[0] != "ops@example.org" {
+		!strings.Contains(m.text, fmt.Sprintf("%s/runs/%d\r\n", n.base, run.ID)) || got[3].To[0] != "ops@example.org" {
 		t.Fatalf("alert mail: %v %q", m.header, m.text)
+	}
+	// The run's page (its log) says the alert was queued, then sent.
+	var log strings.Builder
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(log.String(), "Failure alert sent"); time.Sleep(50 * time.Millisecond) {
+		log.Reset()
+		for _, e := range n.waitRun(run.ID).Log {
+			log.WriteString(e.Message + "\n")
+		}
+	}
+	if !strings.Contains(log.String(), "Failure alert queued for ops@example.org.\nFailure alert sent to ops@example.org (server said: 250 2.0.0 OK: queued).") {
+		t.Errorf("run log:\n%s", log.String())
 	}
 }
