@@ -34,7 +34,8 @@ func encodeError(err error) error {
 // spoolError marks an error met while writing the file into the spool
 // directory dir. The spool is Facteur's own disk, not the report's fault:
 // every such error is EUNAVAILABLE, retried with backoff while an
-// administrator makes room or repairs the disk.
+// administrator makes room or repairs the disk. Its message does not
+// promise a retry: the last attempt, too, says it.
 func spoolError(dir string, err error) error {
 	if err == nil {
 		return nil
@@ -46,13 +47,13 @@ func spoolError(dir string, err error) error {
 		if n, ok := filewrite.Free(dir); ok {
 			free = byteSize(n)
 		}
-		e = facteur.WrapError(facteur.EUNAVAILABLE, err, "The spool directory %s has %s free; the export needed more. Make room (or shorten --keep-files); the run will be tried again.", dir, free)
+		e = facteur.WrapError(facteur.EUNAVAILABLE, err, "The spool directory %s has %s free; the export needed more. Make room, or keep files for less time (--keep-files).", dir, free)
 	case errors.Is(err, syscall.EROFS):
-		e = facteur.WrapError(facteur.EUNAVAILABLE, err, "The spool directory %s is on a read-only file system; the run will be tried again once it is writable.", dir)
+		e = facteur.WrapError(facteur.EUNAVAILABLE, err, "The spool directory %s is on a read-only file system; mount it read-write.", dir)
 	case errors.Is(err, fs.ErrPermission):
-		e = facteur.WrapError(facteur.EUNAVAILABLE, err, "The spool directory %s is not writable by the Facteur process; the run will be tried again once it is.", dir)
+		e = facteur.WrapError(facteur.EUNAVAILABLE, err, "The spool directory %s is not writable by the Facteur process; fix its permissions.", dir)
 	default:
-		e = facteur.WrapError(facteur.EUNAVAILABLE, err, "Writing the file into the spool directory %s failed; the run will be tried again.", dir)
+		e = facteur.WrapError(facteur.EUNAVAILABLE, err, "Writing the file into the spool directory %s failed.", dir)
 	}
 	return &facteur.StageError{Stage: facteur.StageSpool, Err: e}
 }
