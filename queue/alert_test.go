@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,19 @@ func TestAlertRefused(t *testing.T) {
 	log := waitLog(t, f.db, run.ID, "error: Failure alert to ops@example.org could not be sent: The mail server refused the recipient <ops@example.org>: 550 5.1.1 No such user. Check the address.")
 	if strings.Contains(log, "Failure alert sent") {
 		t.Errorf("the log claims the alert was sent:\n%s", log)
+	}
+}
+
+// A mail server that defers the alert once: the run's log says it is not
+// sent yet and will be tried again, then that it was sent.
+func TestAlertDeferredThenSent(t *testing.T) {
+	smtp := smtptest.Start(t, smtptest.Options{FailWith: []smtptest.Failure{{Stage: "RCPT", Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Try later", Times: 1}}})
+	f, q := alerting(t, smtp, true)
+	run, err := q.RunNow(context.Background(), f.schedule.ID, f.owner.ID)
+	must(t, err)
+	waitDone(t, f.db, run.ID)
+	log := waitLog(t, f.db, run.ID, "Failure alert sent to ops@example.org (server said: 250 2.0.0 OK: queued).")
+	if !regexp.MustCompile(`warn: Failure alert to ops@example\.org not sent yet \(attempt 1 of 5, next at [0-9T:Z-]+\): The mail server deferred the mail \(451 4\.3\.0 Try later\); it will be tried again\.\n`).MatchString(log) {
+		t.Errorf("the log does not say the alert was deferred:\n%s", log)
 	}
 }

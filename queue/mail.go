@@ -77,8 +77,8 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 		if final {
 			q.log(bg, job.Args.AlertOf, "error", fmt.Sprintf("Failure alert to %s could not be sent: %s", to, reason(err)))
 		} else {
-			q.log(bg, job.Args.AlertOf, "warn", fmt.Sprintf("Failure alert to %s not sent yet (attempt %d of %d): %s; trying again at %s.",
-				to, job.Attempt, job.MaxAttempts, reason(err), w.NextRetry(job).UTC().Format(time.RFC3339)))
+			q.log(bg, job.Args.AlertOf, "warn", fmt.Sprintf("Failure alert to %s not sent yet (attempt %d of %d, next at %s): %s",
+				to, job.Attempt, job.MaxAttempts, w.NextRetry(job).UTC().Format(time.RFC3339), reason(err)))
 		}
 	}
 	if !facteur.Retryable(err) {
