@@ -22,7 +22,8 @@ import (
 // READ ONLY, so that DDL, which commits implicitly, is refused too), gets a
 // statement timeout (MariaDB max_statement_time, MySQL max_execution_time)
 // and a time zone, and a READ ONLY transaction starts. Rows come by the
-// text protocol, without a server-side prepare.
+// binary protocol of a prepared statement, so that FLOAT values arrive
+// whole (see mySession.query).
 //
 // The session time zone is the fixed offset Options.TimeZone has when the
 // query starts, and TIMESTAMP values are converted to Options.TimeZone by
@@ -187,12 +188,30 @@ func (m *MySQL) Close() error { return m.db.Close() }
 
 // mySession is a connection inside the read-only transaction of one query.
 type mySession struct {
-	conn    *sql.Conn
-	tx      *sql.Tx
-	stmt    statement
-	session *time.Location // the fixed offset the server renders TIMESTAMP in
-	ctx     context.Context
-	cancel  context.CancelFunc
+	conn     *sql.Conn
+	tx       *sql.Tx
+	prepared *sql.Stmt // the statement, when the server could prepare it
+	stmt     statement
+	session  *time.Location // the fixed offset the server renders TIMESTAMP in
+	ctx      context.Context
+	cancel   context.CancelFunc
+}
+
+// query runs the session's statement through the binary protocol (a
+// prepared statement): the text protocol sends FLOAT with 6 significant
+// digits only (16777216 arrives as "1.67772e+07"), the binary one sends
+// the stored 4 bytes. A statement the server cannot prepare (error 1295)
+// runs through the text protocol.
+func (s *mySession) query() (*sql.Rows, error) {
+	ps, err := s.tx.PrepareContext(s.ctx, s.stmt.sql)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1295 {
+		return s.tx.QueryContext(s.ctx, s.stmt.sql)
+	} else if err != nil {
+		return nil, err
+	}
+	s.prepared = ps
+	return ps.QueryContext(s.ctx)
 }
 
 // close ends the transaction and gives the connection back. Cancelling the
@@ -201,6 +220,9 @@ type mySession struct {
 func (s *mySession) close(drop bool) {
 	if drop {
 		s.cancel()
+	}
+	if s.prepared != nil {
+		s.prepared.Close()
 	}
 	if s.tx != nil {
 		s.tx.Rollback()
@@ -288,7 +310,7 @@ func (m *MySQL) Query(ctx context.Context, q facteur.Query) (facteur.Rows, error
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.tx.QueryContext(s.ctx, s.stmt.sql)
+	rows, err := s.query()
 	if err != nil {
 		s.close(true)
 		return nil, m.classify(ctx, s.ctx, err, s.stmt)

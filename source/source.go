@@ -3,7 +3,7 @@
 // the same logical value reads the same whichever database it came from.
 //
 // There is one file per kind of database: postgres.go (pgx, with COPY for
-// CSV), mysql.go (MySQL and MariaDB, text protocol) and sqlite.go (modernc,
+// CSV), mysql.go (MySQL and MariaDB, binary protocol) and sqlite.go (modernc,
 // pure Go). Every query runs read-only with a statement timeout; the
 // database itself refuses a statement that would change data.
 package source
