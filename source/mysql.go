@@ -35,6 +35,8 @@ type MySQL struct {
 	opt    Options
 	loc    *time.Location
 	secret string
+	user   string // the account and database of the DSN, for messages
+	dbName string
 
 	mu      sync.Mutex
 	mariadb *bool // learned from SELECT VERSION() on first use
@@ -64,7 +66,7 @@ func openMySQL(dsn string, o Options, loc *time.Location) (*MySQL, error) {
 	db := sql.OpenDB(connector)
 	db.SetMaxIdleConns(2)
 	db.SetConnMaxIdleTime(time.Minute)
-	return &MySQL{db: db, opt: o, loc: loc, secret: cfg.Passwd}, nil
+	return &MySQL{db: db, opt: o, loc: loc, secret: cfg.Passwd, user: cfg.User, dbName: cfg.DBName}, nil
 }
 
 // myAllowedParams are the query parameters a MySQL DSN may carry.
@@ -379,10 +381,16 @@ func (m *MySQL) classify(parent, ctx context.Context, err error, st statement) e
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {
-		case 1044, 1045, 1698, 1251:
+		case 1045, 1698:
 			return authError(err)
+		case 1044: // the credentials are right; the account has no grant on the database
+			return facteur.WrapError(facteur.EUNAUTHORIZED, err, "The account %q may not use the database %q: grant it access (GRANT SELECT ON %s.* TO the account), or name a database it may read.", m.user, m.dbName, quoteBacktick(m.dbName))
+		case 1130:
+			return facteur.WrapError(facteur.EUNAUTHORIZED, err, "The database server does not accept this account from Facteur's address: create the account for that host (CREATE USER 'name'@'host').")
+		case 1251, 1524, 1275:
+			return facteur.WrapError(facteur.EUNAUTHORIZED, err, "The database server asks for a sign-in method Facteur cannot use for this account: give the account a password with mysql_native_password or caching_sha2_password.")
 		case 1049:
-			return facteur.WrapError(facteur.EINVALID, err, "dsn: %s", me.Message)
+			return facteur.WrapError(facteur.EINVALID, err, "dsn: the database %q does not exist on the server: check the database name at the end of the URL.", m.dbName)
 		case 1969, 3024: // MariaDB max_statement_time, MySQL max_execution_time
 			return timeoutError(err, st.timeout)
 		case 1040, 1053, 1203, 1205, 1213, 1317, 1927:
