@@ -70,11 +70,8 @@ func (o Options) withDefaults() (Options, *time.Location, error) {
 	if o.TimeZone == "" {
 		o.TimeZone = "UTC"
 	}
-	loc, err := time.LoadLocation(o.TimeZone)
-	if err != nil || o.TimeZone == "Local" {
-		return o, nil, facteur.Errorf(facteur.EINVALID, "time_zone: unknown time zone %q; use an IANA name such as Europe/Paris", o.TimeZone)
-	}
-	return o, loc, nil
+	loc, err := facteur.LoadZone("time_zone", o.TimeZone)
+	return o, loc, err
 }
 
 // Open connects to the database a DSN names: postgres:// or postgresql://,
