@@ -1,4 +1,4 @@
-package netguard
+package facteur
 
 import (
 	"net/netip"
