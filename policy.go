@@ -34,8 +34,49 @@ const (
 	DefaultLinkTTL         = 72 * time.Hour
 )
 
+// Policy bounds.
+const (
+	MaxPolicyDomains   = 100
+	MaxLinkTTLHours    = 24 * 366 // a year
+	MaxAttachmentLimit = 100_000_000
+)
+
+// Validate checks the policy as an administrator wrote it, naming the
+// field: domains are host names such as example.org (lower-cased here;
+// "*" or an address is refused: a wildcard would approve every domain),
+// at most MaxPolicyDomains of each; link_ttl_hours 0 (the default) to
+// MaxLinkTTLHours, so that links can never be born expired by an
+// overflow; attachment_limit_bytes 0 (the default) to MaxAttachmentLimit.
+func (p *Policy) Validate() error {
+	for _, l := range []struct {
+		name string
+		list []string
+	}{{"allowed_email_domains", p.AllowedDomains}, {"export_account_domains", p.AccountDomains}} {
+		if len(l.list) > MaxPolicyDomains {
+			return Errorf(EINVALID, "%s: at most %d domains", l.name, MaxPolicyDomains)
+		}
+		for i, d := range l.list {
+			if d == "" || strings.HasSuffix(d, ".") || !IsHostName(d) || strings.ContainsAny(d, ":[]") {
+				return Errorf(EINVALID, "%s[%d]: %q is not a domain (write it as example.org)", l.name, i, shorten(d, 64))
+			}
+			l.list[i] = strings.ToLower(d)
+		}
+	}
+	switch {
+	case p.LinkTTLHours < 0 || p.LinkTTLHours > MaxLinkTTLHours:
+		return Errorf(EINVALID, "link_ttl_hours: use a number of hours from 1 to %d (a year), or 0 for the default (%d)", MaxLinkTTLHours, int(DefaultLinkTTL/time.Hour))
+	case p.AttachmentLimit < 0 || p.AttachmentLimit > MaxAttachmentLimit:
+		return Errorf(EINVALID, "attachment_limit_bytes: use a size from 1 to %d bytes, or 0 for the default (%d)", MaxAttachmentLimit, DefaultAttachmentLimit)
+	}
+	return nil
+}
+
 // LinkTTL is how long download links work.
-func (p Policy) LinkTTL() time.Duration { return time.Duration(p.LinkTTLHours) * time.Hour }
+// A value stored before the bound existed is read as the bound, never as
+// an overflowed, negative duration.
+func (p Policy) LinkTTL() time.Duration {
+	return time.Duration(min(p.LinkTTLHours, MaxLinkTTLHours)) * time.Hour
+}
 
 // WithDefaults fills the policy's unset limits and lists.
 func (p Policy) WithDefaults() Policy {

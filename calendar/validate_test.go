@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/facteur/facteur"
@@ -38,9 +39,12 @@ func TestValidateRefuses(t *testing.T) {
 		{"no frequency", facteur.Calendar{}, "calendar.frequency: use daily, weekly, monthly or cron"},
 		{"unknown frequency", facteur.Calendar{Frequency: "hourly"}, "calendar.frequency: use daily, weekly, monthly or cron"},
 		{"frequency in capitals", facteur.Calendar{Frequency: "Daily"}, "calendar.frequency: use daily, weekly, monthly or cron"},
-		{"unknown zone", daily("06:00", "Europe/Pari"), `calendar.time_zone: unknown time zone "Europe/Pari"`},
-		{"server local zone", daily("06:00", "Local"), `calendar.time_zone: unknown time zone "Local"`},
-		{"offset is not a zone", daily("06:00", "+02:00"), `calendar.time_zone: unknown time zone "+02:00"`},
+		{"unknown zone", daily("06:00", "Europe/Pari"), `calendar.time_zone: unknown time zone "Europe/Pari"; use an IANA name such as Europe/Paris`},
+		{"server local zone", daily("06:00", "Local"), `calendar.time_zone: unknown time zone "Local"; use an IANA name such as Europe/Paris`},
+		{"offset is not a zone", daily("06:00", "+02:00"), `calendar.time_zone: unknown time zone "+02:00"; use an IANA name such as Europe/Paris`},
+		{"dot in the path", daily("06:00", "Europe/./Paris"), `calendar.time_zone: unknown time zone "Europe/./Paris"; use an IANA name such as Europe/Paris`},
+		{"absolute path", daily("06:00", "/Europe/Paris"), `calendar.time_zone: unknown time zone "/Europe/Paris"; use an IANA name such as Europe/Paris`},
+		{"long name", daily("06:00", strings.Repeat("A/", 40)+"UTC"), `calendar.time_zone: unknown time zone "` + strings.Repeat("A/", 32) + `…"; use an IANA name such as Europe/Paris`},
 		{"hour 24", daily("24:00", ""), "calendar.at: use HH:MM, 24-hour, e.g. 06:00"},
 		{"minute 60", daily("06:60", ""), "calendar.at: use HH:MM, 24-hour, e.g. 06:00"},
 		{"one-digit hour", daily("6:00", ""), "calendar.at: use HH:MM, 24-hour, e.g. 06:00"},

@@ -93,6 +93,8 @@ func (c SFTPConfig) Validate() error {
 		return facteur.Errorf(facteur.EINVALID, "host: give the host name alone, such as sftp.example.com, without %q", host[:strings.Index(host, "://")+3])
 	case strings.ContainsAny(host, " /@\t\r\n\x00") || (strings.Contains(host, ":") && net.ParseIP(host) == nil):
 		return facteur.Errorf(facteur.EINVALID, "host: %q is not a host name or IP address; give the port in \"port\"", c.Host)
+	case !facteur.IsHostName(host):
+		return facteur.Errorf(facteur.EINVALID, "host: %q is not a host name or IP address: use letters, digits, dots and dashes, not starting with a dash (e.g. sftp.example.com)", c.Host)
 	case c.Port < 0 || c.Port > 65535:
 		return facteur.Errorf(facteur.EINVALID, "port: %d is not a port number; the SSH port is usually 22", c.Port)
 	case strings.TrimSpace(c.User) == "":

@@ -34,6 +34,8 @@ func TestParseSFTPConfig(t *testing.T) {
 		{"no host", `{"user":"u","password":"p","directory":"/in"}`, "host:"},
 		{"url host", `{"host":"sftp://h","user":"u","password":"p","directory":"/in"}`, "host: give the host name alone"},
 		{"host with port", `{"host":"h:22","user":"u","password":"p","directory":"/in"}`, "host:"},
+		{"host like an option", `{"host":"-oProxyCommand=sh","user":"u","password":"p","directory":"/in"}`, "host: \"-oProxyCommand=sh\" is not a host name"},
+		{"host with an empty label", `{"host":"a..example","user":"u","password":"p","directory":"/in"}`, "host:"},
 		{"bad port", `{"host":"h","port":70000,"user":"u","password":"p","directory":"/in"}`, "port:"},
 		{"port as text", `{"host":"h","port":"22","user":"u","password":"p","directory":"/in"}`, "port: expected a whole number"},
 		{"no user", `{"host":"h","password":"p","directory":"/in"}`, "user:"},

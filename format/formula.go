@@ -31,30 +31,48 @@ func formulaStart(v []byte) bool {
 	return false
 }
 
-// neutralizable reports whether cells of kind k may be neutralised: every
-// kind but numbers and booleans.
-func neutralizable(k facteur.Kind) bool {
+// What a column's cells are checked for: text columns neutralise every
+// formula-like cell; number and boolean columns only a cell that is not a
+// number or boolean after all (SQLite does not enforce declared types: an
+// INTEGER column can hold the text "=1+1").
+const (
+	neutralOff uint8 = iota
+	neutralText
+	neutralData
+)
+
+func neutralMode(k facteur.Kind) uint8 {
 	switch k {
 	case facteur.KindInt, facteur.KindDecimal, facteur.KindFloat, facteur.KindBool:
-		return false
+		return neutralData
 	}
-	return true
+	return neutralText
+}
+
+// isData reports whether v is what a number or boolean column holds: a
+// number, NaN or ±Infinity, true or false.
+func isData(v []byte) bool {
+	switch string(v) {
+	case "true", "false", "NaN", "Infinity", "-Infinity":
+		return true
+	}
+	return isJSONNumber(v)
 }
 
 // neutralizer prefixes formula-like cells with an apostrophe, reusing one
 // buffer so that rows cost no allocation.
 type neutralizer struct {
-	on  []bool // per column
-	buf []byte
+	mode []uint8 // per column
+	buf  []byte
 }
 
 func newNeutralizer(cols []facteur.Column, enabled bool) neutralizer {
 	if !enabled {
 		return neutralizer{}
 	}
-	n := neutralizer{on: make([]bool, len(cols))}
+	n := neutralizer{mode: make([]uint8, len(cols))}
 	for i, c := range cols {
-		n.on[i] = neutralizable(c.Kind)
+		n.mode[i] = neutralMode(c.Kind)
 	}
 	return n
 }
@@ -62,7 +80,7 @@ func newNeutralizer(cols []facteur.Column, enabled bool) neutralizer {
 // cell returns v, or v with a leading apostrophe when column i holds text
 // that starts like a formula. The result is valid until the next call.
 func (n *neutralizer) cell(i int, v []byte) []byte {
-	if n.on == nil || !n.on[i] || !formulaStart(v) {
+	if n.mode == nil || n.mode[i] == neutralOff || !formulaStart(v) || (n.mode[i] == neutralData && isData(v)) {
 		return v
 	}
 	n.buf = append(append(n.buf[:0], '\''), v...)

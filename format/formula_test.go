@@ -103,3 +103,71 @@ func TestNeutralizeAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per neutralised row", n)
 	}
 }
+
+// TestNeutralizesTextInNumberColumns: SQLite does not enforce declared
+// types, so an INTEGER, REAL or BOOLEAN column can hold formula text; it is
+// neutralised like any text, while the column's numbers and booleans (also
+// a leading minus, NaN and ±Infinity) stay as they are, in CSV and XLSX.
+func TestNeutralizesTextInNumberColumns(t *testing.T) {
+	kinds := []facteur.Kind{facteur.KindInt, facteur.KindFloat, facteur.KindDecimal, facteur.KindBool}
+	cases := []struct{ in, want string }{
+		{"=1+1", "'=1+1"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"-2+3", "'-2+3"},
+		{"+5", "'+5"},
+		{"－1", "'－1"},
+		{"-5", "-5"},
+		{"-1.5e-07", "-1.5e-07"},
+		{"-123456789012345678901234567890", "-123456789012345678901234567890"},
+		{"-Infinity", "-Infinity"},
+		{"NaN", "NaN"},
+		{"true", "true"},
+		{"12", "12"},
+	}
+	var cols []facteur.Column
+	for _, k := range kinds {
+		cols = append(cols, facteur.Column{Name: k.String(), Kind: k})
+	}
+	var csvBuf, xlsxBuf bytes.Buffer
+	ce := NewCSVEncoder(&csvBuf, cols, CSVOptions{Neutralize: true})
+	xe := NewXLSXEncoder(&xlsxBuf, cols, XLSXOptions{Neutralize: true})
+	for _, tc := range cases {
+		row := make([][]byte, len(cols))
+		for i := range row {
+			row[i] = []byte(tc.in)
+		}
+		if err := ce.Write(row); err != nil {
+			t.Fatal(err)
+		}
+		if err := xe.Write(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ce.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := xe.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&csvBuf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&xlsxBuf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for r, tc := range cases {
+		for c := range cols {
+			if got := recs[r+1][c]; got != tc.want {
+				t.Errorf("csv %s column, %q: got %q, want %q", cols[c].Name, tc.in, got, tc.want)
+			}
+			axis, _ := excelize.CoordinatesToCellName(c+1, r+2)
+			got, _ := f.GetCellValue("Sheet1", axis)
+			if tc.want != tc.in && got != tc.want {
+				t.Errorf("xlsx %s column, %q: got %q, want %q", cols[c].Name, tc.in, got, tc.want)
+			}
+		}
+	}
+}

@@ -56,9 +56,9 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	if in.TimeZone == "" {
 		in.TimeZone = "UTC"
 	}
-	loc, err := time.LoadLocation(in.TimeZone)
+	loc, err := facteur.LoadZone("time_zone", in.TimeZone)
 	if err != nil {
-		return 0, nil, facteur.Errorf(facteur.EINVALID, "time_zone: unknown time zone %q; use an IANA name such as Europe/Paris", in.TimeZone)
+		return 0, nil, err
 	}
 	def := export.Definition{Schedule: &facteur.Schedule{
 		Name: "One-off export of " + rep.Name, ReportID: rep.ID, Format: in.Format, IncludeFields: in.IncludeFields,

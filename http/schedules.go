@@ -238,9 +238,9 @@ func (s *Server) preview(c facteur.Calendar, n int) (calendarPreview, error) {
 	if err != nil {
 		return calendarPreview{}, err
 	}
-	loc, err := time.LoadLocation(c.TimeZone)
+	loc, err := facteur.LoadZone("calendar.time_zone", c.TimeZone)
 	if err != nil {
-		return calendarPreview{}, facteur.Errorf(facteur.EINVALID, "calendar.time_zone: unknown time zone %q", c.TimeZone)
+		return calendarPreview{}, err
 	}
 	p := calendarPreview{Description: calendar.Describe(c), TimeZone: c.TimeZone, Next: next}
 	for _, t := range next {
@@ -319,9 +319,9 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 	}
 	loc := time.UTC
 	if in.TimeZone != "" {
-		l, err := time.LoadLocation(in.TimeZone)
+		l, err := facteur.LoadZone("time_zone", in.TimeZone)
 		if err != nil {
-			return 0, nil, facteur.Errorf(facteur.EINVALID, "time_zone: unknown time zone %q", in.TimeZone)
+			return 0, nil, err
 		}
 		loc = l
 	}

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	nmail "net/mail"
-	"strings"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
@@ -95,16 +94,8 @@ func (s *Server) putPolicy(r *http.Request) (int, any, error) {
 	if err := decode(r, &p); err != nil {
 		return 0, nil, err
 	}
-	for name, list := range map[string][]string{"allowed_email_domains": p.AllowedDomains, "export_account_domains": p.AccountDomains} {
-		for i, d := range list {
-			if _, err := nmail.ParseAddress("x@" + d); err != nil || d == "" || strings.ContainsAny(d, "@ ") {
-				return 0, nil, facteur.Errorf(facteur.EINVALID, "%s[%d]: %q is not a domain (write it as example.org)", name, i, d)
-			}
-			list[i] = strings.ToLower(d)
-		}
-	}
-	if p.AttachmentLimit < 0 || p.LinkTTLHours < 0 {
-		return 0, nil, facteur.Errorf(facteur.EINVALID, "attachment_limit_bytes and link_ttl_hours must not be negative")
+	if err := p.Validate(); err != nil {
+		return 0, nil, err
 	}
 	raw, err := json.Marshal(p.WithDefaults())
 	if err != nil {

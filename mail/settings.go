@@ -205,6 +205,8 @@ func validHost(host string) error {
 		return facteur.Errorf(facteur.EINVALID, "smtp.host: %q is not a host name; give only the name, such as smtp.example.org, and the port separately", host)
 	case strings.Contains(host, ":") && net.ParseIP(host) == nil:
 		return facteur.Errorf(facteur.EINVALID, "smtp.host: %q is not a host name; give the port in smtp.port", host)
+	case !facteur.IsHostName(host):
+		return facteur.Errorf(facteur.EINVALID, "smtp.host: %q is not a host name: use letters, digits, dots and dashes, not starting with a dash (e.g. smtp.example.org)", host)
 	}
 	return nil
 }

@@ -22,7 +22,8 @@ import (
 // READ ONLY, so that DDL, which commits implicitly, is refused too), gets a
 // statement timeout (MariaDB max_statement_time, MySQL max_execution_time)
 // and a time zone, and a READ ONLY transaction starts. Rows come by the
-// text protocol, without a server-side prepare.
+// binary protocol of a prepared statement, so that FLOAT values arrive
+// whole (see mySession.query).
 //
 // The session time zone is the fixed offset Options.TimeZone has when the
 // query starts, and TIMESTAMP values are converted to Options.TimeZone by
@@ -34,6 +35,8 @@ type MySQL struct {
 	opt    Options
 	loc    *time.Location
 	secret string
+	user   string // the account and database of the DSN, for messages
+	dbName string
 
 	mu      sync.Mutex
 	mariadb *bool // learned from SELECT VERSION() on first use
@@ -63,7 +66,7 @@ func openMySQL(dsn string, o Options, loc *time.Location) (*MySQL, error) {
 	db := sql.OpenDB(connector)
 	db.SetMaxIdleConns(2)
 	db.SetConnMaxIdleTime(time.Minute)
-	return &MySQL{db: db, opt: o, loc: loc, secret: cfg.Passwd}, nil
+	return &MySQL{db: db, opt: o, loc: loc, secret: cfg.Passwd, user: cfg.User, dbName: cfg.DBName}, nil
 }
 
 // myAllowedParams are the query parameters a MySQL DSN may carry.
@@ -187,12 +190,30 @@ func (m *MySQL) Close() error { return m.db.Close() }
 
 // mySession is a connection inside the read-only transaction of one query.
 type mySession struct {
-	conn    *sql.Conn
-	tx      *sql.Tx
-	stmt    statement
-	session *time.Location // the fixed offset the server renders TIMESTAMP in
-	ctx     context.Context
-	cancel  context.CancelFunc
+	conn     *sql.Conn
+	tx       *sql.Tx
+	prepared *sql.Stmt // the statement, when the server could prepare it
+	stmt     statement
+	session  *time.Location // the fixed offset the server renders TIMESTAMP in
+	ctx      context.Context
+	cancel   context.CancelFunc
+}
+
+// query runs the session's statement through the binary protocol (a
+// prepared statement): the text protocol sends FLOAT with 6 significant
+// digits only (16777216 arrives as "1.67772e+07"), the binary one sends
+// the stored 4 bytes. A statement the server cannot prepare (error 1295)
+// runs through the text protocol.
+func (s *mySession) query() (*sql.Rows, error) {
+	ps, err := s.tx.PrepareContext(s.ctx, s.stmt.sql)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1295 {
+		return s.tx.QueryContext(s.ctx, s.stmt.sql)
+	} else if err != nil {
+		return nil, err
+	}
+	s.prepared = ps
+	return ps.QueryContext(s.ctx)
 }
 
 // close ends the transaction and gives the connection back. Cancelling the
@@ -201,6 +222,9 @@ type mySession struct {
 func (s *mySession) close(drop bool) {
 	if drop {
 		s.cancel()
+	}
+	if s.prepared != nil {
+		s.prepared.Close()
 	}
 	if s.tx != nil {
 		s.tx.Rollback()
@@ -288,7 +312,7 @@ func (m *MySQL) Query(ctx context.Context, q facteur.Query) (facteur.Rows, error
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.tx.QueryContext(s.ctx, s.stmt.sql)
+	rows, err := s.query()
 	if err != nil {
 		s.close(true)
 		return nil, m.classify(ctx, s.ctx, err, s.stmt)
@@ -357,10 +381,16 @@ func (m *MySQL) classify(parent, ctx context.Context, err error, st statement) e
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {
-		case 1044, 1045, 1698, 1251:
+		case 1045, 1698:
 			return authError(err)
+		case 1044: // the credentials are right; the account has no grant on the database
+			return facteur.WrapError(facteur.EUNAUTHORIZED, err, "The account %q may not use the database %q: grant it access (GRANT SELECT ON %s.* TO the account), or name a database it may read.", m.user, m.dbName, quoteBacktick(m.dbName))
+		case 1130:
+			return facteur.WrapError(facteur.EUNAUTHORIZED, err, "The database server does not accept this account from Facteur's address: create the account for that host (CREATE USER 'name'@'host').")
+		case 1251, 1524, 1275:
+			return facteur.WrapError(facteur.EUNAUTHORIZED, err, "The database server asks for a sign-in method Facteur cannot use for this account: give the account a password with mysql_native_password or caching_sha2_password.")
 		case 1049:
-			return facteur.WrapError(facteur.EINVALID, err, "dsn: %s", me.Message)
+			return facteur.WrapError(facteur.EINVALID, err, "dsn: the database %q does not exist on the server: check the database name at the end of the URL.", m.dbName)
 		case 1969, 3024: // MariaDB max_statement_time, MySQL max_execution_time
 			return timeoutError(err, st.timeout)
 		case 1040, 1053, 1203, 1205, 1213, 1317, 1927:

@@ -178,6 +178,17 @@ func TestMySQLErrors(t *testing.T) {
 	_, err = bad.Query(ctx, facteur.Query{SQL: "SELECT 1"})
 	wantCode(t, err, facteur.EUNAUTHORIZED)
 
+	// Right credentials, but no grant on the database (error 1044): the
+	// message says so, not "check the user name and password".
+	user := "facteur_nogrant_" + suffix(t)
+	_, admin := myAdmin(t)
+	myExec(t, admin, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'Right-Pass-1'")
+	t.Cleanup(func() { myExec(t, admin, "DROP USER '"+user+"'@'%'") })
+	nogrant := open(t, "mysql://"+user+":Right-Pass-1@"+cfg.Addr+"/"+cfg.DBName, Options{})
+	wantCode(t, nogrant.Ping(ctx), facteur.EUNAUTHORIZED, "may not use the database \""+cfg.DBName+"\": grant it access")
+	nodb := open(t, "mysql://"+cfg.User+"@"+cfg.Addr+"/facteur_no_such_db", Options{})
+	wantCode(t, nodb.Ping(ctx), facteur.EINVALID, "dsn: the database \"facteur_no_such_db\" does not exist")
+
 	down := open(t, "mysql://u:Sup3rSecret@127.0.0.1:1/test", Options{})
 	err = down.Ping(ctx)
 	wantCode(t, err, facteur.EUNAVAILABLE, "Cannot reach the database server")

@@ -3,7 +3,7 @@
 // the same logical value reads the same whichever database it came from.
 //
 // There is one file per kind of database: postgres.go (pgx, with COPY for
-// CSV), mysql.go (MySQL and MariaDB, text protocol) and sqlite.go (modernc,
+// CSV), mysql.go (MySQL and MariaDB, binary protocol) and sqlite.go (modernc,
 // pure Go). Every query runs read-only with a statement timeout; the
 // database itself refuses a statement that would change data.
 package source
@@ -70,11 +70,8 @@ func (o Options) withDefaults() (Options, *time.Location, error) {
 	if o.TimeZone == "" {
 		o.TimeZone = "UTC"
 	}
-	loc, err := time.LoadLocation(o.TimeZone)
-	if err != nil || o.TimeZone == "Local" {
-		return o, nil, facteur.Errorf(facteur.EINVALID, "time_zone: unknown time zone %q; use an IANA name such as Europe/Paris", o.TimeZone)
-	}
-	return o, loc, nil
+	loc, err := facteur.LoadZone("time_zone", o.TimeZone)
+	return o, loc, err
 }
 
 // Open connects to the database a DSN names: postgres:// or postgresql://,

@@ -62,7 +62,8 @@ func sqliteKind(decl string) facteur.Kind {
 //	         "…+02:00", "…Z") take the canonical form ("2024-01-01T10:00:00",
 //	         "…+02:00", "…+00:00") in DATE, DATETIME, TIMESTAMP and TIME
 //	         columns, keeping an offset only when one was stored
-//	BLOB     base64 in a BLOB column, else the bytes as they are
+//	BLOB     base64, in any column (an expression such as x'00ff', a
+//	         column without a declared type, text affinity…)
 //
 // SQLite does not enforce declared types (outside STRICT tables), so a
 // value may not match its column's kind: text in an INTEGER column reads
@@ -154,11 +155,8 @@ func appendSQLite(dst []byte, k facteur.Kind, v any) []byte {
 			}
 		}
 		return append(dst, v...)
-	case []byte:
-		if k == facteur.KindBytes {
-			return appendBase64(dst, v)
-		}
-		return append(dst, v...)
+	case []byte: // the BLOB class, in any column: binary is base64 everywhere
+		return appendBase64(dst, v)
 	case time.Time: // not expected: the wrapper hides declared types from the driver
 		return v.AppendFormat(dst, time.RFC3339Nano)
 	}

@@ -73,12 +73,18 @@ func TestSQLiteTypes(t *testing.T) {
 		{"bl", facteur.KindBytes, ""},
 		{"tx", facteur.KindText, `\.`},
 		{"vc", facteur.KindText, " x "},
-		{"nodecl", facteur.KindText, "A"},
+		{"nodecl", facteur.KindText, "QQ=="}, // a BLOB is base64 in any column
 	})
 
 	r = readAll(t, src, facteur.Query{SQL: "SELECT count(*) AS n, max(dt) AS latest FROM every"})
 	if r.rows[0][0] != "3" || r.rows[0][1] != "2024-01-01 10:00:00Z" {
 		t.Errorf("expressions: %v", r.rows)
+	}
+	// A blob from an expression or a text column is base64 too: its bytes
+	// (0xFF, NUL) are not text and were damaged in JSON and raw in CSV.
+	r = readAll(t, src, facteur.Query{SQL: "SELECT x'00ff10' AS e, CAST(x'00ff' AS BLOB) AS c, tx, nodecl FROM every WHERE id = 1 UNION ALL SELECT x'', NULL, CAST(x'ff00' AS BLOB), x'41'"})
+	if got := r.rows; len(got) != 2 || got[0][0] != "AP8Q" || got[0][1] != "AP8=" || got[0][3] != "42" || got[1][0] != "" || got[1][2] != "/wA=" || got[1][3] != "QQ==" {
+		t.Errorf("blobs in expressions and text columns: %q", got)
 	}
 	r = readAll(t, src, facteur.Query{Table: "main.every"})
 	if len(r.rows) != 3 || len(r.cols) != 19 {

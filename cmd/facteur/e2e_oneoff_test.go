@@ -49,6 +49,12 @@ func TestOneOffExport(t *testing.T) {
 	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "help desk", "dsn": "sqlite:" + path}, &src)
 	ed.must(201, "POST", "/api/v1/reports", map[string]any{"name": "tickets", "source_id": src.ID, "sql": "select id, subject, created from tickets order by id", "created_column": "created"}, &rep)
 
+	// A zone that means the server's own, or a path that only looks like
+	// an IANA name, is refused as calendars refuse it.
+	for _, zone := range []string{"Local", "Europe/./Paris", "/Europe/Paris"} {
+		ed.must(400, "POST", "/api/v1/exports", map[string]any{"report_id": rep.ID, "format": map[string]any{"format": "csv"}, "time_zone": zone}, nil)
+	}
+
 	var run facteur.Run
 	ed.must(202, "POST", "/api/v1/exports", map[string]any{"report_id": rep.ID, "format": map[string]any{"format": "csv"}, "time_zone": "Europe/Paris",
 		"period": map[string]any{"on": "created", "from": "2026-02-01", "to": "2026-03-01"}}, &run)
