@@ -144,3 +144,26 @@ document.addEventListener("DOMContentLoaded", () => {
     show();
   }
 });
+
+// Forms that come back refused: the focus goes to the summary of what to
+// correct, whose links lead to the inputs. Copy buttons copy the text of
+// the control they name, or select it where the clipboard is refused.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.getElementById(button.dataset.copy);
+    const status = document.querySelector('[data-copy-status="' + button.dataset.copy + '"]');
+    const say = (msg) => { if (status) status.textContent = msg; };
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.value);
+        say(button.dataset.copied);
+      } catch (_) {
+        source.focus();
+        source.select();
+        say(button.dataset.selected);
+      }
+    });
+  }
+});
