@@ -5,9 +5,11 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // closedPort is a loopback port nothing listens on.
@@ -159,4 +161,96 @@ func TestBrowserCopyPublicKey(t *testing.T) {
 		t.Errorf("clipboard: %q, want %q", got, dest.PublicKey)
 	}
 	screenshot(t, b.ctx, "destination-copy")
+}
+
+// scheduleSetup makes a source, a report and a folder destination, and
+// opens the new-schedule form logged in as the administrator.
+func scheduleSetup(t *testing.T) (tab, *node, int64, int64) {
+	t.Helper()
+	b := tab{t, browser(t)}
+	n := startServe(t, t.TempDir())
+	var src, rep, dest struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "Help desk", "dsn": smallSQLiteSource(t)}, &src)
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "Items", "source_id": src.ID, "sql": "select * from items order by id"}, &rep)
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Partner drop", "kind": "folder", "config": map[string]any{"path": t.TempDir()}}, &dest)
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(n.base+"/schedules/new"), chromedp.WaitVisible(css(`#schedule-form`)))
+	return b, n, rep.ID, dest.ID
+}
+
+// TestBrowserScheduleFormFollowsTyping: the summary follows what is
+// chosen, and only the chosen frequency's fields count: a valid cron
+// expression previews its next runs although the hidden Time field still
+// holds 06:00, and the schedule is saved with the cron expression alone.
+func TestBrowserScheduleFormFollowsTyping(t *testing.T) {
+	b, n, rep, dest := scheduleSetup(t)
+	b.set("#name", "Cron items")
+	b.set("#report_id", fmt.Sprint(rep))
+	b.set("#destination_id", fmt.Sprint(dest))
+	b.set("#format", "xlsx")
+	b.waitText("#summary", "Items → Partner drop (folder), xlsx")
+
+	if at := b.value("#at"); at != "06:00" {
+		t.Fatalf("the Time field holds %q", at)
+	}
+	b.set("#frequency", "cron")
+	b.set("#cron", "30 6 * * 1-5")
+	desc := b.waitText("#calendar-description", "Cron \"30 6 * * 1-5\"")
+	if strings.Contains(desc, "calendar.") || strings.Contains(desc, "leave at empty") || b.count("#next-runs li") != 5 {
+		t.Errorf("cron preview: %q, %d runs", desc, b.count("#next-runs li"))
+	}
+	if sum := b.text("#summary-calendar"); sum != desc {
+		t.Errorf("summary's calendar %q, preview %q", sum, desc)
+	}
+	// A mistake says the field as its label does.
+	b.set("#time_zone", "Europe/Pari")
+	if msg := b.waitText("#calendar-description", "Time zone: "); !strings.Contains(msg, `"Europe/Pari"`) || strings.Contains(msg, "calendar.") {
+		t.Errorf("preview error: %q", msg)
+	}
+	b.set("#time_zone", "Europe/Paris")
+	b.waitText("#calendar-description", "Cron \"30 6 * * 1-5\"")
+	screenshot(t, b.ctx, "schedule-form-cron")
+
+	b.follow(`button[data-action="save"]`, `#schedules`)
+	var list []struct {
+		Name     string
+		Calendar struct{ Frequency, Cron, At string }
+	}
+	n.must(200, "GET", "/api/v1/schedules", nil, &list)
+	if len(list) != 1 || list[0].Calendar.Frequency != "cron" || list[0].Calendar.Cron != "30 6 * * 1-5" || list[0].Calendar.At != "" {
+		t.Errorf("saved: %+v", list)
+	}
+}
+
+// TestBrowserScheduleFormEnterSaves: Enter in a text field of the schedule
+// form saves it, as the Save button does.
+func TestBrowserScheduleFormEnterSaves(t *testing.T) {
+	b, n, rep, dest := scheduleSetup(t)
+	b.set("#report_id", fmt.Sprint(rep))
+	b.set("#destination_id", fmt.Sprint(dest))
+	b.do(chromedp.SendKeys(css("#name"), "Saved by Enter"))
+	eval[bool](b, `window.facteurLeaving = true`)
+	b.do(chromedp.SendKeys(css("#name"), kb.Enter))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		v, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.facteurLeaving !== true && document.readyState === "complete"`))
+		if err == nil && v {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Enter in the name field led to no new page")
+		}
+	}
+	if b.count("#schedules") == 0 {
+		t.Fatalf("after Enter the page is %q: %.300s", eval[string](b, `location.pathname`), eval[string](b, `document.querySelector("main").innerText`))
+	}
+	if flash := b.text(".flash"); flash != `Schedule "Saved by Enter" saved.` {
+		t.Errorf("flash: %q", flash)
+	}
+	var list []struct{ Name string }
+	n.must(200, "GET", "/api/v1/schedules", nil, &list)
+	if len(list) != 1 || list[0].Name != "Saved by Enter" {
+		t.Errorf("schedules after Enter: %+v", list)
+	}
 }

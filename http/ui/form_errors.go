@@ -26,7 +26,7 @@ type fieldInput struct{ ID, Label string }
 
 // apiField reads the field an API message starts with: "to[1]: …" gives
 // ("to", 1, "…"); a message that names no field gives ("", -1, msg).
-var apiField = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*)(?:\[(\d+)\])?: (.+)$`)
+var apiField = regexp.MustCompile(`(?s)^([a-z_]+(?:\.[a-z_]+)*)(?:\[(\d+)\])?: (.+)$`)
 
 // add puts msg next to the input id, or only in the summary when id is
 // empty; the first message of an input wins.
@@ -47,22 +47,29 @@ func (e *formErrors) add(id, msg string) {
 // and in the words of its label; a message about another field keeps its
 // words and goes to the summary only.
 func (e *formErrors) addAPI(msg string, fields map[string]fieldInput) {
+	id, words := relabel(msg, fields)
+	e.add(id, words)
+}
+
+// relabel finds the input of the field an API message names, and says the
+// message in the words of its label: "to[1]: …" becomes "Recipients, line
+// 2: …". A message that names no field of fields comes back as it is,
+// with no input.
+func relabel(msg string, fields map[string]fieldInput) (id, words string) {
 	m := apiField.FindStringSubmatch(msg)
 	if m == nil {
-		e.add("", msg)
-		return
+		return "", msg
 	}
 	in, ok := fields[m[1]]
 	if !ok {
-		e.add("", msg)
-		return
+		return "", msg
 	}
 	where := labelWords(text(in.Label))
 	if m[2] != "" {
 		i, _ := strconv.Atoi(m[2])
 		where = text("form.error.line", where, i+1)
 	}
-	e.add(in.ID, where+": "+m[3])
+	return in.ID, where + ": " + m[3]
 }
 
 // labelWords is a label without its explanation in brackets: "Port" of

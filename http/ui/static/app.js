@@ -68,11 +68,30 @@ function scheduleForm(form) {
     for (const el of form.querySelectorAll("[data-for-format]")) el.hidden = !el.dataset.forFormat.split(" ").includes(val("format"));
     for (const el of form.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== val("report_id");
   };
+  // The API's messages name their field by its key: say it as the label does.
+  const labels = JSON.parse(form.dataset.fieldLabels || "{}");
+  const words = (msg) => {
+    const m = /^([a-z_]+(?:\.[a-z_]+)*)(?:\[\d+\])?: ([\s\S]+)$/.exec(msg);
+    return m && labels[m[1]] ? labels[m[1]] + ": " + m[2] : msg;
+  };
+  // The summary follows the form as it is typed.
+  const summary = document.getElementById("summary");
+  const chosen = (name) => {
+    const o = form.elements[name] && form.elements[name].selectedOptions[0];
+    return o && o.value ? o.textContent : summary.dataset.none;
+  };
+  const summarize = () => {
+    document.getElementById("summary-report").textContent = chosen("report_id");
+    document.getElementById("summary-destination").textContent = chosen("destination_id");
+    document.getElementById("summary-format").textContent = val("format");
+  };
   let timer;
   const refresh = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      const cal = { frequency: val("frequency"), at: val("at"), time_zone: val("time_zone") };
+      // Only the chosen frequency's fields count: the others are hidden.
+      const cal = { frequency: val("frequency"), time_zone: val("time_zone") };
+      if (cal.frequency !== "cron") cal.at = val("at");
       if (cal.frequency === "daily") cal.days = checked("days");
       if (cal.frequency === "weekly") cal.weekday = val("weekday");
       if (cal.frequency === "monthly") {
@@ -85,25 +104,23 @@ function scheduleForm(form) {
       try {
         const [ok, p] = await post("/api/v1/calendar/preview?n=5", cal);
         list.replaceChildren(...(ok ? p.next_local : []).map((t) => Object.assign(document.createElement("li"), { textContent: t })));
-        desc.textContent = ok ? p.description : p.error.message;
+        desc.textContent = ok ? p.description : words(p.error.message);
         desc.classList.toggle("field-error", !ok);
-        if (ok) {
-          for (const el of form.querySelectorAll("[data-calendar-error]")) el.remove();
-          document.getElementById("summary-calendar").textContent = p.description;
-        }
+        if (ok) for (const el of form.querySelectorAll("[data-calendar-error]")) el.remove();
+        document.getElementById("summary-calendar").textContent = ok ? p.description : summary.dataset.none;
         const [fok, f] = await post("/api/v1/file-name/preview", {
           file_name: val("file_name"), schedule_name: val("name"), report_id: parseInt(val("report_id"), 10) || 0,
           format: val("format"), compression: ["csv", "json", "ndjson"].includes(val("format")) ? val("compression") : "",
           time_zone: val("time_zone"),
         });
-        document.getElementById("file-example").textContent = fok ? f.example : f.error.message;
+        document.getElementById("file-example").textContent = fok ? f.example : words(f.error.message);
       } catch (_) {
         // the Preview button still works
       }
     }, 250);
   };
-  form.addEventListener("input", () => { show(); refresh(); });
-  form.addEventListener("change", () => { show(); refresh(); });
+  form.addEventListener("input", () => { show(); summarize(); refresh(); });
+  form.addEventListener("change", () => { show(); summarize(); refresh(); });
   show();
 }
 
