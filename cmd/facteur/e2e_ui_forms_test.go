@@ -254,3 +254,50 @@ func TestBrowserScheduleFormEnterSaves(t *testing.T) {
 		t.Errorf("schedules after Enter: %+v", list)
 	}
 }
+
+// TestBrowserSchedulesFollowRuns: after Run now, the message links to the
+// run's page, and the row's last status follows the run to its end while
+// the page stays open, without reloading it.
+func TestBrowserSchedulesFollowRuns(t *testing.T) {
+	b := tab{t, browser(t)}
+	n := startServe(t, t.TempDir())
+	var src, rep, dest, sc struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "Help desk", "dsn": smallSQLiteSource(t)}, &src)
+	// A query that takes a few seconds, so that the run is seen going.
+	slow := "select * from items where (with recursive c(x) as (select 1 union all select x + 1 from c where x < 4000000) select count(*) from c) > 0 order by id"
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "Items", "source_id": src.ID, "sql": slow}, &rep)
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Partner drop", "kind": "folder", "config": map[string]any{"path": t.TempDir()}}, &dest)
+	n.must(201, "POST", "/api/v1/schedules", map[string]any{"name": "Daily items", "report_id": rep.ID, "destination_id": dest.ID,
+		"format": map[string]any{"format": "csv"}, "calendar": map[string]any{"frequency": "daily", "at": "06:00", "time_zone": "Europe/Paris"}}, &sc)
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	row := fmt.Sprintf(`tr[data-schedule="%d"]`, sc.ID)
+	b.do(chromedp.WaitVisible(css(row)), chromedp.Click(css(row+` summary`)))
+	b.follow(row+` button[data-action="run"]`, `.flash`)
+	var runID int64
+	if _, err := fmt.Sscanf(b.text(".flash a"), "Run %d is queued.", &runID); err != nil {
+		t.Fatalf("flash after Run now: %q", b.text(".flash"))
+	}
+	if href := b.attr(".flash a", "href"); href != fmt.Sprintf("/runs/%d", runID) {
+		t.Errorf("the message links to %q", href)
+	}
+	status := row + ` [data-last-run] .status`
+	if st := b.text(status); st != "queued" && st != "running" {
+		t.Fatalf("the row's last run is %q right after Run now", st)
+	}
+	eval[bool](b, `window.facteurSamePage = true`)
+	// The run takes seconds on a busy machine: wait longer than waitText does.
+	for deadline := time.Now().Add(40 * time.Second); b.text(status) != "succeeded"; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the row's last run is still %q; the run is %+v", b.text(status), n.waitRun(runID).Run)
+		}
+	}
+	if !eval[bool](b, `window.facteurSamePage === true`) {
+		t.Error("the page was reloaded")
+	}
+	if href := b.attr(status, "href"); href != fmt.Sprintf("/runs/%d", runID) {
+		t.Errorf("the status links to %q", href)
+	}
+	screenshot(t, b.ctx, "schedules-followed")
+}

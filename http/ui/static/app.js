@@ -184,3 +184,39 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The schedules list: while a row's last run is queued or running, the
+// rows' last runs are read again from the API every 3 seconds.
+function lastRuns(table) {
+  const going = ["queued", "running", "retrying"];
+  const active = () => [...table.querySelectorAll("[data-last-run] .status")].some((a) => going.includes(a.textContent.trim()));
+  const poll = async () => {
+    if (!active()) return;
+    try {
+      const r = await fetch("/api/v1/schedules", { credentials: "same-origin" });
+      if (r.ok) {
+        for (const sc of await r.json()) {
+          const cell = table.querySelector('tr[data-schedule="' + sc.id + '"] [data-last-run]');
+          if (!cell || !sc.last_run) continue;
+          let a = cell.querySelector("a.status");
+          if (!a) {
+            a = document.createElement("a");
+            cell.replaceChildren(a);
+          }
+          a.className = "status " + sc.last_run.status;
+          a.href = "/runs/" + sc.last_run.id;
+          a.textContent = sc.last_run.status;
+        }
+      }
+    } catch (_) {
+      // the next round tries again
+    }
+    setTimeout(poll, 3000);
+  };
+  setTimeout(poll, 3000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const table = document.getElementById("schedules");
+  if (table && table.tagName === "TABLE") lastRuns(table);
+});
