@@ -8,6 +8,7 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -300,4 +301,47 @@ func TestBrowserSchedulesFollowRuns(t *testing.T) {
 		t.Errorf("the status links to %q", href)
 	}
 	screenshot(t, b.ctx, "schedules-followed")
+}
+
+// TestBrowserTimesNameTheirZone: times are shown in the reader's zone and
+// a schedule's next runs in the schedule's zone, each naming its zone,
+// with the time in UTC on hover.
+func TestBrowserTimesNameTheirZone(t *testing.T) {
+	b := tab{t, browser(t)}
+	n := startServe(t, t.TempDir())
+	var src, rep, dest, sc struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "Help desk", "dsn": smallSQLiteSource(t)}, &src)
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "Items", "source_id": src.ID, "sql": "select * from items"}, &rep)
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Partner drop", "kind": "folder", "config": map[string]any{"path": t.TempDir()}}, &dest)
+	// Tokyo has no daylight saving time: 06:00 there is 21:00 UTC the day before.
+	n.must(201, "POST", "/api/v1/schedules", map[string]any{"name": "Tokyo items", "report_id": rep.ID, "destination_id": dest.ID,
+		"format": map[string]any{"format": "csv"}, "calendar": map[string]any{"frequency": "daily", "at": "06:00", "time_zone": "Asia/Tokyo"}}, &sc)
+	// The reader is in New York.
+	if _, err := chromedp.Call(b.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	row := fmt.Sprintf(`tr[data-schedule="%d"]`, sc.ID)
+	b.do(chromedp.WaitVisible(css(row)))
+	next, created := row+` td:nth-of-type(6) time`, row+` td:nth-of-type(1) time`
+	if got, title := b.text(next), b.attr(next, "title"); !strings.Contains(got, "6:00 AM GMT+9") || !strings.HasSuffix(title, " 21:00 UTC") {
+		t.Errorf("next run: %q, title %q", got, title)
+	}
+	if got, title := b.text(created), b.attr(created, "title"); !(strings.HasSuffix(got, " EST") || strings.HasSuffix(got, " EDT")) || !strings.HasSuffix(title, " UTC") {
+		t.Errorf("created: %q, title %q", got, title)
+	}
+	screenshot(t, b.ctx, "schedules-times")
+
+	// The form's next runs: in the schedule's zone, live as it is edited.
+	b.do(chromedp.Navigate(fmt.Sprintf("%s/schedules/%d/edit", n.base, sc.ID)), chromedp.WaitVisible(css(`#schedule-form`)))
+	first := `#next-runs li:first-child time`
+	if got, title := b.text(first), b.attr(first, "title"); !strings.Contains(got, "6:00 AM GMT+9") || !strings.HasSuffix(title, " 21:00 UTC") {
+		t.Errorf("preview: %q, title %q", got, title)
+	}
+	b.set("#at", "07:15")
+	if got := b.waitText(first, "7:15 AM GMT+9"); !strings.HasSuffix(b.attr(first, "title"), " 22:15 UTC") {
+		t.Errorf("live preview: %q, title %q", got, b.attr(first, "title"))
+	}
 }

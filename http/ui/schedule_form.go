@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/facteur/facteur"
 )
@@ -42,8 +43,9 @@ type monthChoice struct {
 }
 
 type calendarPreview struct {
-	Description string   `json:"description"`
-	NextLocal   []string `json:"next_local"`
+	Description string      `json:"description"`
+	TimeZone    string      `json:"time_zone"`
+	Next        []time.Time `json:"next"`
 }
 
 // Report returns the chosen report, or nil.

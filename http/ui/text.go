@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 )
 
@@ -328,14 +329,22 @@ func text(key string, args ...any) string {
 	return s
 }
 
+// Times: every time is shown in the reader's time zone, which the page's
+// script knows (without the script, in UTC), and names its zone; a time of
+// a schedule's calendar is shown in the schedule's zone. Hovering a time
+// shows it in UTC.
+
 // timeTag shows a time in UTC, marked up so that the page's script shows
 // it in the reader's own time zone.
-func timeTag(t any) template.HTML { return timeMarkup(t, "") }
+func timeTag(t any) template.HTML { return timeMarkup(t, "", "") }
 
 // timeSecTag is timeTag to the second, for logs.
-func timeSecTag(t any) template.HTML { return timeMarkup(t, " data-seconds") }
+func timeSecTag(t any) template.HTML { return timeMarkup(t, "", " data-seconds") }
 
-func timeMarkup(t any, attr string) template.HTML {
+// timeInTag shows a time of a schedule's calendar in the schedule's zone.
+func timeInTag(t any, zone string) template.HTML { return timeMarkup(t, zone, "") }
+
+func timeMarkup(t any, zone, attr string) template.HTML {
 	var tt time.Time
 	switch v := t.(type) {
 	case time.Time:
@@ -350,7 +359,16 @@ func timeMarkup(t any, attr string) template.HTML {
 		return template.HTML(text("none"))
 	}
 	u := tt.UTC()
-	return template.HTML(fmt.Sprintf(`<time datetime="%s"%s>%s</time>`, u.Format(time.RFC3339), attr, u.Format("2006-01-02 15:04:05 UTC")))
+	shown := u.Format("2006-01-02 15:04 UTC")
+	if loc, err := time.LoadLocation(zone); zone != "" && err == nil {
+		shown = tt.In(loc).Format("Mon 2006-01-02 15:04 MST")
+		attr += fmt.Sprintf(` data-zone="%s"`, template.HTMLEscapeString(zone))
+	}
+	title := u.Format("2006-01-02 15:04 UTC")
+	if strings.Contains(attr, "data-seconds") {
+		title = u.Format("2006-01-02 15:04:05 UTC")
+	}
+	return template.HTML(fmt.Sprintf(`<time datetime="%s" title="%s"%s>%s</time>`, u.Format(time.RFC3339), title, attr, shown))
 }
 
 func humanBytes(n int64) string {

@@ -164,6 +164,7 @@ func (s *Server) loadPages() error {
 		"asset":   func(name string) string { return s.byName[name] },
 		"time":    timeTag,
 		"timeSec": timeSecTag,
+		"timeIn":  timeInTag,
 		"bytes":   humanBytes,
 		"dur":     humanDuration,
 		"pct":     func(part, whole time.Duration) int { return int(100 * part / max(whole, 1)) },

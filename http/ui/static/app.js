@@ -9,14 +9,25 @@ document.addEventListener("submit", (e) => {
   }
 });
 
+// localTimes shows each time in the reader's time zone, or in the zone of
+// its schedule's calendar (data-zone), always naming the zone; the title
+// keeps the time in UTC.
 function localTimes(root) {
-  const short = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  const precise = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  const options = (el) => ({
+    year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
+    ...("seconds" in el.dataset ? { second: "2-digit" } : {}),
+    ...(el.dataset.zone ? { weekday: "short", timeZone: el.dataset.zone } : {}),
+    timeZoneName: "short",
+  });
   for (const el of root.querySelectorAll("time[datetime]")) {
     const d = new Date(el.getAttribute("datetime"));
-    if (!isNaN(d)) {
-      el.title = el.textContent;
-      el.textContent = ("seconds" in el.dataset ? precise : short).format(d);
+    if (isNaN(d)) continue;
+    try {
+      const text = new Intl.DateTimeFormat(undefined, options(el)).format(d);
+      if (!el.title) el.title = el.textContent;
+      el.textContent = text;
+    } catch (_) {
+      // an unknown zone: the server's words stay
     }
   }
 }
@@ -103,7 +114,16 @@ function scheduleForm(form) {
       const list = document.getElementById("next-runs");
       try {
         const [ok, p] = await post("/api/v1/calendar/preview?n=5", cal);
-        list.replaceChildren(...(ok ? p.next_local : []).map((t) => Object.assign(document.createElement("li"), { textContent: t })));
+        list.replaceChildren(...(ok ? p.next : []).map((t, i) => {
+          const li = document.createElement("li");
+          const time = Object.assign(document.createElement("time"), { textContent: p.next_local[i] });
+          time.setAttribute("datetime", t);
+          time.dataset.zone = p.time_zone;
+          time.title = new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+          li.append(time);
+          return li;
+        }));
+        localTimes(list);
         desc.textContent = ok ? p.description : words(p.error.message);
         desc.classList.toggle("field-error", !ok);
         if (ok) for (const el of form.querySelectorAll("[data-calendar-error]")) el.remove();
