@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -23,6 +24,20 @@ func closedPort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	l.Close()
 	return port
+}
+
+// screenshots writes the page at desktop width and at a phone's 375
+// pixels (name-375.png).
+func screenshots(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	screenshot(t, ctx, name)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 800)); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, name+"-375")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // attr is an attribute of the first element sel matches ("" without it).
@@ -97,7 +112,7 @@ func TestBrowserDestinationErrors(t *testing.T) {
 	if focus := eval[string](b, `document.activeElement.id`); focus != "sftp.port" {
 		t.Errorf("the summary's link leads to %q", focus)
 	}
-	screenshot(t, b.ctx, "destination-errors")
+	screenshots(t, b.ctx, "destination-errors")
 
 	// A new e-mail destination without recipients.
 	b.do(chromedp.Navigate(n.base+"/destinations/new?kind=email"), chromedp.WaitVisible(css(`#destination-form`)))
@@ -131,7 +146,7 @@ func TestBrowserDestinationErrors(t *testing.T) {
 	if host := b.value(`#sftp\.host`); host != "127.0.0.1" {
 		t.Errorf("host: %q", host)
 	}
-	screenshot(t, b.ctx, "destination-new-errors")
+	screenshots(t, b.ctx, "destination-new-errors")
 }
 
 // TestBrowserCopyPublicKey: the SFTP public key has a Copy button that puts
@@ -161,7 +176,7 @@ func TestBrowserCopyPublicKey(t *testing.T) {
 	if got := eval[string](b, `navigator.clipboard.readText()`); strings.TrimSpace(got) != strings.TrimSpace(dest.PublicKey) {
 		t.Errorf("clipboard: %q, want %q", got, dest.PublicKey)
 	}
-	screenshot(t, b.ctx, "destination-copy")
+	screenshots(t, b.ctx, "destination-copy")
 }
 
 // scheduleSetup makes a source, a report and a folder destination, and
@@ -212,7 +227,7 @@ func TestBrowserScheduleFormFollowsTyping(t *testing.T) {
 	}
 	b.set("#time_zone", "Europe/Paris")
 	b.waitText("#calendar-description", "Cron \"30 6 * * 1-5\"")
-	screenshot(t, b.ctx, "schedule-form-cron")
+	screenshots(t, b.ctx, "schedule-form-cron")
 
 	b.follow(`button[data-action="save"]`, `#schedules`)
 	var list []struct {
@@ -300,7 +315,7 @@ func TestBrowserSchedulesFollowRuns(t *testing.T) {
 	if href := b.attr(status, "href"); href != fmt.Sprintf("/runs/%d", runID) {
 		t.Errorf("the status links to %q", href)
 	}
-	screenshot(t, b.ctx, "schedules-followed")
+	screenshots(t, b.ctx, "schedules-followed")
 }
 
 // TestBrowserTimesNameTheirZone: times are shown in the reader's zone and
@@ -332,7 +347,7 @@ func TestBrowserTimesNameTheirZone(t *testing.T) {
 	if got, title := b.text(created), b.attr(created, "title"); !(strings.HasSuffix(got, " EST") || strings.HasSuffix(got, " EDT")) || !strings.HasSuffix(title, " UTC") {
 		t.Errorf("created: %q, title %q", got, title)
 	}
-	screenshot(t, b.ctx, "schedules-times")
+	screenshots(t, b.ctx, "schedules-times")
 
 	// The form's next runs: in the schedule's zone, live as it is edited.
 	b.do(chromedp.Navigate(fmt.Sprintf("%s/schedules/%d/edit", n.base, sc.ID)), chromedp.WaitVisible(css(`#schedule-form`)))

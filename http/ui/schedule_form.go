@@ -174,6 +174,9 @@ func (f *scheduleForm) fieldError(err error, fallback string) {
 		return
 	}
 	id, words := relabel(msg, scheduleInputs)
+	if id == "" {
+		id = scheduleInputs[field].ID // a message of the fallback's field
+	}
 	f.Errors[field] = words
 	f.Problems.add(id, words)
 }
