@@ -350,7 +350,7 @@ func TestBrowserScheduleForm(t *testing.T) {
 
 	// Save with the bad zone: the form comes back with the API's words by the field.
 	b.follow(`button[data-action="save"]`, `[data-calendar-error]`)
-	if msg := b.text("[data-calendar-error]"); !strings.Contains(msg, "calendar.time_zone") || !strings.Contains(msg, "Europe/Pari") {
+	if msg := b.text("[data-calendar-error]"); !strings.HasPrefix(msg, "Time zone: ") || !strings.Contains(msg, "Europe/Pari") {
 		t.Errorf("error shown: %q", msg)
 	}
 	if v := eval[string](b, `document.querySelector("#name").value`); v != "Weekly items" {

@@ -192,63 +192,6 @@ func (s *Server) destinations(w http.ResponseWriter, r *http.Request, v view) er
 	return nil
 }
 
-type destinationForm struct {
-	Destination destination
-	Kinds       []struct {
-		Kind   string
-		Fields []configField
-	}
-	Error string
-}
-
-func (s *Server) destinationForm(w http.ResponseWriter, r *http.Request, v view) error {
-	f := destinationForm{Kinds: kinds, Destination: destination{Kind: r.URL.Query().Get("kind"), Config: map[string]any{}}}
-	if id := r.PathValue("id"); id != "" {
-		if err := s.call(r, "GET", "/api/v1/destinations/"+id, nil, &f.Destination); err != nil {
-			return err
-		}
-	}
-	if f.Destination.Kind == "" {
-		f.Destination.Kind = facteur.DestinationEmail
-	}
-	return s.renderDestinationForm(w, v, f, http.StatusOK)
-}
-
-func (s *Server) renderDestinationForm(w http.ResponseWriter, v view, f destinationForm, status int) error {
-	return s.renderEditor(w, v, editor{"destination_form", "destinations", "destination.new", "destination.edit"}, f.Destination.ID, f.Destination.Name, f, status)
-}
-
-// saveDestination creates or updates a destination from the fields of its
-// kind; secrets left empty keep their stored value.
-func (s *Server) saveDestination(w http.ResponseWriter, r *http.Request, v view) error {
-	if err := r.ParseForm(); err != nil {
-		return err
-	}
-	d := destination{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"), RawCells: r.PostFormValue("raw_cells") != "", Config: map[string]any{}}
-	d.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
-	config, err := configFromForm(d.Kind, r.PostForm)
-	if err != nil {
-		return s.renderDestinationForm(w, v, destinationForm{Kinds: kinds, Destination: d, Error: err.Error()}, http.StatusBadRequest)
-	}
-	body := map[string]any{"name": d.Name, "kind": d.Kind, "config": config, "raw_cells": d.RawCells, "generate_key": r.PostFormValue("generate_key") != ""}
-	var saved destination
-	if d.ID == 0 {
-		err = s.call(r, "POST", "/api/v1/destinations", body, &saved)
-	} else {
-		err = s.call(r, "PUT", fmt.Sprintf("/api/v1/destinations/%d", d.ID), body, &saved)
-	}
-	if ae, ok := err.(*apiError); ok && ae.Status < 500 {
-		for k, val := range config {
-			d.Config[k] = val
-		}
-		return s.renderDestinationForm(w, v, destinationForm{Kinds: kinds, Destination: d, Error: ae.Message}, ae.Status)
-	} else if err != nil {
-		return err
-	}
-	redirectWith(w, r, fmt.Sprintf("/destinations/%d/edit", saved.ID), text("done.destination", saved.Name))
-	return nil
-}
-
 // configFromForm builds a kind's config from the form's "<kind>.<name>"
 // fields.
 func configFromForm(kind string, form url.Values) (map[string]any, error) {
@@ -298,13 +241,4 @@ func configFromForm(kind string, form url.Values) (map[string]any, error) {
 		return config, nil
 	}
 	return nil, facteur.Errorf(facteur.EINVALID, "kind: choose one of email, sftp, s3, webhook, folder")
-}
-
-func (s *Server) testDestination(w http.ResponseWriter, r *http.Request, v view) error {
-	var res struct{ Location string }
-	if err := s.call(r, "POST", "/api/v1/destinations/"+r.PathValue("id")+"/test", nil, &res); err != nil {
-		return err
-	}
-	back(w, r, "/destinations", text("done.test", res.Location))
-	return nil
 }

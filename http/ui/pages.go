@@ -17,7 +17,8 @@ import (
 const pageSize = 50
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", view{Title: text("login.title"), Flash: takeFlash(w, r), Data: r.URL.Query().Get("next")})
+	msg, _ := takeFlash(w, r)
+	s.render(w, http.StatusOK, "login", view{Title: text("login.title"), Flash: msg, Data: r.URL.Query().Get("next")})
 }
 
 // login opens a session through the API and passes its cookie on. A form
@@ -155,7 +156,7 @@ func (s *Server) runSchedule(w http.ResponseWriter, r *http.Request, v view) err
 	if err := s.call(r, "POST", "/api/v1/schedules/"+r.PathValue("id")+"/run", nil, &run); err != nil {
 		return err
 	}
-	back(w, r, "/schedules", text("done.run", run.ID))
+	backLink(w, r, "/schedules", text("done.run", run.ID), fmt.Sprintf("/runs/%d", run.ID))
 	return nil
 }
 
@@ -300,7 +301,7 @@ func (s *Server) retryRun(w http.ResponseWriter, r *http.Request, v view) error 
 	if err := s.call(r, "POST", "/api/v1/runs/"+r.PathValue("id")+"/retry", nil, &run); err != nil {
 		return err
 	}
-	back(w, r, "/runs", text("done.retry", run.ID))
+	backLink(w, r, "/runs", text("done.retry", run.ID), fmt.Sprintf("/runs/%d", run.ID))
 	return nil
 }
 

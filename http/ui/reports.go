@@ -115,7 +115,7 @@ func (s *Server) saveReport(w http.ResponseWriter, r *http.Request, v view) erro
 			return ferr
 		}
 		field := "form"
-		if m := fieldPrefix.FindStringSubmatch(ae.Message); m != nil {
+		if m := apiField.FindStringSubmatch(ae.Message); m != nil {
 			field = m[1]
 		}
 		f.Errors[field] = ae.Message

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/facteur/facteur"
 )
@@ -29,7 +31,8 @@ type scheduleForm struct {
 	Days         []int
 	Preview      *calendarPreview
 	FileExample  string
-	Errors       map[string]string // by field ("calendar.time_zone"), the API's words
+	Errors       map[string]string // by the API's field ("calendar.time_zone"), in the label's words
+	Problems     formErrors        // the same messages, for the summary at the top
 	Tested       string            // the result of Send test
 }
 
@@ -40,8 +43,9 @@ type monthChoice struct {
 }
 
 type calendarPreview struct {
-	Description string   `json:"description"`
-	NextLocal   []string `json:"next_local"`
+	Description string      `json:"description"`
+	TimeZone    string      `json:"time_zone"`
+	Next        []time.Time `json:"next"`
 }
 
 // Report returns the chosen report, or nil.
@@ -141,23 +145,74 @@ func (s *Server) previews(r *http.Request, csrf string, f *scheduleForm) {
 	}
 }
 
-var fieldPrefix = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*)(?:\[\d+\])?: `)
+// scheduleInputs maps the fields the API names to the form's inputs.
+var scheduleInputs = map[string]fieldInput{
+	"name": {"name", "form.name"}, "report_id": {"report_id", "form.report"}, "destination_id": {"destination_id", "form.destination"},
+	"format.format": {"format", "form.file_format"}, "format.compression": {"compression", "form.compression"},
+	"format.delimiter": {"delimiter", "form.delimiter"}, "calendar.frequency": {"frequency", "form.frequency"},
+	"calendar.days": {"frequency", "form.days"}, "calendar.weekday": {"weekday", "form.weekday"},
+	"calendar.day_of_month": {"day_of_month", "form.day_of_month"}, "calendar.months": {"day_of_month", "form.months"},
+	"calendar.at": {"at", "form.at"}, "calendar.cron": {"cron", "form.cron"}, "calendar.time_zone": {"time_zone", "form.time_zone"},
+	"file_name": {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
+	"include_fields": {"", "form.fields"},
+}
 
 // fieldError puts the API's message next to the field it names (its
 // messages start with the field: "calendar.time_zone: unknown …"), or
-// under fallback.
+// under fallback, in the words of the field's label.
 func (f *scheduleForm) fieldError(err error, fallback string) {
 	msg := err.Error()
 	field := fallback
-	if m := fieldPrefix.FindStringSubmatch(msg); m != nil {
+	if m := apiField.FindStringSubmatch(msg); m != nil {
 		field = m[1]
 		if !strings.Contains(field, ".") && fallback == "calendar" {
 			field = "calendar." + field
+			msg = "calendar." + msg
 		}
 	}
-	if _, taken := f.Errors[field]; !taken {
-		f.Errors[field] = msg
+	if _, taken := f.Errors[field]; taken {
+		return
 	}
+	id, words := relabel(msg, scheduleInputs)
+	if id == "" {
+		id = scheduleInputs[field].ID // a message of the fallback's field
+	}
+	f.Errors[field] = words
+	f.Problems.add(id, words)
+}
+
+// fieldMessage is a message of the form and the input it concerns.
+type fieldMessage struct{ ID, Message string }
+
+// Err is the message of the API's field, with the id of its input.
+func (f scheduleForm) Err(field string) fieldMessage {
+	return fieldMessage{scheduleInputs[field].ID, f.Errors[field]}
+}
+
+// Invalid gives the input of the API's field its description (the hints
+// named) and, when the field has a message, marks it invalid and
+// described by the message too, for assistive technology.
+func (f scheduleForm) Invalid(field string, hints ...string) template.HTMLAttr {
+	var attrs []string
+	if id := scheduleInputs[field].ID; f.Errors[field] != "" && id != "" {
+		attrs = append(attrs, `aria-invalid="true"`)
+		hints = append([]string{id + "-error"}, hints...)
+	}
+	if len(hints) > 0 {
+		attrs = append(attrs, fmt.Sprintf(`aria-describedby="%s"`, strings.Join(hints, " ")))
+	}
+	return template.HTMLAttr(strings.Join(attrs, " "))
+}
+
+// FieldLabels is the words of the labels by the API's field, as JSON, for
+// the script's live previews to say their messages as the form does.
+func (f scheduleForm) FieldLabels() string {
+	words := map[string]string{}
+	for field, in := range scheduleInputs {
+		words[field] = labelWords(text(in.Label))
+	}
+	b, _ := json.Marshal(words)
+	return string(b)
 }
 
 func (s *Server) newSchedule(w http.ResponseWriter, r *http.Request, v view) error {

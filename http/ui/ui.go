@@ -164,6 +164,7 @@ func (s *Server) loadPages() error {
 		"asset":   func(name string) string { return s.byName[name] },
 		"time":    timeTag,
 		"timeSec": timeSecTag,
+		"timeIn":  timeInTag,
 		"bytes":   humanBytes,
 		"dur":     humanDuration,
 		"pct":     func(part, whole time.Duration) int { return int(100 * part / max(whole, 1)) },
@@ -193,13 +194,15 @@ func (s *Server) loadPages() error {
 
 // view is what every page template gets.
 type view struct {
-	Title   string
-	Me      *facteur.User
-	CSRF    string
-	Flash   string // a message after an action (e.g. "Run 12 queued")
-	Error   string // the API's own words when an action failed
-	Section string // the navigation entry to highlight
-	Data    any
+	Title string
+	Me    *facteur.User
+	CSRF  string
+	Flash string // a message after an action (e.g. "Run 12 queued")
+	// FlashLink is the page the message leads to (the run), if any.
+	FlashLink string
+	Error     string // the API's own words when an action failed
+	Section   string // the navigation entry to highlight
+	Data      any
 }
 
 // CanEdit reports whether the account may change reports and schedules.
@@ -320,7 +323,8 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) er
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		v := view{Me: me.User, CSRF: me.CSRFToken, Flash: takeFlash(w, r)}
+		v := view{Me: me.User, CSRF: me.CSRFToken}
+		v.Flash, v.FlashLink = takeFlash(w, r)
 		if err := fn(w, r, v); err != nil {
 			v.Error = err.Error()
 			status := http.StatusInternalServerError
@@ -343,28 +347,51 @@ const flashCookie = "facteur_flash"
 
 // redirectWith sends the browser to the page to, which shows msg.
 func redirectWith(w http.ResponseWriter, r *http.Request, to, msg string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	setFlash(w, r, msg, "")
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// takeFlash returns the message an action left for this page, and clears it.
-func takeFlash(w http.ResponseWriter, r *http.Request) string {
+// setFlash leaves msg for the next page, as a link to the page link if
+// link is not empty.
+func setFlash(w http.ResponseWriter, r *http.Request, msg, link string) {
+	val := url.Values{"m": {msg}}
+	if link != "" {
+		val.Set("l", link)
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(val.Encode()), Path: "/", MaxAge: 60,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
+// takeFlash returns the message an action left for this page and the page
+// it links to, if any, and clears it.
+func takeFlash(w http.ResponseWriter, r *http.Request) (msg, link string) {
 	c, err := r.Cookie(flashCookie)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
-	msg, err := url.QueryUnescape(c.Value)
+	raw, err := url.QueryUnescape(c.Value)
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	return msg
+	val, err := url.ParseQuery(raw)
+	if err != nil {
+		return "", ""
+	}
+	if link = val.Get("l"); !localPath(link) {
+		link = ""
+	}
+	return val.Get("m"), link
 }
 
 // back sends the browser to the page it came from (or to fallback), with
 // a message to show.
 func back(w http.ResponseWriter, r *http.Request, fallback, msg string) {
+	backLink(w, r, fallback, msg, "")
+}
+
+// backLink is back with a message that links to the page link.
+func backLink(w http.ResponseWriter, r *http.Request, fallback, msg, link string) {
 	to := fallback
 	if ref, err := url.Parse(r.Referer()); err == nil && localPath(ref.Path) {
 		to = ref.Path
@@ -372,7 +399,8 @@ func back(w http.ResponseWriter, r *http.Request, fallback, msg string) {
 			to += "?" + ref.RawQuery
 		}
 	}
-	redirectWith(w, r, to, msg)
+	setFlash(w, r, msg, link)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // recorder keeps an in-process answer of the API, headers included.

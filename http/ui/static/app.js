@@ -9,14 +9,25 @@ document.addEventListener("submit", (e) => {
   }
 });
 
+// localTimes shows each time in the reader's time zone, or in the zone of
+// its schedule's calendar (data-zone), always naming the zone; the title
+// keeps the time in UTC.
 function localTimes(root) {
-  const short = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  const precise = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  const options = (el) => ({
+    year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
+    ...("seconds" in el.dataset ? { second: "2-digit" } : {}),
+    ...(el.dataset.zone ? { weekday: "short", timeZone: el.dataset.zone } : {}),
+    timeZoneName: "short",
+  });
   for (const el of root.querySelectorAll("time[datetime]")) {
     const d = new Date(el.getAttribute("datetime"));
-    if (!isNaN(d)) {
-      el.title = el.textContent;
-      el.textContent = ("seconds" in el.dataset ? precise : short).format(d);
+    if (isNaN(d)) continue;
+    try {
+      const text = new Intl.DateTimeFormat(undefined, options(el)).format(d);
+      if (!el.title) el.title = el.textContent;
+      el.textContent = text;
+    } catch (_) {
+      // an unknown zone: the server's words stay
     }
   }
 }
@@ -68,11 +79,30 @@ function scheduleForm(form) {
     for (const el of form.querySelectorAll("[data-for-format]")) el.hidden = !el.dataset.forFormat.split(" ").includes(val("format"));
     for (const el of form.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== val("report_id");
   };
+  // The API's messages name their field by its key: say it as the label does.
+  const labels = JSON.parse(form.dataset.fieldLabels || "{}");
+  const words = (msg) => {
+    const m = /^([a-z_]+(?:\.[a-z_]+)*)(?:\[\d+\])?: ([\s\S]+)$/.exec(msg);
+    return m && labels[m[1]] ? labels[m[1]] + ": " + m[2] : msg;
+  };
+  // The summary follows the form as it is typed.
+  const summary = document.getElementById("summary");
+  const chosen = (name) => {
+    const o = form.elements[name] && form.elements[name].selectedOptions[0];
+    return o && o.value ? o.textContent : summary.dataset.none;
+  };
+  const summarize = () => {
+    document.getElementById("summary-report").textContent = chosen("report_id");
+    document.getElementById("summary-destination").textContent = chosen("destination_id");
+    document.getElementById("summary-format").textContent = val("format");
+  };
   let timer;
   const refresh = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      const cal = { frequency: val("frequency"), at: val("at"), time_zone: val("time_zone") };
+      // Only the chosen frequency's fields count: the others are hidden.
+      const cal = { frequency: val("frequency"), time_zone: val("time_zone") };
+      if (cal.frequency !== "cron") cal.at = val("at");
       if (cal.frequency === "daily") cal.days = checked("days");
       if (cal.frequency === "weekly") cal.weekday = val("weekday");
       if (cal.frequency === "monthly") {
@@ -84,26 +114,33 @@ function scheduleForm(form) {
       const list = document.getElementById("next-runs");
       try {
         const [ok, p] = await post("/api/v1/calendar/preview?n=5", cal);
-        list.replaceChildren(...(ok ? p.next_local : []).map((t) => Object.assign(document.createElement("li"), { textContent: t })));
-        desc.textContent = ok ? p.description : p.error.message;
+        list.replaceChildren(...(ok ? p.next : []).map((t, i) => {
+          const li = document.createElement("li");
+          const time = Object.assign(document.createElement("time"), { textContent: p.next_local[i] });
+          time.setAttribute("datetime", t);
+          time.dataset.zone = p.time_zone;
+          time.title = new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+          li.append(time);
+          return li;
+        }));
+        localTimes(list);
+        desc.textContent = ok ? p.description : words(p.error.message);
         desc.classList.toggle("field-error", !ok);
-        if (ok) {
-          for (const el of form.querySelectorAll("[data-calendar-error]")) el.remove();
-          document.getElementById("summary-calendar").textContent = p.description;
-        }
+        if (ok) for (const el of form.querySelectorAll("[data-calendar-error]")) el.remove();
+        document.getElementById("summary-calendar").textContent = ok ? p.description : summary.dataset.none;
         const [fok, f] = await post("/api/v1/file-name/preview", {
           file_name: val("file_name"), schedule_name: val("name"), report_id: parseInt(val("report_id"), 10) || 0,
           format: val("format"), compression: ["csv", "json", "ndjson"].includes(val("format")) ? val("compression") : "",
           time_zone: val("time_zone"),
         });
-        document.getElementById("file-example").textContent = fok ? f.example : f.error.message;
+        document.getElementById("file-example").textContent = fok ? f.example : words(f.error.message);
       } catch (_) {
         // the Preview button still works
       }
     }, 250);
   };
-  form.addEventListener("input", () => { show(); refresh(); });
-  form.addEventListener("change", () => { show(); refresh(); });
+  form.addEventListener("input", () => { show(); summarize(); refresh(); });
+  form.addEventListener("change", () => { show(); summarize(); refresh(); });
   show();
 }
 
@@ -143,4 +180,63 @@ document.addEventListener("DOMContentLoaded", () => {
     kind.addEventListener("change", show);
     show();
   }
+});
+
+// Forms that come back refused: the focus goes to the summary of what to
+// correct, whose links lead to the inputs. Copy buttons copy the text of
+// the control they name, or select it where the clipboard is refused.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.getElementById(button.dataset.copy);
+    const status = document.querySelector('[data-copy-status="' + button.dataset.copy + '"]');
+    const say = (msg) => { if (status) status.textContent = msg; };
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.value);
+        say(button.dataset.copied);
+      } catch (_) {
+        source.focus();
+        source.select();
+        say(button.dataset.selected);
+      }
+    });
+  }
+});
+
+// The schedules list: while a row's last run is queued or running, the
+// rows' last runs are read again from the API every 3 seconds.
+function lastRuns(table) {
+  const going = ["queued", "running", "retrying"];
+  const active = () => [...table.querySelectorAll("[data-last-run] .status")].some((a) => going.includes(a.textContent.trim()));
+  const poll = async () => {
+    if (!active()) return;
+    try {
+      const r = await fetch("/api/v1/schedules", { credentials: "same-origin" });
+      if (r.ok) {
+        for (const sc of await r.json()) {
+          const cell = table.querySelector('tr[data-schedule="' + sc.id + '"] [data-last-run]');
+          if (!cell || !sc.last_run) continue;
+          let a = cell.querySelector("a.status");
+          if (!a) {
+            a = document.createElement("a");
+            cell.replaceChildren(a);
+          }
+          a.className = "status " + sc.last_run.status;
+          a.href = "/runs/" + sc.last_run.id;
+          a.textContent = sc.last_run.status;
+        }
+      }
+    } catch (_) {
+      // the next round tries again
+    }
+    setTimeout(poll, 3000);
+  };
+  setTimeout(poll, 3000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const table = document.getElementById("schedules");
+  if (table && table.tagName === "TABLE") lastRuns(table);
 });

@@ -1,0 +1,183 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+// The destination form: Save and Send test post the same form, so that a
+// refusal or a failed test shows the form again as it was typed, with the
+// message next to the field it concerns. Secrets are never sent back to
+// the browser: a secret typed in a refused form must be typed again, and
+// a stored one is said to be kept.
+
+type destinationForm struct {
+	Destination destination
+	Kinds       []struct {
+		Kind   string
+		Fields []configField
+	}
+	Errors formErrors
+	// Typed is the posted form when it comes back refused; its values
+	// are shown instead of the stored ones.
+	Typed url.Values
+}
+
+// Value is the shown value of a kind's field: as typed in a refused form,
+// else as stored. Secrets are never shown.
+func (f destinationForm) Value(kind string, c configField) string {
+	if c.Secret() {
+		return ""
+	}
+	if f.Typed != nil {
+		return f.Typed.Get(kind + "." + c.Name)
+	}
+	if kind != f.Destination.Kind {
+		return ""
+	}
+	return f.Destination.Value(c)
+}
+
+// Checked is the state of a kind's checkbox, as typed or as stored.
+func (f destinationForm) Checked(kind string, c configField) bool {
+	if f.Typed != nil {
+		return f.Typed.Get(kind+"."+c.Name) != ""
+	}
+	return kind == f.Destination.Kind && f.Destination.Checked(c)
+}
+
+// Stored reports whether the destination has a stored value of the secret.
+func (f destinationForm) Stored(kind string, c configField) bool {
+	return kind == f.Destination.Kind && f.Destination.IsSet(c)
+}
+
+// Retype reports whether a secret was typed in a refused form: it was not
+// kept and must be typed again.
+func (f destinationForm) Retype(kind string, c configField) bool {
+	return f.Typed != nil && c.Secret() && strings.TrimSpace(f.Typed.Get(kind+"."+c.Name)) != ""
+}
+
+// Generate reports whether "Generate a new key pair" was ticked in a
+// refused form.
+func (f destinationForm) Generate() bool { return f.Typed.Get("generate_key") != "" }
+
+// destinationInputs maps the fields the API names to the form's inputs:
+// the name, the kind and the settings of kind.
+func destinationInputs(kind string) map[string]fieldInput {
+	in := map[string]fieldInput{"name": {"name", "form.name"}, "kind": {"kind", "col.kind"}}
+	for _, k := range kinds {
+		if k.Kind == kind {
+			for _, c := range k.Fields {
+				in[c.Name] = fieldInput{kind + "." + c.Name, "cfg." + c.Name}
+			}
+		}
+	}
+	return in
+}
+
+func (s *Server) destinationForm(w http.ResponseWriter, r *http.Request, v view) error {
+	f := destinationForm{Kinds: kinds, Destination: destination{Kind: r.URL.Query().Get("kind"), Config: map[string]any{}}}
+	if id := r.PathValue("id"); id != "" {
+		if err := s.call(r, "GET", "/api/v1/destinations/"+id, nil, &f.Destination); err != nil {
+			return err
+		}
+	}
+	if f.Destination.Kind == "" {
+		f.Destination.Kind = facteur.DestinationEmail
+	}
+	return s.renderDestinationForm(w, v, f, http.StatusOK)
+}
+
+func (s *Server) renderDestinationForm(w http.ResponseWriter, v view, f destinationForm, status int) error {
+	return s.renderEditor(w, v, editor{"destination_form", "destinations", "destination.new", "destination.edit"}, f.Destination.ID, f.Destination.Name, f, status)
+}
+
+// refusedDestination shows the form again with the API's message: a
+// refusal, or a destination that could not be reached or refused the
+// credentials (a failed Send test). Any other error fails the page. With
+// typed, the form shows the posted values (they were not saved); else the
+// stored ones. The stored destination tells which secrets are kept.
+func (s *Server) refusedDestination(w http.ResponseWriter, r *http.Request, v view, err error, typed bool) error {
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.Status == http.StatusInternalServerError {
+		return err
+	}
+	msg, status := ae.Message, ae.Status
+	f := destinationForm{Kinds: kinds}
+	if id := r.PathValue("id"); id != "" {
+		if err := s.call(r, "GET", "/api/v1/destinations/"+id, nil, &f.Destination); err != nil {
+			return err
+		}
+	}
+	if typed {
+		f.Typed = r.PostForm
+		f.Destination.Name, f.Destination.Kind, f.Destination.RawCells = r.PostFormValue("name"), r.PostFormValue("kind"), r.PostFormValue("raw_cells") != ""
+	}
+	f.Errors.addAPI(msg, destinationInputs(f.Destination.Kind))
+	return s.renderDestinationForm(w, v, f, status)
+}
+
+// saveDestination creates or updates a destination from the fields of its
+// kind; secrets left empty keep their stored value.
+func (s *Server) saveDestination(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	saved, err := s.putDestination(r)
+	if err != nil {
+		return s.refusedDestination(w, r, v, err, true)
+	}
+	redirectWith(w, r, fmt.Sprintf("/destinations/%d/edit", saved.ID), text("done.destination", saved.Name))
+	return nil
+}
+
+// putDestination sends the posted form to the API: a new destination, or
+// the update of the one in the path.
+func (s *Server) putDestination(r *http.Request) (destination, error) {
+	kind := r.PostFormValue("kind")
+	config, err := configFromForm(kind, r.PostForm)
+	if err != nil {
+		return destination{}, &apiError{Status: http.StatusBadRequest, Code: facteur.EINVALID, Message: facteur.ErrorMessage(err)}
+	}
+	body := map[string]any{"name": strings.TrimSpace(r.PostFormValue("name")), "kind": kind, "config": config,
+		"raw_cells": r.PostFormValue("raw_cells") != "", "generate_key": r.PostFormValue("generate_key") != ""}
+	var saved destination
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if id == 0 {
+		err = s.call(r, "POST", "/api/v1/destinations", body, &saved)
+	} else {
+		err = s.call(r, "PUT", fmt.Sprintf("/api/v1/destinations/%d", id), body, &saved)
+	}
+	return saved, err
+}
+
+// testDestination is Send test. From the form, it saves the settings as
+// typed first, so that the test is of what the form shows; from the list,
+// it tests the stored settings. A failure shows the form with the message.
+func (s *Server) testDestination(w http.ResponseWriter, r *http.Request, v view) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	if r.PostForm.Has("kind") {
+		if _, err := s.putDestination(r); err != nil {
+			return s.refusedDestination(w, r, v, err, true)
+		}
+	}
+	var res struct{ Location string }
+	if err := s.call(r, "POST", "/api/v1/destinations/"+r.PathValue("id")+"/test", nil, &res); err != nil {
+		return s.refusedDestination(w, r, v, err, false) // saved: the stored settings are the typed ones
+	}
+	done := text("done.test", res.Location)
+	if r.PostForm.Has("kind") {
+		redirectWith(w, r, "/destinations/"+r.PathValue("id")+"/edit", done)
+		return nil
+	}
+	back(w, r, "/destinations", done)
+	return nil
+}
