@@ -93,6 +93,10 @@ type SourceRights struct {
 	// Notes are findings that need no action, such as a file opened
 	// read-only whatever its permissions.
 	Notes []string `json:"notes"`
+	// Unchecked, when the source was saved while its database could not
+	// be reached or refused the login, says why the account could not be
+	// inspected; the next Test inspects it.
+	Unchecked string `json:"unchecked,omitempty"`
 }
 
 // RightsChecker is implemented by the queriers that can inspect what their

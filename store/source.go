@@ -127,9 +127,9 @@ func (s *store) SetSourceRights(ctx context.Context, id int64, r facteur.SourceR
 }
 
 // marshalRights returns the stored form of r: "" when it was never
-// checked, else its JSON.
+// looked at, else its JSON.
 func marshalRights(r facteur.SourceRights) (string, error) {
-	if r.CheckedAt.IsZero() {
+	if r.CheckedAt.IsZero() && r.Unchecked == "" {
 		return "", nil
 	}
 	r.CheckedAt = r.CheckedAt.UTC()
