@@ -1,6 +1,7 @@
 package facteur
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"time"
@@ -24,9 +25,16 @@ type Source struct {
 	Kind string `json:"kind"` // derived from the DSN scheme
 	DSN  string `json:"-"`
 	// OwnerID is the account that created it (0 before accounts existed).
-	OwnerID   int64     `json:"owner_id"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	OwnerID int64 `json:"owner_id"`
+	// AcceptExtraRights records that an administrator accepted that the
+	// account can do more than read (G5); without it a source whose
+	// account has Rights.Extra is refused at save and Test.
+	AcceptExtraRights bool `json:"accept_extra_rights"`
+	// Rights is what the account could do when Facteur last looked, at the
+	// last save or Test; zero when it never looked.
+	Rights    SourceRights `json:"rights"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 }
 
 // SourceKind returns the kind of source a DSN names, from its scheme
@@ -70,4 +78,31 @@ func RedactDSN(dsn string) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// SourceRights is what a source's database account may do beyond reading,
+// as found when the source was last saved or tested (G5).
+type SourceRights struct {
+	// CheckedAt is when the account was inspected; zero when never.
+	CheckedAt time.Time `json:"checked_at"`
+	// Extra lists the rights that let a report do more than read (superuser,
+	// the server's files, signalling other sessions, writes), each in a
+	// few words naming the right as the database calls it. A source with
+	// any is refused unless AcceptExtraRights.
+	Extra []string `json:"extra"`
+	// Notes are findings that need no action, such as a file opened
+	// read-only whatever its permissions.
+	Notes []string `json:"notes"`
+	// Unchecked, when the source was saved while its database could not
+	// be reached or refused the login, says why the account could not be
+	// inspected; the next Test inspects it.
+	Unchecked string `json:"unchecked,omitempty"`
+}
+
+// RightsChecker is implemented by the queriers that can inspect what their
+// account may do. CheckRights connects as a query would (so it fails as
+// Ping does when the database cannot be reached or refuses the login) and
+// returns the findings, CheckedAt unset.
+type RightsChecker interface {
+	CheckRights(ctx context.Context) (SourceRights, error)
 }

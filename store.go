@@ -17,6 +17,9 @@ type Store interface {
 	Source(ctx context.Context, id int64) (*Source, error)
 	Sources(ctx context.Context) ([]*Source, error)
 	UpdateSource(ctx context.Context, s *Source) error
+	// SetSourceRights saves what a Test found the account may do, and
+	// nothing else of the source; ENOTFOUND when there is no such source.
+	SetSourceRights(ctx context.Context, id int64, r SourceRights) error
 	DeleteSource(ctx context.Context, id int64) error
 
 	CreateReport(ctx context.Context, r *Report) error

@@ -2,13 +2,14 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/facteur/facteur"
 )
 
-const sourceColumns = `id, name, kind, dsn, owner_id, created_at, updated_at`
+const sourceColumns = `id, name, kind, dsn, owner_id, accept_extra_rights, rights, created_at, updated_at`
 
 // prepareSource checks a source and derives its kind from the DSN.
 func prepareSource(s *facteur.Source) error {
@@ -34,10 +35,14 @@ func (s *store) CreateSource(ctx context.Context, src *facteur.Source) error {
 	if err != nil {
 		return err
 	}
+	rights, err := marshalRights(src.Rights)
+	if err != nil {
+		return err
+	}
 	t := now()
-	err = s.q.queryRow(ctx, `INSERT INTO sources (name, kind, dsn, owner_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		src.Name, src.Kind, dsn, src.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&src.ID)
+	err = s.q.queryRow(ctx, `INSERT INTO sources (name, kind, dsn, owner_id, accept_extra_rights, rights, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		src.Name, src.Kind, dsn, src.OwnerID, src.AcceptExtraRights, rights, s.dialect.ts(t), s.dialect.ts(t)).Scan(&src.ID)
 	if err != nil {
 		return fmt.Errorf("create source: %w", err)
 	}
@@ -77,7 +82,7 @@ func (s *store) Sources(ctx context.Context) ([]*facteur.Source, error) {
 	return out, nil
 }
 
-// UpdateSource saves the name and DSN of s, derives its kind again and sets
+// UpdateSource saves the name, DSN, rights and acceptance of s, derives its kind again and sets
 // UpdatedAt (and CreatedAt and OwnerID, as stored: the owner is set at
 // creation only). It fails with ENOTFOUND when there is no such source.
 func (s *store) UpdateSource(ctx context.Context, src *facteur.Source) error {
@@ -88,10 +93,14 @@ func (s *store) UpdateSource(ctx context.Context, src *facteur.Source) error {
 	if err != nil {
 		return err
 	}
+	rights, err := marshalRights(src.Rights)
+	if err != nil {
+		return err
+	}
 	t := now()
-	err = s.q.queryRow(ctx, `UPDATE sources SET name = ?, kind = ?, dsn = ?, updated_at = ?
+	err = s.q.queryRow(ctx, `UPDATE sources SET name = ?, kind = ?, dsn = ?, accept_extra_rights = ?, rights = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at, owner_id`,
-		src.Name, src.Kind, dsn, s.dialect.ts(t), src.ID).Scan(timeScan{&src.CreatedAt}, &src.OwnerID)
+		src.Name, src.Kind, dsn, src.AcceptExtraRights, rights, s.dialect.ts(t), src.ID).Scan(timeScan{&src.CreatedAt}, &src.OwnerID)
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "source %d not found", src.ID)
 	} else if err != nil {
@@ -99,6 +108,36 @@ func (s *store) UpdateSource(ctx context.Context, src *facteur.Source) error {
 	}
 	src.UpdatedAt = t
 	return nil
+}
+
+// SetSourceRights saves what a Test found the account of source id may do.
+// It fails with ENOTFOUND when there is no such source.
+func (s *store) SetSourceRights(ctx context.Context, id int64, r facteur.SourceRights) error {
+	rights, err := marshalRights(r)
+	if err != nil {
+		return err
+	}
+	n, err := s.q.exec(ctx, `UPDATE sources SET rights = ? WHERE id = ?`, rights, id)
+	if err != nil {
+		return fmt.Errorf("set source rights: %w", err)
+	} else if n == 0 {
+		return facteur.Errorf(facteur.ENOTFOUND, "source %d not found", id)
+	}
+	return nil
+}
+
+// marshalRights returns the stored form of r: "" when it was never
+// looked at, else its JSON.
+func marshalRights(r facteur.SourceRights) (string, error) {
+	if r.CheckedAt.IsZero() && r.Unchecked == "" {
+		return "", nil
+	}
+	r.CheckedAt = r.CheckedAt.UTC()
+	b, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("source rights: %w", err)
+	}
+	return string(b), nil
 }
 
 // DeleteSource deletes a source no report reads from. It fails with
@@ -133,9 +172,16 @@ func (s *store) delete(ctx context.Context, kind, table string, id int64) error 
 
 func (s *store) scanSource(r row) (*facteur.Source, error) {
 	var src facteur.Source
-	err := r.Scan(&src.ID, &src.Name, &src.Kind, &src.DSN, &src.OwnerID, timeScan{&src.CreatedAt}, timeScan{&src.UpdatedAt})
+	var rights string
+	err := r.Scan(&src.ID, &src.Name, &src.Kind, &src.DSN, &src.OwnerID, &src.AcceptExtraRights, &rights,
+		timeScan{&src.CreatedAt}, timeScan{&src.UpdatedAt})
 	if err != nil {
 		return nil, err
+	}
+	if rights != "" {
+		if err := json.Unmarshal([]byte(rights), &src.Rights); err != nil {
+			return nil, fmt.Errorf("source %d rights: %w", src.ID, err)
+		}
 	}
 	if src.DSN, err = s.open(src.DSN); err != nil {
 		return nil, err

@@ -149,9 +149,10 @@ func TestCanarySecrets(t *testing.T) {
 		r.do("GET", "/api/v1/settings/mail", nil)
 	}
 
-	// Sources: PostgreSQL (which accepts the password: the test server
-	// trusts loopback), MariaDB (which refuses it), SQLite.
-	pg, err := url.Parse(testdb.Postgres(t))
+	// Sources: PostgreSQL (a read-only account, which accepts the
+	// password: the test server trusts loopback), MariaDB (which refuses
+	// it), SQLite.
+	pg, err := url.Parse(testdb.PostgresReader(t, testdb.Postgres(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/testdb"
 )
 
 // TestGracefulStop: on SIGTERM a running export finishes and is delivered;
@@ -19,7 +20,7 @@ func TestGracefulStop(t *testing.T) {
 	outbox := t.TempDir()
 	n := startServe(t, data)
 	var src, dest struct{ ID int64 }
-	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "pg", "dsn": pg}, &src)
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "pg", "dsn": testdb.PostgresReader(t, pg)}, &src)
 	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "drop", "kind": "folder", "config": map[string]any{"path": outbox}}, &dest)
 	schedule := func(name, sql string) int64 {
 		var rep, sc struct{ ID int64 }

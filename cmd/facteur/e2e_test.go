@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/testdb"
 )
 
 // peopleTable creates a PostgreSQL table of awkward values and returns its
@@ -57,7 +58,8 @@ func TestServeEndToEnd(t *testing.T) {
 		ID  int64
 		DSN string
 	}
-	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "CRM", "dsn": strings.Replace(pg, "postgres@", "postgres:s3cret-canary@", 1)}, &src)
+	reader := testdb.PostgresReader(t, pg) // an account that can only read, as the README asks
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "CRM", "dsn": strings.Replace(reader, "@", ":s3cret-canary@", 1)}, &src)
 	if strings.Contains(src.DSN, "s3cret-canary") {
 		t.Fatalf("the API returned the DSN password: %s", src.DSN)
 	}

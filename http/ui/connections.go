@@ -17,12 +17,20 @@ import (
 // and leaving one empty keeps it.
 
 type sourceRow struct {
-	ID        int64  `json:"id"`
-	Name      string `json:"name"`
-	Kind      string `json:"kind"`
-	DSN       string `json:"dsn"` // without its password
-	OwnerID   int64  `json:"owner_id"`
-	UpdatedAt any    `json:"updated_at"`
+	ID                int64  `json:"id"`
+	Name              string `json:"name"`
+	Kind              string `json:"kind"`
+	DSN               string `json:"dsn"` // without its password
+	OwnerID           int64  `json:"owner_id"`
+	AcceptExtraRights bool   `json:"accept_extra_rights"`
+	// Rights is what the account could do at the last save or Test; the
+	// pages warn with it without connecting.
+	Rights struct {
+		Extra     []string `json:"extra"`
+		Notes     []string `json:"notes"`
+		Unchecked string   `json:"unchecked"`
+	} `json:"rights"`
+	UpdatedAt any `json:"updated_at"`
 }
 
 func (s *Server) sources(w http.ResponseWriter, r *http.Request, v view) error {
@@ -55,11 +63,13 @@ func (s *Server) renderSourceForm(w http.ResponseWriter, v view, f sourceForm, s
 }
 
 // saveSource creates or updates a source; an empty DSN on update keeps the
-// stored one, password included.
+// stored one, password included. The form always says whether the
+// administrator accepts the account's extra rights.
 func (s *Server) saveSource(w http.ResponseWriter, r *http.Request, v view) error {
-	f := sourceForm{Source: sourceRow{Name: strings.TrimSpace(r.PostFormValue("name")), DSN: strings.TrimSpace(r.PostFormValue("dsn"))}}
+	f := sourceForm{Source: sourceRow{Name: strings.TrimSpace(r.PostFormValue("name")), DSN: strings.TrimSpace(r.PostFormValue("dsn")),
+		AcceptExtraRights: r.PostFormValue("accept_extra_rights") != ""}}
 	f.Source.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
-	body := map[string]any{"name": f.Source.Name, "dsn": f.Source.DSN}
+	body := map[string]any{"name": f.Source.Name, "dsn": f.Source.DSN, "accept_extra_rights": f.Source.AcceptExtraRights}
 	var err error
 	if f.Source.ID == 0 {
 		err = s.call(r, "POST", "/api/v1/sources", body, &f.Source)
@@ -81,7 +91,10 @@ func (s *Server) testSource(w http.ResponseWriter, r *http.Request, v view) erro
 	if err := s.call(r, "POST", "/api/v1/sources/"+r.PathValue("id")+"/test", nil, &res); err != nil {
 		return err
 	}
-	back(w, r, "/sources", text("done.connected"))
+	if res.Message == "" {
+		res.Message = text("done.connected")
+	}
+	back(w, r, "/sources", res.Message)
 	return nil
 }
 

@@ -315,6 +315,13 @@ var messages = map[string]string{
 	"password.new":                 "New password (12 characters or more)",
 	"password.change":              "Change the password",
 	"done.password":                "Password changed: log in with the new one.",
+	"source.rights.refused":        "This account can do more than read, and report authors could use it; it is refused until you use a read-only account or accept these rights:",
+	"source.rights.accepted":       "This account can do more than read, and report authors can use it (accepted by an administrator):",
+	"source.rights.unchecked":      "Its rights could not be checked (%s); Test connection checks them.",
+	"source.rights.accept":         "I accept that report authors can use this account's extra rights",
+	"source.readonly":              "SQL to create a read-only account",
+	"sources.rights.refused":       "Refused, this account can do more than read:",
+	"sources.rights.accepted":      "Can do more than read (accepted):",
 }
 
 // text returns the UI string of key, formatted with args.

@@ -78,6 +78,8 @@ func testSources(t *testing.T, newDB NewDatabase) {
 	must(t, s.CreateSource(ctx, second))
 	time.Sleep(2 * time.Millisecond) // so that UpdatedAt moves
 	src.Name, src.DSN = "crm replica", "mysql://reader@replica:3306/crm"
+	src.AcceptExtraRights = true
+	src.Rights = facteur.SourceRights{CheckedAt: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), Extra: []string{"FILE on *.*"}}
 	must(t, s.UpdateSource(ctx, src))
 	if src.Kind != facteur.SourceMySQL || !src.UpdatedAt.After(src.CreatedAt) {
 		t.Fatalf("updated source: kind %q, created %v updated %v", src.Kind, src.CreatedAt, src.UpdatedAt)
@@ -87,6 +89,16 @@ func testSources(t *testing.T, newDB NewDatabase) {
 	if len(list) != 2 || !reflect.DeepEqual(list[0], src) || !reflect.DeepEqual(list[1], second) {
 		t.Fatalf("Sources = %s\nwant [%s, %s]", js(list), js(src), js(second))
 	}
+
+	// A Test saves what it found, and nothing else of the source.
+	src.Rights = facteur.SourceRights{CheckedAt: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC), Notes: []string{"read-only"}}
+	must(t, s.SetSourceRights(ctx, src.ID, src.Rights))
+	got, err = s.Source(ctx, src.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got, src) {
+		t.Fatalf("after SetSourceRights: %s\nwant %s", js(got), js(src))
+	}
+	wantCode(t, s.SetSourceRights(ctx, 9999, src.Rights), facteur.ENOTFOUND)
 
 	_, err = s.Source(ctx, 9999)
 	wantCode(t, err, facteur.ENOTFOUND)
