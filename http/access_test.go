@@ -70,6 +70,8 @@ var wantRoutes = map[string]facteur.Role{
 	"PUT /api/v1/schedules/{id}":          facteur.RoleEditor,
 	"DELETE /api/v1/schedules/{id}":       facteur.RoleEditor,
 	"POST /api/v1/schedules/{id}/run":     facteur.RoleEditor,
+	"POST /api/v1/schedules/{id}/pause":   facteur.RoleEditor,
+	"POST /api/v1/schedules/{id}/resume":  facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/retry":        facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/ignore":       facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/cancel":       facteur.RoleEditor,

@@ -162,6 +162,8 @@ func (s *Server) routes() []route {
 		r("DELETE", "/api/v1/schedules/{id}", editor, "schedule.delete", a(s.deleteSchedule)),
 		r("POST", "/api/v1/schedules/{id}/run", editor, "schedule.run", a(s.runSchedule)),
 		r("GET", "/api/v1/schedules/{id}/next", viewer, "", a(s.nextRuns)),
+		r("POST", "/api/v1/schedules/{id}/pause", editor, "schedule.pause", a(s.pauseSchedule)),
+		r("POST", "/api/v1/schedules/{id}/resume", editor, "schedule.resume", a(s.resumeSchedule)),
 		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
 		r("POST", "/api/v1/file-name/preview", viewer, "", a(s.previewFileName)),
 

@@ -72,6 +72,8 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"DeleteInUse", testDeleteInUse},
 		{"Runs", testRuns},
 		{"RunsFilter", testRunsFilter},
+		{"RunsDatesAndPages", testRunsDatesAndPages},
+		{"PauseSchedule", testPauseSchedule},
 		{"RunsLimit", testRunsLimit},
 		{"LatestRuns", testLatestRuns},
 		{"RunLog", testRunLog},
