@@ -21,6 +21,11 @@ const (
 	TriggerManual   = "manual"   // Run now
 	TriggerRetry    = "retry"    // re-delivery of an earlier run's file
 	TriggerExport   = "export"   // a one-off export (F5): no schedule, no destination
+	// TriggerTest is Send test: the first rows of a schedule's report, in
+	// its format and under its file name marked as a test, delivered to
+	// its destination; it never moves the calendar and never counts as
+	// the schedule's latest delivery.
+	TriggerTest = "test"
 )
 
 // Run is one execution of a schedule: its export and its delivery (F4).
@@ -84,6 +89,8 @@ type RunFilter struct {
 	AfterID int64
 	// From and To keep the runs created in [From, To); a zero bound is open.
 	From, To time.Time
+	// NoTests leaves out the runs of Send test.
+	NoTests bool
 	Trigger  string // "" for any trigger
 	OwnerID  int64  // 0 for any owner
 	// VisibleTo, when not 0, leaves out the runs to SFTP, S3 and webhook

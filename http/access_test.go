@@ -72,6 +72,7 @@ var wantRoutes = map[string]facteur.Role{
 	"POST /api/v1/schedules/{id}/run":     facteur.RoleEditor,
 	"POST /api/v1/schedules/{id}/pause":   facteur.RoleEditor,
 	"POST /api/v1/schedules/{id}/resume":  facteur.RoleEditor,
+	"POST /api/v1/schedules/{id}/test":    facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/retry":        facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/ignore":       facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/cancel":       facteur.RoleEditor,

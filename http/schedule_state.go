@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/facteur/facteur"
@@ -44,4 +45,24 @@ func (s *Server) resumeSchedule(r *http.Request) (int, any, error) {
 		sc.Enabled, sc.NextRunAt = true, &next
 	}
 	return http.StatusOK, toScheduleJSON(sc), nil
+}
+
+// testSchedule is Send test: the first rows of the report, in the
+// schedule's format, under its file name marked as a test, delivered to
+// its destination right away as a run of its own (trigger "test") that
+// leaves the calendar alone. Like Run now, it needs an account allowed to
+// export and runs as the schedule's owner.
+func (s *Server) testSchedule(r *http.Request) (int, any, error) {
+	sc, err := visibleByID(r, s.visibleSchedule)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.canExport(r); err != nil {
+		return 0, nil, err
+	}
+	run, err := s.Runs.SendTest(r.Context(), sc.ID, user(r).ID)
+	if err == nil {
+		info(r).detail = fmt.Sprintf("run %d", run.ID)
+	}
+	return http.StatusAccepted, run, err
 }

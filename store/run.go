@@ -127,6 +127,9 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 	if f.AfterID > 0 {
 		where, args = append(where, "id > ?"), append(args, f.AfterID)
 	}
+	if f.NoTests {
+		where, args = append(where, "triggered_by <> ?"), append(args, facteur.TriggerTest)
+	}
 	if !f.From.IsZero() {
 		where, args = append(where, "created_at >= ?"), append(args, s.dialect.ts(f.From))
 	}
@@ -169,12 +172,12 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 	return out, nil
 }
 
-// LatestRuns returns the newest run of every schedule, by schedule ID: one
-// lookup of the runs_schedule_id index per schedule, whatever the number
-// of runs kept.
+// LatestRuns returns the newest run of every schedule, by schedule ID,
+// leaving out the runs of Send test: one lookup of the runs_schedule_id
+// index per schedule, whatever the number of runs kept.
 func (s *store) LatestRuns(ctx context.Context) (map[int64]*facteur.Run, error) {
 	rows, err := s.q.query(ctx, `SELECT `+runColumns+` FROM runs WHERE id IN
-		(SELECT (SELECT MAX(r.id) FROM runs r WHERE r.schedule_id = s.id) FROM schedules s)`)
+		(SELECT (SELECT MAX(r.id) FROM runs r WHERE r.schedule_id = s.id AND r.triggered_by <> ?) FROM schedules s)`, facteur.TriggerTest)
 	if err != nil {
 		return nil, fmt.Errorf("latest runs: %w", err)
 	}

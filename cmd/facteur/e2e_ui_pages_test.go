@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -286,5 +289,95 @@ func TestBrowserCardLabels(t *testing.T) {
 	b.do(chromedp.Navigate(n.base+"/schedules"), chromedp.WaitVisible(css(`#schedules`)))
 	if shown := eval[string](b, `getComputedStyle(document.querySelector("#schedules tbody td"), "::before").content`); shown != "none" {
 		t.Errorf("at desktop width the table shows labels in its cells: %s", shown)
+	}
+}
+
+// TestBrowserSendTest: Send test on the schedule's page delivers the
+// first 100 rows of the report, in the schedule's format, under its file
+// name with TEST_ in front, to its destination; the history keeps it as a
+// test run; the calendar does not move and the list's last status is not
+// the test's. To a webhook, the request says Facteur-Test: true.
+func TestBrowserSendTest(t *testing.T) {
+	b := tab{t, browser(t)}
+	f := newPagesFixture(t)
+	n := f.n
+	const many = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 250) SELECT x AS id, 'row ' || x AS label FROM c"
+	n.must(200, "PUT", fmt.Sprintf("/api/v1/reports/%d", f.rep.ID), map[string]any{"name": f.reportName, "source_id": f.src.ID, "sql": many}, nil)
+	var before facteur.Schedule
+	n.must(200, "GET", fmt.Sprintf("/api/v1/schedules/%d", f.sched.ID), nil, &before)
+
+	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(f.schedPage), chromedp.WaitVisible(css(`#schedule-what`)))
+	b.follow(`.detail-actions button[data-action="test"]`, `dl.facts`)
+	var runID int64
+	if _, err := fmt.Sscanf(eval[string](b, `location.pathname`), "/runs/%d", &runID); err != nil {
+		t.Fatalf("Send test led to %s", eval[string](b, `location.pathname`))
+	}
+	if flash := b.text(".flash"); !strings.Contains(flash, "Test run") {
+		t.Errorf("flash: %q", flash)
+	}
+	r := n.waitRun(runID)
+	name := fmt.Sprintf("TEST_items-%d.csv", runID)
+	if r.Status != facteur.RunSucceeded || r.Trigger != facteur.TriggerTest || r.Rows != 100 || r.FileName != name {
+		t.Fatalf("test run: %s %s, %d rows, %q: %s", r.Status, r.Trigger, r.Rows, r.FileName, r.Error)
+	}
+	got, err := os.ReadFile(filepath.Join(f.outbox, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+	if len(lines) != 101 || lines[0] != "id;label" || lines[100] != "100;row 100" {
+		t.Errorf("the test file has %d lines, %q … %q", len(lines), lines[0], lines[len(lines)-1])
+	}
+	if files, _ := os.ReadDir(f.outbox); len(files) != 1 {
+		t.Errorf("outbox holds %v", files)
+	}
+	b.do(chromedp.Reload(), chromedp.WaitVisible(css(`dl.facts .status.succeeded`)))
+	if facts := b.text("dl.facts"); !strings.Contains(facts, "test") {
+		t.Errorf("the run page does not say it is a test:\n%s", facts)
+	}
+	screenshot(t, b.ctx, "send-test-run")
+
+	// The calendar did not move, and the list's last status is not the test.
+	var after facteur.Schedule
+	n.must(200, "GET", fmt.Sprintf("/api/v1/schedules/%d", f.sched.ID), nil, &after)
+	if before.NextRunAt == nil || after.NextRunAt == nil || !after.NextRunAt.Equal(*before.NextRunAt) {
+		t.Errorf("next run moved: %v -> %v", before.NextRunAt, after.NextRunAt)
+	}
+	b.do(chromedp.Navigate(n.base+"/schedules"), chromedp.WaitVisible(css(f.scheduleRow)))
+	if last := b.text(f.scheduleRow + ` td[data-label="Last status"]`); last != "—" {
+		t.Errorf("the list's last status after only a test: %q", last)
+	}
+
+	// To a webhook: the request is marked as a test.
+	type hit struct {
+		test, name string
+		lines      int
+	}
+	hits := make(chan hit, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		hits <- hit{r.Header.Get("Facteur-Test"), r.Header.Get("Facteur-File-Name"), strings.Count(string(body), "\n")}
+	}))
+	defer srv.Close()
+	var hook, hooked struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Partner hook", "kind": "webhook",
+		"config": map[string]any{"url": srv.URL, "secret": "a long enough shared secret"}}, &hook)
+	n.must(201, "POST", "/api/v1/schedules", map[string]any{"name": "Hooked", "report_id": f.rep.ID, "destination_id": hook.ID,
+		"file_name": "items.{ext}", "format": map[string]any{"format": "csv"}, "calendar": map[string]any{"frequency": "daily", "at": "06:00"}}, &hooked)
+	var run facteur.Run
+	n.must(202, "POST", fmt.Sprintf("/api/v1/schedules/%d/test", hooked.ID), nil, &run)
+	if r := n.waitRun(run.ID); r.Status != facteur.RunSucceeded {
+		t.Fatalf("webhook test: %s %s", r.Status, r.Error)
+	}
+	select {
+	case h := <-hits:
+		if h.test != "true" || h.name != "TEST_items.csv" || h.lines != 101 {
+			t.Errorf("webhook got Facteur-Test %q, file %q, %d lines", h.test, h.name, h.lines)
+		}
+	default:
+		t.Error("the webhook got nothing")
 	}
 }

@@ -159,17 +159,14 @@ func (s *Server) runSchedule(w http.ResponseWriter, r *http.Request, v view) err
 	return nil
 }
 
-// testSchedule sends a test file to the schedule's destination (F2).
+// testSchedule is Send test: the first rows of the report, as a test
+// file, to the schedule's destination; the page of its run follows it.
 func (s *Server) testSchedule(w http.ResponseWriter, r *http.Request, v view) error {
-	var sc facteur.Schedule
-	if err := s.call(r, "GET", "/api/v1/schedules/"+r.PathValue("id"), nil, &sc); err != nil {
+	var run facteur.Run
+	if err := s.call(r, "POST", "/api/v1/schedules/"+r.PathValue("id")+"/test", nil, &run); err != nil {
 		return err
 	}
-	var res struct{ Location string }
-	if err := s.call(r, "POST", fmt.Sprintf("/api/v1/destinations/%d/test", sc.DestinationID), nil, &res); err != nil {
-		return err
-	}
-	back(w, r, "/schedules", text("done.test", res.Location))
+	redirectWith(w, r, fmt.Sprintf("/runs/%d", run.ID), text("done.test_run", run.ID))
 	return nil
 }
 

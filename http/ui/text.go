@@ -294,6 +294,7 @@ var messages = map[string]string{
 	"runs.chart.size":             "Size (largest %s)",
 	"runs.show_ignored":           "Show ignored runs",
 	"runs.hide_ignored":           "Hide ignored runs",
+	"done.test_run":               "Test run %d is queued: the first 100 rows, in the schedule's format, under its file name starting with TEST_.",
 	"schedule.paused":             "Paused",
 	"action.pause":                "Pause",
 	"action.resume":               "Resume",

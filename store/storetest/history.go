@@ -97,3 +97,34 @@ func testPauseSchedule(t *testing.T, newDB NewDatabase) {
 		t.Errorf("missing schedule: %v", err)
 	}
 }
+
+// testRunsOfSendTest: a run of Send test is in the history, but never the
+// schedule's latest run (LatestRuns) nor among the runs NoTests selects.
+func testRunsOfSendTest(t *testing.T, newDB NewDatabase) {
+	ctx, s := testContext(t), Open(t, newDB(t))
+	f := seed(t, ctx, s)
+	a := f.schedule(t, ctx, s, "A", nil)
+	real := &facteur.Run{ScheduleID: a.ID, ReportID: f.rep.ID, DestinationID: f.dst.ID, Trigger: facteur.TriggerManual, Status: facteur.RunSucceeded}
+	must(t, s.CreateRun(ctx, real))
+	test := &facteur.Run{ScheduleID: a.ID, ReportID: f.rep.ID, DestinationID: f.dst.ID, Trigger: facteur.TriggerTest, Status: facteur.RunSucceeded}
+	must(t, s.CreateRun(ctx, test))
+	latest, err := s.LatestRuns(ctx)
+	must(t, err)
+	if latest[a.ID] == nil || latest[a.ID].ID != real.ID {
+		t.Errorf("LatestRuns of A = %+v, want run %d, not the test %d", latest[a.ID], real.ID, test.ID)
+	}
+	for _, c := range []struct {
+		f    facteur.RunFilter
+		want []int64
+	}{
+		{facteur.RunFilter{ScheduleID: a.ID}, []int64{test.ID, real.ID}},
+		{facteur.RunFilter{ScheduleID: a.ID, NoTests: true}, []int64{real.ID}},
+		{facteur.RunFilter{Trigger: facteur.TriggerTest}, []int64{test.ID}},
+	} {
+		got, err := s.Runs(ctx, c.f)
+		must(t, err)
+		if !reflect.DeepEqual(runIDs(got), c.want) {
+			t.Errorf("Runs(%+v) = %v, want %v", c.f, runIDs(got), c.want)
+		}
+	}
+}

@@ -74,6 +74,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"RunsFilter", testRunsFilter},
 		{"RunsDatesAndPages", testRunsDatesAndPages},
 		{"PauseSchedule", testPauseSchedule},
+		{"RunsOfSendTest", testRunsOfSendTest},
 		{"RunsLimit", testRunsLimit},
 		{"LatestRuns", testLatestRuns},
 		{"RunLog", testRunLog},
