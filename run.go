@@ -82,8 +82,14 @@ type RunFilter struct {
 	ScheduleID     int64  // 0 for all schedules
 	Status         string // "" for any status
 	IncludeIgnored bool
-	Limit          int   // default 50
-	BeforeID       int64 // for paging: runs with a smaller id
+	Limit          int    // default 50
+	BeforeID       int64  // for paging: runs with a smaller id
+	Trigger        string // "" for any trigger
+	OwnerID        int64  // 0 for any owner
+	// VisibleTo, when not 0, leaves out the runs to SFTP, S3 and webhook
+	// destinations (or to a deleted destination) that this account does
+	// not own (G3).
+	VisibleTo int64
 	// AfterID, for paging back: the runs with a larger id nearest to it
 	// (the page before, still newest first).
 	AfterID int64
@@ -91,10 +97,4 @@ type RunFilter struct {
 	From, To time.Time
 	// NoTests leaves out the runs of Send test.
 	NoTests bool
-	Trigger  string // "" for any trigger
-	OwnerID  int64  // 0 for any owner
-	// VisibleTo, when not 0, leaves out the runs to SFTP, S3 and webhook
-	// destinations (or to a deleted destination) that this account does
-	// not own (G3).
-	VisibleTo int64
 }
