@@ -44,8 +44,10 @@ func TestS3MarksTestFiles(t *testing.T) {
 func TestEmailMarksTestFiles(t *testing.T) {
 	var sent []mail.Message
 	env := deliver.Env{
-		Mail:   func(ctx context.Context, m mail.Message) error { sent = append(sent, m); return nil },
-		Policy: func(ctx context.Context) (facteur.Policy, error) { return facteur.Policy{AttachmentLimit: 1 << 20}, nil },
+		Mail: func(ctx context.Context, m mail.Message) error { sent = append(sent, m); return nil },
+		Policy: func(ctx context.Context) (facteur.Policy, error) {
+			return facteur.Policy{AttachmentLimit: 1 << 20}, nil
+		},
 	}
 	e, err := deliver.NewEmail(deliver.EmailConfig{To: []string{"partner@example.org"}, Subject: "Orders {file_name}"}, env)
 	if err != nil {
