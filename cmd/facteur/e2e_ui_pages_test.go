@@ -280,7 +280,7 @@ func TestBrowserCardLabels(t *testing.T) {
 					t.Errorf("%s at %dpx: a value of column %q is labelled %q", p, width, c.Head, c.Shown)
 				}
 			}
-			if width == 375 && (p == "/schedules" || p == "/runs" || p == "/settings/users") {
+			if width == 375 && (p == "/schedules" || p == "/runs" || p == "/settings/users" || p == pages[len(pages)-1]) {
 				screenshot(t, b.ctx, "cards-"+strings.ReplaceAll(strings.Trim(p, "/"), "/", "-"))
 			}
 		}
