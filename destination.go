@@ -45,6 +45,9 @@ type Artifact struct {
 	SHA256 string // hex
 	Rows   int64
 	RunID  int64 // the run that produced it
+	// Test marks the file of Send test: destinations that can say so
+	// (S3 metadata, a webhook header, the mail's subject) do.
+	Test bool
 }
 
 // Open opens the spooled bytes for reading.

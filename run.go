@@ -21,6 +21,11 @@ const (
 	TriggerManual   = "manual"   // Run now
 	TriggerRetry    = "retry"    // re-delivery of an earlier run's file
 	TriggerExport   = "export"   // a one-off export (F5): no schedule, no destination
+	// TriggerTest is Send test: the first rows of a schedule's report, in
+	// its format and under its file name marked as a test, delivered to
+	// its destination; it never moves the calendar and never counts as
+	// the schedule's latest delivery.
+	TriggerTest = "test"
 )
 
 // Run is one execution of a schedule: its export and its delivery (F4).
@@ -85,4 +90,11 @@ type RunFilter struct {
 	// destinations (or to a deleted destination) that this account does
 	// not own (G3).
 	VisibleTo int64
+	// AfterID, for paging back: the runs with a larger id nearest to it
+	// (the page before, still newest first).
+	AfterID int64
+	// From and To keep the runs created in [From, To); a zero bound is open.
+	From, To time.Time
+	// NoTests leaves out the runs of Send test.
+	NoTests bool
 }

@@ -46,6 +46,9 @@ type Store interface {
 	// if it is still `from`; it reports whether it did. Two schedulers that
 	// race on the same slot see exactly one true.
 	AdvanceSchedule(ctx context.Context, id int64, from time.Time, to *time.Time) (bool, error)
+	// SetScheduleEnabled pauses or resumes a schedule: it writes only its
+	// enabled flag and its next slot (nil while paused).
+	SetScheduleEnabled(ctx context.Context, id int64, enabled bool, next *time.Time) error
 
 	// CreateRun records a new run. A second run of the same schedule for the
 	// same ScheduledFor fails with ECONFLICT: no slot ever runs twice.

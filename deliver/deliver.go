@@ -63,7 +63,7 @@ func artifactPayload(a *facteur.Artifact) (payload, error) {
 	if a.Size < 0 || !validSHA256(a.SHA256) {
 		return payload{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
 	}
-	return payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open}, nil
+	return payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open, test: a.Test}, nil
 }
 
 // testPayload is the small text file Send test delivers to where,

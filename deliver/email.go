@@ -99,6 +99,9 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 		To:      e.cfg.To,
 		Subject: e.expand(e.cfg.Subject, "{file_name}", a, ""),
 	}
+	if a.Test {
+		m.Subject = "[Test] " + m.Subject
+	}
 	link := ""
 	if a.Size > p.AttachmentLimit {
 		if e.env.Links == nil {

@@ -65,6 +65,7 @@ type payload struct {
 	size   int64
 	sha256 string // hex
 	open   func() (io.ReadCloser, error)
+	test   bool // the file of Send test (see facteur.Artifact.Test)
 }
 
 // put delivers p in two steps: temporary file, verify, rename.

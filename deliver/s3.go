@@ -41,6 +41,9 @@ const (
 // so that a re-delivery can tell the same file from a different one.
 const s3MetaSHA256 = "sha256"
 
+// s3MetaTest marks the object of Send test (x-amz-meta-facteur-test: true).
+const s3MetaTest = "facteur-test"
+
 // S3 delivers artifacts as objects of an Amazon S3 or S3-compatible bucket
 // (PRODUCT D4). Files are streamed with a multipart upload of bounded
 // memory; S3 shows an object only once its upload is complete, and a failed

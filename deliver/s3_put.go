@@ -113,6 +113,9 @@ func (s *S3) upload(ctx context.Context, key string, p payload, ifNoneMatch bool
 		ContentType:   aws.String(ContentType(p.name)),
 		Metadata:      map[string]string{s3MetaSHA256: p.sha256},
 	}
+	if p.test {
+		in.Metadata[s3MetaTest] = "true" // x-amz-meta-facteur-test
+	}
 	if p.size < s3PartSize {
 		// One PUT: the server checks the whole object against the
 		// artifact's own SHA-256. (A multipart upload can only carry a

@@ -124,6 +124,7 @@ func (w *Webhook) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Del
 		name:      a.Name,
 		sha256:    a.SHA256,
 		rows:      a.Rows,
+		testFile:  a.Test,
 		timestamp: ts,
 	}
 	// The first pass: check the spooled file and sign it (in "json" mode,

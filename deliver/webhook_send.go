@@ -26,6 +26,7 @@ type webhookRequest struct {
 	sha256      string // hex SHA-256 of the file
 	rows        int64
 	test        bool // a Test request, not a file
+	testFile    bool // the file of Send test: Facteur-Test: true
 	contentType string
 	timestamp   string // Facteur-Timestamp
 	signature   string // hex HMAC of timestamp + "." + body
@@ -150,6 +151,9 @@ func (w *Webhook) setHeaders(h http.Header, r webhookRequest) {
 		return
 	}
 	h.Set("Facteur-Rows", strconv.FormatInt(r.rows, 10))
+	if r.testFile {
+		h.Set("Facteur-Test", "true")
+	}
 	if w.cfg.Mode == WebhookModeFile {
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": r.name}))
 	}

@@ -78,7 +78,7 @@ func (r *Runner) isLatest(ctx context.Context, id int64) (bool, error) {
 	} else if err != nil {
 		return false, err
 	}
-	f := facteur.RunFilter{ScheduleID: run.ScheduleID, Status: facteur.RunSucceeded, IncludeIgnored: true, Limit: 1}
+	f := facteur.RunFilter{ScheduleID: run.ScheduleID, Status: facteur.RunSucceeded, IncludeIgnored: true, Limit: 1, NoTests: true}
 	switch {
 	case run.Trigger == facteur.TriggerExport:
 		// Each account's latest one-off export stays downloadable.

@@ -258,6 +258,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	if err != nil {
 		return err
 	}
+	name, maxRows := testSpec(run, name)
 	src := def.source
 	r.logf(ctx, run.ID, "info", "Connecting to source %q (%s).", src.Name, src.Kind)
 	start := time.Now()
@@ -283,6 +284,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 		InnerName: innerName(name, ext),
 		Path:      filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext)),
 		Progress:  progress,
+		MaxRows:   maxRows,
 	})
 	stop()
 	if err != nil {
@@ -381,7 +383,8 @@ func artifactOf(run *facteur.Run) *facteur.Artifact {
 	if run.RetryOf != 0 {
 		id = run.RetryOf
 	}
-	return &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id}
+	return &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id,
+		Test: run.Trigger == facteur.TriggerTest}
 }
 
 // spooled reports whether the run's artifact is still in the spool, whole.

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/facteur/facteur"
@@ -19,27 +18,13 @@ type runJSON struct {
 	Progress *int64             `json:"progress_rows,omitempty"`
 }
 
-// listRuns lists the run history, newest first. Query parameters:
-// schedule_id, status, ignored=true, limit (default 50, at most 1000) and
-// before (a run id, for the next page).
+// listRuns lists the run history, newest first. Query parameters (see
+// runFilter): schedule_id, status, from, to, ignored=true, limit, and
+// before or after (a run id: the older or the newer page).
 func (s *Server) listRuns(r *http.Request) (int, any, error) {
-	q := r.URL.Query()
-	f := facteur.RunFilter{Status: q.Get("status"), IncludeIgnored: q.Get("ignored") == "true"}
-	var err error
-	for name, dst := range map[string]*int64{"schedule_id": &f.ScheduleID, "before": &f.BeforeID} {
-		if v := q.Get(name); v != "" {
-			if *dst, err = strconv.ParseInt(v, 10, 64); err != nil || *dst < 0 {
-				return 0, nil, facteur.Errorf(facteur.EINVALID, "%s: %q is not an id", name, v)
-			}
-		}
-	}
-	if f.Limit, err = countParam(r, "limit", 50, 1000); err != nil {
+	f, err := runFilter(r)
+	if err != nil {
 		return 0, nil, err
-	}
-	switch f.Status {
-	case "", facteur.RunQueued, facteur.RunRunning, facteur.RunRetrying, facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
-	default:
-		return 0, nil, facteur.Errorf(facteur.EINVALID, "status: use queued, running, retrying, succeeded, failed or cancelled")
 	}
 	if u := user(r); u.Role != facteur.RoleAdmin {
 		f.VisibleTo = u.ID

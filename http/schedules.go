@@ -21,6 +21,8 @@ type scheduleJSON struct {
 	Description string `json:"description"`
 	// LastRun is the schedule's newest run, in the list only.
 	LastRun *lastRunJSON `json:"last_run,omitempty"`
+	// OwnerEmail is the e-mail address of the owner, for one schedule only.
+	OwnerEmail string `json:"owner_email,omitempty"`
 }
 
 // lastRunJSON is what the schedules list says of a schedule's newest run.
@@ -94,7 +96,13 @@ func (s *Server) getSchedule(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toScheduleJSON(sc), nil
+	out := toScheduleJSON(sc)
+	if owner, err := s.Store.User(r.Context(), sc.OwnerID); err == nil {
+		out.OwnerEmail = owner.Email
+	} else if facteur.ErrorCode(err) != facteur.ENOTFOUND {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
 }
 
 func (s *Server) createSchedule(r *http.Request) (int, any, error) {

@@ -26,6 +26,9 @@ type Runs interface {
 	// RunNow and Retry record requestedBy, the account that asked.
 	RunNow(ctx context.Context, scheduleID, requestedBy int64) (*facteur.Run, error)
 	Retry(ctx context.Context, runID, requestedBy int64) (*facteur.Run, error)
+	// SendTest queues a test delivery of a schedule (a run with trigger
+	// "test").
+	SendTest(ctx context.Context, scheduleID, requestedBy int64) (*facteur.Run, error)
 	// Export queues a one-off export prepared by the API.
 	Export(ctx context.Context, run *facteur.Run) (*facteur.Run, error)
 	Cancel(ctx context.Context, runID int64) error
@@ -162,6 +165,9 @@ func (s *Server) routes() []route {
 		r("DELETE", "/api/v1/schedules/{id}", editor, "schedule.delete", a(s.deleteSchedule)),
 		r("POST", "/api/v1/schedules/{id}/run", editor, "schedule.run", a(s.runSchedule)),
 		r("GET", "/api/v1/schedules/{id}/next", viewer, "", a(s.nextRuns)),
+		r("POST", "/api/v1/schedules/{id}/pause", editor, "schedule.pause", a(s.pauseSchedule)),
+		r("POST", "/api/v1/schedules/{id}/resume", editor, "schedule.resume", a(s.resumeSchedule)),
+		r("POST", "/api/v1/schedules/{id}/test", editor, "schedule.test", a(s.testSchedule)),
 		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
 		r("POST", "/api/v1/file-name/preview", viewer, "", a(s.previewFileName)),
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,7 +96,8 @@ func (s *store) Run(ctx context.Context, id int64) (*facteur.Run, error) {
 
 // Runs returns the runs f selects, newest first: of one schedule and with
 // one status when f says so, without ignored runs unless f includes them,
-// below f.BeforeID for the next page. With f.VisibleTo, the runs of that
+// created in [f.From, f.To), below f.BeforeID for the next page or, with
+// f.AfterID, the nearest above it for the page before. With f.VisibleTo, the runs of that
 // account are kept, and of the others only those to a destination that
 // still exists and does not write to file storage (see
 // facteur.RestrictedKind). f.Limit defaults to 50 and is capped at 1000.
@@ -122,6 +124,18 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 	if f.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, f.BeforeID)
 	}
+	if f.AfterID > 0 {
+		where, args = append(where, "id > ?"), append(args, f.AfterID)
+	}
+	if f.NoTests {
+		where, args = append(where, "triggered_by <> ?"), append(args, facteur.TriggerTest)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, s.dialect.ts(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, s.dialect.ts(f.To))
+	}
 	if f.VisibleTo != 0 {
 		kinds := openKinds()
 		where = append(where, `(owner_id = ? OR destination_id IN
@@ -132,6 +146,10 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 		}
 	}
 	query, args := newestFirst(runColumns, "runs", where, args, f.Limit, DefaultRunsLimit, MaxRunsLimit)
+	if f.AfterID > 0 {
+		// The page before: the nearest larger ids, put back newest first below.
+		query = strings.Replace(query, "ORDER BY id DESC", "ORDER BY id ASC", 1)
+	}
 	rows, err := s.q.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("runs: %w", err)
@@ -148,15 +166,18 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("runs: %w", err)
 	}
+	if f.AfterID > 0 {
+		slices.Reverse(out)
+	}
 	return out, nil
 }
 
-// LatestRuns returns the newest run of every schedule, by schedule ID: one
-// lookup of the runs_schedule_id index per schedule, whatever the number
-// of runs kept.
+// LatestRuns returns the newest run of every schedule, by schedule ID,
+// leaving out the runs of Send test: one lookup of the runs_schedule_id
+// index per schedule, whatever the number of runs kept.
 func (s *store) LatestRuns(ctx context.Context) (map[int64]*facteur.Run, error) {
 	rows, err := s.q.query(ctx, `SELECT `+runColumns+` FROM runs WHERE id IN
-		(SELECT (SELECT MAX(r.id) FROM runs r WHERE r.schedule_id = s.id) FROM schedules s)`)
+		(SELECT (SELECT MAX(r.id) FROM runs r WHERE r.schedule_id = s.id AND r.triggered_by <> ?) FROM schedules s)`, facteur.TriggerTest)
 	if err != nil {
 		return nil, fmt.Errorf("latest runs: %w", err)
 	}

@@ -160,17 +160,14 @@ func (s *Server) runSchedule(w http.ResponseWriter, r *http.Request, v view) err
 	return nil
 }
 
-// testSchedule sends a test file to the schedule's destination (F2).
+// testSchedule is Send test: the first rows of the report, as a test
+// file, to the schedule's destination; the page of its run follows it.
 func (s *Server) testSchedule(w http.ResponseWriter, r *http.Request, v view) error {
-	var sc facteur.Schedule
-	if err := s.call(r, "GET", "/api/v1/schedules/"+r.PathValue("id"), nil, &sc); err != nil {
+	var run facteur.Run
+	if err := s.call(r, "POST", "/api/v1/schedules/"+r.PathValue("id")+"/test", nil, &run); err != nil {
 		return err
 	}
-	var res struct{ Location string }
-	if err := s.call(r, "POST", fmt.Sprintf("/api/v1/destinations/%d/test", sc.DestinationID), nil, &res); err != nil {
-		return err
-	}
-	back(w, r, "/schedules", text("done.test", res.Location))
+	redirectWith(w, r, fmt.Sprintf("/runs/%d", run.ID), text("done.test_run", run.ID))
 	return nil
 }
 
@@ -216,53 +213,98 @@ type runsPage struct {
 	Runs     []runRow
 	Schedule *facteur.Schedule
 	Names    map[int64]string // schedule names, for the global history
-	NextURL  string
+	// Schedules are the ones the filter offers, by name.
+	Schedules []*facteur.Schedule
+	// Filter is the history's filter as the URL gives it.
+	Filter            url.Values
+	Filtered          bool
+	Statuses          []string
+	NewerURL, NextURL string
 }
 
-// runs is the history, global or of one schedule (?schedule_id=).
+// runsPageSize is how many runs one page of the history shows.
+const runsPageSize = 50
+
+// runFilterParams are the history's filters, passed on to the API as
+// they are, so that the API's checks and messages are the page's.
+var runFilterParams = []string{"schedule_id", "status", "from", "to", "ignored"}
+
+// runs is the history, global or of one schedule (?schedule_id=), with
+// the filters of runFilterParams and pages (?before= older, ?after= newer).
 func (s *Server) runs(w http.ResponseWriter, r *http.Request, v view) error {
-	q := url.Values{"limit": {"50"}}
-	for _, k := range []string{"schedule_id", "status", "before", "ignored"} {
+	p := runsPage{Filter: url.Values{}, Statuses: []string{facteur.RunQueued, facteur.RunRunning, facteur.RunRetrying,
+		facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled}}
+	for _, k := range runFilterParams {
+		if x := strings.TrimSpace(r.URL.Query().Get(k)); x != "" {
+			p.Filter.Set(k, x)
+		}
+	}
+	p.Filtered = p.Filter.Get("status") != "" || p.Filter.Get("from") != "" || p.Filter.Get("to") != ""
+	q := url.Values{"limit": {strconv.Itoa(runsPageSize)}}
+	for k, x := range p.Filter {
+		q[k] = x
+	}
+	for _, k := range []string{"before", "after"} {
 		if x := r.URL.Query().Get(k); x != "" {
 			q.Set(k, x)
 		}
 	}
-	var p runsPage
-	if err := s.call(r, "GET", "/api/v1/runs?"+q.Encode(), nil, &p.Runs); err != nil {
+	var list []*facteur.Schedule
+	if err := s.call(r, "GET", "/api/v1/schedules", nil, &list); err != nil {
 		return err
 	}
-	v.Title = text("runs.title")
-	p.Ignored = q.Get("ignored") == "true"
-	toggle := url.Values{}
-	if id := q.Get("schedule_id"); id != "" {
-		toggle.Set("schedule_id", id)
+	p.Names = map[int64]string{}
+	for _, sc := range list {
+		p.Names[sc.ID] = sc.Name
 	}
-	if !p.Ignored {
+	p.Schedules = list
+	sort.Slice(p.Schedules, func(i, j int) bool { return strings.ToLower(list[i].Name) < strings.ToLower(list[j].Name) })
+	v.Title, v.Section = text("runs.title"), "runs"
+	err := s.call(r, "GET", "/api/v1/runs?"+q.Encode(), nil, &p.Runs)
+	if msg, status, fail := refusal(err); fail != nil {
+		return fail
+	} else if msg != "" {
+		// A bad filter: the page shows the API's words above the form.
+		v.Error, v.Data = msg, p
+		s.render(w, status, "runs", v)
+		return nil
+	}
+	p.Ignored = p.Filter.Get("ignored") == "true"
+	toggle := url.Values{}
+	for k, x := range p.Filter {
+		toggle[k] = x
+	}
+	if p.Ignored {
+		toggle.Del("ignored")
+	} else {
 		toggle.Set("ignored", "true")
 	}
 	p.Toggle = "/runs?" + toggle.Encode()
-	if id := q.Get("schedule_id"); id != "" {
+	if id := p.Filter.Get("schedule_id"); id != "" {
 		p.Schedule = &facteur.Schedule{}
 		if err := s.call(r, "GET", "/api/v1/schedules/"+id, nil, p.Schedule); err != nil {
 			return err
 		}
 		v.Title = text("runs.of", p.Schedule.Name)
-	} else {
-		var list []facteur.Schedule
-		if err := s.call(r, "GET", "/api/v1/schedules", nil, &list); err != nil {
-			return err
+	}
+	page := func(k string, id int64) string {
+		u := url.Values{}
+		for key, x := range p.Filter {
+			u[key] = x
 		}
-		p.Names = map[int64]string{}
-		for _, sc := range list {
-			p.Names[sc.ID] = sc.Name
+		u.Set(k, strconv.FormatInt(id, 10))
+		return "/runs?" + u.Encode()
+	}
+	if n := len(p.Runs); n > 0 {
+		fromNewer, fromOlder := q.Get("before") != "", q.Get("after") != ""
+		if n == runsPageSize || fromOlder {
+			p.NextURL = page("before", p.Runs[n-1].ID)
+		}
+		if fromNewer || (fromOlder && n == runsPageSize) {
+			p.NewerURL = page("after", p.Runs[0].ID)
 		}
 	}
-	if len(p.Runs) == 50 {
-		q.Set("before", strconv.FormatInt(p.Runs[len(p.Runs)-1].ID, 10))
-		q.Del("limit")
-		p.NextURL = "/runs?" + q.Encode()
-	}
-	v.Section, v.Data = "runs", p
+	v.Data = p
 	s.render(w, http.StatusOK, "runs", v)
 	return nil
 }

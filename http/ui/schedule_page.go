@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+// schedulePage is one schedule: its calendar in words and its next runs,
+// what it sends where and how, its owner and its last runs.
+type schedulePage struct {
+	Schedule    facteur.Schedule
+	Description string
+	OwnerEmail  string
+	Next        *calendarPreview
+	Report      *facteur.Report
+	Destination *destination
+	FileExample string
+	Runs        []runRow
+}
+
+// Options lists the schedule's format and delivery options in words.
+func (p schedulePage) Options() []string {
+	var out []string
+	f := p.Schedule.Format
+	if f.Compression != "" {
+		out = append(out, text("detail.compressed", f.Compression))
+	}
+	if f.NoHeader {
+		out = append(out, text("detail.no_header"))
+	}
+	if f.Delimiter != "" && f.Delimiter != "," {
+		out = append(out, text("detail.delimiter", f.Delimiter))
+	}
+	if f.BOM {
+		out = append(out, text("detail.bom"))
+	}
+	if len(p.Schedule.IncludeFields) > 0 {
+		out = append(out, text("detail.include", strings.Join(p.Schedule.IncludeFields, ", ")))
+	}
+	if p.Schedule.Options.Confirmation {
+		out = append(out, text("detail.confirmation"))
+	}
+	if len(p.Schedule.Options.AlertEmails) > 0 {
+		out = append(out, text("detail.alerts", strings.Join(p.Schedule.Options.AlertEmails, ", ")))
+	}
+	if p.Schedule.CatchUp == facteur.CatchUpSkip {
+		out = append(out, text("detail.catch_up_skip"))
+	} else {
+		out = append(out, text("detail.catch_up_once"))
+	}
+	return out
+}
+
+// lastRunsShown is how many runs the schedule page lists.
+const lastRunsShown = 10
+
+// schedule shows one schedule with the actions the account's role allows.
+func (s *Server) schedule(w http.ResponseWriter, r *http.Request, v view) error {
+	var sc struct {
+		facteur.Schedule
+		Description string `json:"description"`
+		OwnerEmail  string `json:"owner_email"`
+	}
+	id := r.PathValue("id")
+	if err := s.call(r, "GET", "/api/v1/schedules/"+id, nil, &sc); err != nil {
+		return err
+	}
+	p := schedulePage{Schedule: sc.Schedule, Description: sc.Description, OwnerEmail: sc.OwnerEmail}
+	if sc.Enabled {
+		var next calendarPreview
+		if err := s.call(r, "GET", "/api/v1/schedules/"+id+"/next?n=5", nil, &next); err != nil {
+			return err
+		}
+		p.Next = &next
+	}
+	// The report and the destination may be out of the account's sight
+	// or gone: the page says so rather than failing.
+	var rep facteur.Report
+	if err := s.call(r, "GET", fmt.Sprintf("/api/v1/reports/%d", sc.ReportID), nil, &rep); err == nil {
+		p.Report = &rep
+	}
+	var dest destination
+	if err := s.call(r, "GET", fmt.Sprintf("/api/v1/destinations/%d", sc.DestinationID), nil, &dest); err == nil {
+		p.Destination = &dest
+	}
+	var ex struct{ Example string }
+	body := map[string]any{"file_name": sc.FileName, "schedule_name": sc.Name, "report_id": sc.ReportID,
+		"format": sc.Format.Format, "compression": sc.Format.Compression, "time_zone": sc.Calendar.TimeZone}
+	if err := s.callCSRF(r, v.CSRF, "POST", "/api/v1/file-name/preview", body, &ex); err == nil {
+		p.FileExample = ex.Example
+	}
+	if err := s.call(r, "GET", fmt.Sprintf("/api/v1/runs?schedule_id=%d&limit=%d", sc.ID, lastRunsShown), nil, &p.Runs); err != nil {
+		return err
+	}
+	v.Title, v.Section, v.Data = sc.Name, "schedules", p
+	s.render(w, http.StatusOK, "schedule", v)
+	return nil
+}
+
+// pauseSchedule pauses (or, on /resume, resumes) a schedule's calendar.
+func (s *Server) pauseSchedule(resume bool) func(http.ResponseWriter, *http.Request, view) error {
+	action, done := "pause", "done.pause"
+	if resume {
+		action, done = "resume", "done.resume"
+	}
+	return func(w http.ResponseWriter, r *http.Request, v view) error {
+		var sc facteur.Schedule
+		if err := s.call(r, "POST", "/api/v1/schedules/"+r.PathValue("id")+"/"+action, nil, &sc); err != nil {
+			return err
+		}
+		back(w, r, "/schedules/"+r.PathValue("id"), text(done, sc.Name))
+		return nil
+	}
+}
