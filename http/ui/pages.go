@@ -31,6 +31,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if status, msg := readForm(w, r); status != 0 {
+		s.render(w, status, "login", view{Title: text("login.title"), Error: msg})
+		return
+	}
 	body, _ := json.Marshal(map[string]string{"email": r.PostFormValue("email"), "password": r.PostFormValue("password")})
 	req, _ := http.NewRequestWithContext(r.Context(), "POST", "/api/v1/login", strings.NewReader(string(body)))
 	req.RemoteAddr = r.RemoteAddr

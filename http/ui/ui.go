@@ -318,6 +318,10 @@ func refusal(err error) (msg string, status int, fail error) {
 // words.
 func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if status, msg := readForm(w, r); status != 0 {
+			s.render(w, status, "error", view{Title: text("error.title"), Error: msg})
+			return
+		}
 		var me struct {
 			User      *facteur.User `json:"user"`
 			CSRFToken string        `json:"csrf_token"`
