@@ -30,7 +30,7 @@ func TestValidate(t *testing.T) {
 		{"no host", func(s *mail.Settings) { s.Host = "" }, "smtp.host:"},
 		{"url as host", func(s *mail.Settings) { s.Host = "smtp://smtp.example.org" }, "smtp.host:"},
 		{"port in host", func(s *mail.Settings) { s.Host = "smtp.example.org:587" }, "smtp.host:"},
-		{"host like an option", func(s *mail.Settings) { s.Host = "-smtp.example.org" }, "not starting with a dash"},
+		{"host like an option", func(s *mail.Settings) { s.Host = "-smtp.example.org" }, "smtp.host: \"-smtp.example.org\" is not a host name"},
 		{"bad port", func(s *mail.Settings) { s.Port = 70000 }, "smtp.port:"},
 		{"bad security", func(s *mail.Settings) { s.Security = "ssl" }, "smtp.security:"},
 		{"password in clear", func(s *mail.Settings) { s.Security = mail.SecurityNone }, "smtp.security:"},
