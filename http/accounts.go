@@ -91,7 +91,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.LastLoginAt = &now
-	if err := s.Store.UpdateUser(r.Context(), u); err != nil {
+	if err := s.Store.TouchLogin(r.Context(), u.ID, now); err != nil {
 		s.error(w, r, err)
 		return
 	}

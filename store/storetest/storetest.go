@@ -92,6 +92,8 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Audit", testAudit},
 		{"Owners", testOwners},
 		{"RunsVisibleTo", testRunsVisibleTo},
+		{"StaleUpdate", testStaleUpdate},
+		{"TouchLogin", testTouchLogin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
