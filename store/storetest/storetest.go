@@ -94,6 +94,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"RunsVisibleTo", testRunsVisibleTo},
 		{"StaleUpdate", testStaleUpdate},
 		{"TouchLogin", testTouchLogin},
+		{"WithTx", testWithTx},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
