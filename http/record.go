@@ -62,6 +62,16 @@ func (s *Server) recorded(w http.ResponseWriter, r *http.Request, req *request, 
 	return held.status, true
 }
 
+// inTx runs fn with r bound to one store transaction, when the store can
+// bind one, and commits when fn returns nil.
+func (s *Server) inTx(r *http.Request, fn func(r *http.Request) error) error {
+	b, ok := s.Store.(txBinder)
+	if !ok {
+		return fn(r)
+	}
+	return b.WithTx(r.Context(), func(ctx context.Context) error { return fn(r.WithContext(ctx)) })
+}
+
 // heldWriter keeps an answer until the transaction it reports on has
 // committed.
 type heldWriter struct {
