@@ -95,6 +95,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"StaleUpdate", testStaleUpdate},
 		{"TouchLogin", testTouchLogin},
 		{"WithTx", testWithTx},
+		{"Nodes", testNodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
