@@ -318,3 +318,48 @@ func seedDestinations(t *testing.T, data, key string, count int) {
 		t.Fatal(err)
 	}
 }
+
+// TestSaveConfigKeepsChange: a delivery that records the SFTP host key it
+// saw writes the config it read at its start; a password changed
+// meanwhile stays, and the save fails. Without a change, the key is
+// recorded.
+func TestSaveConfigKeepsChange(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "facteur.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d := &facteur.Destination{Name: "partner", Kind: facteur.DestinationSFTP,
+		Config: json.RawMessage(`{"host":"sftp.example.org","user":"u","password":"old","directory":"/in"}`)}
+	if err := db.CreateDestination(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	seen := json.RawMessage(`{"host":"sftp.example.org","user":"u","password":"old","directory":"/in","host_key":"ssh-ed25519 AAAA"}`)
+	save := saveConfig(db)
+
+	changed, err := db.Destination(ctx, d.ID) // a user changes the password during the delivery
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed.Config = json.RawMessage(`{"host":"sftp.example.org","user":"u","password":"new","directory":"/in"}`)
+	if err := db.UpdateDestination(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	if err := save(ctx, d.ID, seen); facteur.ErrorCode(err) != facteur.ECONFLICT {
+		t.Fatalf("save over a change: %v, want a conflict", err)
+	}
+	got, _ := db.Destination(ctx, d.ID)
+	if !strings.Contains(string(got.Config), `"password":"new"`) {
+		t.Fatalf("the user's change was overwritten: %s", got.Config)
+	}
+
+	seen = json.RawMessage(`{"host":"sftp.example.org","user":"u","password":"new","directory":"/in","host_key":"ssh-ed25519 AAAA"}`)
+	if err := save(ctx, d.ID, seen); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.Destination(ctx, d.ID)
+	if !strings.Contains(string(got.Config), `"host_key":"ssh-ed25519 AAAA"`) || !strings.Contains(string(got.Config), `"password":"new"`) {
+		t.Fatalf("host key not recorded: %s", got.Config)
+	}
+}

@@ -157,14 +157,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			return signer.URL(a.RunID, p.LinkTTL()), nil
 		},
-		SaveConfig: func(ctx context.Context, id int64, config json.RawMessage) error {
-			d, err := db.Destination(ctx, id)
-			if err != nil {
-				return err
-			}
-			d.Config = config
-			return db.UpdateDestination(ctx, d)
-		},
+		SaveConfig: saveConfig(db),
 	}
 	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, env) }
 	runner := &export.Runner{
