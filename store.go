@@ -71,9 +71,12 @@ type Store interface {
 	// UserByEmail finds an account by its address, in any case.
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	Users(ctx context.Context) ([]*User, error)
-	// UpdateUser saves email, name, role, active, password hash and last
-	// login of u.
+	// UpdateUser saves email, name, role, active and password hash of u.
+	// Like every Update method, it fails with ECONFLICT when the object
+	// changed since u was read (its UpdatedAt is no longer the stored one).
 	UpdateUser(ctx context.Context, u *User) error
+	// TouchLogin records a login of the account id at t, and nothing else.
+	TouchLogin(ctx context.Context, id int64, t time.Time) error
 	// AdoptOrphans gives every source, report, destination, schedule and
 	// run without an owner (made before accounts existed) to userID.
 	AdoptOrphans(ctx context.Context, userID int64) error

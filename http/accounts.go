@@ -86,16 +86,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	secret := auth.NewSecret(32)
 	now := s.Now()
 	sess := &facteur.Session{Hash: auth.Hash(secret), UserID: u.ID, CSRF: auth.NewSecret(32), Address: addr, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL())}
-	if err := s.Store.CreateSession(r.Context(), sess); err != nil {
-		s.error(w, r, err)
-		return
-	}
 	u.LastLoginAt = &now
-	if err := s.Store.UpdateUser(r.Context(), u); err != nil {
+	// The session, the last login and the entry (which ends the address's
+	// run of failures) commit together.
+	if err := s.inTx(r, func(r *http.Request) error {
+		if err := s.Store.CreateSession(r.Context(), sess); err != nil {
+			return err
+		}
+		if err := s.Store.TouchLogin(r.Context(), u.ID, now); err != nil {
+			return err
+		}
+		return s.appendAudit(r, &request{user: u}, "login", email)
+	}); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.audit(r, &request{user: u}, "login", email) // ends the address's run of failures
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,

@@ -155,15 +155,22 @@ func (s *Server) guard(rt Route, h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		h(sw, r)
-		switch {
-		case sw.status == http.StatusForbidden:
+		status, done := 0, false
+		if rt.Audit != "" {
+			status, done = s.recorded(w, r, req, rt, h)
+		}
+		if !done {
+			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			h(sw, r)
+			if status = sw.status; rt.Audit != "" && status < 400 {
+				crashPoint(rt.Audit)
+				s.audit(r, req, rt.Audit, req.detail)
+			}
+		}
+		if status == http.StatusForbidden {
 			// A refusal of the handler's own (a destination kind the role
 			// may not target, exports switched off…) is audited too.
 			s.audit(r, req, "access.denied", rt.Method+" "+r.URL.Path+": "+req.denied)
-		case rt.Audit != "" && sw.status < 400:
-			s.audit(r, req, rt.Audit, req.detail)
 		}
 	}
 }

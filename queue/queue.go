@@ -214,17 +214,30 @@ func (q *Queue[TTx]) Cancel(ctx context.Context, runID int64) error {
 	}
 	now := q.cfg.Now().UTC()
 	run.Status, run.FinishedAt, run.Error = facteur.RunCancelled, &now, "Cancelled by a user."
-	if err := q.store.UpdateRun(ctx, run); err != nil {
-		return err
-	}
-	_ = q.store.AppendRunLog(ctx, run.ID, facteur.LogEntry{Time: now, Level: "warn", Message: "Cancelled by a user."})
-	if cancel, ok := q.running.Load(run.ID); ok {
-		cancel.(context.CancelCauseFunc)(errCancelled)
-	}
-	if run.JobID != 0 {
-		if _, err := q.client.JobCancel(ctx, run.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+	// The run, its log and its job change in one transaction: the caller's,
+	// when it has bound one to ctx (the API's audited actions).
+	err = q.store.InTx(ctx, func(tx facteur.Store, raw any) error {
+		if err := tx.UpdateRun(ctx, run); err != nil {
+			return err
+		}
+		_ = tx.AppendRunLog(ctx, run.ID, facteur.LogEntry{Time: now, Level: "warn", Message: "Cancelled by a user."})
+		if run.JobID == 0 {
+			return nil
+		}
+		rtx, ok := raw.(TTx)
+		if !ok {
+			return fmt.Errorf("job queue: transaction of type %T, want %T", raw, rtx)
+		}
+		if _, err := q.client.JobCancelTx(ctx, rtx, run.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
 			return fmt.Errorf("cancel job: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if cancel, ok := q.running.Load(run.ID); ok {
+		cancel.(context.CancelCauseFunc)(errCancelled)
 	}
 	return nil
 }

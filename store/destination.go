@@ -93,12 +93,12 @@ func (s *store) UpdateDestination(ctx context.Context, d *facteur.Destination) e
 	if err != nil {
 		return err
 	}
-	t := now()
+	t := nextVersion(d.UpdatedAt)
 	err = s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at, owner_id`,
-		d.Name, d.Kind, config, d.RawCells, s.dialect.ts(t), d.ID).Scan(timeScan{&d.CreatedAt}, &d.OwnerID)
+		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
+		append([]any{d.Name, d.Kind, config, d.RawCells, s.dialect.ts(t), d.ID}, s.versionArgs(d.UpdatedAt)...)...).Scan(timeScan{&d.CreatedAt}, &d.OwnerID)
 	if isNoRows(err) {
-		return facteur.Errorf(facteur.ENOTFOUND, "destination %d not found", d.ID)
+		return s.updateMissed(ctx, "destination", "destinations", d.ID)
 	} else if err != nil {
 		return fmt.Errorf("update destination: %w", err)
 	}

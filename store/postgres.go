@@ -49,10 +49,9 @@ func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{
-		store: &store{dialect: DialectPostgres, q: pgExecutor{pool}, begin: beginPG(pool), ring: cfg.Keyring},
-		pool:  pool,
-	}, nil
+	db := &DB{pool: pool}
+	db.store, db.root = rootStore(DialectPostgres, pgExecutor{pool}, beginPG(pool), cfg.Keyring)
+	return db, nil
 }
 
 // migratePostgres runs Facteur's and River's migrations under a

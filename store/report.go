@@ -79,14 +79,14 @@ func (s *store) UpdateReport(ctx context.Context, r *facteur.Report) error {
 	if err != nil {
 		return err
 	}
-	t := now()
+	t := nextVersion(r.UpdatedAt)
 	err = s.q.queryRow(ctx, `UPDATE reports SET name = ?, source_id = ?, sql = ?, table_name = ?, fields = ?,
 			created_column = ?, updated_column = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at, owner_id`,
-		r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn,
-		s.dialect.ts(t), r.ID).Scan(timeScan{&r.CreatedAt}, &r.OwnerID)
+		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
+		append([]any{r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn,
+			s.dialect.ts(t), r.ID}, s.versionArgs(r.UpdatedAt)...)...).Scan(timeScan{&r.CreatedAt}, &r.OwnerID)
 	if isNoRows(err) {
-		return facteur.Errorf(facteur.ENOTFOUND, "report %d not found", r.ID)
+		return s.updateMissed(ctx, "report", "reports", r.ID)
 	} else if isForeignKeyViolation(err) {
 		return facteur.Errorf(facteur.EINVALID, "source_id: there is no source %d", r.SourceID)
 	} else if err != nil {

@@ -56,7 +56,7 @@ func TestResealSurvivesACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	crash, stop := context.WithCancel(ctx)
-	n, err := db.Reseal(crash, func(done int) {
+	n, err := db.Reseal(crash, both, func(done int) {
 		if done == 2 {
 			stop()
 		}
@@ -83,7 +83,7 @@ func TestResealSurvivesACrash(t *testing.T) {
 		}
 	}
 	check(db) // half old, half new: all readable
-	if n, err := db.Reseal(ctx, nil); err != nil || n < 5 {
+	if n, err := db.Reseal(ctx, both, nil); err != nil || n < 5 {
 		t.Fatalf("finishing the reseal: %d %v", n, err)
 	}
 	db.Close()
@@ -94,7 +94,7 @@ func TestResealSurvivesACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(db)
-	if n, err := db.Reseal(ctx, nil); err != nil || n != 0 {
+	if n, err := db.Reseal(ctx, newRing, nil); err != nil || n != 0 {
 		t.Fatalf("a second reseal rewrote %d values (%v)", n, err)
 	}
 	db.Close()
@@ -123,7 +123,7 @@ func TestResealPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.Reseal(ctx, nil); err != nil || n != 2 { // the destination and the key check
+	if n, err := db.Reseal(ctx, cfg.Keyring, nil); err != nil || n != 2 { // the destination and the key check
 		t.Fatalf("reseal: %d %v", n, err)
 	}
 	db.Close()

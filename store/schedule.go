@@ -139,15 +139,16 @@ func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	if err != nil {
 		return err
 	}
-	t := now()
+	t := nextVersion(sc.UpdatedAt)
 	err = s.q.queryRow(ctx, `UPDATE schedules SET name = ?, report_id = ?, destination_id = ?, format = ?,
 			file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, options = ?, enabled = ?,
 			next_run_at = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at, owner_id`,
-		sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), sc.ID).Scan(timeScan{&sc.CreatedAt}, &sc.OwnerID)
+		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
+		append([]any{sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
+			j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), sc.ID},
+			s.versionArgs(sc.UpdatedAt)...)...).Scan(timeScan{&sc.CreatedAt}, &sc.OwnerID)
 	if isNoRows(err) {
-		return facteur.Errorf(facteur.ENOTFOUND, "schedule %d not found", sc.ID)
+		return s.updateMissed(ctx, "schedule", "schedules", sc.ID)
 	} else if isForeignKeyViolation(err) {
 		return s.scheduleRefError(ctx, sc, err)
 	} else if err != nil {

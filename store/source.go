@@ -97,12 +97,12 @@ func (s *store) UpdateSource(ctx context.Context, src *facteur.Source) error {
 	if err != nil {
 		return err
 	}
-	t := now()
+	t := nextVersion(src.UpdatedAt)
 	err = s.q.queryRow(ctx, `UPDATE sources SET name = ?, kind = ?, dsn = ?, accept_extra_rights = ?, rights = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at, owner_id`,
-		src.Name, src.Kind, dsn, src.AcceptExtraRights, rights, s.dialect.ts(t), src.ID).Scan(timeScan{&src.CreatedAt}, &src.OwnerID)
+		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
+		append([]any{src.Name, src.Kind, dsn, src.AcceptExtraRights, rights, s.dialect.ts(t), src.ID}, s.versionArgs(src.UpdatedAt)...)...).Scan(timeScan{&src.CreatedAt}, &src.OwnerID)
 	if isNoRows(err) {
-		return facteur.Errorf(facteur.ENOTFOUND, "source %d not found", src.ID)
+		return s.updateMissed(ctx, "source", "sources", src.ID)
 	} else if err != nil {
 		return fmt.Errorf("update source: %w", err)
 	}

@@ -68,10 +68,8 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
 
-	db := &DB{
-		store: &store{dialect: DialectSQLite, q: sqlExecutor{sqlDB}, begin: beginSQL(sqlDB), ring: cfg.Keyring},
-		sqlDB: sqlDB,
-	}
+	db := &DB{sqlDB: sqlDB}
+	db.store, db.root = rootStore(DialectSQLite, sqlExecutor{sqlDB}, beginSQL(sqlDB), cfg.Keyring)
 	if err := db.setupSQLite(ctx, cfg, path); err != nil {
 		_ = sqlDB.Close()
 		return nil, err

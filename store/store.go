@@ -75,6 +75,7 @@ func (c *Config) logger() *slog.Logger {
 // the transaction it is part of until its context expires.
 type DB struct {
 	*store
+	root  *boundExec
 	sqlDB *sql.DB
 	pool  *pgxpool.Pool
 }

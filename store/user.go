@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/facteur/facteur"
 )
@@ -111,30 +112,44 @@ func (s *store) Users(ctx context.Context) ([]*facteur.User, error) {
 }
 
 // UpdateUser saves the e-mail address (in lower case), name, role, active
-// flag, password hash and last login of u, and sets UpdatedAt (and
-// CreatedAt, as stored). It fails with EINVALID like CreateUser, ECONFLICT
-// when another account has the address and ENOTFOUND when there is no such
-// account.
+// flag and password hash of u, and sets UpdatedAt (and CreatedAt and
+// LastLoginAt, as stored: the last login is TouchLogin's). It fails with
+// EINVALID like CreateUser, ECONFLICT when another account has the address
+// or the account changed since u was read, and ENOTFOUND when there is no
+// such account.
 func (s *store) UpdateUser(ctx context.Context, u *facteur.User) error {
 	if err := prepareUser(u); err != nil {
 		return err
 	}
-	t := now()
+	t := nextVersion(u.UpdatedAt)
 	err := s.q.queryRow(ctx, `UPDATE users SET email = ?, name = ?, role = ?, active = ?, password_hash = ?,
-			last_login_at = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at`,
-		u.Email, u.Name, u.Role, u.Active, u.PasswordHash, s.dialect.tsPtr(u.LastLoginAt), s.dialect.ts(t),
-		u.ID).Scan(timeScan{&u.CreatedAt})
+			updated_at = ?
+		WHERE id = ?`+versionCheck+` RETURNING created_at, last_login_at`,
+		append([]any{u.Email, u.Name, u.Role, u.Active, u.PasswordHash, s.dialect.ts(t), u.ID},
+			s.versionArgs(u.UpdatedAt)...)...).Scan(timeScan{&u.CreatedAt}, nullTimeScan{&u.LastLoginAt})
 	switch {
 	case isNoRows(err):
-		return facteur.Errorf(facteur.ENOTFOUND, "user %d not found", u.ID)
+		return s.updateMissed(ctx, "user", "users", u.ID)
 	case isUniqueViolation(err):
 		return errEmailTaken(u.Email)
 	case err != nil:
 		return fmt.Errorf("update user: %w", err)
 	}
 	u.UpdatedAt = t
-	u.LastLoginAt = truncate(u.LastLoginAt)
+	return nil
+}
+
+// TouchLogin records that the account id logged in at t. It writes only
+// the last login, so that a login never undoes a change made to the
+// account meanwhile. It fails with ENOTFOUND when there is no such account.
+func (s *store) TouchLogin(ctx context.Context, id int64, t time.Time) error {
+	n, err := s.q.exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, s.dialect.ts(t), id)
+	if err != nil {
+		return fmt.Errorf("record login: %w", err)
+	}
+	if n == 0 {
+		return facteur.Errorf(facteur.ENOTFOUND, "user %d not found", id)
+	}
 	return nil
 }
 

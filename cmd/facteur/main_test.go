@@ -121,6 +121,12 @@ func startServe(t *testing.T, data string, args ...string) *node {
 // and waits until it listens; it does not log in.
 func startServeEnv(t *testing.T, data string, env []string, args ...string) *node {
 	t.Helper()
+	return startBinary(t, bin, data, env, args...)
+}
+
+// startBinary is startServeEnv with another build of facteur.
+func startBinary(t *testing.T, bin, data string, env []string, args ...string) *node {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--tick", "200ms", "--allow-outbound", "loopback"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	n := &node{t: t, cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}

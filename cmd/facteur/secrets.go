@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -56,8 +57,10 @@ func pendingKey(data string) ([]byte, error) {
 }
 
 // runSecrets is `facteur secrets rotate`: it encrypts every stored
-// credential again under a new master key. Run it while Facteur is stopped.
-// It survives a crash half-way: run it again and it finishes.
+// credential again under a new master key. It refuses while a node serves
+// (a node writing credentials under the old key would lose them), and
+// marks the rotation in the store so that no node starts before it has
+// finished. It survives a crash half-way: run it again and it finishes.
 func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "rotate" {
 		fmt.Fprintln(stderr, "usage: facteur secrets rotate [--data DIR] [--database URL]")
@@ -84,17 +87,15 @@ func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	newPath := filepath.Join(data, "secret.key.new")
-	if next == nil {
-		if fromEnv {
-			return facteur.Errorf(facteur.EINVALID, "%s: the current key comes from %s; give the new one in %s", envNewKey, secret.EnvKey, envNewKey)
-		}
-		// Written before anything is re-encrypted, so that a crash leaves
-		// every credential readable.
-		if next, _, err = secret.LoadKey("", newPath); err != nil {
-			return err
-		}
+	if next == nil && fromEnv {
+		return facteur.Errorf(facteur.EINVALID, "%s: the current key comes from %s; give the new one in %s", envNewKey, secret.EnvKey, envNewKey)
 	}
-	ring, err := secret.New(next, old)
+	// The store opens with the keys a node would have.
+	var previous [][]byte
+	if next != nil {
+		previous = append(previous, next)
+	}
+	ring, err := secret.New(old, previous...)
 	if err != nil {
 		return err
 	}
@@ -107,9 +108,41 @@ func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer db.Close()
-	n, err := db.Reseal(ctx, nil)
+	self, err := db.Join(ctx, store.NodeRotate, nodeHost())
+	if err != nil {
+		return err
+	}
+	beat, stop := context.WithCancel(ctx)
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		heartbeat(beat, db, self, slog.New(slog.NewTextHandler(stderr, nil)))
+	}()
+	defer func() { stop(); <-beating }()
+	if err := db.BeginRotation(ctx, self); err != nil {
+		return err
+	}
+	if next == nil {
+		// Written before anything is re-encrypted, so that a crash leaves
+		// every credential readable.
+		if next, _, err = secret.LoadKey("", newPath); err != nil {
+			return err
+		}
+	}
+	both, err := secret.New(next, old)
+	if err != nil {
+		return err
+	}
+	n, err := db.Reseal(ctx, both, func(done int) {
+		if done%500 == 0 {
+			fmt.Fprintf(stdout, "Encrypted %d credentials again so far…\n", done)
+		}
+	})
 	if err != nil {
 		return fmt.Errorf("rotate: %w (run the command again to finish)", err)
+	}
+	if err := db.EndRotation(ctx); err != nil {
+		return err
 	}
 	if fromEnv {
 		fmt.Fprintf(stdout, "Encrypted %d credentials again under the new key. Now start Facteur with %s set to the new key and remove %s.\n", n, secret.EnvKey, envNewKey)

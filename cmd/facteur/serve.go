@@ -31,6 +31,7 @@ import (
 	"github.com/facteur/facteur/netguard"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/source"
+	"github.com/facteur/facteur/store"
 )
 
 // serveConfig is the configuration of `facteur serve`.
@@ -96,6 +97,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
+	self, err := db.Join(ctx, store.NodeServe, nodeHost())
+	if err != nil {
+		return err
+	}
+	// The heartbeat lasts until the node has stopped, graceful stop included.
+	beat, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		heartbeat(beat, db, self, logger)
+	}()
+	defer func() { stopBeat(); <-beating }()
+	if interrupted, err := db.CheckServe(ctx, self); err != nil {
+		return err
+	} else if interrupted {
+		fmt.Fprintln(stdout, "A key rotation was interrupted; every credential opens with the keys given. Stop every node and run `facteur secrets rotate` again to finish it.")
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -139,14 +157,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			return signer.URL(a.RunID, p.LinkTTL()), nil
 		},
-		SaveConfig: func(ctx context.Context, id int64, config json.RawMessage) error {
-			d, err := db.Destination(ctx, id)
-			if err != nil {
-				return err
-			}
-			d.Config = config
-			return db.UpdateDestination(ctx, d)
-		},
+		SaveConfig: saveConfig(db),
 	}
 	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, env) }
 	runner := &export.Runner{

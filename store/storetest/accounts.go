@@ -66,8 +66,13 @@ func testUsers(t *testing.T, newDB NewDatabase) {
 	time.Sleep(2 * time.Millisecond) // so that UpdatedAt moves
 	login := ts(t, "2025-04-01T09:30:00.0000019+02:00")
 	ada.Email, ada.Name, ada.Role = "Ada@Example.org", "Ada L.", facteur.RoleFileScheduler
-	ada.PasswordHash, ada.LastLoginAt = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", &login
+	ada.PasswordHash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"
 	must(t, s.UpdateUser(ctx, ada))
+	must(t, s.TouchLogin(ctx, ada.ID, login))
+	ada.LastLoginAt = &login
+	if got, err := s.User(ctx, ada.ID); err == nil {
+		ada.LastLoginAt = got.LastLoginAt
+	}
 	if ada.Email != "ada@example.org" || !ada.UpdatedAt.After(ada.CreatedAt) {
 		t.Fatalf("updated user: email %q, created %v updated %v", ada.Email, ada.CreatedAt, ada.UpdatedAt)
 	}

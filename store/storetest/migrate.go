@@ -31,7 +31,7 @@ func testMigrateTwice(t *testing.T, newDB NewDatabase) {
 	src := &facteur.Source{Name: "crm", DSN: "sqlite:/crm.db"}
 	must(t, db.CreateSource(ctx, src))
 	v, n, river := schemaVersions(t, ctx, db)
-	if v < 1 || n != v || river < 1 {
+	if v < 1 || n < 1 || n > v || river < 1 { // versions may skip numbers, never repeat
 		t.Fatalf("after the first Open: facteur version %d (%d rows), river %d migrations", v, n, river)
 	}
 	must(t, db.Close())
@@ -79,7 +79,7 @@ func testMigrateConcurrently(t *testing.T, newDB NewDatabase) {
 		return
 	}
 	v, n, river := schemaVersions(t, ctx, dbs[0])
-	if v < 1 || n != v || river < 1 {
+	if v < 1 || n < 1 || n > v || river < 1 { // versions may skip numbers, never repeat
 		t.Fatalf("facteur version %d (%d rows), river %d migrations", v, n, river)
 	}
 	for i, db := range dbs {

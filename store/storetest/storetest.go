@@ -95,6 +95,10 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Audit", testAudit},
 		{"Owners", testOwners},
 		{"RunsVisibleTo", testRunsVisibleTo},
+		{"StaleUpdate", testStaleUpdate},
+		{"TouchLogin", testTouchLogin},
+		{"WithTx", testWithTx},
+		{"Nodes", testNodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
