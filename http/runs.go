@@ -78,7 +78,7 @@ func (s *Server) getRun(r *http.Request) (int, any, error) {
 
 // retryRun delivers again the file a run produced (F4).
 func (s *Server) retryRun(r *http.Request) (int, any, error) {
-	orig, err := visibleByID(r, s.visibleRun)
+	orig, err := visibleByID(r, s.ownedRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -94,7 +94,7 @@ func (s *Server) retryRun(r *http.Request) (int, any, error) {
 
 // ignoreRun hides a run from the history (?undo=true shows it again).
 func (s *Server) ignoreRun(r *http.Request) (int, any, error) {
-	run, err := visibleByID(r, s.visibleRun)
+	run, err := visibleByID(r, s.ownedRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -103,7 +103,7 @@ func (s *Server) ignoreRun(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) cancelRun(r *http.Request) (int, any, error) {
-	run, err := visibleByID(r, s.visibleRun)
+	run, err := visibleByID(r, s.ownedRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -116,7 +116,7 @@ func (s *Server) cancelRun(r *http.Request) (int, any, error) {
 
 // downloadRun sends the file a run produced, byte for byte.
 func (s *Server) downloadRun(w http.ResponseWriter, r *http.Request) {
-	run, err := visibleByID(r, s.visibleRun)
+	run, err := visibleByID(r, s.ownedRun)
 	if err == nil {
 		err = s.canExport(r)
 	}

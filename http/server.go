@@ -161,6 +161,7 @@ func (s *Server) routes() []route {
 		r("PUT", "/api/v1/schedules/{id}", editor, "schedule.update", a(s.updateSchedule)),
 		r("DELETE", "/api/v1/schedules/{id}", editor, "schedule.delete", a(s.deleteSchedule)),
 		r("POST", "/api/v1/schedules/{id}/run", editor, "schedule.run", a(s.runSchedule)),
+		r("PUT", "/api/v1/schedules/{id}/owner", admin, "schedule.transfer", a(s.transferSchedule)),
 		r("GET", "/api/v1/schedules/{id}/next", viewer, "", a(s.nextRuns)),
 		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
 		r("POST", "/api/v1/file-name/preview", viewer, "", a(s.previewFileName)),
