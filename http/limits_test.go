@@ -24,3 +24,16 @@ func TestOversizedBody(t *testing.T) {
 		}
 	}
 }
+
+// TestReportSQLCheckedAtSave: a report whose SQL is two statements, or a
+// statement that writes, is refused when saved (400 naming sql), not at
+// its first preview.
+func TestReportSQLCheckedAtSave(t *testing.T) {
+	e := newEnv(t)
+	for _, sql := range []string{"select 1; drop table items", "update items set label = 'x' returning id", "select load_extension('x')"} {
+		body := fmt.Sprintf(`{"name":"bad","source_id":%d,"sql":%q}`, e.src.ID, sql)
+		if st, answer := e.do(e.tokens[facteur.RoleEditor], "POST", "/api/v1/reports", body); st != 400 || !strings.Contains(answer, `"message": "sql: `) {
+			t.Errorf("report %q: %d %s", sql, st, answer)
+		}
+	}
+}
