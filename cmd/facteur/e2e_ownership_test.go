@@ -2,6 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,6 +44,27 @@ func TestScheduleHandover(t *testing.T) {
 	}
 	first := run.ID
 
+	// In the web UI the editor sees the schedule read-only: no row menu,
+	// the form without Save or Send test, the run without Retry or
+	// Download; its owner sees them.
+	pages := map[string][]string{
+		"/schedules":                             {`data-action="run"`, `data-action="delete"`},
+		fmt.Sprintf("/schedules/%d/edit", sc.ID): {`data-action="save"`, `data-action="test"`},
+		fmt.Sprintf("/runs/%d", first):           {`data-action="retry"`, `data-action="download"`},
+	}
+	editorUI, adminUI := uiSession(t, n, "editor@example.org"), uiSession(t, n, testAdmin)
+	for page, actions := range pages {
+		mine, theirs := uiPage(t, adminUI, n.base+page), uiPage(t, editorUI, n.base+page)
+		for _, a := range actions {
+			if !strings.Contains(mine, a) || strings.Contains(theirs, a) {
+				t.Errorf("%s: %s shown to the owner %v, to another editor %v", page, a, strings.Contains(mine, a), strings.Contains(theirs, a))
+			}
+		}
+	}
+	if form := uiPage(t, editorUI, n.base+fmt.Sprintf("/schedules/%d/edit", sc.ID)); !strings.Contains(form, `<fieldset class="read-only" disabled>`) || !strings.Contains(form, "Read only") {
+		t.Errorf("the form is not read-only for another editor")
+	}
+
 	var users []facteur.User
 	n.must(200, "GET", "/api/v1/users", nil, &users)
 	var editorID int64
@@ -76,4 +101,40 @@ func TestScheduleHandover(t *testing.T) {
 	if len(files) != 1 || filepath.Base(files[0]) != fmt.Sprintf("%d.csv", first) {
 		t.Errorf("files in the folder: %v, want only the first run's", files)
 	}
+}
+
+// uiSession logs email in through the UI's login form and returns a
+// client that carries its session cookie.
+func uiSession(t *testing.T, n *node, email string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	password := "password of " + email
+	if email == testAdmin {
+		password = testPassword
+	}
+	resp, err := c.PostForm(n.base+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("UI login as %s: %d", email, resp.StatusCode)
+	}
+	return c
+}
+
+// uiPage returns the HTML of a page of the UI.
+func uiPage(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+	}
+	return string(b)
 }

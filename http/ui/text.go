@@ -298,6 +298,7 @@ var messages = map[string]string{
 	"action.unignore":             "Show again",
 	"done.cancel":                 "Run %d is cancelled.",
 	"done.unignore":               "Run %d is back in the history.",
+	"form.read_only":              "Read only: this schedule belongs to another account; only its owner or an administrator can change it.",
 	"login.other_site":            "This login form was sent from another site; open Facteur's own login page.",
 	"form.compression":            "Compression (for csv, json and ndjson)",
 	"compression.none":            "None",
