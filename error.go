@@ -19,6 +19,7 @@ const (
 	EFORBIDDEN       = "forbidden"         // the account may not do this
 	ETOOMANY         = "too_many_requests" // e.g. too many failed logins; wait and try again
 	ECANCELLED       = "cancelled"         // the run was cancelled
+	ETOOLARGE        = "too_large"         // the request body is larger than the API reads
 )
 
 // Error is an error meant for a user: a stable code and a message that says

@@ -114,7 +114,7 @@ func (p Policy) CheckExporter(u *User) error {
 	case !u.Active:
 		return Errorf(EFORBIDDEN, "the account %s is deactivated", u.Email)
 	case !u.Role.AtLeast(RoleEditor):
-		return Errorf(EFORBIDDEN, "the account %s is a %s and may not export data; an administrator can give it the editor role", u.Email, u.Role)
+		return Errorf(EFORBIDDEN, "the account %s is %s and may not export data; an administrator can give it the editor role", u.Email, u.Role.Noun())
 	case p.ExportDisabled:
 		return Errorf(EFORBIDDEN, "data export is switched off on this server; an administrator can switch it on in Settings → Policy")
 	case len(p.AccountDomains) > 0 && !inDomains(u.Email, p.AccountDomains):

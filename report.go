@@ -3,7 +3,26 @@ package facteur
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 )
+
+// MaxSQLBytes is the longest SQL a report may have: 256 KiB.
+const MaxSQLBytes = 256 << 10
+
+// CheckSQLText refuses SQL that no source should be sent: longer than
+// MaxSQLBytes, with a NUL byte, or not UTF-8. The sources add the rules of
+// their dialect (one statement, a query) at save and at run time.
+func CheckSQLText(sql string) error {
+	switch {
+	case len(sql) > MaxSQLBytes:
+		return Errorf(EINVALID, "sql: the query is %d bytes long; at most %d", len(sql), MaxSQLBytes)
+	case strings.IndexByte(sql, 0) >= 0:
+		return Errorf(EINVALID, "sql: the query contains a NUL byte")
+	case !utf8.ValidString(sql):
+		return Errorf(EINVALID, "sql: the query is not valid UTF-8 text")
+	}
+	return nil
+}
 
 // Report is a saved query over a source (A2): an SQL statement or a whole
 // table. Its Fields give the columns it exports, in an explicit order that is
@@ -45,6 +64,13 @@ func (r *Report) Validate() error {
 		return Errorf(EINVALID, "sql: give an SQL query or a table name")
 	case strings.TrimSpace(r.SQL) != "" && strings.TrimSpace(r.Table) != "":
 		return Errorf(EINVALID, "table: give either an SQL query or a table name, not both")
+	case len(r.Name) > 200:
+		return Errorf(EINVALID, "name: at most 200 bytes")
+	case len(r.Table) > 200:
+		return Errorf(EINVALID, "table: at most 200 bytes")
+	}
+	if err := CheckSQLText(r.SQL); err != nil {
+		return err
 	}
 	seen := make(map[string]bool, len(r.Fields))
 	for i, f := range r.Fields {

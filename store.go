@@ -39,6 +39,10 @@ type Store interface {
 	Schedules(ctx context.Context) ([]*Schedule, error)
 	UpdateSchedule(ctx context.Context, s *Schedule) error
 	DeleteSchedule(ctx context.Context, id int64) error
+	// TransferSchedule makes ownerID the owner of schedule id, whose runs
+	// then execute with that account's rights; ENOTFOUND when there is no
+	// such schedule.
+	TransferSchedule(ctx context.Context, id, ownerID int64) error
 	// DueSchedules returns enabled schedules whose next run is at or before
 	// now, oldest first, at most limit of them.
 	DueSchedules(ctx context.Context, now time.Time, limit int) ([]*Schedule, error)

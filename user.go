@@ -2,6 +2,7 @@ package facteur
 
 import (
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -42,6 +43,22 @@ func (r Role) Valid() bool { return r.rank() > 0 }
 
 // AtLeast reports whether r includes the rights of min.
 func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
+
+// Noun returns the role as a person, with its article, for messages:
+// "a viewer", "an editor", "a file scheduler", "an administrator".
+func (r Role) Noun() string {
+	switch r {
+	case RoleViewer:
+		return "a viewer"
+	case RoleEditor:
+		return "an editor"
+	case RoleFileScheduler:
+		return "a file scheduler"
+	case RoleAdmin:
+		return "an administrator"
+	}
+	return "an account with the role " + strconv.Quote(string(r))
+}
 
 // RestrictedKind reports whether a destination kind writes to file storage
 // (SFTP, S3, webhook): only file schedulers and administrators target such

@@ -20,7 +20,7 @@ func CanSee(u *facteur.User, ownerID int64, kind string) bool {
 // or schedule to.
 func CanTarget(u *facteur.User, kind string) error {
 	if need := facteur.RoleForKind(kind); !u.Role.AtLeast(need) {
-		return facteur.Errorf(facteur.EFORBIDDEN, "%s destinations need the %s role; %s is a %s", kind, need, u.Email, u.Role)
+		return facteur.Errorf(facteur.EFORBIDDEN, "%s destinations need the %s role; %s is %s", kind, need, u.Email, u.Role.Noun())
 	}
 	return nil
 }
@@ -68,15 +68,27 @@ func LoadPolicy(ctx context.Context, st facteur.Store) (facteur.Policy, error) {
 }
 
 // RunAsOwner checks, at run time, that the owner of a run may still
-// deliver to d (G4), or for a one-off export (d nil) may still export. A
-// run without an owner, or whose owner was deleted, fails closed.
+// deliver to d (G4), or for a one-off export (d nil) may still export.
+// The owner is the schedule's owner at run time, so a run queued before a
+// handover executes with the new owner's rights; a run whose schedule is
+// gone keeps the owner it was queued with. A run without an owner, or
+// whose owner was deleted, fails closed.
 func RunAsOwner(ctx context.Context, st facteur.Store, run *facteur.Run, d *facteur.Destination) error {
-	if run.OwnerID == 0 {
-		return facteur.Errorf(facteur.EFORBIDDEN, "this run has no owner, so no account's rights allow it; an administrator can take over the schedule")
+	ownerID := run.OwnerID
+	if run.ScheduleID != 0 {
+		sc, err := st.Schedule(ctx, run.ScheduleID)
+		if err == nil {
+			ownerID = sc.OwnerID
+		} else if facteur.ErrorCode(err) != facteur.ENOTFOUND {
+			return err
+		}
 	}
-	owner, err := st.User(ctx, run.OwnerID)
+	if ownerID == 0 {
+		return facteur.Errorf(facteur.EFORBIDDEN, "this run has no owner, so no account's rights allow it; an administrator can hand the schedule over to an account")
+	}
+	owner, err := st.User(ctx, ownerID)
 	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
-		return facteur.Errorf(facteur.EFORBIDDEN, "the owner of this schedule (account %d) no longer exists", run.OwnerID)
+		return facteur.Errorf(facteur.EFORBIDDEN, "the owner of this schedule (account %d) no longer exists", ownerID)
 	} else if err != nil {
 		return err
 	}

@@ -6,6 +6,13 @@ import "time"
 // last successful login) and 20 per client address. The failures are read
 // from the audit log, which every node shares: the limits hold across
 // nodes.
+//
+// The lock of an e-mail address holds for the clients that took part in
+// its failures (at least one failure for that address within the window):
+// a client that has not failed for it may still log in with the right
+// password, and its first wrong one locks it out too. So a stranger who
+// guesses wrong from elsewhere cannot lock the account's owner out, while
+// every client's guesses stay bounded (and by LoginClientFailures in all).
 const (
 	LoginFailures       = 5
 	LoginClientFailures = 20

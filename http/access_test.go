@@ -73,6 +73,7 @@ var wantRoutes = map[string]facteur.Role{
 	"POST /api/v1/schedules/{id}/pause":   facteur.RoleEditor,
 	"POST /api/v1/schedules/{id}/resume":  facteur.RoleEditor,
 	"POST /api/v1/schedules/{id}/test":    facteur.RoleEditor,
+	"PUT /api/v1/schedules/{id}/owner":    facteur.RoleAdmin,
 	"POST /api/v1/runs/{id}/retry":        facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/ignore":       facteur.RoleEditor,
 	"POST /api/v1/runs/{id}/cancel":       facteur.RoleEditor,
@@ -109,7 +110,9 @@ type env struct {
 	users  map[facteur.Role]*facteur.User
 	tokens map[facteur.Role]string
 	// a second editor and a second file scheduler, to check visibility
+	// and ownership
 	otherEditor, otherFiler string
+	other                   *facteur.User // the second editor
 	dir                     string
 	src                     *facteur.Source
 	report                  *facteur.Report
@@ -127,7 +130,7 @@ func newEnv(t *testing.T) *env {
 	for _, r := range facteur.Roles {
 		e.users[r], e.tokens[r] = e.account(string(r)+"@example.org", r)
 	}
-	_, e.otherEditor = e.account("editor2@example.org", facteur.RoleEditor)
+	e.other, e.otherEditor = e.account("editor2@example.org", facteur.RoleEditor)
 	_, e.otherFiler = e.account("filer2@example.org", facteur.RoleFileScheduler)
 
 	srcPath := filepath.Join(e.dir, "src.db")
@@ -230,12 +233,21 @@ func (e *env) do(token, method, path, body string) (int, string) {
 }
 
 // target returns the path and body with which role calls a route: ids of
-// objects every role may see, fresh objects for deletions, and bodies that
-// the role's own rights make valid.
-func (e *env) target(rt fhttp.Route, role facteur.Role) (string, string) {
+// objects every role may see, fresh objects for deletions, reports,
+// schedules and runs owned by owner (nil: the caller, or the
+// administrator for a caller who may own none), and bodies that the
+// role's own rights make valid.
+func (e *env) target(rt fhttp.Route, role facteur.Role, owner *facteur.User) (string, string) {
 	e.t.Helper()
 	ctx := context.Background()
 	admin := e.users[facteur.RoleAdmin]
+	if owner == nil {
+		owner = admin
+		if role.AtLeast(facteur.RoleEditor) {
+			owner = e.users[role]
+		}
+	}
+	owned := rt.Method != "GET" || strings.HasSuffix(rt.Path, "/download")
 	path := rt.Path
 	id := func(n int64) { path = strings.Replace(path, "{id}", fmt.Sprint(n), 1) }
 	del := rt.Method == "DELETE"
@@ -262,9 +274,9 @@ func (e *env) target(rt fhttp.Route, role facteur.Role) (string, string) {
 		}
 		body = `{"name":"src","dsn":""}`
 	case strings.HasPrefix(rt.Path, "/api/v1/reports/"):
-		if del {
+		if owned {
 			r := *e.report
-			r.ID = 0
+			r.ID, r.OwnerID = 0, owner.ID
 			must(e.t, e.db.CreateReport(ctx, &r))
 			id(r.ID)
 		} else {
@@ -282,14 +294,21 @@ func (e *env) target(rt fhttp.Route, role facteur.Role) (string, string) {
 		}
 		body = `{"name":"mail","kind":"email","config":{"to":["partner@example.org"]}}`
 	case strings.HasPrefix(rt.Path, "/api/v1/schedules/"):
-		if del {
-			id(e.schedule(admin, e.email).ID)
+		if owned {
+			id(e.schedule(owner, e.email).ID)
 		} else {
 			id(e.shared.ID)
 		}
 		body = fmt.Sprintf(`{"report_id":%d,"destination_id":%d,"calendar":{"frequency":"daily","at":"07:00","time_zone":"UTC"}}`, e.report.ID, e.email.ID)
+		if strings.HasSuffix(rt.Path, "/owner") {
+			body = fmt.Sprintf(`{"owner_id":%d}`, owner.ID)
+		}
 	case strings.HasPrefix(rt.Path, "/api/v1/runs/"):
-		id(e.sharedRun.ID)
+		if owned {
+			id(e.run(e.schedule(owner, e.email)).ID)
+		} else {
+			id(e.sharedRun.ID)
+		}
 	case rt.Path == "/api/v1/sources":
 		body = fmt.Sprintf(`{"name":"another","dsn":%q}`, e.src.DSN)
 	case rt.Path == "/api/v1/reports":
@@ -353,7 +372,7 @@ func TestPermissionMatrix(t *testing.T) {
 	checked, allowed := 0, map[int]int{}
 	for _, rt := range routes {
 		for _, role := range append([]facteur.Role{""}, facteur.Roles...) {
-			path, body := e.target(rt, role)
+			path, body := e.target(rt, role, nil)
 			status, answer := e.do(e.tokens[role], rt.Method, path, body)
 			checked++
 			name := string(role)
@@ -382,6 +401,56 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("%d routes × %d callers (no account and %d roles): %d requests checked; statuses of the allowed ones: %v", len(routes), len(facteur.Roles)+1, len(facteur.Roles), checked, allowed)
+
+	// Two more callers on the editor's own reports, schedules and runs:
+	// another editor, who may see them but not change them (a schedule
+	// runs with its owner's rights), and an administrator, who may.
+	owner := e.users[facteur.RoleEditor]
+	for _, c := range []struct {
+		name  string
+		role  facteur.Role
+		token string
+	}{{"other editor", facteur.RoleEditor, e.otherEditor}, {"admin", facteur.RoleAdmin, e.tokens[facteur.RoleAdmin]}} {
+		for _, rt := range routes {
+			if rt.Need == "" {
+				continue
+			}
+			path, body := e.target(rt, c.role, owner)
+			status, answer := e.do(c.token, rt.Method, path, body)
+			key := rt.Method + " " + rt.Path
+			switch {
+			case !c.role.AtLeast(rt.Need):
+				if status != 403 || !strings.Contains(answer, "needs the "+string(rt.Need)+" role; editor2@example.org is an editor") {
+					t.Errorf("%s %s as %s: %d, want 403: %s", rt.Method, path, c.name, status, answer)
+				}
+			case ownerOnly[key] && c.role != facteur.RoleAdmin:
+				if status != 403 || !strings.Contains(answer, "belongs to editor@example.org; only its owner or an administrator can") {
+					t.Errorf("%s %s as %s: %d, want 403 naming the owner: %s", rt.Method, path, c.name, status, answer)
+				}
+			default:
+				if status == 401 || status == 403 {
+					t.Errorf("%s %s as %s: %d, want it allowed: %s", rt.Method, path, c.name, status, answer)
+				}
+			}
+		}
+	}
+}
+
+// ownerOnly lists the routes that change a report, a schedule or its runs:
+// only the owner and administrators may call them (G4).
+var ownerOnly = map[string]bool{
+	"PUT /api/v1/reports/{id}":           true,
+	"DELETE /api/v1/reports/{id}":        true,
+	"PUT /api/v1/schedules/{id}":         true,
+	"DELETE /api/v1/schedules/{id}":      true,
+	"POST /api/v1/schedules/{id}/run":    true,
+	"POST /api/v1/schedules/{id}/pause":  true,
+	"POST /api/v1/schedules/{id}/resume": true,
+	"POST /api/v1/schedules/{id}/test":   true,
+	"POST /api/v1/runs/{id}/retry":       true,
+	"POST /api/v1/runs/{id}/ignore":      true,
+	"POST /api/v1/runs/{id}/cancel":      true,
+	"GET /api/v1/runs/{id}/download":     true,
 }
 
 // TestFileStorageVisibility: SFTP, S3 and webhook destinations, their
@@ -661,7 +730,8 @@ func TestAuditLog(t *testing.T) {
 	}
 	var rep facteur.Report
 	must(t, json.Unmarshal([]byte(body), &rep))
-	e.do(ed, "POST", fmt.Sprintf("/api/v1/schedules/%d/run", e.shared.ID), "")
+	own := e.schedule(e.users[facteur.RoleEditor], e.email)
+	e.do(ed, "POST", fmt.Sprintf("/api/v1/schedules/%d/run", own.ID), "")
 	e.do(e.tokens[facteur.RoleViewer], "POST", "/api/v1/sources", "{}")
 	// A refusal of the handler's own: editors may not send files to SFTP
 	// (refused before the settings, which are wrong here, are read).
@@ -677,7 +747,7 @@ func TestAuditLog(t *testing.T) {
 	want := []string{
 		"editor@example.org access.denied  0 127.0.0.1",
 		"viewer@example.org access.denied  0 127.0.0.1",
-		fmt.Sprintf("editor@example.org schedule.run schedule %d 127.0.0.1", e.shared.ID),
+		fmt.Sprintf("editor@example.org schedule.run schedule %d 127.0.0.1", own.ID),
 		fmt.Sprintf("editor@example.org report.create report %d 127.0.0.1", rep.ID),
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,10 +31,11 @@ type sessionJSON struct {
 }
 
 // login checks an e-mail address and password and opens a session. After
-// auth.LoginFailures failures for one address (or auth.LoginClientFailures
-// from one client) within auth.LoginWindow, it refuses every attempt until
-// the window has passed, even with the right password. The failures are
-// the audit log's, which every node shares.
+// auth.LoginFailures failures for one address within auth.LoginWindow, it
+// refuses every attempt from the clients that failed for it (or, after
+// auth.LoginClientFailures, every attempt of one client) until the window
+// has passed, even with the right password, and says when to try again.
+// The failures are the audit log's, which every node shares.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	// A JSON body cannot come from another site's form without the
 	// browser asking first (CORS), so no other site can log a browser in.
@@ -56,8 +58,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if blocked {
 		s.audit(r, nil, "login.blocked", email)
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.error(w, r, facteur.Errorf(facteur.ETOOMANY, "too many failed logins; try again in %d minutes", int(wait.Minutes())+1))
+		secs := int(wait.Seconds()) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		at := s.Now().Add(time.Duration(secs) * time.Second).UTC().Format("15:04 MST")
+		s.error(w, r, facteur.Errorf(facteur.ETOOMANY, "Too many failed logins from here; try again in %d minutes (at %s).", (secs+59)/60, at))
 		return
 	}
 	u, err := s.Store.UserByEmail(r.Context(), email)
@@ -110,7 +114,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 // loginBlocked reads the failed logins of the audit log: those for email
 // since its last successful login and those from addr, within
-// auth.LoginWindow.
+// auth.LoginWindow. The lock of email holds only for a client with a
+// failure for it in that time (see auth.LoginFailures).
 func (s *Server) loginBlocked(ctx context.Context, email, addr string) (time.Duration, bool, error) {
 	now := s.Now()
 	since := now.Add(-auth.LoginWindow)
@@ -121,13 +126,19 @@ func (s *Server) loginBlocked(ctx context.Context, email, addr string) (time.Dur
 	if len(last) > 0 {
 		since = last[0].At.Add(time.Microsecond)
 	}
-	for _, k := range []struct {
+	mine, err := s.Store.Audit(ctx, facteur.AuditFilter{Action: "login.failed", Detail: email, Address: addr, Since: since, Limit: 1})
+	if err != nil {
+		return 0, false, err
+	}
+	type limit struct {
 		f   facteur.AuditFilter
 		max int
-	}{
-		{facteur.AuditFilter{Action: "login.failed", Detail: email, Since: since, Limit: auth.LoginFailures}, auth.LoginFailures},
-		{facteur.AuditFilter{Action: "login.failed", Address: addr, Since: now.Add(-auth.LoginWindow), Limit: auth.LoginClientFailures}, auth.LoginClientFailures},
-	} {
+	}
+	keys := []limit{{facteur.AuditFilter{Action: "login.failed", Address: addr, Since: now.Add(-auth.LoginWindow), Limit: auth.LoginClientFailures}, auth.LoginClientFailures}}
+	if len(mine) > 0 {
+		keys = append(keys, limit{facteur.AuditFilter{Action: "login.failed", Detail: email, Since: since, Limit: auth.LoginFailures}, auth.LoginFailures})
+	}
+	for _, k := range keys {
 		fails, err := s.Store.Audit(ctx, k.f)
 		if err != nil {
 			return 0, false, err
@@ -151,9 +162,11 @@ func (s *Server) sessionTTL() time.Duration {
 }
 
 // secureCookies: cookies are sent only over HTTPS when Facteur is reached
-// through HTTPS.
+// through HTTPS: served with TLS, or a public URL whose scheme (in any
+// case) is https.
 func (s *Server) secureCookies(r *http.Request) bool {
-	return r.TLS != nil || strings.HasPrefix(s.PublicURL, "https://")
+	u, err := url.Parse(s.PublicURL)
+	return r.TLS != nil || (err == nil && u.Scheme == "https")
 }
 
 // logout ends the session of the request (a token request has none).

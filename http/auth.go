@@ -142,7 +142,7 @@ func (s *Server) guard(rt Route, h http.HandlerFunc) http.HandlerFunc {
 			err = checkCSRF(r, req)
 		}
 		if err == nil && !req.user.Role.AtLeast(rt.Need) {
-			err = facteur.Errorf(facteur.EFORBIDDEN, "%s %s needs the %s role; %s is a %s", r.Method, rt.Path, rt.Need, req.user.Email, req.user.Role)
+			err = facteur.Errorf(facteur.EFORBIDDEN, "%s %s needs the %s role; %s is %s", r.Method, rt.Path, rt.Need, req.user.Email, req.user.Role.Noun())
 		}
 		if err != nil {
 			switch facteur.ErrorCode(err) {

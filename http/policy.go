@@ -11,9 +11,9 @@ import (
 // readJSON reads a request body that must be a JSON document, for parsers
 // of their own (which refuse unknown fields).
 func readJSON(r *http.Request) (json.RawMessage, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, err
+		return nil, bodyError(err)
 	}
 	if len(b) == 0 {
 		return nil, facteur.Errorf(facteur.EINVALID, "the request needs a JSON body")

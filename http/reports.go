@@ -53,8 +53,10 @@ func (s *Server) createReport(r *http.Request) (int, any, error) {
 	return http.StatusCreated, rep, s.Store.CreateReport(r.Context(), rep)
 }
 
+// updateReport changes a report, which only its owner and administrators
+// may do: every schedule using it sends what it selects.
 func (s *Server) updateReport(r *http.Request) (int, any, error) {
-	rep, err := byID(r, s.Store.Report)
+	rep, err := visibleByID(r, s.ownedReport)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -70,11 +72,11 @@ func (s *Server) updateReport(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) deleteReport(r *http.Request) (int, any, error) {
-	id, err := pathID(r)
+	rep, err := visibleByID(r, s.ownedReport)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, s.Store.DeleteReport(r.Context(), id)
+	return http.StatusNoContent, nil, s.Store.DeleteReport(r.Context(), rep.ID)
 }
 
 // duplicateReport copies a report under a new name, e.g. to make a

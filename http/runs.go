@@ -63,7 +63,7 @@ func (s *Server) getRun(r *http.Request) (int, any, error) {
 
 // retryRun delivers again the file a run produced (F4).
 func (s *Server) retryRun(r *http.Request) (int, any, error) {
-	orig, err := visibleByID(r, s.visibleRun)
+	orig, err := visibleByID(r, s.ownedRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -79,7 +79,7 @@ func (s *Server) retryRun(r *http.Request) (int, any, error) {
 
 // ignoreRun hides a run from the history (?undo=true shows it again).
 func (s *Server) ignoreRun(r *http.Request) (int, any, error) {
-	run, err := visibleByID(r, s.visibleRun)
+	run, err := visibleByID(r, s.ownedRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Server) ignoreRun(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) cancelRun(r *http.Request) (int, any, error) {
-	run, err := visibleByID(r, s.visibleRun)
+	run, err := visibleByID(r, s.ownedRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Server) cancelRun(r *http.Request) (int, any, error) {
 
 // downloadRun sends the file a run produced, byte for byte.
 func (s *Server) downloadRun(w http.ResponseWriter, r *http.Request) {
-	run, err := visibleByID(r, s.visibleRun)
+	run, err := visibleByID(r, s.ownedRun)
 	if err == nil {
 		err = s.canExport(r)
 	}

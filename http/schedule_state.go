@@ -12,7 +12,7 @@ import (
 // is resumed; Run now still works. Pausing a paused schedule changes
 // nothing.
 func (s *Server) pauseSchedule(r *http.Request) (int, any, error) {
-	sc, err := visibleByID(r, s.visibleSchedule)
+	sc, err := visibleByID(r, s.ownedSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -30,7 +30,7 @@ func (s *Server) pauseSchedule(r *http.Request) (int, any, error) {
 // paused period are not caught up. Resuming a running schedule changes
 // nothing.
 func (s *Server) resumeSchedule(r *http.Request) (int, any, error) {
-	sc, err := visibleByID(r, s.visibleSchedule)
+	sc, err := visibleByID(r, s.ownedSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -53,7 +53,7 @@ func (s *Server) resumeSchedule(r *http.Request) (int, any, error) {
 // leaves the calendar alone. Like Run now, it needs an account allowed to
 // export and runs as the schedule's owner.
 func (s *Server) testSchedule(r *http.Request) (int, any, error) {
-	sc, err := visibleByID(r, s.visibleSchedule)
+	sc, err := visibleByID(r, s.ownedSchedule)
 	if err != nil {
 		return 0, nil, err
 	}

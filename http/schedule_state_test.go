@@ -12,7 +12,7 @@ import (
 	"github.com/facteur/facteur/calendar"
 )
 
-// TestPauseResume: an editor pauses a schedule (it has no next run, and
+// TestPauseResume: an editor pauses its schedule (it has no next run, and
 // is not due however late it is), Run now still works, and resuming
 // starts the calendar from now: the slots of the paused period are not
 // caught up. A viewer is refused; both actions are audited.
@@ -20,7 +20,7 @@ func TestPauseResume(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ed := e.tokens[facteur.RoleEditor]
-	sc := e.schedule(e.users[facteur.RoleAdmin], e.folder)
+	sc := e.schedule(e.users[facteur.RoleEditor], e.email) // the editor's own: only owners and administrators pause
 	missed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
 	sc.Enabled, sc.NextRunAt = true, &missed
 	must(t, e.db.UpdateSchedule(ctx, sc))

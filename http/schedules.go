@@ -122,7 +122,7 @@ func (s *Server) createSchedule(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateSchedule(r *http.Request) (int, any, error) {
-	sc, err := visibleByID(r, s.visibleSchedule)
+	sc, err := visibleByID(r, s.ownedSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 }
 
 func (s *Server) deleteSchedule(r *http.Request) (int, any, error) {
-	sc, err := visibleByID(r, s.visibleSchedule)
+	sc, err := visibleByID(r, s.ownedSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -210,10 +210,11 @@ func (s *Server) deleteSchedule(r *http.Request) (int, any, error) {
 }
 
 // runSchedule is Run now (E6): a run right away, the calendar untouched.
-// The account asking must be allowed to export; the run itself executes
-// as the schedule's owner.
+// Only the owner and administrators may ask (an unplanned delivery goes
+// out in the owner's name), and the account asking must be allowed to
+// export; the run itself executes as the schedule's owner.
 func (s *Server) runSchedule(r *http.Request) (int, any, error) {
-	sc, err := visibleByID(r, s.visibleSchedule)
+	sc, err := visibleByID(r, s.ownedSchedule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -225,6 +226,47 @@ func (s *Server) runSchedule(r *http.Request) (int, any, error) {
 		info(r).detail = fmt.Sprintf("run %d", run.ID)
 	}
 	return http.StatusAccepted, run, err
+}
+
+// transferInput is the body of a schedule's handover.
+type transferInput struct {
+	OwnerID int64 `json:"owner_id"`
+}
+
+// transferSchedule hands a schedule over to another account (an
+// administrator's action): its next runs, and retries of its earlier ones,
+// execute with the new owner's rights, checked at run time like any run's.
+func (s *Server) transferSchedule(r *http.Request) (int, any, error) {
+	sc, err := visibleByID(r, s.visibleSchedule)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in transferInput
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	to, err := s.Store.User(r.Context(), in.OwnerID)
+	if facteur.ErrorCode(err) == facteur.ENOTFOUND || in.OwnerID <= 0 {
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "owner_id: there is no account %d", in.OwnerID)
+	} else if err != nil {
+		return 0, nil, err
+	}
+	if !to.Active {
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "owner_id: the account %s is deactivated", to.Email)
+	}
+	from := fmt.Sprintf("account %d", sc.OwnerID)
+	if old, err := s.Store.User(r.Context(), sc.OwnerID); err == nil {
+		from = old.Email
+	}
+	if err := s.Store.TransferSchedule(r.Context(), sc.ID, to.ID); err != nil {
+		return 0, nil, err
+	}
+	info(r).detail = fmt.Sprintf("%s: from %s to %s", sc.Name, from, to.Email)
+	sc, err = s.Store.Schedule(r.Context(), sc.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, toScheduleJSON(sc), nil
 }
 
 // calendarPreview is the answer of the next-runs endpoints.

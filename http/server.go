@@ -79,8 +79,28 @@ func (s *Server) context() context.Context {
 // Wait waits for the server's background work to end (after Context ends).
 func (s *Server) Wait() { s.wg.Wait() }
 
-// maxBody is the largest request body the API reads.
+// maxBody is the largest request body the API reads: 1 MB. A larger one
+// is refused with 413 (ETOOLARGE).
 const maxBody = 1 << 20
+
+// limitBody makes reading more than maxBody bytes of a request body fail
+// with *http.MaxBytesError (and close the connection after the answer).
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyError turns the error of reading a body past maxBody into the
+// answer a user can act on; other errors are returned as they are.
+func bodyError(err error) error {
+	var big *http.MaxBytesError
+	if errors.As(err, &big) {
+		return facteur.Errorf(facteur.ETOOLARGE, "The request body is larger than %d MB; send less", big.Limit>>20)
+	}
+	return err
+}
 
 // Route is an endpoint of the API and what it needs.
 type Route struct {
@@ -164,6 +184,7 @@ func (s *Server) routes() []route {
 		r("PUT", "/api/v1/schedules/{id}", editor, "schedule.update", a(s.updateSchedule)),
 		r("DELETE", "/api/v1/schedules/{id}", editor, "schedule.delete", a(s.deleteSchedule)),
 		r("POST", "/api/v1/schedules/{id}/run", editor, "schedule.run", a(s.runSchedule)),
+		r("PUT", "/api/v1/schedules/{id}/owner", admin, "schedule.transfer", a(s.transferSchedule)),
 		r("GET", "/api/v1/schedules/{id}/next", viewer, "", a(s.nextRuns)),
 		r("POST", "/api/v1/schedules/{id}/pause", editor, "schedule.pause", a(s.pauseSchedule)),
 		r("POST", "/api/v1/schedules/{id}/resume", editor, "schedule.resume", a(s.resumeSchedule)),
@@ -208,7 +229,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "no API endpoint %s %s; see the README for the list", r.Method, r.URL.Path))
 	})
-	return s.logRequests(m)
+	return s.logRequests(limitBody(m))
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
@@ -245,12 +266,15 @@ func (w *statusWriter) WriteHeader(code int) {
 
 // decode reads a JSON body into v, refusing unknown fields and trailing data.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
+		var big *http.MaxBytesError
 		var typ *json.UnmarshalTypeError
 		switch {
+		case errors.As(err, &big):
+			return bodyError(err)
 		case errors.Is(err, io.EOF):
 			return facteur.Errorf(facteur.EINVALID, "the request needs a JSON body")
 		case errors.As(err, &syn):
@@ -355,6 +379,7 @@ var errorStatus = map[string]int{
 	facteur.EUNAUTHENTICATED: http.StatusUnauthorized,
 	facteur.EFORBIDDEN:       http.StatusForbidden,
 	facteur.ETOOMANY:         http.StatusTooManyRequests,
+	facteur.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	facteur.ECANCELLED:       http.StatusConflict,
 	facteur.EINTERNAL:        http.StatusInternalServerError,
 }

@@ -236,7 +236,7 @@ func (s *mySession) close(drop bool) {
 // open takes a connection, prepares its session and begins the read-only
 // transaction.
 func (m *MySQL) open(parent context.Context, q facteur.Query) (*mySession, error) {
-	st, err := resolve(q, quoteBacktick, m.opt, false)
+	st, err := resolve(q, mysqlDialect, m.opt, false)
 	if err != nil {
 		return nil, err
 	}

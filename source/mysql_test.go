@@ -144,7 +144,7 @@ func TestMySQLReadOnly(t *testing.T) {
 		t.Errorf("the table has %d rows after the attempts, want 2", len(r.rows))
 	}
 	err := queryErr(src, facteur.Query{SQL: "INSERT INTO " + table + " VALUES (3)"})
-	wantCode(t, err, facteur.EINVALID, "READ ONLY transaction")
+	wantCode(t, err, facteur.EINVALID, "sql: give a query")
 }
 
 func TestMySQLTimeout(t *testing.T) {
@@ -202,7 +202,7 @@ func TestMySQLErrors(t *testing.T) {
 	}
 	wantCode(t, queryErr(src, facteur.Query{SQL: "SELECT * FROM facteur_no_such_table"}), facteur.EINVALID, "sql:", "facteur_no_such_table", "doesn't exist")
 	wantCode(t, queryErr(src, facteur.Query{Table: "facteur_no_such_table"}), facteur.EINVALID, "table:", "doesn't exist")
-	wantCode(t, queryErr(src, facteur.Query{SQL: "SELEC 1"}), facteur.EINVALID, "sql:", "SQL syntax")
+	wantCode(t, queryErr(src, facteur.Query{SQL: "SELECT 1 +"}), facteur.EINVALID, "sql:", "SQL syntax")
 }
 
 func TestMySQLDescribe(t *testing.T) {

@@ -134,7 +134,7 @@ func closePg(conn *pgconn.PgConn) {
 
 // open connects, begins the read-only transaction and prepares q.
 func (p *Postgres) open(parent context.Context, q facteur.Query) (*pgSession, error) {
-	st, err := resolve(q, quoteDouble, p.opt, true)
+	st, err := resolve(q, postgresDialect, p.opt, true)
 	if err != nil {
 		return nil, err
 	}

@@ -148,23 +148,21 @@ type statement struct {
 	timeout time.Duration
 }
 
-// quoteFunc quotes one identifier for a dialect.
-type quoteFunc func(string) string
-
 // quoteDouble quotes an identifier the SQL standard way (PostgreSQL, SQLite).
 func quoteDouble(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // quoteBacktick quotes an identifier the MySQL way.
 func quoteBacktick(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
-// resolve turns q into the statement a dialect runs: q.SQL as given, or
-// SELECT * FROM the quoted table, kept to q.Period's rows when it is set.
+// resolve turns q into the statement a dialect runs: q.SQL as given (if
+// checkSQL admits it), or SELECT * FROM the quoted table, kept to q.Period's rows when it is set.
 // opt gives the timeout when q sets none. withOffset writes the period's
 // bounds with their UTC offset (PostgreSQL reads it for timestamptz and
 // ignores it for timestamp and date); otherwise they are wall-clock times
 // (MySQL DATETIME, SQLite text).
-func resolve(q facteur.Query, quote quoteFunc, opt Options, withOffset bool) (statement, error) {
-	st, err := resolveStatement(q, quote, opt.Timeout)
+func resolve(q facteur.Query, d dialect, opt Options, withOffset bool) (statement, error) {
+	quote := d.quote
+	st, err := resolveStatement(q, d, opt.Timeout)
 	if err != nil || q.Period == nil {
 		return st, err
 	}
@@ -193,7 +191,7 @@ func resolve(q facteur.Query, quote quoteFunc, opt Options, withOffset bool) (st
 	return st, nil
 }
 
-func resolveStatement(q facteur.Query, quote quoteFunc, def time.Duration) (statement, error) {
+func resolveStatement(q facteur.Query, d dialect, def time.Duration) (statement, error) {
 	st := statement{timeout: q.Timeout, field: "sql"}
 	if st.timeout < 0 {
 		return st, facteur.Errorf(facteur.EINVALID, "timeout: must not be negative")
@@ -206,6 +204,9 @@ func resolveStatement(q facteur.Query, quote quoteFunc, def time.Duration) (stat
 	case hasSQL && hasTable:
 		return st, facteur.Errorf(facteur.EINVALID, "table: give either an SQL query or a table name, not both")
 	case hasSQL:
+		if err := checkSQL(q.SQL, d); err != nil {
+			return st, err
+		}
 		st.sql = trimStatement(q.SQL)
 		return st, nil
 	case !hasTable:
@@ -221,7 +222,7 @@ func resolveStatement(q facteur.Query, quote quoteFunc, def time.Duration) (stat
 		if p == "" {
 			return st, facteur.Errorf(facteur.EINVALID, "table: %q has an empty part; use name or schema.name", q.Table)
 		}
-		quoted[i] = quote(p)
+		quoted[i] = d.quote(p)
 	}
 	st.sql = "SELECT * FROM " + strings.Join(quoted, ".")
 	return st, nil

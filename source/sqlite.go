@@ -161,7 +161,7 @@ func (s *sqSession) close() {
 
 // open takes a connection and describes q without running it.
 func (s *SQLite) open(parent context.Context, q facteur.Query) (*sqSession, error) {
-	st, err := resolve(q, quoteDouble, s.opt, false)
+	st, err := resolve(q, sqliteDialect, s.opt, false)
 	if err != nil {
 		return nil, err
 	}

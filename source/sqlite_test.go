@@ -177,7 +177,7 @@ func TestSQLiteErrors(t *testing.T) {
 	}
 	wantCode(t, queryErr(src, facteur.Query{SQL: "SELECT * FROM facteur_no_such_table"}), facteur.EINVALID, "sql:", "no such table: facteur_no_such_table")
 	wantCode(t, queryErr(src, facteur.Query{Table: "nope"}), facteur.EINVALID, "table:", "no such table")
-	wantCode(t, queryErr(src, facteur.Query{SQL: "SELEC 1"}), facteur.EINVALID, "sql:", "syntax error")
+	wantCode(t, queryErr(src, facteur.Query{SQL: "SELECT 1 FROM WHERE"}), facteur.EINVALID, "sql:", "syntax error")
 }
 
 func TestSQLiteDescribe(t *testing.T) {

@@ -192,25 +192,25 @@ func TestResolve(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		q     facteur.Query
-		quote quoteFunc
+		d     dialect
 		want  string
 		field string // of the error, "" for none
 	}{
-		{facteur.Query{SQL: "SELECT 1;\n"}, quoteDouble, "SELECT 1", ""},
-		{facteur.Query{Table: "orders"}, quoteDouble, `SELECT * FROM "orders"`, ""},
-		{facteur.Query{Table: "sales.orders"}, quoteDouble, `SELECT * FROM "sales"."orders"`, ""},
-		{facteur.Query{Table: `we"ird.t`}, quoteDouble, `SELECT * FROM "we""ird"."t"`, ""},
-		{facteur.Query{Table: "sales.orders"}, quoteBacktick, "SELECT * FROM `sales`.`orders`", ""},
-		{facteur.Query{Table: "a`b"}, quoteBacktick, "SELECT * FROM `a``b`", ""},
-		{facteur.Query{Table: ".orders"}, quoteDouble, "", "table"},
-		{facteur.Query{Table: "sales."}, quoteDouble, "", "table"},
-		{facteur.Query{Table: "a.b.c"}, quoteDouble, "", "table"},
-		{facteur.Query{}, quoteDouble, "", "sql"},
-		{facteur.Query{SQL: "SELECT 1", Table: "t"}, quoteDouble, "", "table"},
-		{facteur.Query{SQL: "SELECT 1", Timeout: -1}, quoteDouble, "", "timeout"},
+		{facteur.Query{SQL: "SELECT 1;\n"}, sqliteDialect, "SELECT 1", ""},
+		{facteur.Query{Table: "orders"}, sqliteDialect, `SELECT * FROM "orders"`, ""},
+		{facteur.Query{Table: "sales.orders"}, sqliteDialect, `SELECT * FROM "sales"."orders"`, ""},
+		{facteur.Query{Table: `we"ird.t`}, sqliteDialect, `SELECT * FROM "we""ird"."t"`, ""},
+		{facteur.Query{Table: "sales.orders"}, mysqlDialect, "SELECT * FROM `sales`.`orders`", ""},
+		{facteur.Query{Table: "a`b"}, mysqlDialect, "SELECT * FROM `a``b`", ""},
+		{facteur.Query{Table: ".orders"}, sqliteDialect, "", "table"},
+		{facteur.Query{Table: "sales."}, sqliteDialect, "", "table"},
+		{facteur.Query{Table: "a.b.c"}, sqliteDialect, "", "table"},
+		{facteur.Query{}, sqliteDialect, "", "sql"},
+		{facteur.Query{SQL: "SELECT 1", Table: "t"}, sqliteDialect, "", "table"},
+		{facteur.Query{SQL: "SELECT 1", Timeout: -1}, sqliteDialect, "", "timeout"},
 	}
 	for _, tt := range tests {
-		st, err := resolve(tt.q, tt.quote, Options{Timeout: time.Minute}, false)
+		st, err := resolve(tt.q, tt.d, Options{Timeout: time.Minute}, false)
 		if tt.field != "" {
 			if facteur.ErrorCode(err) != facteur.EINVALID || !startsWith(facteur.ErrorMessage(err), tt.field+":") {
 				t.Errorf("resolve(%+v) error %v, want EINVALID naming %s", tt.q, err, tt.field)

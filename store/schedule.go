@@ -159,6 +159,19 @@ func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	return nil
 }
 
+// TransferSchedule gives schedule id to the account ownerID, or fails with
+// ENOTFOUND.
+func (s *store) TransferSchedule(ctx context.Context, id, ownerID int64) error {
+	n, err := s.q.exec(ctx, `UPDATE schedules SET owner_id = ?, updated_at = ? WHERE id = ?`, ownerID, s.dialect.ts(now()), id)
+	if err != nil {
+		return fmt.Errorf("transfer schedule: %w", err)
+	}
+	if n == 0 {
+		return facteur.Errorf(facteur.ENOTFOUND, "schedule %d not found", id)
+	}
+	return nil
+}
+
 // DeleteSchedule deletes a schedule, or fails with ENOTFOUND. Its runs stay
 // in the history, with ScheduleID 0.
 func (s *store) DeleteSchedule(ctx context.Context, id int64) error {

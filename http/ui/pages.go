@@ -45,6 +45,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if rec.status != http.StatusOK {
 		var e struct{ Error struct{ Message string } }
 		json.Unmarshal(rec.body.Bytes(), &e)
+		if v := rec.header.Get("Retry-After"); v != "" {
+			w.Header().Set("Retry-After", v)
+		}
 		s.render(w, rec.status, "login", view{Title: text("login.title"), Error: e.Error.Message, Data: r.PostFormValue("next")})
 		return
 	}

@@ -362,6 +362,7 @@ var messages = map[string]string{
 	"runs.filtered_empty":          "No run matches these filters.",
 	"page.newer":                   "Newer",
 	"page.older":                   "Older",
+	"form.read_only":               "Read only: this schedule belongs to another account; only its owner or an administrator can change it.",
 }
 
 // text returns the UI string of key, formatted with args.

@@ -211,6 +211,13 @@ type view struct {
 // CanEdit reports whether the account may change reports and schedules.
 func (v view) CanEdit() bool { return v.Me != nil && v.Me.Role.AtLeast(facteur.RoleEditor) }
 
+// Owns reports whether the account may change a schedule or its runs
+// owned by ownerID: an editor who is its owner, or an administrator. Others
+// see them read-only (the API refuses their changes in any case).
+func (v view) Owns(ownerID int64) bool {
+	return v.CanEdit() && (v.Me.Role == facteur.RoleAdmin || v.Me.ID == ownerID)
+}
+
 // IsAdmin reports whether the account administers the server.
 func (v view) IsAdmin() bool { return v.Me != nil && v.Me.Role == facteur.RoleAdmin }
 

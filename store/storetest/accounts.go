@@ -444,6 +444,14 @@ func testOwners(t *testing.T, newDB NewDatabase) {
 	}
 	check("updated", 0)
 
+	// A handover is the one way a schedule changes owner.
+	must(t, s.TransferSchedule(ctx, sc.ID, ada.ID))
+	if got, err := s.Schedule(ctx, sc.ID); err != nil || got.OwnerID != ada.ID {
+		t.Errorf("schedule after TransferSchedule: %+v %v, want owner %d", got, err, ada.ID)
+	}
+	wantCode(t, s.TransferSchedule(ctx, 9999, ada.ID), facteur.ENOTFOUND)
+	must(t, s.TransferSchedule(ctx, sc.ID, bob.ID))
+
 	wantCode(t, s.AdoptOrphans(ctx, 9999), facteur.ENOTFOUND)
 	check("adopted by nobody", 0)
 	must(t, s.AdoptOrphans(ctx, ada.ID))
