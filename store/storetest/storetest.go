@@ -92,6 +92,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Audit", testAudit},
 		{"Owners", testOwners},
 		{"RunsVisibleTo", testRunsVisibleTo},
+		{"Leases", testLeases},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
