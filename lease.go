@@ -57,3 +57,12 @@ type Leases interface {
 	// the IDs of the jobs it made available.
 	ReclaimAll(ctx context.Context, now time.Time) ([]int64, error)
 }
+
+// PartialRemover is a Deliverer that can remove the temporary files an
+// interrupted delivery of a file left at the destination (its hidden
+// ".NAME.RANDOM.partial" names), when an attempt takes over from it.
+type PartialRemover interface {
+	// RemovePartials removes the temporary files of deliveries of a file
+	// named name and returns where they were.
+	RemovePartials(ctx context.Context, name string) ([]string, error)
+}
