@@ -40,6 +40,10 @@ type Runner struct {
 	// ProgressInterval is how often the rows written so far are saved in the
 	// run while it exports. Default 2s.
 	ProgressInterval time.Duration
+	// Fence is called just before the file is delivered: an error (the
+	// node lost the run's lease to another) stops the attempt. Nil
+	// delivers without asking.
+	Fence func(ctx context.Context, run *facteur.Run) error
 
 	progress sync.Map // run id -> *atomic.Int64
 }
@@ -104,6 +108,12 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	d, err := r.Deliverer(dest)
 	if err != nil {
 		return err
+	}
+	if r.Fence != nil {
+		if err := r.Fence(ctx, run); err != nil {
+			r.logf(ctx, run.ID, "warn", "Not delivering: %s", facteur.ErrorMessage(err))
+			return err
+		}
 	}
 	r.logf(ctx, run.ID, "info", "Delivering %s (%d bytes) to %s %q.", art.Name, art.Size, dest.Kind, dest.Name)
 	start := time.Now()

@@ -52,7 +52,18 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 	if w.q.cfg.Mailer == nil {
 		return river.JobCancel(facteur.Errorf(facteur.EINVALID, "mail is not configured on this node"))
 	}
-	err := w.q.cfg.Mailer.Send(ctx, job.Args.Message)
+	ctx, prev, release, err := w.q.hold(ctx, job.ID, 0, job.Attempt)
+	if facteur.ErrorCode(err) == facteur.ECONFLICT {
+		return river.JobSnooze(w.q.cfg.LeaseTTL) // another attempt is sending it
+	} else if err != nil {
+		return err
+	}
+	defer release()
+	if prev != nil && !prev.Released {
+		w.q.cfg.Logger.Warn("sending again a mail whose sending was interrupted", "message_id", job.Args.Message.ID,
+			"stopped_node", prev.Node, "attempt", job.Attempt)
+	}
+	err = w.q.cfg.Mailer.Send(ctx, job.Args.Message)
 	if err != nil {
 		w.q.cfg.Logger.Warn("send mail", "to", strings.Join(job.Args.Message.To, ", "), "subject", job.Args.Message.Subject,
 			"attempt", job.Attempt, "err", err)
