@@ -10,12 +10,12 @@ import (
 	"github.com/facteur/facteur"
 )
 
-// RemovePartials removes what an interrupted attempt of run left behind:
-// its partial file in the spool, and the temporary files of its delivery at
-// destinations that can find them (facteur.PartialRemover). The run log
-// says what was removed. Failures are logged, never fatal: the next
-// delivery writes a new temporary file anyway.
-func (r *Runner) RemovePartials(ctx context.Context, run *facteur.Run) {
+// TookOver tells the runner that the next attempt of run takes over from
+// one that was interrupted (its node stopped): it removes that attempt's
+// partial file from the spool now, and the temporary files of its delivery
+// at the destination just before delivering, once the file's name is
+// known. The run log says what was removed.
+func (r *Runner) TookOver(ctx context.Context, run *facteur.Run) {
 	var removed []string
 	matches, _ := filepath.Glob(filepath.Join(r.Spool, fmt.Sprintf(".run-%d.*.partial", run.ID)))
 	for _, m := range matches {
@@ -23,20 +23,29 @@ func (r *Runner) RemovePartials(ctx context.Context, run *facteur.Run) {
 			removed = append(removed, "spool/"+filepath.Base(m))
 		}
 	}
-	if run.FileName != "" && run.DestinationID != 0 {
-		if dest, err := r.Store.Destination(ctx, run.DestinationID); err == nil {
-			if d, err := r.Deliverer(dest); err == nil {
-				if pr, ok := d.(facteur.PartialRemover); ok {
-					got, err := pr.RemovePartials(ctx, run.FileName)
-					if err != nil {
-						r.logf(ctx, run.ID, "warn", "Could not remove the interrupted attempt's temporary files at %q: %s", dest.Name, err)
-					}
-					removed = append(removed, got...)
-				}
-			}
-		}
+	if len(removed) > 0 {
+		r.logf(ctx, run.ID, "info", "Removed the partial file of the interrupted attempt: %s.", strings.Join(removed, ", "))
+	}
+	r.takeovers.Store(run.ID, true)
+}
+
+// removeDeliveryPartials removes, when this attempt took over from an
+// interrupted one, the temporary files of the file's delivery at
+// destinations that can find them (facteur.PartialRemover). Failures are
+// logged, never fatal: the delivery writes a new temporary file anyway.
+func (r *Runner) removeDeliveryPartials(ctx context.Context, run *facteur.Run, d facteur.Deliverer, art *facteur.Artifact) {
+	if _, ok := r.takeovers.LoadAndDelete(run.ID); !ok {
+		return
+	}
+	pr, ok := d.(facteur.PartialRemover)
+	if !ok {
+		return
+	}
+	removed, err := pr.RemovePartials(ctx, art.Name)
+	if err != nil {
+		r.logf(ctx, run.ID, "warn", "Could not remove the interrupted attempt's temporary files at the destination: %s", facteur.ErrorMessage(err))
 	}
 	if len(removed) > 0 {
-		r.logf(ctx, run.ID, "info", "Removed the partial files of the interrupted attempt: %s.", strings.Join(removed, ", "))
+		r.logf(ctx, run.ID, "info", "Removed the temporary files of the interrupted delivery: %s.", strings.Join(removed, ", "))
 	}
 }

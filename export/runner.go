@@ -45,7 +45,8 @@ type Runner struct {
 	// delivers without asking.
 	Fence func(ctx context.Context, run *facteur.Run) error
 
-	progress sync.Map // run id -> *atomic.Int64
+	progress  sync.Map // run id -> *atomic.Int64
+	takeovers sync.Map // run id -> true: the attempt took over (TookOver)
 }
 
 // Definition is the snapshot of what a run used, kept with the run so that
@@ -90,6 +91,7 @@ func (r *Runner) Progress(runID int64) (int64, bool) {
 // rows, bytes, SHA-256, stages, location and log lines in the run. It does
 // not set the run's final status: the caller does, from the error.
 func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
+	defer r.takeovers.Delete(run.ID)
 	r.logf(ctx, run.ID, "info", "Attempt %d started.", run.Attempt)
 	art, dest, confirm, err := r.artifact(ctx, run)
 	if err != nil {
@@ -115,6 +117,7 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 			return err
 		}
 	}
+	r.removeDeliveryPartials(ctx, run, d, art)
 	r.logf(ctx, run.ID, "info", "Delivering %s (%d bytes) to %s %q.", art.Name, art.Size, dest.Kind, dest.Name)
 	start := time.Now()
 	delivery, err := d.Deliver(ctx, art)

@@ -74,7 +74,7 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	now := q.cfg.Now().UTC()
 	if msg := q.interruption(prev, job.Attempt, now); msg != "" {
 		q.log(ctx, run.ID, "warn", msg)
-		q.runner.RemovePartials(ctx, run)
+		q.runner.TookOver(ctx, run)
 	}
 	if job.Attempt > job.MaxAttempts {
 		return q.exhausted(ctx, run, job, now)
