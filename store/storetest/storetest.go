@@ -86,6 +86,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"MigrateConcurrently", testMigrateConcurrently},
 		{"Settings", testSettings},
 		{"CancelledStays", testCancelledStays},
+		{"FinishedStays", testFinishedStays},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
 		{"Sessions", testSessions},
