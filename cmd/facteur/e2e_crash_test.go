@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -158,7 +159,9 @@ func TestCrashResumesOnSQLite(t *testing.T) {
 func TestSecondServeOnSameDataIsRefused(t *testing.T) {
 	data := t.TempDir()
 	startServe(t, data)
-	out, err := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--data", data).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "another facteur serve is running on "+data) {
 		t.Fatalf("second serve: %v\n%s", err, out)
 	}
