@@ -63,7 +63,8 @@ type Store interface {
 	// ignored runs included, by schedule ID.
 	LatestRuns(ctx context.Context) (map[int64]*Run, error)
 	// UpdateRun saves a run's progress. A cancelled run stays cancelled: its
-	// status, error and finish time are kept and copied back into r.
+	// status, error and finish time are kept and copied back into r. So are
+	// those and the attempt of a run that succeeded or failed.
 	UpdateRun(ctx context.Context, r *Run) error
 	AppendRunLog(ctx context.Context, runID int64, e LogEntry) error
 	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)

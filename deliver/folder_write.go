@@ -179,12 +179,7 @@ func (f *Folder) syncDir() error {
 // file (0666 less the umask), so that the delivered file can be read by
 // whoever picks it up.
 func createTemp(dir, name string) (*os.File, error) {
-	// Keep the temporary name within the file system's limit.
-	const keep = MaxFileNameLen - len("..0123456789abcdef.partial") - 1
-	for len(name) > keep {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
+	name = tempStem(name)
 	for range 100 {
 		tmp := filepath.Join(dir, "."+name+"."+strconv.FormatUint(rand.Uint64(), 16)+".partial")
 		fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
@@ -194,6 +189,17 @@ func createTemp(dir, name string) (*os.File, error) {
 		return fh, err
 	}
 	return nil, &fs.PathError{Op: "create", Path: dir, Err: fs.ErrExist}
+}
+
+// tempStem is the part of a file's name its temporary names keep: all of
+// it, less what would make them longer than the file system allows.
+func tempStem(name string) string {
+	const keep = MaxFileNameLen - len("..0123456789abcdef.partial") - 1
+	for len(name) > keep {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
 }
 
 // hashFile returns the SHA-256 of a file in hex.

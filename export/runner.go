@@ -40,8 +40,13 @@ type Runner struct {
 	// ProgressInterval is how often the rows written so far are saved in the
 	// run while it exports. Default 2s.
 	ProgressInterval time.Duration
+	// Fence is called just before the file is delivered: an error (the
+	// node lost the run's lease to another) stops the attempt. Nil
+	// delivers without asking.
+	Fence func(ctx context.Context, run *facteur.Run) error
 
-	progress sync.Map // run id -> *atomic.Int64
+	progress  sync.Map // run id -> *atomic.Int64
+	takeovers sync.Map // run id -> true: the attempt took over (TookOver)
 }
 
 // Definition is the snapshot of what a run used, kept with the run so that
@@ -86,6 +91,7 @@ func (r *Runner) Progress(runID int64) (int64, bool) {
 // rows, bytes, SHA-256, stages, location and log lines in the run. It does
 // not set the run's final status: the caller does, from the error.
 func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
+	defer r.takeovers.Delete(run.ID)
 	r.logf(ctx, run.ID, "info", "Attempt %d started.", run.Attempt)
 	art, dest, confirm, err := r.artifact(ctx, run)
 	if err != nil {
@@ -105,6 +111,13 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	if err != nil {
 		return err
 	}
+	if r.Fence != nil {
+		if err := r.Fence(ctx, run); err != nil {
+			r.logf(ctx, run.ID, "warn", "Not delivering: %s", facteur.ErrorMessage(err))
+			return err
+		}
+	}
+	r.removeDeliveryPartials(ctx, run, d, art)
 	r.logf(ctx, run.ID, "info", "Delivering %s (%d bytes) to %s %q.", art.Name, art.Size, dest.Kind, dest.Name)
 	start := time.Now()
 	delivery, err := d.Deliver(ctx, art)

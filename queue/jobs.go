@@ -62,12 +62,23 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
 		return nil // finished already: never deliver twice
 	}
-	if _, busy := q.running.Load(run.ID); busy {
-		// River rescues jobs that run longer than an hour; this one is still
-		// exporting here. Look again later rather than run it twice.
-		return river.JobSnooze(time.Minute)
+	leaseCtx, prev, release, err := q.hold(ctx, job.ID, run.ID, job.Attempt)
+	if facteur.ErrorCode(err) == facteur.ECONFLICT {
+		// Another attempt still holds the run: look again later rather
+		// than run it twice.
+		return river.JobSnooze(q.cfg.LeaseTTL)
+	} else if err != nil {
+		return err
 	}
+	defer release()
 	now := q.cfg.Now().UTC()
+	if msg := q.interruption(prev, job.Attempt, now); msg != "" {
+		q.log(ctx, run.ID, "warn", msg)
+		q.runner.TookOver(ctx, run)
+	}
+	if job.Attempt > job.MaxAttempts {
+		return q.exhausted(ctx, run, job, now)
+	}
 	run.Status, run.Attempt, run.Error = facteur.RunRunning, job.Attempt, ""
 	if run.StartedAt == nil {
 		run.StartedAt = &now
@@ -76,9 +87,10 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return err
 	}
 
-	runCtx, stop := q.cancellable(ctx, run.ID)
+	runCtx, stop := q.cancellable(leaseCtx, run.ID)
 	err = q.runner.Execute(runCtx, run)
 	cancelled := errors.Is(context.Cause(runCtx), errCancelled)
+	lost := errors.Is(context.Cause(leaseCtx), errLeaseLost) || errors.Is(err, errLeaseLost)
 	stop()
 	bg := context.WithoutCancel(ctx)
 	end := q.cfg.Now().UTC()
@@ -88,6 +100,11 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return q.store.UpdateRun(bg, run)
 	}
 
+	if lost {
+		// The run is another attempt's now; it records the outcome.
+		q.log(bg, run.ID, "warn", fmt.Sprintf("Attempt %d on node %s lost its lease and stopped; nothing was delivered by it.", job.Attempt, q.cfg.Node))
+		return river.JobSnooze(q.cfg.LeaseTTL)
+	}
 	if cancelled || ctx.Err() != nil {
 		// A cancel made here or on another node is kept by the store
 		// (UpdateRun never undoes it).
@@ -127,6 +144,20 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return errors.Join(err, uerr)
 	}
 	return err
+}
+
+// exhausted fails a run for good whose last attempt was interrupted (its
+// node stopped), and alerts.
+func (q *Queue[TTx]) exhausted(ctx context.Context, run *facteur.Run, job *river.Job[RunArgs], now time.Time) error {
+	run.Status, run.Attempt, run.FinishedAt = facteur.RunFailed, job.MaxAttempts, &now
+	run.Error = fmt.Sprintf("Its last attempt (%d of %d) was interrupted when its node stopped; no attempt is left.", job.MaxAttempts, job.MaxAttempts)
+	q.log(ctx, run.ID, "error", "Failed for good: "+run.Error)
+	if err := q.store.UpdateRun(ctx, run); err != nil {
+		return err
+	}
+	err := facteur.Errorf(facteur.EUNAVAILABLE, "%s", run.Error)
+	q.alert(ctx, run, err)
+	return river.JobCancel(err)
 }
 
 func (q *Queue[TTx]) log(ctx context.Context, runID int64, level, msg string) {

@@ -64,6 +64,17 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 		}
 		return river.JobCancel(err)
 	}
+	ctx, prev, release, err := q.hold(ctx, job.ID, 0, job.Attempt)
+	if facteur.ErrorCode(err) == facteur.ECONFLICT {
+		return river.JobSnooze(q.cfg.LeaseTTL) // another attempt is sending it
+	} else if err != nil {
+		return err
+	}
+	defer release()
+	if prev != nil && !prev.Released {
+		q.cfg.Logger.Warn("sending again a mail whose sending was interrupted", "message_id", m.ID,
+			"stopped_node", prev.Node, "attempt", job.Attempt)
+	}
 	reply, err := q.cfg.Mailer.Submit(ctx, m)
 	if err == nil {
 		if job.Args.AlertOf != 0 {

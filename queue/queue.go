@@ -53,6 +53,25 @@ type Config struct {
 	MailHost string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	// Node names this process in leases and run logs. Default the host
+	// name and the process id (DefaultNode).
+	Node string
+	// LeaseTTL is how long a running attempt's lease is valid without
+	// renewal: a node not heard of for that long is taken for dead and its
+	// jobs are taken up by a live node. Default 30s.
+	LeaseTTL time.Duration
+	// LeaseRenew is how often a node renews the leases of its running
+	// attempts; live nodes look for expired leases twice as often. It must
+	// be less than half LeaseTTL. Default 10s.
+	LeaseRenew time.Duration
+	// SingleNode says this node is the only one on its database (the
+	// embedded SQLite): at start, every job left running belongs to a dead
+	// process and is taken up at once.
+	SingleNode bool
+	// Leases keeps the leases; default the store, when it implements
+	// facteur.Leases.
+	Leases facteur.Leases
 }
 
 func (c *Config) setDefaults() {
@@ -89,6 +108,26 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Node == "" {
+		c.Node = DefaultNode()
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 30 * time.Second
+	}
+	if c.LeaseRenew <= 0 {
+		c.LeaseRenew = min(10*time.Second, c.LeaseTTL/3)
+	}
+}
+
+// validate checks the fields setDefaults cannot fix.
+func (c *Config) validate() error {
+	if c.LeaseRenew*2 >= c.LeaseTTL {
+		return facteur.Errorf(facteur.EINVALID, "lease renewal: %s must be less than half the lease (%s)", c.LeaseRenew, c.LeaseTTL)
+	}
+	if len(c.Node) > 200 {
+		return facteur.Errorf(facteur.EINVALID, "node name: at most 200 characters")
+	}
+	return nil
 }
 
 // Queue schedules and executes runs. TTx is the transaction type of the
@@ -101,12 +140,28 @@ type Queue[TTx any] struct {
 	// running holds the cancel functions of the runs executing on this
 	// node, by run id.
 	running sync.Map
+	leases  facteur.Leases
+	// held holds the leases of the attempts running on this node, by job
+	// id (*heldLease).
+	held       sync.Map
+	stopLeases func()
 }
 
 // New builds a queue on a River driver over the same database as store.
 func New[TTx any](driver riverdriver.Driver[TTx], store facteur.Store, runner *export.Runner, cfg Config) (*Queue[TTx], error) {
 	cfg.setDefaults()
-	q := &Queue[TTx]{store: store, runner: runner, cfg: cfg}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	leases := cfg.Leases
+	if leases == nil {
+		l, ok := store.(facteur.Leases)
+		if !ok {
+			return nil, fmt.Errorf("job queue: the store keeps no leases")
+		}
+		leases = l
+	}
+	q := &Queue[TTx]{store: store, runner: runner, cfg: cfg, leases: leases, stopLeases: func() {}}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &runWorker[TTx]{q: q}); err != nil {
 		return nil, err
@@ -124,8 +179,11 @@ func New[TTx any](driver riverdriver.Driver[TTx], store facteur.Store, runner *e
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
 		JobTimeout:        -1, // exports can be long; statement timeouts bound the queries
-		SoftStopTimeout:   cfg.StopTimeout,
-		Logger:            slog.New(atLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "river"),
+		// The leases decide when a job was abandoned: River's own rescue,
+		// by time alone, would take over a healthy export that runs long.
+		RescueStuckJobsAfter: 100 * 365 * 24 * time.Hour,
+		SoftStopTimeout:      cfg.StopTimeout,
+		Logger:               slog.New(atLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "river"),
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.TickInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil },
@@ -140,12 +198,25 @@ func New[TTx any](driver riverdriver.Driver[TTx], store facteur.Store, runner *e
 }
 
 // Start starts fetching and executing jobs; the leader node also starts
-// the calendar tick. It returns once started.
-func (q *Queue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+// the calendar tick. On a single node it first takes up every job a dead
+// process left running. It returns once started.
+func (q *Queue[TTx]) Start(ctx context.Context) error {
+	if err := q.startLeases(ctx); err != nil {
+		return err
+	}
+	if err := q.client.Start(ctx); err != nil {
+		q.stopLeases()
+		return err
+	}
+	return nil
+}
 
 // Stop stops gracefully: running exports get StopTimeout to finish, then
 // they are cancelled and queued again for the next start.
-func (q *Queue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+func (q *Queue[TTx]) Stop(ctx context.Context) error {
+	defer q.stopLeases()
+	return q.client.Stop(ctx)
+}
 
 // RunNow queues a run of a schedule right away (E6), without touching its
 // calendar.

@@ -199,7 +199,8 @@ func (s *store) LatestRuns(ctx context.Context) (map[int64]*facteur.Run, error) 
 // UpdateRun saves what changes as a run progresses: status, attempt, job,
 // file name, rows, bytes, SHA-256, artifact path, location, error, ignored,
 // stages, definition, start and finish times. A cancelled run keeps its
-// status, error and finish time whatever r says, and r gets them back. The
+// status, error and finish time whatever r says, and r gets them back; a
+// run that succeeded or failed keeps them and its attempt too. The
 // schedule, report, destination, trigger, owner, requester, slot and retry
 // of a run are fixed at creation. It sets CreatedAt, OwnerID and
 // RequestedBy as stored and fails with ENOTFOUND when there is no such run.
@@ -209,19 +210,22 @@ func (s *store) UpdateRun(ctx context.Context, r *facteur.Run) error {
 		return err
 	}
 	d := s.dialect
-	// A cancelled run stays cancelled: a worker saving its progress must not
-	// undo a cancel made meanwhile (SET expressions see the row as it was).
+	// A finished run stays finished: a worker saving its progress must not
+	// undo a cancel made meanwhile, nor an attempt that lost its lease the
+	// outcome of the one that took over (SET expressions see the row as it
+	// was).
 	err = s.q.queryRow(ctx, `UPDATE runs SET
-			status = CASE WHEN status = 'cancelled' THEN status ELSE ? END,
-			attempt = ?, job_id = ?, file_name = ?,
+			status = CASE WHEN status IN ('cancelled', 'succeeded', 'failed') THEN status ELSE ? END,
+			attempt = CASE WHEN status IN ('succeeded', 'failed') THEN attempt ELSE ? END,
+			job_id = ?, file_name = ?,
 			row_count = ?, byte_count = ?, sha256 = ?, artifact_path = ?, location = ?,
-			error = CASE WHEN status = 'cancelled' THEN error ELSE ? END,
+			error = CASE WHEN status IN ('cancelled', 'succeeded', 'failed') THEN error ELSE ? END,
 			ignored = ?, stages = ?, definition = ?, started_at = ?,
-			finished_at = CASE WHEN status = 'cancelled' THEN finished_at ELSE ? END
-		WHERE id = ? RETURNING created_at, owner_id, requested_by, status, error, finished_at`,
+			finished_at = CASE WHEN status IN ('cancelled', 'succeeded', 'failed') THEN finished_at ELSE ? END
+		WHERE id = ? RETURNING created_at, owner_id, requested_by, status, attempt, error, finished_at`,
 		r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256, r.ArtifactPath,
 		r.Location, r.Error, r.Ignored, j.stages, j.definition, d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt), r.ID,
-	).Scan(timeScan{&r.CreatedAt}, &r.OwnerID, &r.RequestedBy, &r.Status, &r.Error, nullTimeScan{&r.FinishedAt})
+	).Scan(timeScan{&r.CreatedAt}, &r.OwnerID, &r.RequestedBy, &r.Status, &r.Attempt, &r.Error, nullTimeScan{&r.FinishedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "run %d not found", r.ID)
 	} else if err != nil {

@@ -55,12 +55,19 @@ type serveConfig struct {
 	// SQLiteDir is the directory SQLite sources must be in ("" = anywhere
 	// but Facteur's own database).
 	SQLiteDir string
+	// NodeName names this process in run logs and leases (default
+	// hostname-pid).
+	NodeName string
+	// Lease is how long a node not heard of keeps its running jobs;
+	// LeaseRenew how often it renews their leases.
+	Lease, LeaseRenew time.Duration
 }
 
 // jobQueue is the queue whatever its database: both River drivers give one.
 type jobQueue interface {
 	fhttp.Runs
 	SendMail(ctx context.Context, m mail.Message) error
+	Fence(ctx context.Context, run *facteur.Run) error
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 }
@@ -81,8 +88,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL users reach Facteur at, for download links in mails and webhooks (default http://ADDR)")
 	fs.DurationVar(&cfg.KeepFiles, "keep-files", 7*24*time.Hour, "how long exported files stay in the spool for retry and download (each schedule's latest successful file is always kept)")
 	fs.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long running exports may finish before they are interrupted and queued again")
+	fs.StringVar(&cfg.NodeName, "node-name", "", "name of this node in run logs (default hostname-pid)")
+	fs.DurationVar(&cfg.Lease, "lease", 30*time.Second, "with PostgreSQL, how long a node not heard of keeps its running exports before a live node takes them over")
+	fs.DurationVar(&cfg.LeaseRenew, "lease-renew", 10*time.Second, "how often a node renews the leases of its running exports (less than half --lease)")
 	if err := envFlags(fs, args); err != nil {
 		return errUsage
+	}
+	if cfg.NodeName == "" {
+		cfg.NodeName = queue.DefaultNode()
+	}
+	if cfg.Lease < time.Second || cfg.Lease > time.Hour {
+		return facteur.Errorf(facteur.EINVALID, "lease: %s is out of range (1s to 1h)", cfg.Lease)
 	}
 	logger, err := newLogger(stderr, cfg.LogLevel)
 	if err != nil {
@@ -91,6 +107,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	data, err := dataDirectory(cfg.Data)
 	if err != nil {
 		return err
+	}
+	if cfg.Database == "" {
+		// The embedded database has one node: a second process on the same
+		// data directory would take the first one's running exports for
+		// abandoned.
+		unlock, err := lockData(data)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	db, scfg, err := openStore(ctx, data, cfg.Database, stdout)
 	if err != nil {
@@ -173,7 +199,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Logger: logger,
 	}
 	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger,
-		Mailer: mailer, PublicURL: cfg.PublicURL, MailHost: public.Hostname()}
+		Mailer: mailer, PublicURL: cfg.PublicURL, MailHost: public.Hostname(),
+		Node: cfg.NodeName, LeaseTTL: cfg.Lease, LeaseRenew: cfg.LeaseRenew, SingleNode: db.Dialect() != "postgres"}
 	var q jobQueue
 	if db.Dialect() == "postgres" {
 		q, err = queue.New(riverpgxv5.New(db.Pool()), db, runner, qcfg)
@@ -183,6 +210,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	runner.Fence = q.Fence
 	runner.Exported = exportLinkMailer(db, mailer, q.SendMail, signer, public.Hostname())
 
 	api := &fhttp.Server{
@@ -218,7 +246,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Database != "" {
 		where = "PostgreSQL " + facteur.RedactDSN(cfg.Database)
 	}
-	fmt.Fprintf(stdout, "Facteur %s listening on %s (store: %s)\n", versionString(), base, where)
+	fmt.Fprintf(stdout, "Facteur %s listening on %s (store: %s, node: %s)\n", versionString(), base, where, cfg.NodeName)
 	pruned := make(chan struct{})
 	go func() {
 		defer close(pruned)

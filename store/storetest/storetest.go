@@ -89,6 +89,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"MigrateConcurrently", testMigrateConcurrently},
 		{"Settings", testSettings},
 		{"CancelledStays", testCancelledStays},
+		{"FinishedStays", testFinishedStays},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
 		{"Sessions", testSessions},
@@ -99,6 +100,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"TouchLogin", testTouchLogin},
 		{"WithTx", testWithTx},
 		{"Nodes", testNodes},
+		{"Leases", testLeases},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,45 @@
+package deliver
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+)
+
+var _ facteur.PartialRemover = (*Folder)(nil)
+
+// RemovePartials removes the temporary files ".NAME.RANDOM.partial" that
+// interrupted deliveries of the file name left in the folder, and returns
+// their paths. Only names of that exact shape (RANDOM in hexadecimal) are
+// touched: never a delivered file, nor another file's temporary one.
+func (f *Folder) RemovePartials(ctx context.Context, name string) ([]string, error) {
+	if err := ValidateFileName(name); err != nil {
+		return nil, err
+	}
+	stem := "." + tempStem(name) + "."
+	entries, err := os.ReadDir(f.dir)
+	if err != nil {
+		return nil, f.pathError(err)
+	}
+	var removed []string
+	for _, e := range entries {
+		random, ok := strings.CutPrefix(e.Name(), stem)
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		random, ok = strings.CutSuffix(random, ".partial")
+		if _, err := strconv.ParseUint(random, 16, 64); !ok || err != nil {
+			continue
+		}
+		path := filepath.Join(f.dir, e.Name())
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return removed, f.ioError(ctx, err)
+		}
+		removed = append(removed, path)
+	}
+	return removed, nil
+}
