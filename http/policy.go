@@ -2,7 +2,6 @@ package http
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/facteur/facteur"
@@ -11,12 +10,9 @@ import (
 // readJSON reads a request body that must be a JSON document, for parsers
 // of their own (which refuse unknown fields).
 func readJSON(r *http.Request) (json.RawMessage, error) {
-	b, err := io.ReadAll(r.Body)
+	b, err := readBody(r)
 	if err != nil {
-		return nil, bodyError(err)
-	}
-	if len(b) == 0 {
-		return nil, facteur.Errorf(facteur.EINVALID, "the request needs a JSON body")
+		return nil, err
 	}
 	if !json.Valid(b) {
 		return nil, facteur.Errorf(facteur.EINVALID, "the body is not valid JSON")

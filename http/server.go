@@ -4,6 +4,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -266,7 +267,11 @@ func (w *statusWriter) WriteHeader(code int) {
 
 // decode reads a JSON body into v, refusing unknown fields and trailing data.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	b, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError

@@ -1,0 +1,45 @@
+package http_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/facteur/facteur"
+)
+
+// TestInvalidUTF8IsRefused: a body with a byte that is not UTF-8 is refused
+// with 400 naming the field, nothing is stored, and every list stays valid
+// JSON (a destination's message with 0xFF was stored and made the list of
+// destinations invalid JSON for every client).
+func TestInvalidUTF8IsRefused(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokens[facteur.RoleAdmin]
+	_, before := e.do(admin, "GET", "/api/v1/destinations", "")
+	cases := []struct{ path, body, want string }{
+		{"/api/v1/destinations", "{\"name\":\"d\",\"kind\":\"email\",\"config\":{\"to\":[\"admin@example.org\"],\"message\":\"caf\xe9\"}}", "config.message: the text is not valid UTF-8"},
+		{"/api/v1/destinations", "{\"name\":\"\xff\",\"kind\":\"email\",\"config\":{\"to\":[\"admin@example.org\"]}}", "name: the text is not valid UTF-8"},
+		{"/api/v1/reports", "{\"name\":\"r\",\"source_id\":1,\"sql\":\"select '\xc3'\"}", "sql: the text is not valid UTF-8"},
+		{"/api/v1/settings/policy", "{\"allowed_email_domains\":[\"ok.example\",\"\xff.example\"]}", "allowed_email_domains[1]: the text is not valid UTF-8"},
+	}
+	for _, c := range cases {
+		st, body := e.do(admin, "POST", c.path, c.body)
+		if c.path == "/api/v1/settings/policy" {
+			st, body = e.do(admin, "PUT", c.path, c.body)
+		}
+		if st != 400 || !strings.Contains(body, c.want) {
+			t.Errorf("%s %q: %d %s; want 400 %q", c.path, c.body, st, body, c.want)
+		}
+	}
+	for _, list := range []string{"/api/v1/destinations", "/api/v1/reports", "/api/v1/settings/policy"} {
+		st, body := e.do(admin, "GET", list, "")
+		if st != 200 || !json.Valid([]byte(body)) || !utf8.ValidString(body) {
+			t.Errorf("GET %s: %d, valid JSON %v", list, st, json.Valid([]byte(body)))
+		}
+	}
+	if _, after := e.do(admin, "GET", "/api/v1/destinations", ""); after != before {
+		t.Errorf("the destinations changed:\n%s\n%s", before, after)
+	}
+}
+

@@ -1,0 +1,54 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/facteur/facteur"
+)
+
+func TestFieldAt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ body, want string }{
+		{"{\"name\":\"a\xffb\"}", "name"},
+		{"{\"name\":\"ok\",\"config\":{\"to\":[\"x\",\"y\xff\"],\"message\":\"m\"}}", "config.to[1]"},
+		{"{\"config\":{\"message\":\"\xfe\"}}", "config.message"},
+		{"{\"na\xffme\":\"x\"}", "na\ufffdme"},
+		{"[\"a\",{\"b\":\"\xff\"}]", "[1].b"},
+		{"{\"a\":1,\"b\":[true,null,\"\xc3\"]}", "b[2]"},
+	} {
+		b := []byte(tc.body)
+		if got := fieldAt(b, invalidUTF8At(b)); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.body, got, tc.want)
+		}
+	}
+}
+
+// FuzzDecode: whatever the body, decode answers an error a user can act on
+// (never an internal one), and what it accepts is valid UTF-8.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"name":"x"}`, "{\"name\":\"\xff\"}", `{"name":1}`, `{`, ``, `{"a":{"b":["\u0000"]}}`, `{"name":"x"} {}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var v struct {
+			Name   string          `json:"name"`
+			Config json.RawMessage `json:"config"`
+			To     []string        `json:"to"`
+		}
+		r := httptest.NewRequest("POST", "/", strings.NewReader(string(body)))
+		err := decode(r, &v)
+		if err != nil {
+			if facteur.ErrorCode(err) != facteur.EINVALID {
+				t.Fatalf("%q: %v (code %s)", body, err, facteur.ErrorCode(err))
+			}
+			return
+		}
+		if !utf8.ValidString(v.Name) || !utf8.Valid(v.Config) {
+			t.Fatalf("accepted invalid UTF-8: %q", body)
+		}
+	})
+}
