@@ -42,4 +42,3 @@ func TestInvalidUTF8IsRefused(t *testing.T) {
 		t.Errorf("the destinations changed:\n%s\n%s", before, after)
 	}
 }
-
