@@ -4,8 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/facteur/facteur"
 )
@@ -20,19 +18,13 @@ func (f *Folder) RemovePartials(ctx context.Context, name string) ([]string, err
 	if err := ValidateFileName(name); err != nil {
 		return nil, err
 	}
-	stem := "." + tempStem(name) + "."
 	entries, err := os.ReadDir(f.dir)
 	if err != nil {
 		return nil, f.pathError(err)
 	}
 	var removed []string
 	for _, e := range entries {
-		random, ok := strings.CutPrefix(e.Name(), stem)
-		if !ok || !e.Type().IsRegular() {
-			continue
-		}
-		random, ok = strings.CutSuffix(random, ".partial")
-		if _, err := strconv.ParseUint(random, 16, 64); !ok || err != nil {
+		if !e.Type().IsRegular() || !isPartialOf(e.Name(), name) {
 			continue
 		}
 		path := filepath.Join(f.dir, e.Name())

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/internal/filewrite"
@@ -191,16 +190,6 @@ func createTemp(dir, name string) (*os.File, error) {
 	return nil, &fs.PathError{Op: "create", Path: dir, Err: fs.ErrExist}
 }
 
-// tempStem is the part of a file's name its temporary names keep: all of
-// it, less what would make them longer than the file system allows.
-func tempStem(name string) string {
-	const keep = MaxFileNameLen - len("..0123456789abcdef.partial") - 1
-	for len(name) > keep {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	return name
-}
 
 // hashFile returns the SHA-256 of a file in hex.
 func hashFile(ctx context.Context, path string) (string, error) {

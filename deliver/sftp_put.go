@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 )
@@ -230,11 +229,6 @@ func hashRemote(ss *sftpSession, name string) (string, error) {
 // tempName returns a hidden name consumers ignore for an upload of name:
 // ".<name>.<random>.partial", within the length limit of file names.
 func tempName(name string) string {
-	const keep = MaxFileNameLen - len("..0123456789abcdef.partial") - 1
-	for len(name) > keep {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	name = strings.TrimPrefix(name, ".")
+	name = strings.TrimPrefix(tempStem(name), ".")
 	return "." + name + "." + strconv.FormatUint(rand.Uint64(), 16) + ".partial"
 }
