@@ -190,7 +190,6 @@ func createTemp(dir, name string) (*os.File, error) {
 	return nil, &fs.PathError{Op: "create", Path: dir, Err: fs.ErrExist}
 }
 
-
 // hashFile returns the SHA-256 of a file in hex.
 func hashFile(ctx context.Context, path string) (string, error) {
 	fh, err := os.Open(path)
