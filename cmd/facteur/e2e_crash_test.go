@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/mail/smtptest"
 )
 
@@ -37,7 +38,7 @@ func kill9(n *node) {
 func longSchedule(t *testing.T, n *node, outbox, name string, value, secs int) int64 {
 	t.Helper()
 	var src, dest, rep, sc struct{ ID int64 }
-	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "pg " + name, "dsn": postgresURL(t)}, &src)
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "pg " + name, "dsn": testdb.PostgresReader(t, postgresURL(t))}, &src)
 	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "drop " + name, "kind": "folder", "config": map[string]any{"path": outbox}}, &dest)
 	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": name, "source_id": src.ID,
 		"sql": fmt.Sprintf("select %d as n from pg_sleep(%d)", value, secs)}, &rep)
