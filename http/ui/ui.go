@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 )
@@ -359,6 +360,22 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) er
 // words of its choosing.
 const flashCookie = "facteur_flash"
 
+// maxFlash bounds a flash message in bytes: it often quotes a name the
+// user typed, and a cookie must stay far below the 4 KB browsers take.
+const maxFlash = 300
+
+// cut returns s, or its first max bytes (whole characters) and "…".
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
 // redirectWith sends the browser to the page to, which shows msg.
 func redirectWith(w http.ResponseWriter, r *http.Request, to, msg string) {
 	setFlash(w, r, msg, "")
@@ -368,8 +385,8 @@ func redirectWith(w http.ResponseWriter, r *http.Request, to, msg string) {
 // setFlash leaves msg for the next page, as a link to the page link if
 // link is not empty.
 func setFlash(w http.ResponseWriter, r *http.Request, msg, link string) {
-	val := url.Values{"m": {msg}}
-	if link != "" {
+	val := url.Values{"m": {cut(msg, maxFlash)}}
+	if link != "" && len(link) <= maxFlash {
 		val.Set("l", link)
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(val.Encode()), Path: "/", MaxAge: 60,

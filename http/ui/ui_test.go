@@ -102,3 +102,24 @@ func TestAssets(t *testing.T) {
 		t.Errorf("a stale asset path: %d", rec.Code)
 	}
 }
+
+// TestFlashIsBounded: a flash message quoting a huge name (a 100 KB
+// schedule name made a 100 KB Set-Cookie, and 900 KB one a page the
+// browser refused) is cut to a few hundred bytes, on a character boundary.
+func TestFlashIsBounded(t *testing.T) {
+	name := strings.Repeat("é", 50_000) // 100 KB
+	rec := httptest.NewRecorder()
+	setFlash(rec, httptest.NewRequest("POST", "/schedules/new", nil), "Schedule "+name+" saved.", "/runs/"+strings.Repeat("1", 5000))
+	header := rec.Header().Get("Set-Cookie")
+	if len(header) > 2048 {
+		t.Fatalf("Set-Cookie of %d bytes", len(header))
+	}
+	req := httptest.NewRequest("GET", "/schedules", nil)
+	for _, c := range rec.Result().Cookies() {
+		req.AddCookie(c)
+	}
+	msg, link := takeFlash(httptest.NewRecorder(), req)
+	if !strings.HasPrefix(msg, "Schedule éé") || !strings.HasSuffix(msg, "é…") || len(msg) > maxFlash+len("…") || link != "" {
+		t.Errorf("flash %d bytes %q…, link %q", len(msg), msg[:min(len(msg), 20)], link)
+	}
+}
