@@ -55,17 +55,16 @@ type Field struct {
 
 // Validate checks the report's own fields; it says which one is wrong.
 func (r *Report) Validate() error {
+	if err := CheckName("report", r.Name); err != nil {
+		return err
+	}
 	switch {
-	case strings.TrimSpace(r.Name) == "":
-		return Errorf(EINVALID, "name: a report needs a name")
 	case r.SourceID == 0:
 		return Errorf(EINVALID, "source_id: choose the source the report reads from")
 	case strings.TrimSpace(r.SQL) == "" && strings.TrimSpace(r.Table) == "":
 		return Errorf(EINVALID, "sql: give an SQL query or a table name")
 	case strings.TrimSpace(r.SQL) != "" && strings.TrimSpace(r.Table) != "":
 		return Errorf(EINVALID, "table: give either an SQL query or a table name, not both")
-	case len(r.Name) > 200:
-		return Errorf(EINVALID, "name: at most 200 bytes")
 	case len(r.Table) > 200:
 		return Errorf(EINVALID, "table: at most 200 bytes")
 	}

@@ -1,7 +1,6 @@
 package facteur
 
 import (
-	"strings"
 	"time"
 )
 
@@ -121,9 +120,14 @@ type ScheduleOptions struct {
 // Validate checks the fields that need no other object; it says which one
 // is wrong. It does not check the calendar (see package calendar).
 func (s *Schedule) Validate() error {
+	if err := CheckName("schedule", s.Name); err != nil {
+		return err
+	}
 	switch {
-	case strings.TrimSpace(s.Name) == "":
-		return Errorf(EINVALID, "name: a schedule needs a name")
+	case len(s.FileName) > MaxFileNameTemplate:
+		return Errorf(EINVALID, "file_name: at most %d bytes; the name it makes is cut to 255 bytes anyway", MaxFileNameTemplate)
+	case len(s.Options.AlertEmails) > MaxAlertEmails:
+		return Errorf(EINVALID, "options.alert_emails: at most %d addresses; use a mailing list for more", MaxAlertEmails)
 	case s.ReportID == 0:
 		return Errorf(EINVALID, "report_id: choose the report to send")
 	case s.DestinationID == 0:

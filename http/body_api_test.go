@@ -42,3 +42,22 @@ func TestInvalidUTF8IsRefused(t *testing.T) {
 		t.Errorf("the destinations changed:\n%s\n%s", before, after)
 	}
 }
+
+// TestLongNamesAreRefused: names were accepted up to the body limit (900 KB
+// names made the schedules list 7.6 MB for 171 items); every kind of object
+// now refuses a name over 200 bytes, or with a line break, naming the field.
+func TestLongNamesAreRefused(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokens[facteur.RoleAdmin]
+	long := strings.Repeat("n", 201)
+	for _, c := range []struct{ path, body string }{
+		{"/api/v1/destinations", `{"name":"` + long + `","kind":"email","config":{"to":["admin@example.org"]}}`},
+		{"/api/v1/sources", `{"name":"` + long + `","dsn":"sqlite:/nonexistent.db"}`},
+		{"/api/v1/reports", `{"name":"` + long + `","source_id":1,"table":"items"}`},
+		{"/api/v1/schedules", `{"name":"line\nbreak","report_id":1,"destination_id":1}`},
+	} {
+		if st, body := e.do(admin, "POST", c.path, c.body); st != 400 || !strings.Contains(body, `"name: `) {
+			t.Errorf("%s: %d %s", c.path, st, body)
+		}
+	}
+}

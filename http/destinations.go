@@ -154,8 +154,8 @@ func (s *Server) updateDestination(r *http.Request) (int, any, error) {
 // their credentials.
 func (s *Server) checkDestination(r *http.Request, d *facteur.Destination) error {
 	ctx := r.Context()
-	if d.Name == "" {
-		return facteur.Errorf(facteur.EINVALID, "name: a destination needs a name")
+	if err := facteur.CheckName("destination", d.Name); err != nil {
+		return err
 	}
 	if len(d.Config) == 0 {
 		return facteur.Errorf(facteur.EINVALID, "config: give the settings of the destination")

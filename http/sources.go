@@ -129,8 +129,8 @@ func (s *Server) saveSource(r *http.Request, before, src *facteur.Source, save f
 // inspects what its account may do (see inspectRights) and refuses extra
 // rights an administrator did not accept.
 func (s *Server) checkSource(r *http.Request, src *facteur.Source) error {
-	if src.Name == "" {
-		return facteur.Errorf(facteur.EINVALID, "name: a source needs a name")
+	if err := facteur.CheckName("source", src.Name); err != nil {
+		return err
 	}
 	if src.DSN == "" {
 		return facteur.Errorf(facteur.EINVALID, "dsn: give the database URL, e.g. postgres://user:password@host:5432/db")

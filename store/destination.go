@@ -13,9 +13,10 @@ const destinationColumns = `id, name, kind, config, raw_cells, owner_id, created
 
 // prepareDestination checks a destination; an empty Config becomes {}.
 func prepareDestination(d *facteur.Destination) error {
+	if err := facteur.CheckName("destination", d.Name); err != nil {
+		return err
+	}
 	switch {
-	case strings.TrimSpace(d.Name) == "":
-		return facteur.Errorf(facteur.EINVALID, "name: a destination needs a name")
 	case strings.TrimSpace(d.Kind) == "":
 		return facteur.Errorf(facteur.EINVALID, "kind: choose the kind of destination")
 	}

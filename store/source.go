@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/facteur/facteur"
 )
@@ -13,8 +12,8 @@ const sourceColumns = `id, name, kind, dsn, owner_id, accept_extra_rights, right
 
 // prepareSource checks a source and derives its kind from the DSN.
 func prepareSource(s *facteur.Source) error {
-	if strings.TrimSpace(s.Name) == "" {
-		return facteur.Errorf(facteur.EINVALID, "name: a source needs a name")
+	if err := facteur.CheckName("source", s.Name); err != nil {
+		return err
 	}
 	kind, err := facteur.SourceKind(s.DSN)
 	if err != nil {

@@ -20,6 +20,8 @@ func (s *store) CreateToken(ctx context.Context, t *facteur.Token) error {
 		return facteur.Errorf(facteur.EINVALID, "user_id: a token belongs to an account")
 	case strings.TrimSpace(t.Name) == "":
 		return facteur.Errorf(facteur.EINVALID, "name: a token needs a name, to recognise it in a list")
+	case len(t.Name) > facteur.MaxNameLen:
+		return facteur.Errorf(facteur.EINVALID, "name: at most %d bytes", facteur.MaxNameLen)
 	case t.Prefix == "":
 		return facteur.Errorf(facteur.EINVALID, "prefix: a token needs the first characters of its secret")
 	case len(t.Hash) == 0:
