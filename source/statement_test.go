@@ -107,3 +107,27 @@ func TestOneQueryOnEveryServer(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckSQL: whatever the text, the check answers nil or an error that
+// names the sql field, never panics, and never accepts a NUL byte, in any
+// dialect.
+func FuzzCheckSQL(f *testing.F) {
+	for _, s := range []string{"select 1", "select 1; drop table t", "select ';' from t", "/* x */ select 1 -- ;", "with d as (delete from t returning *) select * from d",
+		"select load_extension('x')", "select /*! sleep(1) */ 1", "select $$;$$", "select \"a;\" from t", "select 1\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		for _, d := range []dialect{postgresDialect, mysqlDialect, sqliteDialect} {
+			err := checkSQL(sql, d)
+			if err != nil {
+				if facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "sql") {
+					t.Fatalf("dialect %d, %q: %v", d, sql, err)
+				}
+				continue
+			}
+			if strings.ContainsRune(sql, 0) {
+				t.Fatalf("dialect %d accepted a NUL: %q", d, sql)
+			}
+		}
+	})
+}
