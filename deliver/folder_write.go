@@ -7,11 +7,9 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -178,9 +176,8 @@ func (f *Folder) syncDir() error {
 // file (0666 less the umask), so that the delivered file can be read by
 // whoever picks it up.
 func createTemp(dir, name string) (*os.File, error) {
-	name = tempStem(name)
 	for range 100 {
-		tmp := filepath.Join(dir, "."+name+"."+strconv.FormatUint(rand.Uint64(), 16)+".partial")
+		tmp := filepath.Join(dir, tempName(name))
 		fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrExist) {
 			continue

@@ -1,10 +1,18 @@
 package deliver
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
+
+// tempName returns a hidden name consumers ignore for an upload of name:
+// ".<name>.<random>.partial", within the length limit of file names. Folder
+// and SFTP destinations write under it; isPartialOf recognises it.
+func tempName(name string) string {
+	return "." + strings.TrimPrefix(tempStem(name), ".") + "." + strconv.FormatUint(rand.Uint64(), 16) + ".partial"
+}
 
 // tempStem is the part of a file's name its temporary names keep: all of
 // it, less what would make them longer than the file system allows.

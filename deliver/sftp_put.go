@@ -6,10 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
@@ -224,11 +222,4 @@ func hashRemote(ss *sftpSession, name string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// tempName returns a hidden name consumers ignore for an upload of name:
-// ".<name>.<random>.partial", within the length limit of file names.
-func tempName(name string) string {
-	name = strings.TrimPrefix(tempStem(name), ".")
-	return "." + name + "." + strconv.FormatUint(rand.Uint64(), 16) + ".partial"
 }
