@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -323,5 +325,24 @@ func TestMailResumesAfterCrash(t *testing.T) {
 	time.Sleep(2 * time.Second) // let a duplicate appear
 	if n := len(smtp.Messages()); n != 1 {
 		t.Errorf("%d mails received, want 1", n)
+	}
+}
+
+// TestServeFlagBounds: a node name or a lease out of its bounds stops
+// serve before it starts, with the flag named.
+func TestServeFlagBounds(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--node-name", "a\nb"}, "node-name: no line breaks"},
+		{[]string{"--node-name", strings.Repeat("n", 201)}, "node-name: at most 200 bytes"},
+		{[]string{"--lease", "500ms"}, "lease: 500ms is out of range"},
+	} {
+		var stderr bytes.Buffer
+		err := run(t.Context(), append([]string{"serve", "--data", t.TempDir()}, tc.args...), io.Discard, &stderr)
+		if err == nil || !strings.Contains(facteur.ErrorMessage(err), tc.want) {
+			t.Errorf("serve %q: %v, want %q", tc.args, err, tc.want)
+		}
 	}
 }

@@ -97,6 +97,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.NodeName == "" {
 		cfg.NodeName = queue.DefaultNode()
 	}
+	if err := facteur.CheckName("node", cfg.NodeName); err != nil {
+		return facteur.Errorf(facteur.EINVALID, "node-name: %s", strings.TrimPrefix(facteur.ErrorMessage(err), "name: "))
+	}
 	if cfg.Lease < time.Second || cfg.Lease > time.Hour {
 		return facteur.Errorf(facteur.EINVALID, "lease: %s is out of range (1s to 1h)", cfg.Lease)
 	}
