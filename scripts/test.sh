@@ -9,7 +9,7 @@
 #                          databases and tables in (default: the local server)
 #   FACTEUR_TEST_MYSQL     MariaDB/MySQL URL, likewise
 #   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT, FACTEUR_TEST_CHROMIUM,
-#   FACTEUR_TEST_LIBREOFFICE  set to "skip" to skip those
+#   FACTEUR_TEST_LIBREOFFICE, FACTEUR_TEST_AXE  set to "skip" to skip those
 #                          servers; otherwise scripts/servers/*.sh start them
 #   GOTESTFLAGS            extra flags for go test (e.g. "-run TestCalendar -v")
 set -euo pipefail
@@ -87,6 +87,18 @@ if [ "${FACTEUR_TEST_CHROMIUM:-}" != skip ]; then
 	echo "Chromium: $("${FACTEUR_TEST_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null)"
 else
 	echo "Browser tests SKIPPED (FACTEUR_TEST_CHROMIUM=skip)"
+fi
+
+# axe-core, the accessibility checker the browser tests inject (installed
+# once from the npm registry into a cache folder outside the repository).
+if [ "${FACTEUR_TEST_CHROMIUM:-}" != skip ] && [ "${FACTEUR_TEST_AXE:-}" != skip ] && [ -z "${FACTEUR_TEST_AXE:-}" ]; then
+	referees="${XDG_CACHE_HOME:-$HOME/.cache}/facteur-referees"
+	if [ ! -f "$referees/node_modules/axe-core/axe.min.js" ]; then
+		command -v npm >/dev/null || apt_install npm
+		mkdir -p "$referees" && (cd "$referees" && npm install --silent --no-audit --no-fund axe-core@4.14 >/dev/null) || die "cannot install axe-core from the npm registry"
+	fi
+	export FACTEUR_TEST_AXE="$referees/node_modules/axe-core/axe.min.js"
+	echo "axe-core: $FACTEUR_TEST_AXE"
 fi
 
 # An independent reader of the XLSX files: LibreOffice (installed once).
