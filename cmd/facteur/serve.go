@@ -258,9 +258,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Demo && admin == nil {
 		fmt.Fprintln(stderr, "facteur: demo: the demo needs an administrator to own it; create one first")
 	} else if cfg.Demo {
-		if err := seedDemo(ctx, db, q, data, base, admin, stdout); err != nil {
+		runID, err := seedDemo(ctx, db, q, data, base, admin, stdout)
+		if err != nil {
 			logger.Error("demo", "err", err)
 			fmt.Fprintln(stderr, "facteur: demo:", userMessage(err))
+		}
+		if runID != 0 {
+			watched := make(chan struct{})
+			go func() {
+				defer close(watched)
+				reportDemoRun(ctx, db, runID, stdout)
+			}()
+			defer func() { <-watched }()
 		}
 	}
 
