@@ -33,13 +33,11 @@ type Spec struct {
 	// Progress, when not nil, is kept up to date with the rows written so far.
 	Progress *atomic.Int64
 	// Copy lets a source that can write CSV itself (PostgreSQL's COPY) do
-	// so for plain CSV. It is off by default because it measured slower:
-	// on 5M rows with a timestamp column, 2.6x the time of reading rows and
-	// writing them here (the server does all the conversion and quoting on
-	// one core, the row path spreads it over two, and reads timestamps in
-	// binary) and more database CPU; see the "facteur csv --pg-copy" line
-	// of go run ./bench (6.98 s against 2.64 s). It can
-	// pay when the network, not the CPU, is the bottleneck.
+	// so for plain CSV. It is off by default because it measured slower
+	// (README, Performance): the server then does all the conversion and
+	// quoting on one core, while the row path spreads it over two and reads
+	// timestamps in binary. It can pay when the network, not the CPU, is the
+	// bottleneck.
 	Copy bool
 	// MaxRows, when above 0, stops the export after that many rows; the
 	// rest of the result is not read (Send test).

@@ -19,10 +19,8 @@ func Compress(w io.Writer, c string) (io.WriteCloser, error) {
 	case "":
 		return nopCloser{w}, nil
 	case facteur.CompressGzip:
-		// Level 2, not 1 (BestSpeed): with klauspost/compress v1.20 it is
-		// both faster and smaller on exports (CSV of the benchmark's
-		// table: 184 MB/s and 35.8% against 150 MB/s and 36.0%; NDJSON:
-		// 290 against 249 MB/s, the same size).
+		// Level 2, not 1 (BestSpeed): with klauspost/compress it is both
+		// faster and smaller on exports (README, Performance).
 		return gzip.NewWriterLevel(w, 2)
 	case facteur.CompressZstd:
 		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest))

@@ -10,9 +10,8 @@ import (
 // Hashed writes a file and hashes (SHA-256) and counts what it writes. It
 // asks the kernel to start writing each few megabytes to disk as it goes
 // (see startWriteback), so that the fsync at the end has little left to
-// wait for: on a 720 MB file that fsync took 0.3-0.5 s otherwise. Put it
-// behind an Async: hashing and writing were a fifth of the CPU of a 5M-row
-// CSV export.
+// wait for. Put it behind an Async: hashing and writing are a large share
+// of an export's CPU.
 type Hashed struct {
 	f     *os.File
 	h     hash.Hash
