@@ -129,6 +129,11 @@ func (r *myRows) Next() bool {
 			r.row[i] = nil
 			continue
 		}
+		if int64(len(v)) > r.m.opt.MaxCell {
+			r.finish(nil)
+			r.err = cellError(r.cols[i].Name, r.m.opt.MaxCell)
+			return false
+		}
 		if r.convs[i] == myAsIs {
 			r.row[i] = v
 			continue
