@@ -146,7 +146,7 @@ func (e *LimitError) Error() string {
 	var what string
 	switch e.Limit {
 	case LimitDuration:
-		what = "stopped after " + (time.Duration(e.Value) * time.Second).String() + ": the run's time limit"
+		what = "stopped after " + seconds(e.Value) + ": the run's time limit"
 	case LimitRows:
 		what = "stopped after " + Count(e.Value) + " rows: the run's row limit"
 	case LimitBytes:
@@ -170,6 +170,24 @@ func (e *LimitError) Unwrap() error { return &Error{Code: EINVALID, Message: e.E
 
 // Retry reports false: the same run would reach the same limit.
 func (e *LimitError) Retry() bool { return false }
+
+// seconds writes a number of seconds as people say it: 2 hours, 90
+// minutes, 45 seconds.
+func seconds(n int64) string {
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return Count(n) + " " + one + "s"
+	}
+	switch {
+	case n >= 3600 && n%3600 == 0:
+		return unit(n/3600, "hour")
+	case n >= 60 && n%60 == 0:
+		return unit(n/60, "minute")
+	}
+	return unit(n, "second")
+}
 
 // Count writes n with thousands separators: 50,000,000.
 func Count(n int64) string {

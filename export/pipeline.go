@@ -135,7 +135,7 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 		if n == 0 {
 			firstRow = time.Since(start)
 		}
-		if n == maxRows {
+		if maxRows > 0 && n == maxRows {
 			return Result{}, spec.limitError(facteur.LimitRows, maxRows, spec.ScheduleLimits.MaxRows)
 		}
 		if maxBytes > 0 && size() > maxBytes {
