@@ -205,7 +205,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
 			return openSource(ctx, s.DSN)
 		},
-		Policy: func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
+		Policy:    func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
 		Deliverer: openDestination,
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
 			return auth.RunAsOwner(ctx, db, run, d)
@@ -228,18 +228,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	runner.Exported = exportLinkMailer(db, mailer, q.SendMail, signer, public.Hostname())
 
 	api := &fhttp.Server{
-		Store: db,
-		Runs:  q,
+		Store:      db,
+		Runs:       q,
 		OpenSource: openSource,
 		Deliverer:  openDestination,
-		CheckURL:  policy.CheckURL,
-		Mail:      mailer,
-		MailHost:  public.Hostname(),
-		PublicURL: cfg.PublicURL,
-		Context:   ctx,
-		Links:     signer,
-		Logger:    logger,
-		Version:   versionString(),
+		CheckURL:   policy.CheckURL,
+		Mail:       mailer,
+		MailHost:   public.Hostname(),
+		PublicURL:  cfg.PublicURL,
+		Context:    ctx,
+		Links:      signer,
+		Logger:     logger,
+		Version:    versionString(),
 	}
 	handler, err := withUI(api.Handler(), logger)
 	if err != nil {
