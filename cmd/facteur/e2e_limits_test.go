@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/store"
 )
@@ -261,5 +262,52 @@ func TestCellLimitMemory(t *testing.T) {
 	t.Logf("server memory (RSS) for a 10 MB value previewed and exported: %+.1f MB", float64(high-idle)/1e6)
 	if b, err := os.ReadFile(filepath.Join(outbox, "long.csv")); err != nil || len(b) != len("long\n")+10_000_000+1 {
 		t.Errorf("the 10 MB value's file: %d bytes, %v", len(b), err)
+	}
+}
+
+// TestBrowserRunLimitsForms: an administrator sets the run limits on the
+// policy page; the schedule form refuses a limit above them next to its
+// field, and saves a lower one.
+func TestBrowserRunLimitsForms(t *testing.T) {
+	b, n, rep, dest := scheduleSetup(t)
+	b.do(chromedp.Navigate(n.base+"/settings/policy"), chromedp.WaitVisible(css(`#policy-form`)))
+	if rows, mib, cell := b.value("#max_rows"), b.value("#max_mib"), b.value("#max_cell_mib"); rows != "50000000" || mib != "20480" || cell != "16" {
+		t.Errorf("the policy page shows the limits %q rows, %q MiB, cells %q MiB; want the defaults", rows, mib, cell)
+	}
+	b.set("#max_rows", "1000")
+	b.set("#max_minutes", "30")
+	b.follow(`button[data-action="save"]`, `.flash`)
+	var p facteur.Policy
+	n.must(200, "GET", "/api/v1/settings/policy", nil, &p)
+	if p.Limits != (facteur.RunLimits{MaxRows: 1000, MaxDurationSeconds: 1800, MaxBytes: 20 << 30}) || p.MaxCellBytes != 16<<20 {
+		t.Errorf("saved policy: %+v, cell %d", p.Limits, p.MaxCellBytes)
+	}
+	b.set("#max_rows", "0.5x")
+	b.follow(`button[data-action="save"]`, `.error`)
+	if msg := b.text(".error"); !strings.Contains(msg, "run_limits.max_rows") {
+		t.Errorf("a row limit that is not a number: %q", msg)
+	}
+	screenshots(t, b.ctx, "policy-limits")
+
+	b.do(chromedp.Navigate(n.base+"/schedules/new"), chromedp.WaitVisible(css(`#schedule-form`)))
+	b.set("#name", "Limited")
+	b.set("#report_id", fmt.Sprint(rep))
+	b.set("#destination_id", fmt.Sprint(dest))
+	b.set("#max_rows", "5000")
+	b.set("#max_minutes", "1.5")
+	b.follow(`button[data-action="save"]`, `#schedule-form`)
+	if msg := b.text("#max_rows-error"); !strings.Contains(msg, "at most 1,000 rows, the server's limit") {
+		t.Errorf("a row limit above the server's: %q", msg)
+	}
+	if got := b.value("#max_minutes"); got != "1.5" {
+		t.Errorf("the time limit typed was not kept: %q", got)
+	}
+	screenshots(t, b.ctx, "schedule-form-limits")
+	b.set("#max_rows", "500")
+	b.follow(`button[data-action="save"]`, `#schedules`)
+	var list []facteur.Schedule
+	n.must(200, "GET", "/api/v1/schedules", nil, &list)
+	if len(list) != 1 || list[0].Options.Limits != (facteur.RunLimits{MaxRows: 500, MaxDurationSeconds: 90}) {
+		t.Errorf("saved: %+v", list)
 	}
 }

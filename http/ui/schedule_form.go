@@ -156,7 +156,7 @@ var scheduleInputs = map[string]fieldInput{
 	"calendar.at": {"at", "form.at"}, "calendar.cron": {"cron", "form.cron"}, "calendar.time_zone": {"time_zone", "form.time_zone"},
 	"file_name": {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
 	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
-	"options.limits.max_bytes": {"max_mb", "form.max_mb"},
+	"options.limits.max_bytes": {"max_mib", "form.max_mib"},
 	"include_fields":           {"", "form.fields"},
 }
 
@@ -338,7 +338,7 @@ func scheduleFromForm(form url.Values) facteur.Schedule {
 	sc.Options.Limits = facteur.RunLimits{
 		MaxDurationSeconds: formNumber(form.Get("max_minutes"), 60),
 		MaxRows:            formNumber(form.Get("max_rows"), 1),
-		MaxBytes:           formNumber(form.Get("max_mb"), 1e6),
+		MaxBytes:           formNumber(form.Get("max_mib"), 1<<20),
 	}
 	return sc
 }

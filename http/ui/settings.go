@@ -153,11 +153,11 @@ func (s *Server) settingsPolicy(w http.ResponseWriter, r *http.Request, v view) 
 			"attachment_limit_bytes": int64(limit * 1e6), "link_ttl_hours": ttl,
 			"export_disabled":        r.PostFormValue("export_enabled") == "",
 			"export_account_domains": strings.Fields(r.PostFormValue("export_account_domains")),
-			"max_cell_bytes":         formNumber(r.PostFormValue("max_cell_kb"), 1e3),
+			"max_cell_bytes":         formNumber(r.PostFormValue("max_cell_mib"), 1<<20),
 			"run_limits": facteur.RunLimits{
 				MaxDurationSeconds: formNumber(r.PostFormValue("max_minutes"), 60),
 				MaxRows:            formNumber(r.PostFormValue("max_rows"), 1),
-				MaxBytes:           formNumber(r.PostFormValue("max_mb"), 1e6),
+				MaxBytes:           formNumber(r.PostFormValue("max_mib"), 1<<20),
 			},
 		}
 		var err error
