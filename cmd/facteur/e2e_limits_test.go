@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/store"
 )
 
@@ -97,6 +98,25 @@ func TestRunLimitsStopRuns(t *testing.T) {
 		"stopped after 20,000 rows: the run's row limit; an administrator can raise it in Settings → Policy")
 	check(run(schedule(slow.ID, "time", map[string]any{"max_duration_seconds": 1})),
 		"stopped after 1 second: the run's time limit set by its schedule; raise it in the schedule's limits")
+
+	// On PostgreSQL, the time limit cancels the query on the server too.
+	var pg, pgSilent struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "pg", "dsn": testdb.PostgresReader(t, postgresURL(t))}, &pg)
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "pg endless and silent", "source_id": pg.ID,
+		"sql": "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r) SELECT x, 'facteur limits test' AS tag FROM r WHERE x < 0"}, &pgSilent)
+	check(run(schedule(pgSilent.ID, "pg time", map[string]any{"max_duration_seconds": 2})),
+		"stopped after 2 seconds: the run's time limit set by its schedule")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		left := pgCount(t, postgresURL(t), "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%facteur limits test%' AND pid <> pg_backend_pid()")
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the stopped run's query still runs on the server")
+			break
+		}
+	}
+
 	n.must(400, "POST", "/api/v1/schedules", map[string]any{"name": "too many", "report_id": endless.ID, "destination_id": dest.ID,
 		"format": map[string]any{"format": "csv"}, "calendar": map[string]any{"frequency": "daily"},
 		"options": map[string]any{"limits": map[string]any{"max_rows": 20_001}}}, nil)
