@@ -149,6 +149,9 @@ func (e *LimitError) Error() string {
 		what = "stopped after " + seconds(e.Value) + ": the run's time limit"
 	case LimitRows:
 		what = "stopped after " + Count(e.Value) + " rows: the run's row limit"
+		if e.Value == 1 {
+			what = "stopped after 1 row: the run's row limit"
+		}
 	case LimitBytes:
 		what = "stopped at " + Size(e.Value) + " (" + Count(e.Value) + " bytes): the run's file size limit"
 	default:
