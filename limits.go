@@ -45,7 +45,7 @@ const (
 // max_allowed_packet, so MySQL and MariaDB sources never hit it first.
 const (
 	DefaultMaxCellBytes = 16 << 20
-	MinMaxCellBytes     = 1 << 10
+	MinMaxCellBytes     = 64 << 10
 	MaxMaxCellBytes     = 256 << 20
 )
 

@@ -77,7 +77,7 @@ func (p *Policy) Validate() error {
 	case p.AttachmentLimit < 0 || p.AttachmentLimit > MaxAttachmentLimit:
 		return Errorf(EINVALID, "attachment_limit_bytes: use a size from 1 to %d bytes, or 0 for the default (%d)", MaxAttachmentLimit, DefaultAttachmentLimit)
 	case p.MaxCellBytes != 0 && (p.MaxCellBytes < MinMaxCellBytes || p.MaxCellBytes > MaxMaxCellBytes):
-		return Errorf(EINVALID, "max_cell_bytes: use a size from %d (1 KiB) to %d bytes (256 MiB), or 0 for the default (%d, 16 MiB)", MinMaxCellBytes, MaxMaxCellBytes, DefaultMaxCellBytes)
+		return Errorf(EINVALID, "max_cell_bytes: use a size from %d (64 KiB) to %d bytes (256 MiB), or 0 for the default (%d, 16 MiB)", MinMaxCellBytes, MaxMaxCellBytes, DefaultMaxCellBytes)
 	}
 	return p.Limits.validate("run_limits.")
 }
