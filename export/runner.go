@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,7 +111,8 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	err = limitCause(ctx, r.execute(ctx, run, lim))
 	var limit *facteur.LimitError
 	if errors.As(err, &limit) {
-		r.logf(ctx, run.ID, "error", "Stopped: %s.", limit)
+		msg := limit.Error()
+		r.logf(ctx, run.ID, "error", "%s%s.", strings.ToUpper(msg[:1]), msg[1:])
 		return limit
 	}
 	return err
@@ -148,15 +150,17 @@ func (r *Runner) runLimits(ctx context.Context, run *facteur.Run) (limits, error
 		}
 	}
 	var own facteur.RunLimits
-	if sc, err := r.Store.Schedule(ctx, run.ScheduleID); run.ScheduleID != 0 && err == nil {
-		own = sc.Options.Limits
-	} else if run.ScheduleID != 0 && facteur.ErrorCode(err) != facteur.ENOTFOUND {
-		return limits{}, fmt.Errorf("load schedule: %w", err)
-	} else if len(run.Definition) > 0 {
-		var old Definition
-		if json.Unmarshal(run.Definition, &old) == nil && old.Schedule != nil {
-			own = old.Schedule.Options.Limits
+	if run.ScheduleID != 0 {
+		sc, err := r.Store.Schedule(ctx, run.ScheduleID)
+		if err == nil {
+			return limits{RunLimits: p.Effective(sc.Options.Limits), own: sc.Options.Limits}, nil
+		} else if facteur.ErrorCode(err) != facteur.ENOTFOUND {
+			return limits{}, fmt.Errorf("load schedule: %w", err)
 		}
+	}
+	var old Definition
+	if len(run.Definition) > 0 && json.Unmarshal(run.Definition, &old) == nil && old.Schedule != nil {
+		own = old.Schedule.Options.Limits
 	}
 	return limits{RunLimits: p.Effective(own), own: own}, nil
 }

@@ -89,7 +89,7 @@ func TestRunLimitsStopRuns(t *testing.T) {
 		if r.Status != facteur.RunFailed || r.Attempt != 1 || !strings.HasPrefix(r.Error, want) {
 			t.Errorf("run %d: %s after %d attempts, error %q; want failed at once with %q\nlog %+v", r.ID, r.Status, r.Attempt, r.Error, want, r.Log)
 		}
-		if !logHas(r.Log, "Stopped: "+want) || !logHas(r.Log, "Failed for good (the error is permanent)") {
+		if !logHas(r.Log, strings.ToUpper(want[:1])+want[1:]) || !logHas(r.Log, "Failed for good (the error is permanent)") {
 			t.Errorf("run %d: the log does not say why it stopped: %+v", r.ID, r.Log)
 		}
 	}
