@@ -130,7 +130,11 @@ func (r *myRows) Next() bool {
 			continue
 		}
 		if int64(len(v)) > r.m.opt.MaxCell {
-			r.finish(nil)
+			// Drop the connection rather than read the rest of the result.
+			r.done = true
+			r.s.cancel()
+			r.rows.Close()
+			r.s.close(true)
 			r.err = cellError(r.cols[i].Name, r.m.opt.MaxCell)
 			return false
 		}
