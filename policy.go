@@ -26,6 +26,12 @@ type Policy struct {
 	// AccountDomains, when set, are the only e-mail domains of accounts
 	// that may export.
 	AccountDomains []string `json:"export_account_domains"`
+	// Limits bound every run (see RunLimits); a schedule may lower them.
+	// Unset limits take their defaults: 2 hours, 50,000,000 rows, 20 GiB.
+	Limits RunLimits `json:"run_limits"`
+	// MaxCellBytes is the largest value one cell may hold in a preview or
+	// an export. Default DefaultMaxCellBytes (16 MiB).
+	MaxCellBytes int64 `json:"max_cell_bytes"`
 }
 
 // Policy defaults.
@@ -46,7 +52,10 @@ const (
 // "*" or an address is refused: a wildcard would approve every domain),
 // at most MaxPolicyDomains of each; link_ttl_hours 0 (the default) to
 // MaxLinkTTLHours, so that links can never be born expired by an
-// overflow; attachment_limit_bytes 0 (the default) to MaxAttachmentLimit.
+// overflow; attachment_limit_bytes 0 (the default) to MaxAttachmentLimit;
+// max_cell_bytes 0 (the default) or MinMaxCellBytes to MaxMaxCellBytes;
+// run_limits within their bounds (MaxRunDurationSeconds, MaxRunRows,
+// MaxRunBytes), 0 for a default.
 func (p *Policy) Validate() error {
 	for _, l := range []struct {
 		name string
@@ -67,8 +76,10 @@ func (p *Policy) Validate() error {
 		return Errorf(EINVALID, "link_ttl_hours: use a number of hours from 1 to %d (a year), or 0 for the default (%d)", MaxLinkTTLHours, int(DefaultLinkTTL/time.Hour))
 	case p.AttachmentLimit < 0 || p.AttachmentLimit > MaxAttachmentLimit:
 		return Errorf(EINVALID, "attachment_limit_bytes: use a size from 1 to %d bytes, or 0 for the default (%d)", MaxAttachmentLimit, DefaultAttachmentLimit)
+	case p.MaxCellBytes != 0 && (p.MaxCellBytes < MinMaxCellBytes || p.MaxCellBytes > MaxMaxCellBytes):
+		return Errorf(EINVALID, "max_cell_bytes: use a size from %d (64 KiB) to %d bytes (256 MiB), or 0 for the default (%d, 16 MiB)", MinMaxCellBytes, MaxMaxCellBytes, DefaultMaxCellBytes)
 	}
-	return nil
+	return p.Limits.validate("run_limits.")
 }
 
 // LinkTTL is how long download links work.
@@ -86,6 +97,10 @@ func (p Policy) WithDefaults() Policy {
 	if p.LinkTTLHours <= 0 {
 		p.LinkTTLHours = int(DefaultLinkTTL / time.Hour)
 	}
+	if p.MaxCellBytes <= 0 {
+		p.MaxCellBytes = DefaultMaxCellBytes
+	}
+	p.Limits = p.Limits.withDefaults()
 	if p.AllowedDomains == nil {
 		p.AllowedDomains = []string{}
 	}

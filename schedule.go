@@ -115,6 +115,9 @@ type ScheduleOptions struct {
 	Confirmation bool `json:"confirmation,omitempty"`
 	// AlertEmails are the addresses told when a run fails for good (F3).
 	AlertEmails []string `json:"alert_emails,omitempty"`
+	// Limits lower the server's run limits for this schedule's runs; zero
+	// keeps the server's. A limit above the server's is refused at save.
+	Limits RunLimits `json:"limits,omitzero"`
 }
 
 // Validate checks the fields that need no other object; it says which one
@@ -134,6 +137,9 @@ func (s *Schedule) Validate() error {
 		return Errorf(EINVALID, "destination_id: choose where to deliver")
 	case s.CatchUp != "" && s.CatchUp != CatchUpOnce && s.CatchUp != CatchUpSkip:
 		return Errorf(EINVALID, "catch_up: use %q or %q", CatchUpOnce, CatchUpSkip)
+	}
+	if err := s.Options.Limits.validate("options.limits."); err != nil {
+		return err
 	}
 	return s.Format.Validate()
 }

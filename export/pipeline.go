@@ -7,6 +7,7 @@ package export
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -42,6 +43,19 @@ type Spec struct {
 	// MaxRows, when above 0, stops the export after that many rows; the
 	// rest of the result is not read (Send test).
 	MaxRows int64
+	// Limits, when set, fail the export with a *facteur.LimitError as soon
+	// as it reads a row past Limits.MaxRows or its file grows past
+	// Limits.MaxBytes (compressed, when it is; checked between rows).
+	// The duration limit is the caller's, as a deadline of ctx.
+	Limits facteur.RunLimits
+	// ScheduleLimits are the limits the schedule set itself, for the error
+	// to say who set the limit that stopped the run.
+	ScheduleLimits facteur.RunLimits
+}
+
+// limitError returns the error of an export stopped by one of its limits.
+func (spec Spec) limitError(name string, value, own int64) error {
+	return &facteur.LimitError{Limit: name, Value: value, Schedule: own > 0 && own == value}
 }
 
 // Result describes a finished export.
@@ -66,10 +80,14 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, err
 	}
 	var res Result
-	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && spec.MaxRows == 0 && canCopy(spec.Format) {
+	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && spec.MaxRows == 0 && spec.Limits == (facteur.RunLimits{}) && canCopy(spec.Format) {
 		res, err = runCopy(ctx, copier, spec, spool.out)
 	} else {
-		res, err = runRows(ctx, spec, spool.out)
+		res, err = runRows(ctx, spec, spool.out, spool.size)
+	}
+	var limit *facteur.LimitError
+	if errors.As(err, &limit) {
+		err = limit // a limit is no stage's fault: the run log says which
 	}
 	start := time.Now()
 	if err == nil {
@@ -83,8 +101,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	return res, nil
 }
 
-// runRows streams rows one by one through the format encoder.
-func runRows(ctx context.Context, spec Spec, w io.Writer) (Result, error) {
+// runRows streams rows one by one through the format encoder. size
+// returns the bytes of the file written so far, for Limits.MaxBytes.
+func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Result, error) {
 	start := time.Now()
 	qctx, stopQuery := context.WithCancel(ctx)
 	defer stopQuery()
@@ -109,9 +128,16 @@ func runRows(ctx context.Context, spec Spec, w io.Writer) (Result, error) {
 	}()
 	var n int64
 	var firstRow time.Duration
+	maxRows, maxBytes := spec.Limits.MaxRows, spec.Limits.MaxBytes
 	for rows.Next() {
 		if n == 0 {
 			firstRow = time.Since(start)
+		}
+		if maxRows > 0 && n == maxRows {
+			return Result{}, spec.limitError(facteur.LimitRows, maxRows, spec.ScheduleLimits.MaxRows)
+		}
+		if maxBytes > 0 && size() > maxBytes {
+			return Result{}, spec.limitError(facteur.LimitBytes, maxBytes, spec.ScheduleLimits.MaxBytes)
 		}
 		if err := enc.Write(proj.apply(rows.Row())); err != nil {
 			return Result{}, encodeError(fmt.Errorf("encode row %d: %w", n+1, err))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,9 @@ type Runner struct {
 	// node lost the run's lease to another) stops the attempt. Nil
 	// delivers without asking.
 	Fence func(ctx context.Context, run *facteur.Run) error
+	// Policy returns the server's policy, whose run limits every run obeys
+	// (lowered by its schedule's). Nil obeys the default limits.
+	Policy func(ctx context.Context) (facteur.Policy, error)
 
 	progress  sync.Map // run id -> *atomic.Int64
 	takeovers sync.Map // run id -> true: the attempt took over (TookOver)
@@ -90,10 +94,90 @@ func (r *Runner) Progress(runID int64) (int64, bool) {
 // attempt or the retried run produced), deliver, and record file name,
 // rows, bytes, SHA-256, stages, location and log lines in the run. It does
 // not set the run's final status: the caller does, from the error.
+//
+// The attempt obeys the run limits (see runLimits): past its time limit it
+// stops, and past its row or size limit the export stops; the error is
+// then a *facteur.LimitError, which is not retried, and the partial file
+// is removed.
 func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 	defer r.takeovers.Delete(run.ID)
 	r.logf(ctx, run.ID, "info", "Attempt %d started.", run.Attempt)
-	art, dest, confirm, err := r.artifact(ctx, run)
+	lim, err := r.runLimits(ctx, run)
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithTimeoutCause(ctx, lim.Duration(), lim.err(facteur.LimitDuration))
+	defer stop()
+	err = limitCause(ctx, r.execute(ctx, run, lim))
+	var limit *facteur.LimitError
+	if errors.As(err, &limit) {
+		msg := limit.Error()
+		r.logf(ctx, run.ID, "error", "%s%s.", strings.ToUpper(msg[:1]), msg[1:])
+		return limit
+	}
+	return err
+}
+
+// limits are the limits a run obeys and those its schedule set itself.
+type limits struct {
+	facteur.RunLimits
+	own facteur.RunLimits
+}
+
+// err returns the error of a run stopped by the limit called name.
+func (l limits) err(name string) *facteur.LimitError {
+	e := &facteur.LimitError{Limit: name}
+	switch name {
+	case facteur.LimitDuration:
+		e.Value, e.Schedule = l.MaxDurationSeconds, l.own.MaxDurationSeconds == l.MaxDurationSeconds
+	case facteur.LimitRows:
+		e.Value, e.Schedule = l.MaxRows, l.own.MaxRows == l.MaxRows
+	case facteur.LimitBytes:
+		e.Value, e.Schedule = l.MaxBytes, l.own.MaxBytes == l.MaxBytes
+	}
+	return e
+}
+
+// runLimits returns the policy's run limits, lowered by those of the run's
+// schedule (or of the schedule it was created from, for a one-off export
+// or a run whose schedule is gone).
+func (r *Runner) runLimits(ctx context.Context, run *facteur.Run) (limits, error) {
+	var p facteur.Policy
+	if r.Policy != nil {
+		var err error
+		if p, err = r.Policy(ctx); err != nil {
+			return limits{}, fmt.Errorf("load run limits: %w", err)
+		}
+	}
+	var own facteur.RunLimits
+	if run.ScheduleID != 0 {
+		sc, err := r.Store.Schedule(ctx, run.ScheduleID)
+		if err == nil {
+			return limits{RunLimits: p.Effective(sc.Options.Limits), own: sc.Options.Limits}, nil
+		} else if facteur.ErrorCode(err) != facteur.ENOTFOUND {
+			return limits{}, fmt.Errorf("load schedule: %w", err)
+		}
+	}
+	var old Definition
+	if len(run.Definition) > 0 && json.Unmarshal(run.Definition, &old) == nil && old.Schedule != nil {
+		own = old.Schedule.Options.Limits
+	}
+	return limits{RunLimits: p.Effective(own), own: own}, nil
+}
+
+// limitCause returns the limit that ended ctx, when one did and err is
+// the attempt's failure; otherwise err.
+func limitCause(ctx context.Context, err error) error {
+	var limit *facteur.LimitError
+	if err != nil && errors.As(context.Cause(ctx), &limit) {
+		return limit
+	}
+	return err
+}
+
+// execute is Execute within the run's time limit.
+func (r *Runner) execute(ctx context.Context, run *facteur.Run, lim limits) error {
+	art, dest, confirm, err := r.artifact(ctx, run, lim)
 	if err != nil {
 		return err
 	}
@@ -150,7 +234,7 @@ func (r *Runner) Execute(ctx context.Context, run *facteur.Run) error {
 // artifact returns the file the run delivers (the retried run's, the one an
 // earlier attempt of this run spooled, or a new export), where to, and
 // whether the schedule of the definition used asks for a confirmation file.
-func (r *Runner) artifact(ctx context.Context, run *facteur.Run) (*facteur.Artifact, *facteur.Destination, bool, error) {
+func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*facteur.Artifact, *facteur.Destination, bool, error) {
 	if run.RetryOf != 0 {
 		orig, err := r.Store.Run(ctx, run.RetryOf)
 		if err != nil {
@@ -185,7 +269,7 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run) (*facteur.Artif
 		r.logf(ctx, run.ID, "info", "Reusing the file exported by an earlier attempt (%s).", run.FileName)
 		return artifactOf(run), def.Destination, confirm, nil
 	}
-	if err := r.export(ctx, run, def); err != nil {
+	if err := r.export(ctx, run, def, lim); err != nil {
 		return nil, nil, false, err
 	}
 	return artifactOf(run), def.Destination, confirm, nil
@@ -257,7 +341,7 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 }
 
 // export runs the report into the spool and records the file in the run.
-func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) error {
+func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, lim limits) error {
 	s := def.Schedule
 	at := run.CreatedAt
 	if run.ScheduledFor != nil {
@@ -290,17 +374,23 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition) 
 	fo := s.Format
 	fo.Neutralize = def.Destination == nil || !def.Destination.RawCells
 	res, err := Run(ctx, Spec{
-		Source:    q,
-		Query:     def.query(),
-		Fields:    def.Fields,
-		Format:    fo,
-		InnerName: innerName(name, ext),
-		Path:      filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext)),
-		Progress:  progress,
-		MaxRows:   maxRows,
+		Source:         q,
+		Query:          def.query(),
+		Fields:         def.Fields,
+		Format:         fo,
+		InnerName:      innerName(name, ext),
+		Path:           filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext)),
+		Progress:       progress,
+		MaxRows:        maxRows,
+		Limits:         facteur.RunLimits{MaxRows: lim.MaxRows, MaxBytes: lim.MaxBytes},
+		ScheduleLimits: lim.own,
 	})
 	stop()
-	if err != nil {
+	if err = limitCause(ctx, err); err != nil {
+		var limit *facteur.LimitError
+		if errors.As(err, &limit) {
+			return err // Execute logs it
+		}
 		where := "" // the server's log, too, has the run's id: an encoder's bug is reported with it
 		if st := facteur.ErrorStage(err); st != "" {
 			where = " at the " + st + " stage"

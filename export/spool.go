@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/internal/filewrite"
@@ -32,6 +33,30 @@ type spoolFile struct {
 	aw     *filewrite.Async // in front of the compressor, when compressing
 	cw     io.WriteCloser   // the compressor, or a no-op
 	out    io.Writer        // where the encoder writes
+	// written counts the bytes that left bw (before the file's own
+	// buffers), for the byte limit.
+	written atomic.Int64
+}
+
+// size returns the bytes of the file written so far (compressed, when it
+// is). Only the encoder's goroutine may call it.
+func (s *spoolFile) size() int64 {
+	if s.aw != nil { // bw belongs to the compressor's goroutine
+		return s.written.Load()
+	}
+	return s.written.Load() + int64(s.bw.Buffered())
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c countWriter) Write(p []byte) (int, error) {
+	k, err := c.w.Write(p)
+	c.n.Add(int64(k))
+	return k, err
 }
 
 // createSpool starts a temporary file next to path, compressed with
@@ -47,7 +72,7 @@ func createSpool(path, compression string) (*spoolFile, error) {
 	}
 	s := &spoolFile{dir: dir, tmp: tmp, hashed: filewrite.NewHashed(tmp)}
 	s.sw = filewrite.NewAsync(s.hashed, spoolBuffer)
-	s.bw = bufio.NewWriterSize(s.sw, spoolBuffer)
+	s.bw = bufio.NewWriterSize(countWriter{s.sw, &s.written}, spoolBuffer)
 	if s.cw, err = format.Compress(s.bw, compression); err != nil {
 		s.sw.Close()
 		tmp.Close()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/source"
@@ -157,6 +158,28 @@ var personal = regexp.MustCompile(`(?i)(e_?mail|phone|mobile|tele?phone|fax|(fir
 
 func looksPersonal(column string) bool { return personal.MatchString(column) }
 
+// previewCellBytes is how much of a value a preview shows: a longer one
+// is cut, and its size said after a marker.
+const previewCellBytes = 1000
+
+// previewCell returns v, or its first previewCellBytes bytes (at a
+// character boundary) followed by "… (12.3 MB)", the size of the whole
+// value.
+func previewCell(v []byte) string {
+	if len(v) <= previewCellBytes {
+		return string(v)
+	}
+	cut := v[:previewCellBytes]
+	j := len(cut) - 1 // the start of the last character, which may be cut
+	for j > len(cut)-utf8.UTFMax && !utf8.RuneStart(cut[j]) {
+		j--
+	}
+	if !utf8.FullRune(cut[j:]) {
+		cut = cut[:j]
+	}
+	return string(cut) + "… (" + facteur.Size(int64(len(v))) + ")"
+}
+
 // previewReport returns the first rows of a report (default 100, at most
 // 1000), every field included, for checking a query while editing it.
 func (s *Server) previewReport(r *http.Request) (int, any, error) {
@@ -194,7 +217,7 @@ func (s *Server) previewReport(r *http.Request) (int, any, error) {
 		row := make([]*string, len(cols))
 		for i, v := range rows.Row() {
 			if v != nil {
-				str := string(v)
+				str := previewCell(v)
 				row[i] = &str
 			}
 		}

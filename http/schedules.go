@@ -158,6 +158,13 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := sc.Validate(); err != nil {
 		return err
 	}
+	pol, err := s.policy(r)
+	if err != nil {
+		return err
+	}
+	if err := sc.Options.Limits.CheckWithin(pol); err != nil {
+		return err
+	}
 	dest, err := s.visibleDestination(r, sc.DestinationID)
 	if facteur.ErrorCode(err) == facteur.ENOTFOUND {
 		return facteur.Errorf(facteur.EINVALID, "destination_id: there is no destination %d", sc.DestinationID)

@@ -144,3 +144,22 @@ func TestAlertDeferredThenSent(t *testing.T) {
 		t.Errorf("the log does not say the alert was deferred:\n%s", log)
 	}
 }
+
+// A run stopped by a limit fails at once, and its alert says which limit,
+// its value and how to change it.
+func TestAlertSaysWhichLimit(t *testing.T) {
+	smtp := smtptest.Start(t, smtptest.Options{})
+	f, q := alerting(t, smtp, true)
+	f.schedule.Options.Limits.MaxRows = 1
+	must(t, f.db.UpdateSchedule(context.Background(), f.schedule))
+	run, err := q.RunNow(context.Background(), f.schedule.ID, f.owner.ID)
+	must(t, err)
+	const want = "stopped after 1 row: the run's row limit set by its schedule"
+	if got := waitDone(t, f.db, run.ID); got.Status != facteur.RunFailed || got.Attempt != 1 || !strings.HasPrefix(got.Error, want) {
+		t.Fatalf("run %s after %d attempts: %q", got.Status, got.Attempt, got.Error)
+	}
+	waitLog(t, f.db, run.ID, "Failure alert sent to ops@example.org")
+	if got := smtp.WaitFor(1, 10*time.Second); len(got) != 1 || !strings.Contains(string(got[0].Data), "Reason: "+want) {
+		t.Errorf("the alert does not say which limit stopped the run:\n%s", got[0].Data)
+	}
+}

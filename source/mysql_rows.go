@@ -129,6 +129,15 @@ func (r *myRows) Next() bool {
 			r.row[i] = nil
 			continue
 		}
+		if int64(len(v)) > r.m.opt.MaxCell {
+			// Drop the connection rather than read the rest of the result.
+			r.done = true
+			r.s.cancel()
+			r.rows.Close()
+			r.s.close(true)
+			r.err = cellError(r.cols[i].Name, r.m.opt.MaxCell)
+			return false
+		}
 		if r.convs[i] == myAsIs {
 			r.row[i] = v
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // Postgres runs queries against a PostgreSQL server (version 12 or later).
@@ -67,6 +69,15 @@ func openPostgres(dsn string, o Options, loc *time.Location) (*Postgres, error) 
 	// cancel request at once, and give up on the socket a little later.
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
+	}
+	// A row message past twice the cell limit is refused before it is
+	// read, so that one value cannot take the server's memory; the values
+	// of the rows read are checked one by one (pgRows).
+	maxBody := int(2 * o.MaxCell)
+	cfg.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		f := pgproto3.NewFrontend(r, w)
+		f.SetMaxBodyLen(maxBody)
+		return f
 	}
 	return &Postgres{cfg: cfg, opt: o, loc: loc}, nil
 }
@@ -235,6 +246,9 @@ func (p *Postgres) classify(parent, ctx context.Context, err error, st statement
 	field := st.field
 	if field == "" {
 		field = "sql"
+	}
+	if tooBig := (*pgproto3.ExceededMaxBodyLenErr)(nil); errors.As(err, &tooBig) {
+		return cellError("", p.opt.MaxCell)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

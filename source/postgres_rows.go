@@ -66,6 +66,12 @@ func (r *pgRows) Next() bool {
 			r.row[i] = nil
 			continue
 		}
+		if int64(len(v)) > r.p.opt.MaxCell {
+			r.done = true
+			r.s.close()
+			r.err = cellError(r.s.cols[i].Name, r.p.opt.MaxCell)
+			return false
+		}
 		if b := r.bins[i]; b != pgText {
 			var ok bool
 			if r.bufs[i], ok = appendPgBinary(r.bufs[i][:0], v, b, r.p.loc); !ok {

@@ -47,6 +47,16 @@ type Options struct {
 	// after every symbolic link of the path is followed; the file that
 	// path resolves to is what is opened.
 	SQLiteDir string
+	// MaxCell is the largest value, in bytes as the database sends it, that
+	// one cell may hold: a larger one stops the query with a
+	// *facteur.LimitError (LimitCell) before Facteur holds it whole where
+	// the database allows. SQLite builds no larger string or blob
+	// (SQLITE_LIMIT_LENGTH, which bounds a row it stores while sorting
+	// too); PostgreSQL's rows are refused unread past twice the limit and
+	// checked value by value; MySQL and MariaDB send no packet larger than
+	// their max_allowed_packet (16 MiB by default) and each value is
+	// checked. Default facteur.DefaultMaxCellBytes.
+	MaxCell int64
 	// Forbidden lists files no SQLite source may open, such as Facteur's
 	// own database; the same files with -wal, -shm and -journal appended,
 	// and any other name of the same file (a symbolic or hard link), are
@@ -66,6 +76,12 @@ func (o Options) withDefaults() (Options, *time.Location, error) {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.MaxCell < 0 || o.MaxCell > facteur.MaxMaxCellBytes {
+		return o, nil, facteur.Errorf(facteur.EINVALID, "max_cell_bytes: use a size up to %d bytes", facteur.MaxMaxCellBytes)
+	}
+	if o.MaxCell == 0 {
+		o.MaxCell = facteur.DefaultMaxCellBytes
 	}
 	if o.TimeZone == "" {
 		o.TimeZone = "UTC"
@@ -232,6 +248,11 @@ func resolveStatement(q facteur.Query, d dialect, def time.Duration) (statement,
 // statement, so that it can be wrapped in a subquery.
 func trimStatement(sql string) string {
 	return strings.TrimRight(sql, " \t\r\n\f;")
+}
+
+// cellError is the error of a value of column larger than limit.
+func cellError(column string, limit int64) error {
+	return &facteur.LimitError{Limit: facteur.LimitCell, Value: limit, Column: column}
 }
 
 // guardDeadline is how much longer than the statement timeout a query may

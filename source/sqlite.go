@@ -13,6 +13,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // SQLite runs queries against an SQLite database file.
@@ -172,6 +173,12 @@ func (s *SQLite) open(parent context.Context, q facteur.Query) (*sqSession, erro
 		return nil, s.classify(parent, ctx, err, st)
 	}
 	ss := &sqSession{conn: conn, stmt: st, ctx: ctx, cancel: cancel}
+	// SQLite refuses to build a larger string or blob (SQLITE_TOOBIG),
+	// so that one value cannot take the server's memory.
+	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_LENGTH, int(s.opt.MaxCell)); err != nil {
+		ss.close()
+		return nil, facteur.WrapError(facteur.EINTERNAL, err, "SQLite failed.")
+	}
 	var info []sqlite.ColumnInfo
 	err = conn.Raw(func(dc any) error {
 		d, ok := dc.(interface {
@@ -222,7 +229,7 @@ func (s *SQLite) Query(ctx context.Context, q facteur.Query) (facteur.Rows, erro
 	}
 	rows, err := ss.conn.QueryContext(ss.ctx, ss.wrap())
 	if err != nil {
-		err = s.classify(ctx, ss.ctx, err, ss.stmt)
+		err = nameCell(s.classify(ctx, ss.ctx, err, ss.stmt), ss.cols)
 		ss.close()
 		return nil, err
 	}
@@ -271,6 +278,8 @@ func (s *SQLite) classify(parent, ctx context.Context, err error, st statement) 
 		return facteur.WrapError(facteur.EUNAVAILABLE, err, "Cannot open the SQLite database file: check the path, and that Facteur may read the file and its folder.")
 	case 26: // NOTADB
 		return facteur.WrapError(facteur.EINVALID, err, "dsn: the file is not an SQLite database")
+	case 18: // TOOBIG: over SQLITE_LIMIT_LENGTH, the cell limit
+		return cellError("", s.opt.MaxCell)
 	case 10, 11: // IOERR, CORRUPT
 		return facteur.WrapError(facteur.EINTERNAL, err, "SQLite cannot read the database file: %s", msg)
 	}

@@ -167,10 +167,19 @@ func appendSQLite(dst []byte, k facteur.Kind, v any) []byte {
 func (r *sqRows) finish(err error) {
 	r.done = true
 	if err != nil {
-		r.err = r.s.classify(r.parent, r.ss.ctx, err, r.ss.stmt)
+		r.err = nameCell(r.s.classify(r.parent, r.ss.ctx, err, r.ss.stmt), r.ss.cols)
 	}
 	r.rows.Close()
 	r.ss.close()
+}
+
+// nameCell names the column of a cell limit error when the result has
+// only one: SQLite does not say which value was too big.
+func nameCell(err error, cols []facteur.Column) error {
+	if limit, ok := err.(*facteur.LimitError); ok && len(cols) == 1 {
+		limit.Column = cols[0].Name
+	}
+	return err
 }
 
 // Row returns the current row; see facteur.Rows.

@@ -46,7 +46,7 @@ func TestBrowserAxe(t *testing.T) {
 	}
 	pages := []string{"/schedules", fmt.Sprintf("/schedules/%d", f.sched.ID), fmt.Sprintf("/schedules/%d/edit", f.sched.ID),
 		"/runs?status=succeeded&from=2020-01-01", fmt.Sprintf("/runs/%d", run.ID), fmt.Sprintf("/destinations/%d/edit", f.dest.ID),
-		"/destinations/new", "/sources"}
+		"/destinations/new", "/sources", "/settings/policy"}
 	for _, width := range []int64{1280, 375} {
 		b.do(chromedp.EmulateViewport(width, 900))
 		for _, p := range pages {

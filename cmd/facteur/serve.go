@@ -189,12 +189,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		SaveConfig: saveConfig(db),
 	}
 	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, env) }
+	// Every source connection obeys the policy's cell limit of the time.
+	openSource := func(ctx context.Context, dsn string) (facteur.Querier, error) {
+		p, err := auth.LoadPolicy(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		o := srcOpts
+		o.MaxCell = p.MaxCellBytes
+		return source.Open(ctx, dsn, o)
+	}
 	runner := &export.Runner{
 		Store: db,
 		Spool: filepath.Join(data, "spool"),
 		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
-			return source.Open(ctx, s.DSN, srcOpts)
+			return openSource(ctx, s.DSN)
 		},
+		Policy:    func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
 		Deliverer: openDestination,
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
 			return auth.RunAsOwner(ctx, db, run, d)
@@ -217,20 +228,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	runner.Exported = exportLinkMailer(db, mailer, q.SendMail, signer, public.Hostname())
 
 	api := &fhttp.Server{
-		Store: db,
-		Runs:  q,
-		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) {
-			return source.Open(ctx, dsn, srcOpts)
-		},
-		Deliverer: openDestination,
-		CheckURL:  policy.CheckURL,
-		Mail:      mailer,
-		MailHost:  public.Hostname(),
-		PublicURL: cfg.PublicURL,
-		Context:   ctx,
-		Links:     signer,
-		Logger:    logger,
-		Version:   versionString(),
+		Store:      db,
+		Runs:       q,
+		OpenSource: openSource,
+		Deliverer:  openDestination,
+		CheckURL:   policy.CheckURL,
+		Mail:       mailer,
+		MailHost:   public.Hostname(),
+		PublicURL:  cfg.PublicURL,
+		Context:    ctx,
+		Links:      signer,
+		Logger:     logger,
+		Version:    versionString(),
 	}
 	handler, err := withUI(api.Handler(), logger)
 	if err != nil {

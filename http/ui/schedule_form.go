@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -154,7 +155,9 @@ var scheduleInputs = map[string]fieldInput{
 	"calendar.day_of_month": {"day_of_month", "form.day_of_month"}, "calendar.months": {"day_of_month", "form.months"},
 	"calendar.at": {"at", "form.at"}, "calendar.cron": {"cron", "form.cron"}, "calendar.time_zone": {"time_zone", "form.time_zone"},
 	"file_name": {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
-	"include_fields": {"", "form.fields"},
+	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
+	"options.limits.max_bytes": {"max_mib", "form.max_mib"},
+	"include_fields":           {"", "form.fields"},
 }
 
 // fieldError puts the API's message next to the field it names (its
@@ -332,7 +335,27 @@ func scheduleFromForm(form url.Values) facteur.Schedule {
 	}
 	sc.IncludeFields = form[fmt.Sprintf("include_%d", sc.ReportID)]
 	sc.Options.AlertEmails = strings.FieldsFunc(form.Get("alert_emails"), func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' })
+	sc.Options.Limits = facteur.RunLimits{
+		MaxDurationSeconds: formNumber(form.Get("max_minutes"), 60),
+		MaxRows:            formNumber(form.Get("max_rows"), 1),
+		MaxBytes:           formNumber(form.Get("max_mib"), 1<<20),
+	}
 	return sc
+}
+
+// formNumber reads a number typed in a form, times unit: empty is 0 (not
+// set), and text that is not a number -1, which the API refuses with the
+// field's bounds.
+func formNumber(typed string, unit float64) int64 {
+	typed = strings.TrimSpace(typed)
+	if typed == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(typed, ",", ""), 64)
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) || f*unit > math.MaxInt64/2 {
+		return -1
+	}
+	return int64(math.Round(f * unit))
 }
 
 // scheduleBody is the API's schedule input for sc.

@@ -153,6 +153,12 @@ func (s *Server) settingsPolicy(w http.ResponseWriter, r *http.Request, v view) 
 			"attachment_limit_bytes": int64(limit * 1e6), "link_ttl_hours": ttl,
 			"export_disabled":        r.PostFormValue("export_enabled") == "",
 			"export_account_domains": strings.Fields(r.PostFormValue("export_account_domains")),
+			"max_cell_bytes":         formNumber(r.PostFormValue("max_cell_mib"), 1<<20),
+			"run_limits": facteur.RunLimits{
+				MaxDurationSeconds: formNumber(r.PostFormValue("max_minutes"), 60),
+				MaxRows:            formNumber(r.PostFormValue("max_rows"), 1),
+				MaxBytes:           formNumber(r.PostFormValue("max_mib"), 1<<20),
+			},
 		}
 		var err error
 		if p.Error, status, err = refusal(s.call(r, "PUT", "/api/v1/settings/policy", body, &p.Policy)); err != nil {

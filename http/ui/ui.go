@@ -177,6 +177,15 @@ func (s *Server) loadPages() error {
 		"inc":     func(i int) int { return i + 1 },
 		"mb":      func(n int64) string { return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) },
 		"deref":   func(p *string) string { return *p },
+		"mib":     func(n int64) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) },
+		"minutes": func(sec int64) string { return strconv.FormatFloat(float64(sec)/60, 'f', -1, 64) },
+		// unset shows a schedule's unset limit (0) as an empty field.
+		"unset": func(n int64, shown string) string {
+			if n == 0 {
+				return ""
+			}
+			return shown
+		},
 	}
 	s.pages = map[string]*template.Template{}
 	names, err := fs.Glob(files, "templates/*.html")

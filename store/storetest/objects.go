@@ -220,9 +220,10 @@ func testSchedules(t *testing.T, newDB NewDatabase) {
 		Format:        facteur.FormatOptions{Format: facteur.FormatCSV, NoHeader: true, Delimiter: ";", BOM: true},
 		Calendar:      facteur.Calendar{Frequency: facteur.Daily, Days: []string{"weekdays", "sat"}, At: "06:00", TimeZone: "Europe/Paris"},
 		IncludeFields: []string{"email"},
-		Options:       facteur.ScheduleOptions{Confirmation: true, AlertEmails: []string{"ops@example.org"}},
-		Enabled:       true,
-		NextRunAt:     &next,
+		Options: facteur.ScheduleOptions{Confirmation: true, AlertEmails: []string{"ops@example.org"},
+			Limits: facteur.RunLimits{MaxDurationSeconds: 600, MaxRows: 1000, MaxBytes: 5 << 20}},
+		Enabled:   true,
+		NextRunAt: &next,
 	}
 	before := time.Now()
 	must(t, s.CreateSchedule(ctx, sc))
