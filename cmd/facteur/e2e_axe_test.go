@@ -55,6 +55,8 @@ type a11yCheck struct {
 	roles  []string // nil: admin, editor and viewer
 	fill   string
 	submit string
+	// assert is a script that returns what is wrong on this page, or "".
+	assert string
 }
 
 // noCheck turns off the browser's own checks of a form, so that the
@@ -79,14 +81,15 @@ func a11yChecks(f pagesFixture, runID int64, dests map[string]int64) []a11yCheck
 		{name: "report form with its preview", path: fmt.Sprintf("/reports/%d/edit?preview=1", rep)},
 		{name: "runs", path: "/runs"},
 		{name: "runs, filtered", path: "/runs?status=succeeded&from=2020-01-01"},
-		{name: "run", path: fmt.Sprintf("/runs/%d", runID)},
+		{name: "run", path: fmt.Sprintf("/runs/%d", runID), assert: stageTimesAsText},
 		{name: "one-off export", path: "/exports"},
 		{name: "destinations", path: "/destinations"},
-		{name: "new destination", path: "/destinations/new"},
+		{name: "new destination", path: "/destinations/new", assert: noKeptSecret},
 		{name: "sources", path: "/sources"},
 		{name: "new source", path: "/sources/new"},
 		{name: "source form", path: fmt.Sprintf("/sources/%d/edit", src)},
-		{name: "mail settings", path: "/settings/mail"},
+		{name: "mail settings", path: "/settings/mail", roles: admin, assert: noKeptSecret},
+		{name: "mail settings", path: "/settings/mail", roles: []string{"editor", "viewer"}},
 		{name: "policy settings", path: "/settings/policy"},
 		{name: "users", path: "/settings/users"},
 		{name: "audit log", path: "/settings/audit"},
@@ -109,14 +112,31 @@ func a11yChecks(f pagesFixture, runID int64, dests map[string]int64) []a11yCheck
 		{name: "login", path: "/login", roles: []string{"anonymous"}},
 		{name: "login refused", path: "/login", roles: []string{"anonymous"}, fill: `document.getElementById("email").value = "admin@example.org"; document.getElementById("password").value = "wrong password";`, submit: `.login button[type="submit"]`},
 	}
+	// A stored secret is said to be kept when left empty.
+	cs = append(cs, a11yCheck{name: "destination form, a stored secret", path: fmt.Sprintf("/destinations/%d/edit", dests["sftp"]), roles: admin,
+		assert: `document.getElementById("sftp.password").placeholder === "Leave empty to keep the stored value" ? "" : "the stored password is not said to be kept"`})
 	for _, kind := range []string{"folder", "sftp", "s3", "webhook", "email"} {
 		cs = append(cs,
 			a11yCheck{name: "destination form, " + kind, path: fmt.Sprintf("/destinations/%d/edit", dests[kind])},
-			a11yCheck{name: "new destination, " + kind, path: "/destinations/new", roles: both,
+			a11yCheck{name: "new destination, " + kind, path: "/destinations/new", roles: both, assert: noKeptSecret,
 				fill: fmt.Sprintf(`const k = document.getElementById("kind"); k.value = %q; k.dispatchEvent(new Event("change"));`, kind)})
 	}
 	return cs
 }
+
+// stageTimesAsText: the run's chart of the time per stage is also a table
+// of each stage's duration, which a screen reader reads.
+const stageTimesAsText = `(() => {
+	const bars = document.querySelectorAll(".stages .stage").length;
+	const rows = [...document.querySelectorAll("table#stage-times tbody tr")].map(tr => tr.textContent);
+	if (bars === 0 || rows.length !== bars) return "the stage chart has " + bars + " bars and its table " + rows.length + " rows";
+	if (document.querySelector("table#stage-times caption").textContent !== "Time per stage") return "the stage table has no caption";
+	return rows.every(r => /\d/.test(r)) ? "" : "a stage's row has no duration: " + JSON.stringify(rows);
+})()`
+
+// noKeptSecret: where nothing is stored, no secret field says that
+// leaving it empty keeps the stored value.
+const noKeptSecret = `[...document.querySelectorAll("input, textarea")].filter(el => el.placeholder.includes("keep")).map(el => el.id + " says " + JSON.stringify(el.placeholder)).join(", ")`
 
 // a11yScript checks the page as it is now and returns what is wrong:
 // axe-core's critical and serious violations of WCAG 2.1 A and AA, heading
@@ -124,6 +144,8 @@ func a11yChecks(f pagesFixture, runID int64, dests map[string]int64) []a11yCheck
 // not the first stop of the keyboard or is not seen when focused.
 const a11yScript = `(async () => {
 	const problems = [];
+	// Closed parts (the run's definition, the row menus) are checked open.
+	for (const d of document.querySelectorAll("details")) d.open = true;
 	const r = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]});
 	if (r.passes.length === 0) problems.push("axe checked nothing");
 	for (const v of r.violations.filter(v => v.impact === "critical" || v.impact === "serious")) {
@@ -135,6 +157,11 @@ const a11yScript = `(async () => {
 		const l = Number(h.tagName[1]);
 		if (l > level + 1) problems.push("heading level skipped: " + h.tagName + " " + JSON.stringify(h.textContent.trim()) + " after " + (level ? "h" + level : "the page's start"));
 		level = l;
+	}
+	const sub = document.querySelector("nav.subnav");
+	if (sub) {
+		const current = [...sub.querySelectorAll("a[aria-current='page']")].map(a => a.getAttribute("href"));
+		if (current.length !== 1 || current[0] !== location.pathname) problems.push("the sub-menu marks " + JSON.stringify(current) + " as the current page");
 	}
 	if (document.querySelector("[tabindex]:not([tabindex='0']):not([tabindex^='-'])")) problems.push("a tabindex above 0 changes the keyboard's order");
 	const first = [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]")]
@@ -216,6 +243,11 @@ func TestBrowserAxe(t *testing.T) {
 						b.follow(c.submit, "main")
 						if eval[int](b, `document.querySelectorAll("#error-summary, main .error, .field-error, [aria-invalid=true]").length`) == 0 {
 							t.Errorf("%s, %s: the form did not come back refused (at %s)", role, c.name, eval[string](b, "location.pathname"))
+						}
+					}
+					if c.assert != "" {
+						if problem := eval[string](b, c.assert); problem != "" {
+							t.Errorf("%s, %s: %s", role, c.name, problem)
 						}
 					}
 					eval[bool](b, axe+";true")
