@@ -50,7 +50,14 @@ curl -fs "$base/healthz" >/dev/null || { cat "$work/serve.log" >&2; die "the ser
 curl -fs -o /dev/null -c "$work/cookies" --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login" || die "login failed"
 session=$(awk '$6 == "facteur_session" { print $7 }' "$work/cookies")
 [ -n "$session" ] || die "no session cookie after the login"
-schedule=$(curl -fs -b "$work/cookies" "$base/api/v1/schedules" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])') || die "no demo schedule"
+# The demo is seeded in the background: wait for its schedule.
+schedule=""
+for _ in $(seq 1 120); do
+	schedule=$(curl -fs -b "$work/cookies" "$base/api/v1/schedules" | python3 -c 'import json, sys; l = json.load(sys.stdin); print(l[0]["id"] if l else "")') || true
+	[ -n "$schedule" ] && break
+	sleep 1
+done
+[ -n "$schedule" ] || { cat "$work/serve.log" >&2; die "no demo schedule"; }
 
 status=0
 for page in /schedules "/schedules/$schedule/edit"; do
