@@ -146,6 +146,30 @@ func checkRefused(t *testing.T, b tab, invalid ...string) {
 	}
 }
 
+// contrastOf returns, for the focused element, the contrast of its focus
+// outline, and of the border of the input of id border, each against the
+// background behind it and the page's own (WCAG's ratio, 1 to 21).
+const contrastOf = `((border) => {
+	const lum = (c) => c.match(/[\d.]+/g).slice(0, 3).map(v => v / 255)
+		.map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+		.reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+	const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+	const bg = (el) => {
+		for (; el; el = el.parentElement) {
+			const c = getComputedStyle(el).backgroundColor;
+			if (c !== "rgba(0, 0, 0, 0)" && c !== "transparent") return c;
+		}
+		return "rgb(255, 255, 255)";
+	};
+	const worst = (el, color) => Math.min(ratio(color, bg(el.parentElement)), ratio(color, bg(document.documentElement)));
+	const f = document.activeElement, b = document.getElementById(border);
+	const header = f.closest("header");
+	return {
+		outline: header ? ratio(getComputedStyle(f).outlineColor, bg(header)) : worst(f, getComputedStyle(f).outlineColor),
+		border: worst(b, getComputedStyle(b).borderTopColor),
+	};
+})`
+
 // TestBrowserKeyboard walks the schedule and destination forms with the
 // keyboard only: Tab goes first to the skip link, whose Enter leads to the
 // content, then through every control in the order they are read; Enter in
@@ -196,6 +220,20 @@ func TestBrowserKeyboard(t *testing.T) {
 	// The schedule form, in the order it is read.
 	edit := fmt.Sprintf("%s/schedules/%d/edit", n.base, f.sched.ID)
 	checkTabOrder(t, b, b.tabOrder(edit))
+
+	// The focus ring and the inputs' borders stand out from what is behind
+	// them (3:1 at least): in the dark header, and on the form.
+	type contrast struct{ Outline, Border float64 }
+	b.do(chromedp.Navigate(edit))
+	b.press(kb.Tab)
+	b.press(kb.Tab)
+	if c := eval[contrast](b, contrastOf+`("name")`); c.Outline < 3 || c.Border < 3 {
+		t.Errorf("in the header (%s): focus ring %.2f:1, input border %.2f:1; want 3:1 at least", eval[stop](b, describeFocus).Name, c.Outline, c.Border)
+	}
+	b.do(chromedp.Focus(css("#name")))
+	if c := eval[contrast](b, contrastOf+`("file_name")`); c.Outline < 3 || c.Border < 3 {
+		t.Errorf("on the form: focus ring %.2f:1, input border %.2f:1; want 3:1 at least", c.Outline, c.Border)
+	}
 
 	// A refused save: the focus on the summary, each input tied to its message.
 	b.do(chromedp.Navigate(edit))
