@@ -192,6 +192,7 @@ func TestBrowserKeyboard(t *testing.T) {
 	if s := eval[stop](b, describeFocus); !strings.HasPrefix(s.Name, "a #content") || eval[bool](b, `(() => { const r = document.activeElement.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.width > 20 && document.activeElement.textContent === "Skip to content"; })()`) != true {
 		t.Errorf("the first stop is %s, or not seen", s.Name)
 	}
+	screenshot(t, b.ctx, "skip-link")
 	b.press(kb.Enter)
 	if focus := eval[string](b, `document.activeElement.id`); focus != "content" {
 		t.Errorf("Enter on the skip link puts the focus on %q", focus)
