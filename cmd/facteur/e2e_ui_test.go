@@ -23,6 +23,12 @@ import (
 // /usr/bin/chromium); "skip" skips the test.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 3*time.Minute)
+}
+
+// browserFor is browser for a test that may drive it for up to d.
+func browserFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	bin := os.Getenv("FACTEUR_TEST_CHROMIUM")
 	if bin == "skip" {
 		t.Skip("SKIPPED: FACTEUR_TEST_CHROMIUM=skip")
@@ -46,7 +52,7 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	t.Cleanup(cancelTab)
-	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, d)
 	t.Cleanup(cancelTime)
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start Chromium: %v", err)

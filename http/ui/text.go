@@ -11,6 +11,7 @@ import (
 // is one more map.
 var messages = map[string]string{
 	"app.name":                     "Facteur",
+	"nav.skip":                     "Skip to content",
 	"nav.schedules":                "Schedules",
 	"nav.runs":                     "Run history",
 	"nav.logout":                   "Log out",
@@ -19,6 +20,7 @@ var messages = map[string]string{
 	"login.password":               "Password",
 	"login.submit":                 "Log in",
 	"error.title":                  "Something went wrong",
+	"error.not_found":              "There is no such page. The schedules are a good place to start again.",
 	"error.internal":               "An unexpected error occurred; the server's log has the details.",
 	"schedules.title":              "Schedules",
 	"schedules.empty":              "No schedule yet.",
@@ -65,6 +67,8 @@ var messages = map[string]string{
 	"run.title":                    "Run %d",
 	"run.definition":               "Definition used",
 	"run.stages":                   "Time per stage",
+	"run.stage":                    "Stage",
+	"run.stage_share":              "Share of the run",
 	"run.log":                      "Step-by-step log",
 	"run.error":                    "Error",
 	"run.location":                 "Delivered to",

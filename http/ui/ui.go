@@ -111,6 +111,10 @@ func (s *Server) Handler() (http.Handler, error) {
 	m.HandleFunc("POST /runs/{id}/retry", s.page(s.retryRun))
 	m.HandleFunc("POST /runs/{id}/ignore", s.page(s.ignoreRun))
 	m.HandleFunc("POST /runs/{id}/cancel", s.page(s.cancelRun))
+	// Any other path: the UI's own page, which says so in the layout's words.
+	m.HandleFunc("/", s.page(func(w http.ResponseWriter, r *http.Request, v view) error {
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: text("error.not_found")}
+	}))
 	return secureHeaders(m), nil
 }
 
@@ -215,6 +219,7 @@ type view struct {
 	FlashLink string
 	Error     string // the API's own words when an action failed
 	Section   string // the navigation entry to highlight
+	Path      string // the page's path, for the sub-menus to mark it
 	Data      any
 }
 
@@ -347,7 +352,7 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) er
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		v := view{Me: me.User, CSRF: me.CSRFToken}
+		v := view{Me: me.User, CSRF: me.CSRFToken, Path: r.URL.Path}
 		v.Flash, v.FlashLink = takeFlash(w, r)
 		if err := fn(w, r, v); err != nil {
 			v.Error = err.Error()

@@ -123,3 +123,22 @@ func TestFlashIsBounded(t *testing.T) {
 		t.Errorf("flash %d bytes %q…, link %q", len(msg), msg[:min(len(msg), 20)], link)
 	}
 }
+
+// TestUnknownPage: a path the UI does not serve shows the UI's own page,
+// with its layout (title, language, skip link), and status 404.
+func TestUnknownPage(t *testing.T) {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"user":{"id":1,"email":"a@example.org","role":"viewer"},"csrf_token":"c"}`))
+	})
+	h, err := (&Server{API: api}).Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/no-such-page", nil))
+	body := rec.Body.String()
+	if rec.Code != http.StatusNotFound || !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "<title>") ||
+		!strings.Contains(body, `class="skip"`) || !strings.Contains(body, "There is no such page") {
+		t.Errorf("%d\n%s", rec.Code, body)
+	}
+}

@@ -240,3 +240,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const table = document.getElementById("schedules");
   if (table && table.tagName === "TABLE") lastRuns(table);
 });
+
+// Escape closes an open row menu (⋯) and gives the focus back to its button.
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape") return;
+  const menu = e.target.closest && e.target.closest("details.menu[open]");
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+  e.preventDefault();
+});
