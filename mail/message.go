@@ -219,7 +219,7 @@ func parseAddresses(field string, list []string) ([]*mail.Address, error) {
 }
 
 // fileHeaders sets an attachment's Content-Type and Content-Disposition
-// with its name as RFC 2231 parameters (name*=UTF-8''…), which every MIME
+// with its name as RFC 2231 parameters (name*=UTF-8”…), which every MIME
 // parser reads, rather than go-mail's RFC 2047 encoded-words inside a
 // quoted string, which strict parsers flag. A name that is not plain
 // ASCII also gets an ASCII fallback (name="…") for old readers.
@@ -235,7 +235,7 @@ func fileHeaders(name, contentType string) gomail.FileOption {
 
 // withFallback formats a media type whose parameter key holds name; when
 // name is not plain ASCII it is written twice: key="ASCII fallback" first,
-// then key*=UTF-8''… (RFC 2231), which readers that know it prefer.
+// then key*=UTF-8”… (RFC 2231), which readers that know it prefer.
 func withFallback(t string, params map[string]string, key, name string) string {
 	full := mime.FormatMediaType(t, params)
 	ascii := asciiName(name)
