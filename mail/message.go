@@ -219,7 +219,7 @@ func parseAddresses(field string, list []string) ([]*mail.Address, error) {
 }
 
 // fileHeaders sets an attachment's Content-Type and Content-Disposition
-// with its name as RFC 2231 parameters (name*=UTF-8”…), which every MIME
+// with its name as RFC 2231 parameters (name*= with the UTF-8 bytes percent-encoded), which every MIME
 // parser reads, rather than go-mail's RFC 2047 encoded-words inside a
 // quoted string, which strict parsers flag. A name that is not plain
 // ASCII also gets an ASCII fallback (name="…") for old readers.
