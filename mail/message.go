@@ -235,7 +235,8 @@ func fileHeaders(name, contentType string) gomail.FileOption {
 
 // withFallback formats a media type whose parameter key holds name; when
 // name is not plain ASCII it is written twice: key="ASCII fallback" first,
-// then key*=UTF-8”… (RFC 2231), which readers that know it prefer.
+// then key*= with the UTF-8 bytes percent-encoded (RFC 2231), which
+// readers that know it prefer.
 func withFallback(t string, params map[string]string, key, name string) string {
 	full := mime.FormatMediaType(t, params)
 	ascii := asciiName(name)
