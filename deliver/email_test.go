@@ -65,7 +65,9 @@ func mailEnv(sent *[]mail.Message, rec facteur.MailRecipients, fail func(m mail.
 		Policy: func(ctx context.Context) (facteur.Policy, error) {
 			return facteur.Policy{AttachmentLimit: 1 << 20, AccountDomains: []string{"example.org"}}, nil
 		},
-		Links:      func(a *facteur.Artifact) (string, error) { return "https://facteur.example.org/download/1?a=1&b=2", nil },
+		Links: func(a *facteur.Artifact) (string, error) {
+			return "https://facteur.example.org/download/1?a=1&b=2", nil
+		},
 		Recipients: rec,
 		Accounts:   func(ctx context.Context) ([]string, error) { return []string{"boss@holding.example"}, nil },
 	}
