@@ -210,8 +210,8 @@ func TestAttachmentNameRFC2231(t *testing.T) {
 	}
 	raw := string(srv.WaitFor(1, 5*time.Second)[0].Data)
 	for _, want := range []string{
-		`Content-Disposition: attachment; filename="Donnees ete & co.csv"; filename*=utf-8''Donn%C3%A9es%20%C3%A9t%C3%A9%20&%20co.csv`,
-		`name*=utf-8''Donn%C3%A9es%20%C3%A9t%C3%A9%20&%20co.csv`,
+		`Content-Disposition: attachment; filename*=utf-8''Donn%C3%A9es%20%C3%A9t%C3%A9%20&%20co.csv; filename="Donnees ete & co.csv"`,
+		`Content-Type: text/csv; name*=utf-8''Donn%C3%A9es%20%C3%A9t%C3%A9%20&%20co.csv; name="Donnees ete & co.csv"`,
 	} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("the mail lacks %s:\n%s", want, raw)

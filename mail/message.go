@@ -222,7 +222,7 @@ func parseAddresses(field string, list []string) ([]*mail.Address, error) {
 // with its name as RFC 2231 parameters (name*= with the UTF-8 bytes percent-encoded), which every MIME
 // parser reads, rather than go-mail's RFC 2047 encoded-words inside a
 // quoted string, which strict parsers flag. A name that is not plain
-// ASCII also gets an ASCII fallback (name="…") for old readers.
+// ASCII also gets an ASCII fallback (name="…") after it, for old readers.
 func fileHeaders(name, contentType string) gomail.FileOption {
 	return func(f *gomail.File) {
 		f.ContentType = gomail.ContentType(contentType)
@@ -234,17 +234,21 @@ func fileHeaders(name, contentType string) gomail.FileOption {
 }
 
 // withFallback formats a media type whose parameter key holds name; when
-// name is not plain ASCII it is written twice: key="ASCII fallback" first,
-// then key*= with the UTF-8 bytes percent-encoded (RFC 2231), which
-// readers that know it prefer.
+// name is not plain ASCII it is written twice: key*= with the UTF-8 bytes
+// percent-encoded (RFC 2231), which readers that know it prefer, then
+// key="ASCII fallback" for those that do not.
 func withFallback(t string, params map[string]string, key, name string) string {
 	full := mime.FormatMediaType(t, params)
 	ascii := asciiName(name)
 	if ascii == name {
 		return full
 	}
-	params[key] = ascii
-	return mime.FormatMediaType(t, params) + "; " + strings.TrimPrefix(mime.FormatMediaType("x", map[string]string{key: name}), "x; ")
+	// The encoded name first: readers that know RFC 2231 but take the
+	// first of two values of a parameter (Python's email) then read it.
+	encoded := strings.TrimPrefix(mime.FormatMediaType("x", map[string]string{key: name}), "x; ")
+	delete(params, key)
+	head := mime.FormatMediaType(t, params) + "; " + encoded
+	return head + "; " + strings.TrimPrefix(mime.FormatMediaType("x", map[string]string{key: ascii}), "x; ")
 }
 
 // asciiName replaces the letters of name that are not ASCII with their
