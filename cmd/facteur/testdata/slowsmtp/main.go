@@ -1,6 +1,6 @@
 // Command slowsmtp is an SMTP server for tests that takes its time: each
-// message costs -delay, half of it before the server answers MAIL FROM (a
-// slow server or link: a client killed then leaves nothing) and half once
+// message costs -delay, part of it (1 - -last) before the server answers MAIL FROM (a
+// slow server or link: a client killed then leaves nothing) and the rest (-last) once
 // it has read the whole message, before it writes it to -dir (with the
 // envelope's recipients in an X-Envelope-To header first) and accepts it:
 // a client killed then leaves a message the server keeps, as a real
@@ -25,8 +25,8 @@ import (
 )
 
 type backend struct {
-	dir   string
-	delay time.Duration
+	dir          string
+	before, last time.Duration // the waits before MAIL FROM is answered and after the message is read
 }
 
 func (b *backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{b: b}, nil }
@@ -46,7 +46,7 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	time.Sleep(s.b.delay / 2)
+	time.Sleep(s.b.last)
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "X-Envelope-To: %s\r\n", strings.Join(s.to, ", "))
 	buf.Write(data)
@@ -60,13 +60,15 @@ func (s *session) Data(r io.Reader) error {
 
 func main() {
 	dir := flag.String("dir", "", "folder the messages are written to")
-	delay := flag.Duration("delay", 500*time.Millisecond, "wait before accepting each message")
+	delay := flag.Duration("delay", 500*time.Millisecond, "how long each message takes")
+	last := flag.Float64("last", 0.5, "the share of -delay spent once the whole message is read")
 	flag.Parse()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := smtp.NewServer(&backend{dir: *dir, delay: *delay})
+	after := time.Duration(float64(*delay) * *last)
+	srv := smtp.NewServer(&backend{dir: *dir, before: *delay - after, last: after})
 	srv.Domain = "slow.test"
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
