@@ -178,7 +178,7 @@ var messages = map[string]string{
 	"kind.webhook":                 "Webhook",
 	"kind.folder":                  "Folder on this server",
 	"cfg.to":                       "Recipients (one per line)",
-	"cfg.recipients":               "How recipients are addressed (separate: a mail to each; bcc: one mail, all in Bcc; together: one mail to the organisation's addresses, a mail of their own to the others)",
+	"cfg.recipients":               "Recipients see each other? (separate: a mail to each; bcc: one mail, all hidden; together: the organisation in one mail, the others apart)",
 	"cfg.subject":                  "Subject ({file_name} and {rows} are replaced)",
 	"cfg.message":                  "Message ({file_name}, {rows}, {link})",
 	"cfg.html":                     "Send the message as HTML",
