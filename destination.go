@@ -45,6 +45,9 @@ type Artifact struct {
 	SHA256 string // hex
 	Rows   int64
 	RunID  int64 // the run that produced it
+	// DeliveringRun is the run delivering it: RunID, or a retry of that
+	// run delivering the same file again. 0 is taken as RunID.
+	DeliveringRun int64
 	// Test marks the file of Send test: destinations that can say so
 	// (S3 metadata, a webhook header, the mail's subject) do.
 	Test bool

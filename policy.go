@@ -153,3 +153,45 @@ func (p Policy) CheckRecipients(owner *User, to []string) error {
 	}
 	return nil
 }
+
+// InOrganisation reports whether address belongs to the organisation:
+// the address of one of Facteur's accounts (accounts), or in one of the
+// account domains of the policy (export_account_domains). Recipients
+// outside it never see other recipients' addresses.
+func (p Policy) InOrganisation(address string, accounts []string) bool {
+	for _, a := range accounts {
+		if strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(address)) {
+			return true
+		}
+	}
+	return inDomains(address, p.AccountDomains)
+}
+
+// CheckAlertEmails refuses a schedule's alert address that is neither the
+// address of one of Facteur's accounts (accounts) nor in an approved
+// domain: alerts obey the rule of e-mail destinations, so that a failure
+// is never mailed outside what the administrators allow.
+func (p Policy) CheckAlertEmails(accounts, list []string) error {
+	for i, a := range list {
+		if p.AlertAllowed(a, accounts) {
+			continue
+		}
+		where := "and no domain is approved (an administrator sets allowed_email_domains in Settings → Policy)"
+		if len(p.AllowedDomains) > 0 {
+			where = fmt.Sprintf("nor in an approved domain (%s)", strings.Join(p.AllowedDomains, ", "))
+		}
+		return Errorf(EINVALID, "options.alert_emails[%d]: %s is not the address of a Facteur account, %s; remove it or ask an administrator to approve its domain", i, shorten(a, 254), where)
+	}
+	return nil
+}
+
+// AlertAllowed reports whether an alert may be mailed to address: an
+// account's address (accounts) or one in an approved domain.
+func (p Policy) AlertAllowed(address string, accounts []string) bool {
+	for _, a := range accounts {
+		if strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(address)) {
+			return true
+		}
+	}
+	return inDomains(address, p.AllowedDomains)
+}

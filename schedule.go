@@ -113,11 +113,16 @@ type ScheduleOptions struct {
 	// Confirmation writes a small manifest next to the file once it is in
 	// place (C4): file name, rows, bytes, SHA-256, run id.
 	Confirmation bool `json:"confirmation,omitempty"`
-	// AlertEmails are the addresses told when a run fails for good (F3).
+	// AlertEmails are the addresses told, besides the owner, when a run
+	// fails for good (F3): Facteur accounts, or addresses in a domain the
+	// policy approves (Policy.CheckAlertEmails). At most MaxAlertEmails.
 	AlertEmails []string `json:"alert_emails,omitempty"`
 	// Limits lower the server's run limits for this schedule's runs; zero
 	// keeps the server's. A limit above the server's is refused at save.
 	Limits RunLimits `json:"limits,omitzero"`
+	// NoOwnerAlert stops mailing the schedule's owner its failures, which
+	// it does by default.
+	NoOwnerAlert bool `json:"no_owner_alert,omitempty"`
 }
 
 // Validate checks the fields that need no other object; it says which one

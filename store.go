@@ -68,6 +68,7 @@ type Store interface {
 	UpdateRun(ctx context.Context, r *Run) error
 	AppendRunLog(ctx context.Context, runID int64, e LogEntry) error
 	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)
+	MailRecipients
 
 	// CreateUser records u (its e-mail normalised) and sets its ID and
 	// timestamps; an e-mail address already used fails with ECONFLICT.

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
@@ -104,4 +105,20 @@ func RunAsOwner(ctx context.Context, st facteur.Store, run *facteur.Run, d *fact
 		return facteur.Errorf(facteur.EFORBIDDEN, "The schedule runs as %s, who may not make this delivery now: %s", owner.Email, facteur.ErrorMessage(err))
 	}
 	return nil
+}
+
+// AccountAddresses returns the addresses of the active accounts: the
+// organisation's people, who may always receive a schedule's alerts.
+func AccountAddresses(ctx context.Context, st facteur.Store) ([]string, error) {
+	users, err := st.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, u := range users {
+		if u.Active {
+			out = append(out, strings.ToLower(u.Email))
+		}
+	}
+	return out, nil
 }

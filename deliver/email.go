@@ -3,8 +3,11 @@ package deliver
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/mail"
 	"strings"
 
@@ -12,19 +15,39 @@ import (
 	fmail "github.com/facteur/facteur/mail"
 )
 
+// How an e-mail destination addresses its recipients.
+const (
+	// EmailSeparate sends each recipient a mail of their own (the default):
+	// no recipient learns another's address.
+	EmailSeparate = "separate"
+	// EmailBcc sends one mail with every recipient in Bcc: none is named.
+	EmailBcc = "bcc"
+	// EmailTogether sends one mail with the organisation's recipients
+	// together in To (they see each other), and each recipient outside the
+	// organisation a mail of their own.
+	EmailTogether = "together"
+)
+
+// MaxEmailRecipients bounds an e-mail destination's recipients.
+const MaxEmailRecipients = 50
+
 // EmailConfig is the JSON config of an "email" destination (D1).
 type EmailConfig struct {
 	// To are the recipients. Each must be the owner's own address or in a
 	// domain the server's policy approves (facteur.Policy.CheckRecipients,
-	// applied by whoever saves, tests or runs the destination).
+	// applied by whoever saves, tests or runs the destination). At most
+	// MaxEmailRecipients.
 	To []string `json:"to"`
+	// Recipients says how the recipients are addressed: EmailSeparate (the
+	// default), EmailBcc or EmailTogether.
+	Recipients string `json:"recipients,omitempty"`
 	// Subject of the mail; {file_name} and {rows} are replaced. Default
 	// "{file_name}".
 	Subject string `json:"subject,omitempty"`
 	// Message is the body; {file_name}, {rows} and {link} are replaced.
 	// Default: a sentence naming the file.
 	Message string `json:"message,omitempty"`
-	// HTML sends Message as HTML (with a plain-text copy) instead of text.
+	// HTML sends Message as HTML, with a plain-text version made from it.
 	HTML bool `json:"html,omitempty"`
 }
 
@@ -39,17 +62,26 @@ func ParseEmailConfig(raw json.RawMessage) (EmailConfig, error) {
 	return c, c.Validate()
 }
 
-// Validate checks the recipients' syntax; the policy is checked on save
-// and at every delivery.
+// Validate checks the recipients' syntax and number and how they are
+// addressed; the policy is checked on save and at every delivery.
 func (c EmailConfig) Validate() error {
 	if len(c.To) == 0 {
 		return facteur.Errorf(facteur.EINVALID, "to: give at least one recipient")
+	}
+	if len(c.To) > MaxEmailRecipients {
+		return facteur.Errorf(facteur.EINVALID, "to: at most %d recipients; use a mailing list for more", MaxEmailRecipients)
 	}
 	for i, a := range c.To {
 		addr, err := mail.ParseAddress(a)
 		if err != nil || addr.Name != "" || strings.ContainsAny(a, "\r\n") {
 			return facteur.Errorf(facteur.EINVALID, "to[%d]: %q is not an e-mail address", i, a)
 		}
+	}
+	switch c.Recipients {
+	case "", EmailSeparate, EmailBcc, EmailTogether:
+	default:
+		return facteur.Errorf(facteur.EINVALID, "recipients: use %q (a mail to each recipient), %q (one mail, every recipient in Bcc) or %q (one mail to the organisation's recipients together, a mail of their own to the others)",
+			EmailSeparate, EmailBcc, EmailTogether)
 	}
 	return nil
 }
@@ -83,9 +115,13 @@ func (e *Email) policy(ctx context.Context) (facteur.Policy, error) {
 	return p.WithDefaults(), nil
 }
 
-// Deliver sends the file to the recipients: attached, or as a download link
-// when it is larger than the policy's attachment limit. The Message-ID is
-// derived from the run and the file, so a retried delivery keeps it.
+// Deliver sends the file to the recipients, attached, or as a download
+// link when it is larger than the policy's attachment limit; each mail
+// goes to the recipients EmailConfig.Recipients says. Each recipient's
+// state is recorded for the delivering run (env.Recipients): a recipient
+// already sent by an earlier attempt is skipped, and a mail sent again
+// (the server accepted it and the process died before recording it) keeps
+// its Message-ID, made from the run, the file and the recipients.
 func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
 	p, err := e.policy(ctx)
 	if err != nil {
@@ -94,13 +130,9 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 	if err := ValidateFileName(a.Name); err != nil {
 		return facteur.Delivery{}, err
 	}
-	m := fmail.Message{
-		ID:      fmt.Sprintf("<run-%d.%s@%s>", a.RunID, shortSHA(a.SHA256), e.host()),
-		To:      e.cfg.To,
-		Subject: e.expand(e.cfg.Subject, "{file_name}", a, ""),
-	}
+	tmpl := fmail.Message{Subject: expand(e.cfg.Subject, "{file_name}", a, "", nil)}
 	if a.Test {
-		m.Subject = "[Test] " + m.Subject
+		tmpl.Subject = "[Test] " + tmpl.Subject
 	}
 	link := ""
 	if a.Size > p.AttachmentLimit {
@@ -111,49 +143,214 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 			return facteur.Delivery{}, err
 		}
 	} else {
-		m.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: ContentType(a.Name), Path: a.Path}}
+		tmpl.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: ContentType(a.Name), Path: a.Path}}
 	}
-	body := e.cfg.Message
-	if body == "" {
-		body = "Please find attached {file_name} ({rows} rows)."
-		if link != "" {
-			body = "{file_name} ({rows} rows) is too large to attach. Download it (the link works for " + p.LinkTTL().String() + "):\n{link}"
+	tmpl.Text, tmpl.HTML = e.body(a, link, fmail.Duration(p.LinkTTL()))
+	groups, err := e.groups(ctx, p)
+	if err != nil {
+		return facteur.Delivery{}, err
+	}
+	if err := e.sendAll(ctx, a, tmpl, groups); err != nil {
+		return facteur.Delivery{}, err
+	}
+	return facteur.Delivery{Location: "mailto:" + strings.Join(e.cfg.To, ",")}, nil
+}
+
+// body returns the mail's text and, in HTML mode, its HTML: the
+// configured message with {file_name}, {rows} and {link} replaced (each
+// value escaped in the HTML), and the plain-text version made from the
+// HTML.
+func (e *Email) body(a *facteur.Artifact, link, ttl string) (text, htmlBody string) {
+	msg := e.cfg.Message
+	tooLarge := "The file is too large to attach. Download it (the link works for " + ttl + "):"
+	switch {
+	case msg == "" && link == "":
+		msg = "Please find attached {file_name} ({rows} rows)."
+	case msg == "":
+		msg = "{file_name} ({rows} rows) is too large to attach. Download it (the link works for " + ttl + "):\n{link}"
+		if e.cfg.HTML {
+			msg = "<p>{file_name} ({rows} rows) is too large to attach. Download it (the link works for " + ttl + "):<br>\n<a href=\"{link}\">{link}</a></p>"
 		}
-	} else if link != "" && !strings.Contains(body, "{link}") {
-		body += "\n\nThe file is too large to attach. Download it (the link works for " + p.LinkTTL().String() + "):\n{link}"
+	case link != "" && !strings.Contains(msg, "{link}") && e.cfg.HTML:
+		msg += "\n<p>" + tooLarge + "<br>\n<a href=\"{link}\">{link}</a></p>"
+	case link != "" && !strings.Contains(msg, "{link}"):
+		msg += "\n\n" + tooLarge + "\n{link}"
 	}
-	body = e.expand(body, "", a, link)
-	if e.cfg.HTML {
-		m.HTML, m.Text = body, "This message is in HTML."
-	} else {
-		m.Text = body
+	if !e.cfg.HTML {
+		return expand(msg, "", a, link, nil), ""
 	}
-	if err := e.send(ctx, m); err != nil {
-		return facteur.Delivery{}, err
-	}
-	return facteur.Delivery{Location: "mailto:" + strings.Join(e.cfg.To, ",")}, nil
+	return expand(fmail.HTMLText(msg), "", a, link, nil), expand(msg, "", a, link, html.EscapeString)
 }
 
-// Test sends a short test mail to the recipients.
+// group is one mail of a delivery and its recipients.
+type group struct {
+	to, bcc []string
+}
+
+// addresses are the group's recipients.
+func (g group) addresses() []string { return append(append([]string{}, g.to...), g.bcc...) }
+
+// groups divides the recipients into mails as EmailConfig.Recipients says.
+func (e *Email) groups(ctx context.Context, p facteur.Policy) ([]group, error) {
+	var out []group
+	switch e.cfg.Recipients {
+	case EmailBcc:
+		return []group{{bcc: e.cfg.To}}, nil
+	case EmailTogether:
+		var accounts []string
+		if e.env.Accounts != nil {
+			var err error
+			if accounts, err = e.env.Accounts(ctx); err != nil {
+				return nil, err
+			}
+		}
+		var inside group
+		for _, a := range e.cfg.To {
+			if p.InOrganisation(a, accounts) {
+				inside.to = append(inside.to, a)
+			} else {
+				out = append(out, group{to: []string{a}})
+			}
+		}
+		if len(inside.to) > 0 {
+			out = append([]group{inside}, out...)
+		}
+		return out, nil
+	}
+	for _, a := range e.cfg.To {
+		out = append(out, group{to: []string{a}})
+	}
+	return out, nil
+}
+
+// sendAll sends one mail per group to the recipients not yet sent,
+// recording each recipient's state. A permanent refusal of one mail does
+// not stop the others; an error a retry may fix stops at once (the next
+// attempt skips the recipients sent).
+func (e *Email) sendAll(ctx context.Context, a *facteur.Artifact, tmpl fmail.Message, groups []group) error {
+	run := a.DeliveringRun
+	if run == 0 {
+		run = a.RunID
+	}
+	sent := map[string]bool{}
+	if e.env.Recipients != nil && run != 0 {
+		done, err := e.env.Recipients.MailRecipients(ctx, run)
+		if err != nil {
+			return err
+		}
+		for _, r := range done {
+			if r.Purpose == facteur.MailDelivery && r.State == facteur.MailSent {
+				sent[strings.ToLower(r.Address)] = true
+			}
+		}
+	}
+	record := func(addrs []string, id string, state facteur.MailState, reply string) {
+		if e.env.Recipients == nil || run == 0 {
+			return
+		}
+		for _, addr := range addrs {
+			r := &facteur.MailRecipient{RunID: run, Purpose: facteur.MailDelivery, Address: addr, State: state, Reply: reply, MessageID: id}
+			if err := e.env.Recipients.SetMailRecipient(context.WithoutCancel(ctx), r); err != nil && e.env.Logger != nil {
+				e.env.Logger.Warn("record mail recipient", "run", run, "to", addr, "err", err)
+			}
+		}
+	}
+	type pending struct {
+		g  group
+		id string
+	}
+	var todo []pending
+	for _, g := range groups {
+		g.to, g.bcc = unsent(g.to, sent), unsent(g.bcc, sent)
+		if len(g.to)+len(g.bcc) == 0 {
+			continue
+		}
+		id := e.messageID(a, groups, g)
+		record(g.addresses(), id, facteur.MailQueued, "")
+		todo = append(todo, pending{g, id})
+	}
+	var first error
+	for _, p := range todo {
+		m := tmpl
+		m.ID, m.To, m.Bcc = p.id, p.g.to, p.g.bcc
+		reply, err := e.send(ctx, m)
+		if err != nil {
+			record(p.g.addresses(), p.id, facteur.MailFailed, facteur.ErrorMessage(err))
+			if facteur.Retryable(err) || ctx.Err() != nil {
+				return err
+			}
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		record(p.g.addresses(), p.id, facteur.MailSent, reply)
+	}
+	return first
+}
+
+// unsent returns the addresses of list not in sent.
+func unsent(list []string, sent map[string]bool) []string {
+	var out []string
+	for _, a := range list {
+		if !sent[strings.ToLower(a)] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// messageID is the Message-ID of one mail of a delivery: made from the
+// run of the file, the file's SHA-256 and, when the delivery sends several
+// mails, the mail's recipients, so that a mail sent again keeps it.
+func (e *Email) messageID(a *facteur.Artifact, groups []group, g group) string {
+	id := fmt.Sprintf("run-%d.%s", a.RunID, shortSHA(a.SHA256))
+	if len(groups) > 1 {
+		sum := sha256.Sum256([]byte(strings.ToLower(strings.Join(g.addresses(), ","))))
+		id += "." + hex.EncodeToString(sum[:6])
+	}
+	return "<" + id + "@" + e.host() + ">"
+}
+
+// Test sends a short test mail to each recipient as a delivery would
+// address them, saying which destination and which Facteur sent it, and
+// who asked (RequestedBy).
 func (e *Email) Test(ctx context.Context) (facteur.Delivery, error) {
-	if _, err := e.policy(ctx); err != nil {
+	p, err := e.policy(ctx)
+	if err != nil {
 		return facteur.Delivery{}, err
 	}
-	m := fmail.Message{
-		ID:      fmail.NewMessageID(e.host()),
-		To:      e.cfg.To,
-		Subject: "Facteur test e-mail",
-		Text:    "This is a test e-mail from Facteur: this destination can deliver files to you.\n",
-	}
-	if err := e.send(ctx, m); err != nil {
+	groups, err := e.groups(ctx, p)
+	if err != nil {
 		return facteur.Delivery{}, err
+	}
+	who := requester(ctx)
+	if who == "" {
+		who = "a user"
+	}
+	name := e.env.DestinationName
+	if name == "" {
+		name = "(not saved yet)"
+	}
+	instance := e.env.PublicURL
+	if instance == "" {
+		instance = e.host()
+	}
+	text := fmt.Sprintf("This is a test e-mail from Facteur at %s: the e-mail destination %q can deliver files to you.\n\n%s pressed Send test.\n",
+		instance, name, who)
+	for _, g := range groups {
+		m := fmail.Message{ID: fmail.NewMessageID(e.host()), To: g.to, Bcc: g.bcc,
+			Subject: "Facteur test e-mail: " + name, Text: text}
+		if _, err := e.send(ctx, m); err != nil {
+			return facteur.Delivery{}, err
+		}
 	}
 	return facteur.Delivery{Location: "mailto:" + strings.Join(e.cfg.To, ",")}, nil
 }
 
-func (e *Email) send(ctx context.Context, m fmail.Message) error {
+func (e *Email) send(ctx context.Context, m fmail.Message) (string, error) {
 	if e.env.Mail == nil {
-		return facteur.Errorf(facteur.EINVALID, "Mail is not available on this server.")
+		return "", facteur.Errorf(facteur.EINVALID, "Mail is not available on this server.")
 	}
 	return e.env.Mail(ctx, m)
 }
@@ -165,17 +362,35 @@ func (e *Email) host() string {
 	return "facteur.local"
 }
 
-// expand replaces {file_name}, {rows} and {link} in s (or def when s is empty).
-func (e *Email) expand(s, def string, a *facteur.Artifact, link string) string {
+// expand replaces {file_name}, {rows} and {link} in s (or def when s is
+// empty), each value passed through escape when it is not nil.
+func expand(s, def string, a *facteur.Artifact, link string, escape func(string) string) string {
 	if s == "" {
 		s = def
 	}
-	return strings.NewReplacer("{file_name}", a.Name, "{rows}", fmt.Sprint(a.Rows), "{link}", link).Replace(s)
+	if escape == nil {
+		escape = func(s string) string { return s }
+	}
+	return strings.NewReplacer("{file_name}", escape(a.Name), "{rows}", fmt.Sprint(a.Rows), "{link}", escape(link)).Replace(s)
 }
 
 func shortSHA(s string) string {
 	if len(s) > 16 {
 		return s[:16]
 	}
+	return s
+}
+
+type requesterKey struct{}
+
+// WithRequester returns ctx carrying the address of the account that asked
+// for a Send test, for the test mail to name.
+func WithRequester(ctx context.Context, email string) context.Context {
+	return context.WithValue(ctx, requesterKey{}, email)
+}
+
+// requester is the account WithRequester put in ctx, or "".
+func requester(ctx context.Context) string {
+	s, _ := ctx.Value(requesterKey{}).(string)
 	return s
 }

@@ -3,6 +3,7 @@ package deliver
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net"
 	"time"
 
@@ -27,8 +28,23 @@ type Env struct {
 	// a link instead of the file. Nil leaves links out.
 	Links func(a *facteur.Artifact) (string, error)
 	// Mail sends a mail at once (e-mail destinations, inside the run's own
-	// durable job). Nil: e-mail destinations fail.
-	Mail func(ctx context.Context, m mail.Message) error
+	// durable job) and returns the server's reply accepting it. Nil:
+	// e-mail destinations fail.
+	Mail func(ctx context.Context, m mail.Message) (reply string, err error)
+	// Recipients records what became of each recipient of a run's mail,
+	// so that a resumed run skips those already sent. Nil records nothing.
+	Recipients facteur.MailRecipients
+	// Accounts returns the addresses of Facteur's accounts, part of the
+	// organisation (facteur.Policy.InOrganisation). Nil: none.
+	Accounts func(ctx context.Context) ([]string, error)
+	// DestinationName is the name of the destination being opened, for
+	// the Send test mail to say.
+	DestinationName string
+	// PublicURL is this Facteur's address, for the Send test mail to say.
+	PublicURL string
+	// Logger receives what a deliverer cannot report otherwise; nil
+	// discards it.
+	Logger *slog.Logger
 	// Policy returns the server's policy (attachment limit, link lifetime).
 	Policy func(ctx context.Context) (facteur.Policy, error)
 	// MailHost is the host part of Message-IDs.

@@ -15,7 +15,7 @@ const kinds = "folder, sftp, s3, webhook or email"
 // Open returns the deliverer of a destination, after checking its kind and
 // settings. It fails with EINVALID naming what to fix.
 func Open(d *facteur.Destination, env Env) (facteur.Deliverer, error) {
-	env.DestinationID = d.ID
+	env.DestinationID, env.DestinationName = d.ID, d.Name
 	switch d.Kind {
 	case facteur.DestinationFolder:
 		cfg, err := ParseFolderConfig(d.Config)

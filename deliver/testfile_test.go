@@ -44,7 +44,10 @@ func TestS3MarksTestFiles(t *testing.T) {
 func TestEmailMarksTestFiles(t *testing.T) {
 	var sent []mail.Message
 	env := deliver.Env{
-		Mail: func(ctx context.Context, m mail.Message) error { sent = append(sent, m); return nil },
+		Mail: func(ctx context.Context, m mail.Message) (string, error) {
+			sent = append(sent, m)
+			return "250 OK", nil
+		},
 		Policy: func(ctx context.Context) (facteur.Policy, error) {
 			return facteur.Policy{AttachmentLimit: 1 << 20}, nil
 		},

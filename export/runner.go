@@ -487,7 +487,7 @@ func artifactOf(run *facteur.Run) *facteur.Artifact {
 		id = run.RetryOf
 	}
 	return &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id,
-		Test: run.Trigger == facteur.TriggerTest}
+		DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
 }
 
 // spooled reports whether the run's artifact is still in the spool, whole.

@@ -210,7 +210,7 @@ func (s *Server) testDestination(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	start := time.Now()
-	res, err := del.Test(r.Context())
+	res, err := del.Test(deliver.WithRequester(r.Context(), user(r).Email))
 	if err != nil {
 		return 0, nil, err
 	}

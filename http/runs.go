@@ -16,6 +16,9 @@ type runJSON struct {
 	*facteur.Run
 	Log      []facteur.LogEntry `json:"log,omitempty"`
 	Progress *int64             `json:"progress_rows,omitempty"`
+	// Recipients says, for one run, what became of each recipient of its
+	// mails (its file by e-mail, its failure alert).
+	Recipients []*facteur.MailRecipient `json:"recipients,omitempty"`
 }
 
 // listRuns lists the run history, newest first. Query parameters (see
@@ -58,7 +61,11 @@ func (s *Server) getRun(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.runJSON(run, log), nil
+	out := s.runJSON(run, log)
+	if out.Recipients, err = s.Store.MailRecipients(r.Context(), run.ID); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
 }
 
 // retryRun delivers again the file a run produced (F4).

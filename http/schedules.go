@@ -188,6 +188,19 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 			return facteur.Errorf(facteur.EINVALID, "options.alert_emails[%d]: %q is not an e-mail address", i, a)
 		}
 	}
+	if len(sc.Options.AlertEmails) > 0 {
+		p, err := s.policy(r)
+		if err != nil {
+			return err
+		}
+		accounts, err := auth.AccountAddresses(ctx, s.Store)
+		if err != nil {
+			return err
+		}
+		if err := p.CheckAlertEmails(accounts, sc.Options.AlertEmails); err != nil {
+			return err
+		}
+	}
 	if sc.Calendar.TimeZone == "" {
 		sc.Calendar.TimeZone = "UTC"
 	}

@@ -192,3 +192,40 @@ func TestHeaderInjection(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachmentNameRFC2231 checks that a name that is not ASCII is sent
+// as an RFC 2231 parameter with an ASCII fallback, never as an RFC 2047
+// encoded-word inside a quoted string (which strict parsers flag).
+func TestAttachmentNameRFC2231(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "spool")
+	if err := os.WriteFile(path, []byte("a,b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := smtptest.Start(t, smtptest.Options{Users: map[string]string{user: password}})
+	m := testMessage()
+	m.Attachments = []mail.Attachment{{Name: "Données été & co.csv", ContentType: "text/csv", Path: path}}
+	if err := (&mail.Sender{Settings: plainSettings(srv)}).Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	raw := string(srv.WaitFor(1, 5*time.Second)[0].Data)
+	for _, want := range []string{
+		`Content-Disposition: attachment; filename*=utf-8''Donn%C3%A9es%20%C3%A9t%C3%A9%20&%20co.csv; filename="Donnees ete & co.csv"`,
+		`Content-Type: text/csv; name*=utf-8''Donn%C3%A9es%20%C3%A9t%C3%A9%20&%20co.csv; name="Donnees ete & co.csv"`,
+	} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("the mail lacks %s:\n%s", want, raw)
+		}
+	}
+	for _, line := range strings.Split(raw, "\n") {
+		if strings.HasPrefix(line, "Content-") && strings.Contains(line, "=?") {
+			t.Errorf("an RFC 2047 encoded-word in a MIME parameter: %s", line)
+		}
+	}
+	msg := parse(t, srv.WaitFor(1, time.Second)[0])
+	for _, p := range leaves(t, msg.Header, msg.Body) {
+		if p.disposition == "attachment" && p.fileName != "Données été & co.csv" {
+			t.Errorf("file name read back = %q", p.fileName)
+		}
+	}
+}

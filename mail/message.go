@@ -22,8 +22,12 @@ type Message struct {
 	ID string
 	// From overrides Settings.From when set.
 	From string
-	// To holds the recipients, each "addr@example.org" or "Name <addr@example.org>". At least one.
+	// To holds the recipients, each "addr@example.org" or "Name <addr@example.org>".
+	// At least one recipient in To or Bcc.
 	To []string
+	// Bcc holds recipients that receive the mail without being named in
+	// it: no recipient sees them.
+	Bcc []string
 	// Subject is one line; line breaks are replaced with spaces.
 	Subject string
 	// Text is the plain-text body; HTML, when set, is sent as an alternative.
@@ -142,16 +146,16 @@ func build(m Message, defaultFrom string) (*built, error) {
 	if err != nil {
 		return nil, facteur.WrapError(facteur.EINVALID, err, "message.from: %q is not a valid address", fromText)
 	}
-	if len(m.To) == 0 {
+	if len(m.To)+len(m.Bcc) == 0 {
 		return nil, facteur.Errorf(facteur.EINVALID, "message.to: give at least one recipient")
 	}
-	to := make([]*mail.Address, 0, len(m.To))
-	for _, s := range m.To {
-		a, err := parseAddress(s)
-		if err != nil {
-			return nil, facteur.WrapError(facteur.EINVALID, err, "message.to: %q is not a valid address", s)
-		}
-		to = append(to, a)
+	to, err := parseAddresses("to", m.To)
+	if err != nil {
+		return nil, err
+	}
+	bcc, err := parseAddresses("bcc", m.Bcc)
+	if err != nil {
+		return nil, err
 	}
 	if m.Text == "" && m.HTML == "" {
 		return nil, facteur.Errorf(facteur.EINVALID, "message.text: write a message")
@@ -159,7 +163,12 @@ func build(m Message, defaultFrom string) (*built, error) {
 
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(from)
-	msg.ToMailAddress(to...)
+	if len(to) > 0 {
+		msg.ToMailAddress(to...)
+	}
+	if len(bcc) > 0 {
+		msg.BccMailAddress(bcc...)
+	}
 	msg.Subject(strings.TrimSpace(oneLine(m.Subject)))
 	msg.SetMessageIDWithValue(id)
 	msg.SetDate()
@@ -190,10 +199,87 @@ func build(m Message, defaultFrom string) (*built, error) {
 			return nil, facteur.WrapError(facteur.EINVALID, err, "message.attachments: cannot read the file of %q", name)
 		}
 		b.files = append(b.files, f)
-		msg.AttachReadSeeker(name, f, gomail.WithFileContentType(gomail.ContentType(ct)))
+		msg.AttachReadSeeker(name, f, fileHeaders(name, ct))
 	}
 	return b, nil
 }
+
+// parseAddresses parses the addresses of one header, field naming it in
+// errors.
+func parseAddresses(field string, list []string) ([]*mail.Address, error) {
+	out := make([]*mail.Address, 0, len(list))
+	for _, s := range list {
+		a, err := parseAddress(s)
+		if err != nil {
+			return nil, facteur.WrapError(facteur.EINVALID, err, "message.%s: %q is not a valid address", field, s)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// fileHeaders sets an attachment's Content-Type and Content-Disposition
+// with its name as RFC 2231 parameters (name*= with the UTF-8 bytes percent-encoded), which every MIME
+// parser reads, rather than go-mail's RFC 2047 encoded-words inside a
+// quoted string, which strict parsers flag. A name that is not plain
+// ASCII also gets an ASCII fallback (name="…") after it, for old readers.
+func fileHeaders(name, contentType string) gomail.FileOption {
+	return func(f *gomail.File) {
+		f.ContentType = gomail.ContentType(contentType)
+		t, params, _ := mime.ParseMediaType(contentType) // checked by contentType
+		params["name"] = name
+		f.Header.Set("Content-Type", withFallback(t, params, "name", name))
+		f.Header.Set("Content-Disposition", withFallback("attachment", map[string]string{"filename": name}, "filename", name))
+	}
+}
+
+// withFallback formats a media type whose parameter key holds name; when
+// name is not plain ASCII it is written twice: key*= with the UTF-8 bytes
+// percent-encoded (RFC 2231), which readers that know it prefer, then
+// key="ASCII fallback" for those that do not.
+func withFallback(t string, params map[string]string, key, name string) string {
+	full := mime.FormatMediaType(t, params)
+	ascii := asciiName(name)
+	if ascii == name {
+		return full
+	}
+	// The encoded name first: readers that know RFC 2231 but take the
+	// first of two values of a parameter (Python's email) then read it.
+	encoded := strings.TrimPrefix(mime.FormatMediaType("x", map[string]string{key: name}), "x; ")
+	delete(params, key)
+	head := mime.FormatMediaType(t, params) + "; " + encoded
+	return head + "; " + strings.TrimPrefix(mime.FormatMediaType("x", map[string]string{key: ascii}), "x; ")
+}
+
+// asciiName replaces the letters of name that are not ASCII with their
+// base letter where there is one (é → e), else with '_'.
+func asciiName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= ' ' && r < 0x7f {
+			return r
+		}
+		if b, ok := baseLetters[r]; ok {
+			return b
+		}
+		return '_'
+	}, name)
+}
+
+// baseLetters are the accented letters of Western European languages and
+// their base letters.
+var baseLetters = func() map[rune]rune {
+	m := map[rune]rune{}
+	for base, accented := range map[rune]string{
+		'a': "àáâãäå", 'A': "ÀÁÂÃÄÅ", 'c': "ç", 'C': "Ç", 'e': "èéêë", 'E': "ÈÉÊË",
+		'i': "ìíîï", 'I': "ÌÍÎÏ", 'n': "ñ", 'N': "Ñ", 'o': "òóôõöø", 'O': "ÒÓÔÕÖØ",
+		'u': "ùúûü", 'U': "ÙÚÛÜ", 'y': "ýÿ", 'Y': "Ý",
+	} {
+		for _, r := range accented {
+			m[r] = base
+		}
+	}
+	return m
+}()
 
 // String describes the message for logs: its ID and recipients.
 func (m Message) String() string {

@@ -32,7 +32,9 @@ func alerting(t *testing.T, smtp *smtptest.Server, sourceOK bool) (fixture, *que
 	ctx := context.Background()
 	f := newFixture(t, store.Config{})
 	f.schedule.Options.AlertEmails = []string{"ops@example.org"}
+	f.schedule.Options.NoOwnerAlert = true // these tests follow the alert to ops
 	must(t, f.db.UpdateSchedule(ctx, f.schedule))
+	must(t, f.db.PutSetting(ctx, facteur.PolicyKey, json.RawMessage(`{"allowed_email_domains":["example.org"]}`)))
 	if !sourceOK {
 		rep, err := f.db.Report(ctx, f.schedule.ReportID)
 		must(t, err)
@@ -89,7 +91,7 @@ func TestAlertQueuedThenSent(t *testing.T) {
 				t.Fatalf("run %s", got.Status)
 			}
 			log := waitLog(t, f.db, run.ID, "Failure alert sent to ops@example.org (server said: 250 2.0.0 OK: queued).")
-			queued := strings.Index(log, "info: Failure alert queued for ops@example.org.")
+			queued := strings.Index(log, "info: Failure alert queued for ops@example.org (a mail to each).")
 			if queued < 0 || queued > strings.Index(log, "Failure alert sent to") {
 				t.Errorf("the log does not say the alert was queued before it was sent:\n%s", log)
 			}
@@ -161,5 +163,66 @@ func TestAlertSaysWhichLimit(t *testing.T) {
 	waitLog(t, f.db, run.ID, "Failure alert sent to ops@example.org")
 	if got := smtp.WaitFor(1, 10*time.Second); len(got) != 1 || !strings.Contains(string(got[0].Data), "Reason: "+want) {
 		t.Errorf("the alert does not say which limit stopped the run:\n%s", got[0].Data)
+	}
+}
+
+// A failing run alerts its owner by default and its alert addresses, each
+// in a mail of their own (no recipient sees another); an address the
+// policy does not allow (saved before the policy changed) is left out and
+// the run's log says so; the run records each recipient as sent with the
+// server's reply.
+func TestAlertRecipients(t *testing.T) {
+	smtp := smtptest.Start(t, smtptest.Options{})
+	f, q := alerting(t, smtp, true)
+	ctx := context.Background()
+	colleague := &facteur.User{Email: "colleague@partner.test", Role: facteur.RoleViewer, Active: true}
+	must(t, f.db.CreateUser(ctx, colleague))
+	f.schedule.Options.NoOwnerAlert = false
+	f.schedule.Options.AlertEmails = []string{"ops@example.org", "Colleague@partner.test", "attacker@evil.test", "ops@example.org"}
+	must(t, f.db.UpdateSchedule(ctx, f.schedule))
+	run, err := q.RunNow(ctx, f.schedule.ID, f.owner.ID)
+	must(t, err)
+	waitDone(t, f.db, run.ID)
+	want := []string{"owner@example.org", "ops@example.org", "colleague@partner.test"}
+	got := smtp.WaitFor(len(want), 20*time.Second)
+	time.Sleep(300 * time.Millisecond) // nothing more arrives
+	if got = smtp.Messages(); len(got) != len(want) {
+		t.Fatalf("%d alert mails, want %d", len(got), len(want))
+	}
+	ids := map[string]bool{}
+	for _, m := range got {
+		to := ""
+		for _, line := range strings.Split(string(m.Data), "\r\n") {
+			if strings.HasPrefix(line, "To: ") {
+				to = strings.TrimPrefix(line, "To: ")
+			}
+		}
+		if len(m.To) != 1 || to != "<"+m.To[0]+">" {
+			t.Errorf("alert mail to %v with To: %q, want one recipient named alone", m.To, to)
+		}
+		ids[regexp.MustCompile(`(?mi)^Message-Id: (\S+)`).FindString(string(m.Data))] = true
+	}
+	if len(ids) != len(want) {
+		t.Errorf("Message-IDs %v, want one per mail", ids)
+	}
+	log := waitLog(t, f.db, run.ID, "Failure alert sent to colleague@partner.test")
+	if !strings.Contains(log, "warn: No failure alert to attacker@evil.test: it is neither a Facteur account nor in an approved domain.") {
+		t.Errorf("the log does not say the outside address was left out:\n%s", log)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		rs, err := f.db.MailRecipients(ctx, run.ID)
+		must(t, err)
+		sent := 0
+		for _, r := range rs {
+			if r.Purpose == facteur.MailAlert && r.State == facteur.MailSent && strings.HasPrefix(r.Reply, "250 ") {
+				sent++
+			}
+		}
+		if sent == len(want) && len(rs) == len(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("recipients of the run: %+v", rs)
+		}
 	}
 }

@@ -132,10 +132,9 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 			why = fmt.Sprintf("after %d attempts", job.Attempt)
 		}
 		q.log(bg, run.ID, "error", fmt.Sprintf("Failed for good (%s): %s", why, err))
-		if uerr := q.store.UpdateRun(bg, run); uerr != nil {
+		if uerr := q.failForGood(bg, run, err); uerr != nil {
 			return errors.Join(err, uerr)
 		}
-		q.alert(bg, run, err)
 		return river.JobCancel(err)
 	}
 	run.Status = facteur.RunRetrying
@@ -152,11 +151,10 @@ func (q *Queue[TTx]) exhausted(ctx context.Context, run *facteur.Run, job *river
 	run.Status, run.Attempt, run.FinishedAt = facteur.RunFailed, job.MaxAttempts, &now
 	run.Error = fmt.Sprintf("Its last attempt (%d of %d) was interrupted when its node stopped; no attempt is left.", job.MaxAttempts, job.MaxAttempts)
 	q.log(ctx, run.ID, "error", "Failed for good: "+run.Error)
-	if err := q.store.UpdateRun(ctx, run); err != nil {
-		return err
-	}
 	err := facteur.Errorf(facteur.EUNAVAILABLE, "%s", run.Error)
-	q.alert(ctx, run, err)
+	if uerr := q.failForGood(ctx, run, err); uerr != nil {
+		return uerr
+	}
 	return river.JobCancel(err)
 }
 

@@ -2,6 +2,8 @@ package queue
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/mail"
 )
 
@@ -60,6 +63,7 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 	if q.cfg.Mailer == nil {
 		err := facteur.Errorf(facteur.EINVALID, "mail is not configured on this node")
 		if job.Args.AlertOf != 0 {
+			q.recordAlert(bg, job.Args.AlertOf, m, facteur.MailFailed, err.Message)
 			q.log(bg, job.Args.AlertOf, "error", fmt.Sprintf("Failure alert to %s could not be sent: %s.", to, err.Message))
 		}
 		return river.JobCancel(err)
@@ -71,6 +75,9 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 		return err
 	}
 	defer release()
+	if job.Args.AlertOf != 0 && q.alertSent(ctx, job.Args.AlertOf, m.To) {
+		return nil // an interrupted attempt sent it and recorded so
+	}
 	if prev != nil && !prev.Released {
 		q.cfg.Logger.Warn("sending again a mail whose sending was interrupted", "message_id", m.ID,
 			"stopped_node", prev.Node, "attempt", job.Attempt)
@@ -78,6 +85,7 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 	reply, err := q.cfg.Mailer.Submit(ctx, m)
 	if err == nil {
 		if job.Args.AlertOf != 0 {
+			q.recordAlert(bg, job.Args.AlertOf, m, facteur.MailSent, reply)
 			q.log(bg, job.Args.AlertOf, "info", fmt.Sprintf("Failure alert sent to %s (server said: %s).", to, reply))
 		}
 		return nil
@@ -86,8 +94,10 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 	final := !facteur.Retryable(err) || job.Attempt >= job.MaxAttempts
 	if job.Args.AlertOf != 0 {
 		if final {
+			q.recordAlert(bg, job.Args.AlertOf, m, facteur.MailFailed, reason(err))
 			q.log(bg, job.Args.AlertOf, "error", fmt.Sprintf("Failure alert to %s could not be sent: %s", to, reason(err)))
 		} else {
+			q.recordAlert(bg, job.Args.AlertOf, m, facteur.MailQueued, "Not sent yet: "+reason(err))
 			q.log(bg, job.Args.AlertOf, "warn", fmt.Sprintf("Failure alert to %s not sent yet (attempt %d of %d, next at %s): %s",
 				to, job.Attempt, job.MaxAttempts, w.NextRetry(job).UTC().Format(time.RFC3339), reason(err)))
 		}
@@ -96,6 +106,32 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// alertSent reports whether every recipient of an alert of run was
+// recorded as sent.
+func (q *Queue[TTx]) alertSent(ctx context.Context, run int64, to []string) bool {
+	rs, err := q.store.MailRecipients(ctx, run)
+	if err != nil {
+		return false
+	}
+	sent := 0
+	for _, r := range rs {
+		if r.Purpose == facteur.MailAlert && r.State == facteur.MailSent && slices.ContainsFunc(to, func(a string) bool { return strings.EqualFold(a, r.Address) }) {
+			sent++
+		}
+	}
+	return len(to) > 0 && sent >= len(to)
+}
+
+// recordAlert records the state of an alert's recipients.
+func (q *Queue[TTx]) recordAlert(ctx context.Context, run int64, m mail.Message, state facteur.MailState, reply string) {
+	for _, a := range m.To {
+		r := &facteur.MailRecipient{RunID: run, Purpose: facteur.MailAlert, Address: strings.ToLower(a), State: state, Reply: reply, MessageID: m.ID}
+		if err := q.store.SetMailRecipient(ctx, r); err != nil {
+			q.cfg.Logger.Warn("record alert recipient", "run", run, "to", a, "err", err)
+		}
+	}
 }
 
 // reason is what a run's log says of err: its message for users, or its
@@ -115,44 +151,90 @@ func (q *Queue[TTx]) SendMail(ctx context.Context, m mail.Message) error {
 	return nil
 }
 
-// alert tells the schedule's alert addresses that a run failed for good
-// (F3). Text of the source stage, which may come from the database,
-// reaches only the addresses of administrators; the others read that the
-// database failed. A run refused
-// because its owner lost the right to run it (G4) also alerts every
-// administrator. Without addresses it only logs; without mail, the run's
-// log says that no alert was sent and why.
-func (q *Queue[TTx]) alert(ctx context.Context, run *facteur.Run, cause error) {
+// alertMail is one failure alert: one recipient, its own mail.
+type alertMail struct {
+	to  string
+	msg mail.Message
+}
+
+// alerts returns the failure alerts of run (F3), one mail per recipient so
+// that no recipient sees another: the schedule's owner (unless the
+// schedule says not to), its alert addresses, and every active
+// administrator when the run was refused because its owner lost the right
+// to run it (G4). An alert address the policy no longer allows (neither an
+// account nor in an approved domain) is left out, and the run's log says
+// so. Text of the source stage, which may come from the database, reaches
+// only administrators; the others read that the database failed. Without
+// mail, it returns none and the run's log says why.
+func (q *Queue[TTx]) alerts(ctx context.Context, run *facteur.Run, cause error) []alertMail {
 	name := fmt.Sprintf("run %d", run.ID)
 	var to []string
 	if s, err := q.store.Schedule(ctx, run.ScheduleID); err == nil {
 		name, to = s.Name, s.Options.AlertEmails
+		if owner, err := q.store.User(ctx, s.OwnerID); err == nil && owner.Active && !s.Options.NoOwnerAlert {
+			to = append([]string{owner.Email}, to...)
+		}
 	}
 	q.cfg.Logger.Error("run failed", "run", run.ID, "schedule", name, "err", run.Error)
+	to, err := q.allowed(ctx, run, to)
+	if err != nil {
+		q.cfg.Logger.Error("queue failure alert", "run", run.ID, "err", err)
+		return nil
+	}
 	admins, others, err := q.splitAdmins(ctx, to, facteur.ErrorCode(cause) == facteur.EFORBIDDEN)
 	if err != nil {
 		q.cfg.Logger.Error("queue failure alert", "run", run.ID, "err", err)
-		return
+		return nil
 	}
 	if len(admins)+len(others) == 0 {
-		return
+		return nil
 	}
 	if why := q.cannotMail(ctx); why != "" {
 		q.log(ctx, run.ID, "warn", "No failure alert was sent: "+why)
-		return
+		return nil
 	}
 	reason := run.Error
 	if facteur.ErrorStage(cause) == facteur.StageSource {
 		reason = "The export failed while reading the source database. The database's own message is in the run's history, in Facteur."
 	}
-	for _, m := range []struct {
+	var out []alertMail
+	for _, g := range []struct {
 		to     []string
 		reason string
 	}{{admins, run.Error}, {others, reason}} {
-		if len(m.to) > 0 {
-			q.sendAlert(ctx, run, name, m.to, m.reason)
+		for _, a := range g.to {
+			out = append(out, alertMail{to: a, msg: q.alertMessage(run, name, a, g.reason)})
 		}
 	}
+	return out
+}
+
+// allowed keeps the alert addresses the policy allows now, once each, and
+// logs in the run's log those it leaves out.
+func (q *Queue[TTx]) allowed(ctx context.Context, run *facteur.Run, to []string) ([]string, error) {
+	if len(to) == 0 {
+		return nil, nil
+	}
+	p, err := auth.LoadPolicy(ctx, q.store)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := auth.AccountAddresses(ctx, q.store)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range to {
+		a = strings.ToLower(strings.TrimSpace(a))
+		switch {
+		case slices.Contains(out, a):
+		case p.AlertAllowed(a, accounts):
+			out = append(out, a)
+		default:
+			q.log(ctx, run.ID, "warn", fmt.Sprintf("No failure alert to %s: it is neither a Facteur account nor in an approved domain.", a))
+		}
+	}
+	return out, nil
 }
 
 // splitAdmins divides alert addresses between active administrators'
@@ -165,18 +247,19 @@ func (q *Queue[TTx]) splitAdmins(ctx context.Context, to []string, withAllAdmins
 	isAdmin := make(map[string]bool)
 	for _, u := range users {
 		if u.Active && u.Role == facteur.RoleAdmin {
-			isAdmin[u.Email] = true
+			isAdmin[strings.ToLower(u.Email)] = true
 			if withAllAdmins {
-				admins = append(admins, u.Email)
+				admins = append(admins, strings.ToLower(u.Email))
 			}
 		}
 	}
 	for _, a := range to {
+		a = strings.ToLower(a)
 		switch {
-		case !isAdmin[strings.ToLower(a)]:
+		case !isAdmin[a]:
 			others = append(others, a)
-		case !slices.Contains(admins, strings.ToLower(a)):
-			admins = append(admins, strings.ToLower(a))
+		case !slices.Contains(admins, a):
+			admins = append(admins, a)
 		}
 	}
 	return admins, others, nil
@@ -195,23 +278,57 @@ func (q *Queue[TTx]) cannotMail(ctx context.Context) string {
 	return ""
 }
 
-// sendAlert puts one failure alert in the outbox; the mail job writes in
-// the run's log whether it was sent.
-func (q *Queue[TTx]) sendAlert(ctx context.Context, run *facteur.Run, name string, to []string, reason string) {
+// alertMessage is the failure alert of run to one recipient. Its
+// Message-ID is made from the run and the recipient, so that the outbox
+// holds one alert per recipient and a mail sent again keeps its ID.
+func (q *Queue[TTx]) alertMessage(run *facteur.Run, name, to, reason string) mail.Message {
 	link := fmt.Sprintf("%s/runs/%d", strings.TrimRight(q.cfg.PublicURL, "/"), run.ID)
-	m := mail.Message{
-		ID:      mail.NewMessageID(q.cfg.MailHost),
-		To:      to,
+	sum := sha256.Sum256([]byte(to))
+	return mail.Message{
+		ID:      fmt.Sprintf("<alert-%d.%s@%s>", run.ID, hex.EncodeToString(sum[:6]), q.cfg.MailHost),
+		To:      []string{to},
 		Subject: "Error with scheduled task " + name,
 		Text: fmt.Sprintf("The scheduled task %q failed and will not be tried again.\n\nReason: %s\n\nRun %d, started %s, attempt %d.\nDetails and the step-by-step log: %s\n",
 			name, reason, run.ID, started(run), run.Attempt, link),
 	}
-	if _, err := q.client.Insert(ctx, MailArgs{Message: m, AlertOf: run.ID}, nil); err != nil {
-		q.cfg.Logger.Error("queue failure alert", "run", run.ID, "err", err)
-		q.log(ctx, run.ID, "error", "No failure alert was sent to "+strings.Join(to, ", ")+": it could not be queued.")
-		return
+}
+
+// failForGood records that run failed for good and puts its alerts in the
+// outbox, in one transaction: a process that dies in between leaves
+// neither a failed run without its alerts nor alerts of a run still
+// running. Each alert's recipient is recorded as queued.
+func (q *Queue[TTx]) failForGood(ctx context.Context, run *facteur.Run, cause error) error {
+	alerts := q.alerts(ctx, run, cause)
+	now := q.cfg.Now().UTC()
+	err := q.store.InTx(ctx, func(tx facteur.Store, raw any) error {
+		if err := tx.UpdateRun(ctx, run); err != nil {
+			return err
+		}
+		if len(alerts) == 0 {
+			return nil
+		}
+		rtx, ok := raw.(TTx)
+		if !ok {
+			return fmt.Errorf("job queue: transaction of type %T, want %T", raw, rtx)
+		}
+		var to []string
+		for _, a := range alerts {
+			if _, err := q.client.InsertTx(ctx, rtx, MailArgs{Message: a.msg, AlertOf: run.ID}, nil); err != nil {
+				return fmt.Errorf("queue failure alert: %w", err)
+			}
+			if err := tx.SetMailRecipient(ctx, &facteur.MailRecipient{RunID: run.ID, Purpose: facteur.MailAlert,
+				Address: a.to, State: facteur.MailQueued, MessageID: a.msg.ID}); err != nil {
+				return err
+			}
+			to = append(to, a.to)
+		}
+		return tx.AppendRunLog(ctx, run.ID, facteur.LogEntry{Time: now, Level: "info",
+			Message: "Failure alert queued for " + strings.Join(to, ", ") + " (a mail to each)."})
+	})
+	if err != nil {
+		q.cfg.Logger.Error("record the failed run and its alerts", "run", run.ID, "err", err)
 	}
-	q.log(ctx, run.ID, "info", "Failure alert queued for "+strings.Join(to, ", ")+".")
+	return err
 }
 
 func started(run *facteur.Run) string {

@@ -76,7 +76,11 @@ func TestRunAsOwner(t *testing.T) {
 	if r := n.waitRun(run.ID); r.Status != facteur.RunFailed || !strings.Contains(r.Error, "director_salaries") {
 		t.Fatalf("broken run: %s %q", r.Status, r.Error)
 	}
-	alerts := byRecipient(t, smtp.WaitFor(2, 20*time.Second))
+	// The owner is alerted too, by default: a mail to each recipient.
+	alerts := byRecipient(t, smtp.WaitFor(3, 20*time.Second))
+	if a := alerts["editor@example.org"]; !strings.Contains(a, "Error with scheduled task Broken") {
+		t.Errorf("the owner's alert:\n%s", a)
+	}
 	if a := alerts["admin@example.org"]; !strings.Contains(a, "director_salaries") {
 		t.Errorf("the administrator's alert lacks the database's message:\n%s", a)
 	}
@@ -100,11 +104,12 @@ func TestRunAsOwner(t *testing.T) {
 	if r.Status != facteur.RunFailed || !strings.Contains(r.Error, "runs as editor@example.org") || !strings.Contains(r.Error, "deactivated") || r.Rows != 0 || r.FileName != "" {
 		t.Fatalf("run of a deactivated owner: %s %q rows %d file %q", r.Status, r.Error, r.Rows, r.FileName)
 	}
-	got := smtp.WaitFor(4, 20*time.Second)
-	if len(got) != 4 {
+	// The deactivated owner is not alerted; every administrator is.
+	got := smtp.WaitFor(5, 20*time.Second)
+	if len(got) != 5 {
 		t.Fatalf("mails: %d", len(got))
 	}
-	alerts = byRecipient(t, got[2:])
+	alerts = byRecipient(t, got[3:])
 	for _, to := range []string{"admin@example.org", "ops@example.org"} {
 		if a := alerts[to]; !strings.Contains(a, "Error with scheduled task Nightly") || !strings.Contains(a, "deactivated") {
 			t.Errorf("alert to %s:\n%s", to, a)
@@ -112,8 +117,8 @@ func TestRunAsOwner(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	for _, m := range smtp.Messages() {
-		if m.To[0] == "editor@example.org" {
-			t.Errorf("a file was mailed for a deactivated owner")
+		if m.To[0] == "editor@example.org" && !strings.Contains(string(m.Data), "Subject: Error with scheduled task Broken") {
+			t.Errorf("a file or a second alert was mailed to a deactivated owner")
 		}
 	}
 }

@@ -294,6 +294,7 @@ func TestMailResumesAfterCrash(t *testing.T) {
 	n := startServe(t, data)
 	n.must(200, "PUT", "/api/v1/settings/mail", map[string]any{"host": host, "port": port, "security": "none",
 		"from": "Facteur <facteur@example.org>"}, nil)
+	n.must(200, "PUT", "/api/v1/settings/policy", map[string]any{"allowed_email_domains": []string{"example.org"}}, nil)
 	gone := filepath.Join(t.TempDir(), "gone")
 	var src, rep, dest, sc struct{ ID int64 }
 	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "small", "dsn": smallSQLiteSource(t)}, &src)
@@ -301,8 +302,9 @@ func TestMailResumesAfterCrash(t *testing.T) {
 	os.Mkdir(gone, 0o755)
 	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Vanishing", "kind": "folder", "config": map[string]any{"path": gone}}, &dest)
 	os.Remove(gone)
+	// One alert, to ops only (not to the owner), so that the one mail is the one stalled.
 	n.must(201, "POST", "/api/v1/schedules", map[string]any{"name": "Nightly items", "report_id": rep.ID, "destination_id": dest.ID, "enabled": false,
-		"options": map[string]any{"alert_emails": []string{"ops@example.org"}}, "format": map[string]any{"format": "csv"}, "calendar": map[string]any{"frequency": "daily"}}, &sc)
+		"options": map[string]any{"alert_emails": []string{"ops@example.org"}, "no_owner_alert": true}, "format": map[string]any{"format": "csv"}, "calendar": map[string]any{"frequency": "daily"}}, &sc)
 	var run facteur.Run
 	n.must(202, "POST", fmt.Sprintf("/api/v1/schedules/%d/run", sc.ID), nil, &run)
 	select {

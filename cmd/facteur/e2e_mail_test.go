@@ -180,21 +180,30 @@ func TestMailThroughTheAPI(t *testing.T) {
 	if r := n.waitRun(run.ID); r.Status != facteur.RunFailed {
 		t.Fatalf("failing run: %s", r.Status)
 	}
-	got = smtp.WaitFor(4, 20*time.Second)
-	m = parseMail(t, got[3].Data)
-	if m.header.Get("Subject") != "Error with scheduled task Nightly items" || !strings.Contains(m.text, "does not exist") ||
-		!strings.Contains(m.text, fmt.Sprintf("%s/runs/%d\r\n", n.base, run.ID)) || got[3].To[0] != "ops@example.org" {
-		t.Fatalf("alert mail: %v %q", m.header, m.text)
+	// The owner (admin@example.org) and ops each get a mail of their own.
+	got = smtp.WaitFor(5, 20*time.Second)
+	alerted := map[string]bool{}
+	for _, g := range got[3:] {
+		m = parseMail(t, g.Data)
+		if len(g.To) != 1 || m.header.Get("To") != "<"+g.To[0]+">" || m.header.Get("Subject") != "Error with scheduled task Nightly items" || !strings.Contains(m.text, "does not exist") ||
+			!strings.Contains(m.text, fmt.Sprintf("%s/runs/%d\r\n", n.base, run.ID)) {
+			t.Fatalf("alert mail to %v: %v %q", g.To, m.header, m.text)
+		}
+		alerted[g.To[0]] = true
+	}
+	if !alerted["ops@example.org"] || !alerted["admin@example.org"] {
+		t.Fatalf("alerts to %v, want ops@ and the owner admin@", alerted)
 	}
 	// The run's page (its log) says the alert was queued, then sent.
 	var log strings.Builder
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(log.String(), "Failure alert sent"); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && strings.Count(log.String(), "Failure alert sent") < 2; time.Sleep(50 * time.Millisecond) {
 		log.Reset()
 		for _, e := range n.waitRun(run.ID).Log {
 			log.WriteString(e.Message + "\n")
 		}
 	}
-	if !strings.Contains(log.String(), "Failure alert queued for ops@example.org.\nFailure alert sent to ops@example.org (server said: 250 2.0.0 OK: queued).") {
+	if !strings.Contains(log.String(), "Failure alert queued for admin@example.org, ops@example.org (a mail to each).\n") ||
+		!strings.Contains(log.String(), "Failure alert sent to ops@example.org (server said: 250 2.0.0 OK: queued).") {
 		t.Errorf("run log:\n%s", log.String())
 	}
 }

@@ -31,6 +31,7 @@ func newPagesFixture(t *testing.T) pagesFixture {
 	t.Helper()
 	f := pagesFixture{n: startServe(t, t.TempDir()), outbox: t.TempDir(), reportName: "Items", schedName: "Daily items"}
 	n := f.n
+	n.must(200, "PUT", "/api/v1/settings/policy", map[string]any{"allowed_email_domains": []string{"example.org"}}, nil)
 	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "Help desk", "dsn": smallSQLiteSource(t)}, &f.src)
 	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": f.reportName, "source_id": f.src.ID, "sql": "select * from items order by id"}, &f.rep)
 	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Partner drop", "kind": "folder", "config": map[string]any{"path": f.outbox}}, &f.dest)

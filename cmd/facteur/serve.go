@@ -175,10 +175,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		srcOpts.Forbidden = []string{scfg.SQLitePath}
 	}
 	env := deliver.Env{
-		Dial:     policy.Dial,
-		Mail:     mailer.Send,
-		MailHost: public.Hostname(),
-		Policy:   func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
+		Dial:       policy.Dial,
+		Mail:       mailer.Submit,
+		MailHost:   public.Hostname(),
+		PublicURL:  cfg.PublicURL,
+		Recipients: db,
+		Accounts:   func(ctx context.Context) ([]string, error) { return auth.AccountAddresses(ctx, db) },
+		Logger:     logger,
+		Policy:     func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
 		Links: func(a *facteur.Artifact) (string, error) {
 			p, err := auth.LoadPolicy(context.Background(), db)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // Sources and destinations: the lists, their forms, Test connection / Send
@@ -119,7 +120,8 @@ var kinds = []struct {
 	Kind   string
 	Fields []configField
 }{
-	{facteur.DestinationEmail, []configField{{Name: "to", Type: "lines"}, {Name: "subject", Type: "text"}, {Name: "message", Type: "textarea"}, {Name: "html", Type: "checkbox"}}},
+	{facteur.DestinationEmail, []configField{{Name: "to", Type: "lines"},
+		{Name: "recipients", Type: "select", Options: []string{deliver.EmailSeparate, deliver.EmailBcc, deliver.EmailTogether}}, {Name: "subject", Type: "text"}, {Name: "message", Type: "textarea"}, {Name: "html", Type: "checkbox"}}},
 	{facteur.DestinationSFTP, []configField{{Name: "host", Type: "text"}, {Name: "port", Type: "number"}, {Name: "user", Type: "text"}, {Name: "password", Type: "password"},
 		{Name: "private_key", Type: "secret-textarea"}, {Name: "host_key", Type: "text"}, {Name: "directory", Type: "text"}, {Name: "overwrite", Type: "checkbox"}, {Name: "timeout", Type: "number"}}},
 	{facteur.DestinationS3, []configField{{Name: "bucket", Type: "text"}, {Name: "prefix", Type: "text"}, {Name: "region", Type: "text"}, {Name: "endpoint", Type: "text"},

@@ -38,10 +38,14 @@ func (f destinationForm) Value(kind string, c configField) string {
 	if f.Typed != nil {
 		return f.Typed.Get(kind + "." + c.Name)
 	}
-	if kind != f.Destination.Kind {
-		return ""
+	v := ""
+	if kind == f.Destination.Kind {
+		v = f.Destination.Value(c)
 	}
-	return f.Destination.Value(c)
+	if v == "" && c.Type == "select" && len(c.Options) > 0 {
+		v = c.Options[0] // the default, shown as chosen
+	}
+	return v
 }
 
 // Checked is the state of a kind's checkbox, as typed or as stored.

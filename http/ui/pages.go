@@ -320,7 +320,8 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request, v view) error {
 // stages and its log.
 type runPage struct {
 	runRow
-	Log        []facteur.LogEntry `json:"log"`
+	Log        []facteur.LogEntry       `json:"log"`
+	Recipients []*facteur.MailRecipient `json:"recipients"`
 	Definition string
 	Total      time.Duration
 }

@@ -308,7 +308,7 @@ func scheduleFromForm(form url.Values) facteur.Schedule {
 			Compression: form.Get("compression")},
 		FileName: strings.TrimSpace(form.Get("file_name")), CatchUp: form.Get("catch_up"), Enabled: on("enabled"),
 		Calendar: facteur.Calendar{Frequency: form.Get("frequency"), At: form.Get("at"), TimeZone: strings.TrimSpace(form.Get("time_zone"))},
-		Options:  facteur.ScheduleOptions{Confirmation: on("confirmation")},
+		Options:  facteur.ScheduleOptions{Confirmation: on("confirmation"), NoOwnerAlert: !on("owner_alert")},
 	}
 	if f := sc.Format.Format; f != facteur.FormatCSV && f != facteur.FormatJSON && f != facteur.FormatNDJSON {
 		sc.Format.Compression = "" // the control is hidden for zip formats

@@ -43,8 +43,12 @@ func (p schedulePage) Options() []string {
 	if p.Schedule.Options.Confirmation {
 		out = append(out, text("detail.confirmation"))
 	}
-	if len(p.Schedule.Options.AlertEmails) > 0 {
-		out = append(out, text("detail.alerts", strings.Join(p.Schedule.Options.AlertEmails, ", ")))
+	alerted := p.Schedule.Options.AlertEmails
+	if !p.Schedule.Options.NoOwnerAlert {
+		alerted = append([]string{text("detail.alerts_owner")}, alerted...)
+	}
+	if len(alerted) > 0 {
+		out = append(out, text("detail.alerts", strings.Join(alerted, ", ")))
 	}
 	if p.Schedule.CatchUp == facteur.CatchUpSkip {
 		out = append(out, text("detail.catch_up_skip"))

@@ -101,6 +101,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"WithTx", testWithTx},
 		{"Nodes", testNodes},
 		{"Leases", testLeases},
+		{"MailRecipients", testMailRecipients},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

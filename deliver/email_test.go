@@ -1,0 +1,234 @@
+package deliver_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/mail"
+)
+
+// memRecipients keeps recipients' states in memory, as the store does: a
+// sent recipient stays sent.
+type memRecipients struct {
+	mu   sync.Mutex
+	rows []*facteur.MailRecipient
+}
+
+func (m *memRecipients) SetMailRecipient(_ context.Context, r *facteur.MailRecipient) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.rows {
+		if x.RunID == r.RunID && x.Purpose == r.Purpose && x.Address == r.Address {
+			if x.State != facteur.MailSent {
+				*x = *r
+			}
+			return nil
+		}
+	}
+	c := *r
+	m.rows = append(m.rows, &c)
+	return nil
+}
+
+func (m *memRecipients) MailRecipients(_ context.Context, run int64) ([]*facteur.MailRecipient, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*facteur.MailRecipient
+	for _, x := range m.rows {
+		if x.RunID == run {
+			c := *x
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+// mailEnv is an Env whose mails are kept in sent; fail, when set, decides
+// a recipient's error.
+func mailEnv(sent *[]mail.Message, rec facteur.MailRecipients, fail func(m mail.Message) error) deliver.Env {
+	return deliver.Env{
+		Mail: func(ctx context.Context, m mail.Message) (string, error) {
+			if fail != nil {
+				if err := fail(m); err != nil {
+					return "", err
+				}
+			}
+			*sent = append(*sent, m)
+			return "250 2.0.0 Ok: queued as " + strings.Join(append(m.To, m.Bcc...), "+"), nil
+		},
+		Policy: func(ctx context.Context) (facteur.Policy, error) {
+			return facteur.Policy{AttachmentLimit: 1 << 20, AccountDomains: []string{"example.org"}}, nil
+		},
+		Links: func(a *facteur.Artifact) (string, error) {
+			return "https://facteur.example.org/download/1?a=1&b=2", nil
+		},
+		Recipients: rec,
+		Accounts:   func(ctx context.Context) ([]string, error) { return []string{"boss@holding.example"}, nil },
+	}
+}
+
+// How the recipients are addressed: a mail to each by default, one mail
+// in Bcc, or the organisation together and a mail to each outsider.
+func TestEmailRecipientsModes(t *testing.T) {
+	to := []string{"a@example.org", "partner@elsewhere.example", "boss@holding.example", "b@example.org"}
+	for _, tt := range []struct {
+		mode string
+		want [][2][]string // To, Bcc of each mail
+	}{
+		{"", [][2][]string{{{"a@example.org"}}, {{"partner@elsewhere.example"}}, {{"boss@holding.example"}}, {{"b@example.org"}}}},
+		{deliver.EmailBcc, [][2][]string{{nil, to}}},
+		{deliver.EmailTogether, [][2][]string{{{"a@example.org", "boss@holding.example", "b@example.org"}}, {{"partner@elsewhere.example"}}}},
+	} {
+		var sent []mail.Message
+		e, err := deliver.NewEmail(deliver.EmailConfig{To: to, Recipients: tt.mode}, mailEnv(&sent, nil, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := delivertest.NewArtifact(t, "orders.csv", []byte("id\n1\n"))
+		if _, err := e.Deliver(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+		if len(sent) != len(tt.want) {
+			t.Fatalf("%q: %d mails, want %d", tt.mode, len(sent), len(tt.want))
+		}
+		ids := map[string]bool{}
+		for i, w := range tt.want {
+			if !slices.Equal(sent[i].To, w[0]) || !slices.Equal(sent[i].Bcc, w[1]) {
+				t.Errorf("%q: mail %d To %v Bcc %v, want %v %v", tt.mode, i, sent[i].To, sent[i].Bcc, w[0], w[1])
+			}
+			ids[sent[i].ID] = true
+		}
+		if len(ids) != len(sent) {
+			t.Errorf("%q: Message-IDs are not one per mail: %v", tt.mode, ids)
+		}
+	}
+	if _, err := deliver.ParseEmailConfig([]byte(`{"to":["a@example.org"],"recipients":"cc"}`)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "recipients: ") {
+		t.Errorf("recipients cc: %v", err)
+	}
+	many := `{"to":[` + strings.Repeat(`"a@example.org",`, deliver.MaxEmailRecipients) + `"b@example.org"]}`
+	if _, err := deliver.ParseEmailConfig([]byte(many)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "to: at most") {
+		t.Errorf("%d recipients: %v", deliver.MaxEmailRecipients+1, err)
+	}
+}
+
+// A resumed delivery skips the recipients already sent; a recipient
+// refused for good does not stop the others; each recipient's state is
+// recorded with the server's reply or the reason; a mail sent again keeps
+// its Message-ID.
+func TestEmailResumeSkipsSent(t *testing.T) {
+	rec := &memRecipients{}
+	var sent []mail.Message
+	down := true
+	e, err := deliver.NewEmail(deliver.EmailConfig{To: []string{"a@example.org", "b@example.org", "c@example.org", "gone@example.org"}},
+		mailEnv(&sent, rec, func(m mail.Message) error {
+			switch {
+			case m.To[0] == "gone@example.org":
+				return facteur.Errorf(facteur.EINVALID, "The mail server refused the recipient <gone@example.org>: 550 5.1.1 No such user.")
+			case m.To[0] == "c@example.org" && down:
+				return facteur.Errorf(facteur.EUNAVAILABLE, "The mail server could not be reached.")
+			}
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := delivertest.NewArtifact(t, "orders.csv", []byte("id\n1\n"))
+	a.RunID, a.DeliveringRun = 7, 7
+	if _, err := e.Deliver(t.Context(), a); !facteur.Retryable(err) {
+		t.Fatalf("first attempt: %v, want a retryable error", err)
+	}
+	first := map[string]string{}
+	for _, m := range sent {
+		first[m.To[0]] = m.ID
+	}
+	down = false
+	sent = nil
+	if _, err := e.Deliver(t.Context(), a); facteur.ErrorCode(err) != facteur.EINVALID {
+		t.Fatalf("second attempt: %v, want the refusal of gone@", err)
+	}
+	if len(sent) != 1 || sent[0].To[0] != "c@example.org" {
+		t.Fatalf("second attempt sent %v, want only c@example.org", sent)
+	}
+	rs, _ := rec.MailRecipients(t.Context(), 7)
+	states := map[string]string{}
+	for _, r := range rs {
+		states[r.Address] = string(r.State) + " " + r.Reply
+	}
+	want := map[string]string{
+		"a@example.org":    "sent 250 2.0.0 Ok: queued as a@example.org",
+		"b@example.org":    "sent 250 2.0.0 Ok: queued as b@example.org",
+		"c@example.org":    "sent 250 2.0.0 Ok: queued as c@example.org",
+		"gone@example.org": "failed The mail server refused the recipient <gone@example.org>: 550 5.1.1 No such user.",
+	}
+	for addr, w := range want {
+		if states[addr] != w {
+			t.Errorf("%s: %q, want %q", addr, states[addr], w)
+		}
+	}
+	for _, r := range rs {
+		if id, ok := first[r.Address]; ok && id != r.MessageID {
+			t.Errorf("%s: Message-ID %s then %s", r.Address, id, r.MessageID)
+		}
+	}
+}
+
+// In HTML mode the file name and link are escaped in the HTML, the text
+// alternative is the message's own text, and the link's lifetime is
+// written as people do.
+func TestEmailHTML(t *testing.T) {
+	var sent []mail.Message
+	env := mailEnv(&sent, nil, nil)
+	env.Policy = func(ctx context.Context) (facteur.Policy, error) { return facteur.Policy{AttachmentLimit: 1}, nil }
+	e, err := deliver.NewEmail(deliver.EmailConfig{To: []string{"a@example.org"}, HTML: true,
+		Message: "<p>Hello,</p><p>here is <b>{file_name}</b> with {rows} rows.</p>"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := delivertest.NewArtifact(t, "Sales & co <2024>.csv", []byte("id\n1\n"))
+	a.Rows = 1
+	if _, err := e.Deliver(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	m := sent[0]
+	for _, want := range []string{"<b>Sales &amp; co &lt;2024&gt;.csv</b>", `<a href="https://facteur.example.org/download/1?a=1&amp;b=2">`, "the link works for 3 days"} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("HTML lacks %q:\n%s", want, m.HTML)
+		}
+	}
+	wantText := "Hello,\n\nhere is Sales & co <2024>.csv with 1 rows.\n\nThe file is too large to attach. Download it (the link works for 3 days):\nhttps://facteur.example.org/download/1?a=1&b=2\n"
+	if m.Text != wantText {
+		t.Errorf("text = %q, want %q", m.Text, wantText)
+	}
+}
+
+// The Send test mail says which destination and which Facteur sent it,
+// and who asked.
+func TestEmailTestSaysWho(t *testing.T) {
+	var sent []mail.Message
+	env := mailEnv(&sent, nil, nil)
+	env.DestinationName, env.PublicURL = "Partner mail", "https://facteur.example.org"
+	e, err := deliver.NewEmail(deliver.EmailConfig{To: []string{"a@example.org", "b@example.org"}}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Test(deliver.WithRequester(t.Context(), "alice@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != 2 {
+		t.Fatalf("%d test mails, want one per recipient", len(sent))
+	}
+	for _, want := range []string{`"Partner mail"`, "https://facteur.example.org", "alice@example.org pressed Send test"} {
+		if !strings.Contains(sent[0].Text, want) {
+			t.Errorf("test mail lacks %q:\n%s", want, sent[0].Text)
+		}
+	}
+	if sent[0].Subject != "Facteur test e-mail: Partner mail" {
+		t.Errorf("subject %q", sent[0].Subject)
+	}
+}
