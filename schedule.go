@@ -128,12 +128,26 @@ func (s *Schedule) Validate() error {
 		return Errorf(EINVALID, "file_name: at most %d bytes; the name it makes is cut to 255 bytes anyway", MaxFileNameTemplate)
 	case len(s.Options.AlertEmails) > MaxAlertEmails:
 		return Errorf(EINVALID, "options.alert_emails: at most %d addresses; use a mailing list for more", MaxAlertEmails)
+	case len(s.IncludeFields) > MaxFields:
+		return Errorf(EINVALID, "include_fields: at most %d fields", MaxFields)
 	case s.ReportID == 0:
 		return Errorf(EINVALID, "report_id: choose the report to send")
 	case s.DestinationID == 0:
 		return Errorf(EINVALID, "destination_id: choose where to deliver")
 	case s.CatchUp != "" && s.CatchUp != CatchUpOnce && s.CatchUp != CatchUpSkip:
 		return Errorf(EINVALID, "catch_up: use %q or %q", CatchUpOnce, CatchUpSkip)
+	}
+	for i, a := range s.Options.AlertEmails {
+		if len(a) > MaxEmailLen {
+			return Errorf(EINVALID, "options.alert_emails[%d]: at most %d characters (this one has %d)", i, MaxEmailLen, len(a))
+		}
+	}
+	seen := make(map[string]bool, len(s.IncludeFields))
+	for i, f := range s.IncludeFields {
+		if seen[f] {
+			return Errorf(EINVALID, "include_fields[%d]: %q is listed twice", i, shorten(f, MaxNameLen))
+		}
+		seen[f] = true
 	}
 	return s.Format.Validate()
 }

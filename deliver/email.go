@@ -12,6 +12,12 @@ import (
 	fmail "github.com/facteur/facteur/mail"
 )
 
+// Bounds of an e-mail destination's texts.
+const (
+	emailMaxSubject = 500      // bytes
+	emailMaxMessage = 64 << 10 // bytes
+)
+
 // EmailConfig is the JSON config of an "email" destination (D1).
 type EmailConfig struct {
 	// To are the recipients. Each must be the owner's own address or in a
@@ -42,10 +48,20 @@ func ParseEmailConfig(raw json.RawMessage) (EmailConfig, error) {
 // Validate checks the recipients' syntax; the policy is checked on save
 // and at every delivery.
 func (c EmailConfig) Validate() error {
-	if len(c.To) == 0 {
+	switch {
+	case len(c.To) == 0:
 		return facteur.Errorf(facteur.EINVALID, "to: give at least one recipient")
+	case len(c.To) > facteur.MaxRecipients:
+		return facteur.Errorf(facteur.EINVALID, "to: at most %d recipients (this list has %d); use a mailing list for more", facteur.MaxRecipients, len(c.To))
+	case len(c.Subject) > emailMaxSubject || strings.ContainsAny(c.Subject, "\r\n\x00"):
+		return facteur.Errorf(facteur.EINVALID, "subject: one line of at most %d bytes", emailMaxSubject)
+	case len(c.Message) > emailMaxMessage:
+		return facteur.Errorf(facteur.EINVALID, "message: at most %d bytes (this one has %d)", emailMaxMessage, len(c.Message))
 	}
 	for i, a := range c.To {
+		if len(a) > facteur.MaxEmailLen {
+			return facteur.Errorf(facteur.EINVALID, "to[%d]: at most %d characters (this one has %d)", i, facteur.MaxEmailLen, len(a))
+		}
 		addr, err := mail.ParseAddress(a)
 		if err != nil || addr.Name != "" || strings.ContainsAny(a, "\r\n") {
 			return facteur.Errorf(facteur.EINVALID, "to[%d]: %q is not an e-mail address", i, a)

@@ -20,6 +20,7 @@ var messages = map[string]string{
 	"login.submit":                 "Log in",
 	"error.title":                  "Something went wrong",
 	"error.internal":               "An unexpected error occurred; the server's log has the details.",
+	"error.not_found":              "There is nothing at this address: an id is a whole number from 1, without sign, spaces or leading zeros.",
 	"schedules.title":              "Schedules",
 	"schedules.empty":              "No schedule yet.",
 	"schedules.search":             "Search schedules",
