@@ -362,6 +362,16 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 	if len(in.FileName) > facteur.MaxFileNameTemplate {
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "file_name: at most %d bytes; the name it makes is cut to 255 bytes anyway", facteur.MaxFileNameTemplate)
 	}
+	if in.ScheduleName != "" {
+		if err := facteur.CheckName("schedule", in.ScheduleName); err != nil {
+			return 0, nil, facteur.Errorf(facteur.EINVALID, "schedule_%s", facteur.ErrorMessage(err))
+		}
+	}
+	if in.Format != "" || in.Compression != "" {
+		if err := (facteur.FormatOptions{Format: in.Format, Compression: in.Compression}).Validate(); err != nil {
+			return 0, nil, facteur.Errorf(facteur.EINVALID, "%s", strings.TrimPrefix(facteur.ErrorMessage(err), "format."))
+		}
+	}
 	report := ""
 	if in.ReportID != 0 {
 		rep, err := s.Store.Report(r.Context(), in.ReportID)
