@@ -439,3 +439,63 @@ func uiLogin(t *testing.T, e *env, role facteur.Role) ([]*http.Cookie, string) {
 	must(t, json.Unmarshal(rec.Body.Bytes(), &me))
 	return cookies, me.CSRF
 }
+
+// TestRefusedValues: values that could never work are refused when saved,
+// naming the field, and nothing is stored.
+func TestRefusedValues(t *testing.T) {
+	e := newEnv(t)
+	admin, editor := e.tokens[facteur.RoleAdmin], e.tokens[facteur.RoleEditor]
+	long := strings.Repeat("a", 243) + "@example.org" // 255 characters
+	schedule := func(extra string) string {
+		return fmt.Sprintf(`{"report_id":%d,"destination_id":%d,"calendar":{"frequency":"daily","at":"07:00"}%s}`, e.report.ID, e.email.ID, extra)
+	}
+	before := e.snapshot()
+	for _, c := range []struct {
+		token, method, path, body string
+		status                    int
+		field                     string
+	}{
+		{admin, "PUT", "/api/v1/settings/policy", `{"link_ttl_hours":2562048}`, 400, "link_ttl_hours"},
+		{admin, "PUT", "/api/v1/settings/policy", `{"link_ttl_hours":9223372036854775807}`, 400, "link_ttl_hours"},
+		{admin, "PUT", "/api/v1/settings/policy", `{"allowed_email_domains":["*"]}`, 400, "allowed_email_domains[0]"},
+		{admin, "POST", "/api/v1/users", `{"email":"` + long + `","role":"viewer"}`, 400, "email"},
+		{admin, "PUT", fmt.Sprintf("/api/v1/users/%d", e.users[facteur.RoleViewer].ID), `{"email":"` + long + `"}`, 400, "email"},
+		{admin, "POST", "/api/v1/users", `{"email":"\"a b\"@example.org","role":"viewer"}`, 400, "email"},
+		{admin, "POST", "/api/v1/users", `{"email":"n@example.org","role":"viewer","name":"` + strings.Repeat("n", 201) + `"}`, 400, "name"},
+		{editor, "POST", "/api/v1/tokens", `{"name":"` + strings.Repeat("n", 201) + `"}`, 400, "name"},
+		{editor, "POST", "/api/v1/exports", fmt.Sprintf(`{"report_id":%d,"time_zone":"Local"}`, e.report.ID), 400, "time_zone"},
+		{editor, "POST", "/api/v1/exports", fmt.Sprintf(`{"report_id":%d,"time_zone":"Europe/./Paris"}`, e.report.ID), 400, "time_zone"},
+		{editor, "POST", "/api/v1/schedules", schedule(`,"options":{"alert_emails":["` + long + `"]}`), 400, "options.alert_emails[0]"},
+		{editor, "POST", "/api/v1/schedules", schedule(`,"include_fields":["id","id"]`), 400, "include_fields[1]"},
+		{editor, "POST", "/api/v1/schedules", schedule(`,"calendar":{"frequency":"daily","days":["mon","mon","mon","mon","mon","mon","mon","mon"]}`), 400, "calendar.days"},
+		{editor, "POST", "/api/v1/destinations", `{"name":"d","kind":"email","config":{"to":["` + long + `"]}}`, 400, "to[0]"},
+		{admin, "POST", "/api/v1/destinations", `{"name":"d","kind":"folder","config":{"path":"/srv/` + strings.Repeat("a", 256) + `"}}`, 400, "path"},
+		{admin, "POST", "/api/v1/settings/mail/test", `{"to":"` + long + `"}`, 400, "to"},
+		{admin, "PUT", "/api/v1/settings/mail", `{"host":"smtp.example.org","from":"f@example.org","timeout_ns":9223372036854775807}`, 400, "smtp.timeout_ns"},
+	} {
+		status, answer := e.do(c.token, c.method, c.path, c.body)
+		if status != c.status || !strings.Contains(answer, `"message": "`+c.field+": ") {
+			t.Errorf("%s %s %s: %d %s, want %d naming %s", c.method, c.path, cut(c.body, 80), status, cut(answer, 300), c.status, c.field)
+		}
+	}
+	// The web UI's account form says the same.
+	h, err := (&ui.Server{API: e.api.Handler()}).Handler()
+	must(t, err)
+	cookies, csrf := uiLogin(t, e, facteur.RoleAdmin)
+	req := httptest.NewRequest("POST", "/settings/users", strings.NewReader(url.Values{"csrf_token": {csrf}, "email": {long}, "role": {"viewer"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "email: at most 254 characters") {
+		t.Errorf("UI account form with a 255-character address: %d %s", rec.Code, cut(rec.Body.String(), 300))
+	}
+	after := e.snapshot()
+	for k := range before {
+		if before[k] != after[k] {
+			t.Errorf("%s changed", k)
+		}
+	}
+}
