@@ -1,6 +1,7 @@
 package source
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -50,8 +51,12 @@ func FuzzDSN(f *testing.F) {
 		if again, err := parse(); err != nil || again != got {
 			t.Fatalf("%s %q: %q, then %q, %v", kind, dsn, got, again, err)
 		}
-		if strings.Contains(dsn, "secretpw") && strings.Contains(facteur.RedactDSN(dsn), "secretpw") {
-			t.Fatalf("RedactDSN(%q) shows the password", dsn)
+		if u, err := url.Parse(dsn); err == nil && u.User != nil {
+			// A password written once in the DSN, and long enough not to
+			// be found by chance in the rest of it, is never shown.
+			if pw, ok := u.User.Password(); ok && len(pw) >= 4 && strings.Count(dsn, pw) == 1 && strings.Contains(facteur.RedactDSN(dsn), pw) {
+				t.Fatalf("RedactDSN(%q) shows the password", dsn)
+			}
 		}
 	})
 }
