@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -484,6 +485,16 @@ func TestRefusedValues(t *testing.T) {
 			t.Errorf("%s %s %s: %d %s, want %d naming %s", c.method, c.path, cut(c.body, 80), status, cut(answer, 300), c.status, c.field)
 		}
 	}
+	// A folder saved before paths were bounded: Send test is a 400 with
+	// the reason at once, not a 502 "will be tried again".
+	old := &facteur.Destination{Name: "old folder", Kind: facteur.DestinationFolder, OwnerID: e.users[facteur.RoleAdmin].ID,
+		Config: jsonOf(map[string]any{"path": e.dir + "/" + strings.Repeat("a", 256)})}
+	must(t, e.db.CreateDestination(context.Background(), old))
+	if status, answer := e.do(admin, "POST", fmt.Sprintf("/api/v1/destinations/%d/test", old.ID), ""); status != 400 || !strings.Contains(answer, `"message": "path: `) {
+		t.Errorf("Send test to a folder with a 256-byte name: %d %s, want 400 naming path", status, cut(answer, 300))
+	}
+	before = e.snapshot()
+
 	// The web UI's account form says the same.
 	h, err := (&ui.Server{API: e.api.Handler()}).Handler()
 	must(t, err)
