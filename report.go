@@ -71,10 +71,21 @@ func (r *Report) Validate() error {
 	if err := CheckSQLText(r.SQL); err != nil {
 		return err
 	}
+	switch {
+	case len(r.Fields) > MaxFields:
+		return Errorf(EINVALID, "fields: at most %d fields (this report has %d)", MaxFields, len(r.Fields))
+	case len(r.CreatedColumn) > MaxNameLen:
+		return Errorf(EINVALID, "created_column: at most %d bytes", MaxNameLen)
+	case len(r.UpdatedColumn) > MaxNameLen:
+		return Errorf(EINVALID, "updated_column: at most %d bytes", MaxNameLen)
+	}
 	seen := make(map[string]bool, len(r.Fields))
 	for i, f := range r.Fields {
 		if f.Name == "" {
 			return Errorf(EINVALID, "fields[%d].name: a field needs the name of a column", i)
+		}
+		if len(f.Name) > MaxNameLen {
+			return Errorf(EINVALID, "fields[%d].name: at most %d bytes", i, MaxNameLen)
 		}
 		if seen[f.Name] {
 			return Errorf(EINVALID, "fields[%d].name: column %q is listed twice", i, f.Name)

@@ -136,6 +136,8 @@ func (s *Schedule) Validate() error {
 		return Errorf(EINVALID, "file_name: at most %d bytes; the name it makes is cut to 255 bytes anyway", MaxFileNameTemplate)
 	case len(s.Options.AlertEmails) > MaxAlertEmails:
 		return Errorf(EINVALID, "options.alert_emails: at most %d addresses; use a mailing list for more", MaxAlertEmails)
+	case len(s.IncludeFields) > MaxFields:
+		return Errorf(EINVALID, "include_fields: at most %d fields", MaxFields)
 	case s.ReportID == 0:
 		return Errorf(EINVALID, "report_id: choose the report to send")
 	case s.DestinationID == 0:
@@ -145,6 +147,18 @@ func (s *Schedule) Validate() error {
 	}
 	if err := s.Options.Limits.validate("options.limits."); err != nil {
 		return err
+	}
+	for i, a := range s.Options.AlertEmails {
+		if len(a) > MaxEmailLen {
+			return Errorf(EINVALID, "options.alert_emails[%d]: at most %d characters (this one has %d)", i, MaxEmailLen, len(a))
+		}
+	}
+	seen := make(map[string]bool, len(s.IncludeFields))
+	for i, f := range s.IncludeFields {
+		if seen[f] {
+			return Errorf(EINVALID, "include_fields[%d]: %q is listed twice", i, shorten(f, MaxNameLen))
+		}
+		seen[f] = true
 	}
 	return s.Format.Validate()
 }

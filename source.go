@@ -37,10 +37,16 @@ type Source struct {
 	UpdatedAt time.Time    `json:"updated_at"`
 }
 
+// MaxDSNLen is the longest database URL accepted, in bytes.
+const MaxDSNLen = 4096
+
 // SourceKind returns the kind of source a DSN names, from its scheme
 // (postgres:// or postgresql://, mysql:// or mariadb://, sqlite: or file:).
 // It fails with EINVALID for any other scheme.
 func SourceKind(dsn string) (string, error) {
+	if len(dsn) > MaxDSNLen {
+		return "", Errorf(EINVALID, "dsn: at most %d bytes (this one has %d)", MaxDSNLen, len(dsn))
+	}
 	scheme, _, ok := strings.Cut(dsn, ":")
 	if !ok {
 		return "", Errorf(EINVALID, "dsn: expected a URL such as postgres://user@host/db, mysql://user@host/db or sqlite:/path/file.db")

@@ -104,7 +104,16 @@ type User struct {
 // NormalizeEmail checks an account's e-mail address and returns it in
 // lower case, without a display name.
 func NormalizeEmail(s string) (string, error) {
+	if len(s) > MaxEmailLen+64 || len(strings.TrimSpace(s)) > MaxEmailLen {
+		return "", Errorf(EINVALID, "email: at most %d characters (this one has %d); no server delivers to a longer address", MaxEmailLen, len(strings.TrimSpace(s)))
+	}
 	a, err := mail.ParseAddress(strings.TrimSpace(s))
+	if err == nil {
+		// A quoted local part ("a b"@example.org) comes out unquoted, as
+		// an address that no longer parses: the account could never be
+		// saved again.
+		_, err = mail.ParseAddress(a.Address)
+	}
 	if err != nil || a.Name != "" || !strings.Contains(a.Address, "@") {
 		return "", Errorf(EINVALID, "email: %q is not an e-mail address (write it as name@example.org)", s)
 	}

@@ -101,6 +101,12 @@ func compile(c facteur.Calendar) (*rule, error) {
 func checkUnused(c facteur.Calendar) error {
 	f := c.Frequency
 	switch {
+	case len(c.Days) > 7:
+		return facteur.Errorf(facteur.EINVALID, "calendar.days: at most the 7 days of the week")
+	case len(c.Months) > 12:
+		return facteur.Errorf(facteur.EINVALID, "calendar.months: at most the 12 months of the year")
+	case len(c.Cron) > facteur.MaxCronLen:
+		return facteur.Errorf(facteur.EINVALID, "calendar.cron: at most %d bytes; a cron expression has five short fields", facteur.MaxCronLen)
 	case len(c.Days) > 0 && f != facteur.Daily:
 		return facteur.Errorf(facteur.EINVALID, "calendar.days: only a daily calendar takes days; leave it empty for a %s one", f)
 	case c.Weekday != "" && f != facteur.Weekly:

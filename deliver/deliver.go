@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -50,6 +51,52 @@ func ValidateFileName(name string) error {
 		if unicode.IsControl(r) {
 			return facteur.Errorf(facteur.EINVALID, "file_name: %q contains a control character. %s", name, fix)
 		}
+	}
+	return nil
+}
+
+// Bounds of a destination directory's path, as file systems and SFTP
+// servers take them.
+const (
+	MaxPathLen       = 4096 // bytes of a whole path (Linux's PATH_MAX)
+	maxPathComponent = 255  // bytes of one of its names (NAME_MAX)
+)
+
+// checkDirPath checks the length of a directory's path and of each of its
+// names, for the config field called field: a longer one can never be
+// opened, so it is refused when the destination is saved rather than
+// failing, and being retried, at every run.
+func checkDirPath(field, p string) error {
+	if len(p) > MaxPathLen {
+		return facteur.Errorf(facteur.EINVALID, "%s: the path is %d bytes long; the limit is %d", field, len(p), MaxPathLen)
+	}
+	for name := range strings.SplitSeq(p, "/") {
+		if len(name) > maxPathComponent {
+			return facteur.Errorf(facteur.EINVALID, "%s: the directory name %q… is %d bytes long; a name in a path has at most %d", field, cutBytes(name, 32), len(name), maxPathComponent)
+		}
+	}
+	return nil
+}
+
+// cutBytes returns the first n bytes of s, whole UTF-8 characters only.
+func cutBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// refusal returns the error of a setting that no retry can fix met while
+// connecting, such as the outbound guard refusing the address a host name
+// resolves to; nil when err is not one. Connection errors are otherwise
+// taken as passing, so this is checked first.
+func refusal(err error) *facteur.Error {
+	var fe *facteur.Error
+	if errors.As(err, &fe) && fe.Code == facteur.EINVALID {
+		return fe
 	}
 	return nil
 }

@@ -28,15 +28,18 @@ const (
 	EmailTogether = "together"
 )
 
-// MaxEmailRecipients bounds an e-mail destination's recipients.
-const MaxEmailRecipients = 50
+// Bounds of an e-mail destination's texts.
+const (
+	emailMaxSubject = 500      // bytes
+	emailMaxMessage = 64 << 10 // bytes
+)
 
 // EmailConfig is the JSON config of an "email" destination (D1).
 type EmailConfig struct {
 	// To are the recipients. Each must be the owner's own address or in a
 	// domain the server's policy approves (facteur.Policy.CheckRecipients,
 	// applied by whoever saves, tests or runs the destination). At most
-	// MaxEmailRecipients.
+	// facteur.MaxRecipients.
 	To []string `json:"to"`
 	// Recipients says how the recipients are addressed: EmailSeparate (the
 	// default), EmailBcc or EmailTogether.
@@ -65,13 +68,20 @@ func ParseEmailConfig(raw json.RawMessage) (EmailConfig, error) {
 // Validate checks the recipients' syntax and number and how they are
 // addressed; the policy is checked on save and at every delivery.
 func (c EmailConfig) Validate() error {
-	if len(c.To) == 0 {
+	switch {
+	case len(c.To) == 0:
 		return facteur.Errorf(facteur.EINVALID, "to: give at least one recipient")
-	}
-	if len(c.To) > MaxEmailRecipients {
-		return facteur.Errorf(facteur.EINVALID, "to: at most %d recipients; use a mailing list for more", MaxEmailRecipients)
+	case len(c.To) > facteur.MaxRecipients:
+		return facteur.Errorf(facteur.EINVALID, "to: at most %d recipients (this list has %d); use a mailing list for more", facteur.MaxRecipients, len(c.To))
+	case len(c.Subject) > emailMaxSubject || strings.ContainsAny(c.Subject, "\r\n\x00"):
+		return facteur.Errorf(facteur.EINVALID, "subject: one line of at most %d bytes", emailMaxSubject)
+	case len(c.Message) > emailMaxMessage:
+		return facteur.Errorf(facteur.EINVALID, "message: at most %d bytes (this one has %d)", emailMaxMessage, len(c.Message))
 	}
 	for i, a := range c.To {
+		if len(a) > facteur.MaxEmailLen {
+			return facteur.Errorf(facteur.EINVALID, "to[%d]: at most %d characters (this one has %d)", i, facteur.MaxEmailLen, len(a))
+		}
 		addr, err := mail.ParseAddress(a)
 		if err != nil || addr.Name != "" || strings.ContainsAny(a, "\r\n") {
 			return facteur.Errorf(facteur.EINVALID, "to[%d]: %q is not an e-mail address", i, a)

@@ -111,9 +111,9 @@ func TestEmailRecipientsModes(t *testing.T) {
 	if _, err := deliver.ParseEmailConfig([]byte(`{"to":["a@example.org"],"recipients":"cc"}`)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "recipients: ") {
 		t.Errorf("recipients cc: %v", err)
 	}
-	many := `{"to":[` + strings.Repeat(`"a@example.org",`, deliver.MaxEmailRecipients) + `"b@example.org"]}`
+	many := `{"to":[` + strings.Repeat(`"a@example.org",`, facteur.MaxRecipients) + `"b@example.org"]}`
 	if _, err := deliver.ParseEmailConfig([]byte(many)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "to: at most") {
-		t.Errorf("%d recipients: %v", deliver.MaxEmailRecipients+1, err)
+		t.Errorf("%d recipients: %v", facteur.MaxRecipients+1, err)
 	}
 }
 

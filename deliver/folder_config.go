@@ -61,7 +61,7 @@ func (c FolderConfig) Validate() error {
 	case !filepath.IsAbs(c.Path):
 		return facteur.Errorf(facteur.EINVALID, "path: %q is not an absolute path; give the full path, such as /srv/exports", c.Path)
 	}
-	return nil
+	return checkDirPath("path", c.Path)
 }
 
 // configError turns a JSON decoding error into a message naming the field.

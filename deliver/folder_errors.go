@@ -21,6 +21,8 @@ func (f *Folder) pathError(err error) error {
 		return facteur.WrapError(facteur.EINVALID, err, "Directory %s is not writable by the Facteur process (user %s).", f.dir, processUser())
 	case errors.Is(err, syscall.EROFS):
 		return facteur.WrapError(facteur.EINVALID, err, "Directory %s is on a read-only file system. Choose another directory or mount it read-write.", f.dir)
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return facteur.WrapError(facteur.EINVALID, err, "Directory %s: the path or one of its names is too long for the file system. Choose a shorter path.", f.dir)
 	}
 	// Anything else (an I/O error, a share that went away) may pass.
 	return facteur.WrapError(facteur.EUNAVAILABLE, err, "Directory %s cannot be read.", f.dir)
@@ -40,7 +42,7 @@ func (f *Folder) ioError(ctx context.Context, err error) error {
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		return facteur.WrapError(facteur.EUNAVAILABLE, err, "Not enough space in directory %s: the disk is full. Free some space; the delivery will be tried again.", f.dir)
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR),
-		errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS), errors.Is(err, syscall.ENAMETOOLONG):
 		return f.pathError(err)
 	}
 	return facteur.WrapError(facteur.EUNAVAILABLE, err, "Writing to directory %s failed.", f.dir)

@@ -34,6 +34,7 @@ func TestFolderIOErrorCodes(t *testing.T) {
 		{context.Background(), pathErr(syscall.EPERM), facteur.EINVALID, false},
 		{context.Background(), pathErr(syscall.EROFS), facteur.EINVALID, false},
 		{context.Background(), pathErr(syscall.ENOENT), facteur.EINVALID, false},
+		{context.Background(), pathErr(syscall.ENAMETOOLONG), facteur.EINVALID, false},
 		{context.Background(), context.DeadlineExceeded, facteur.EUNAVAILABLE, true},
 		{context.Background(), context.Canceled, facteur.ECANCELLED, false},
 		{cancelled, errors.New("read: file already closed"), facteur.ECANCELLED, false},

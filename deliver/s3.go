@@ -93,6 +93,13 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = 3
 			o.MaxBackoff = 2 * time.Second
+			// An address the outbound guard refuses stays refused.
+			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				if refusal(err) != nil {
+					return aws.FalseTernary
+				}
+				return aws.UnknownTernary
+			})}, o.Retryables...)
 		}),
 	}
 	if cfg.Endpoint != "" {

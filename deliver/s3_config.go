@@ -119,6 +119,10 @@ func (c S3Config) Validate() error {
 		return facteur.Errorf(facteur.EINVALID, "access_key_id: give the access key ID of the credentials")
 	case strings.TrimSpace(c.SecretAccessKey) == "":
 		return facteur.Errorf(facteur.EINVALID, "secret_access_key: give the secret access key of the credentials")
+	case len(c.AccessKeyID) > 256:
+		return facteur.Errorf(facteur.EINVALID, "access_key_id: at most 256 bytes (this one has %d)", len(c.AccessKeyID))
+	case len(c.SecretAccessKey) > 1024:
+		return facteur.Errorf(facteur.EINVALID, "secret_access_key: at most 1024 bytes (this one has %d)", len(c.SecretAccessKey))
 	}
 	if err := validateS3Prefix(c.Prefix); err != nil {
 		return err

@@ -112,6 +112,17 @@ func (c SFTPConfig) Validate() error {
 	case c.Timeout < 0 || c.Timeout > sftpMaxTimeout:
 		return facteur.Errorf(facteur.EINVALID, "timeout: give a number of seconds between 1 and %d, or leave it out for %d", sftpMaxTimeout, int(sftpDefaultTimeout/time.Second))
 	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"user", c.User, 256}, {"password", c.Password, 1024}, {"private_key", c.PrivateKey, 16 << 10}, {"host_key", c.HostKey, 16 << 10}} {
+		if len(f.v) > f.max {
+			return facteur.Errorf(facteur.EINVALID, "%s: at most %d bytes (this one has %d)", f.name, f.max, len(f.v))
+		}
+	}
+	if err := checkDirPath("directory", c.Directory); err != nil {
+		return err
+	}
 	if c.PrivateKey != "" {
 		if _, err := c.signer(); err != nil {
 			return err

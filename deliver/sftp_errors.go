@@ -16,10 +16,14 @@ import (
 )
 
 // netError explains a failure to reach or talk to the server. Everything
-// but a cancelled delivery is EUNAVAILABLE: trying again later may help.
+// but a cancelled delivery and an address the outbound guard refuses is
+// EUNAVAILABLE: trying again later may help.
 func (s *SFTP) netError(ctx context.Context, err error) error {
 	addr := s.cfg.addr()
 	var dnsErr *net.DNSError
+	if fe := refusal(err); fe != nil {
+		return facteur.WrapError(facteur.EINVALID, err, "Connection failed. %s", fe.Message)
+	}
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
 		return facteur.WrapError(facteur.ECANCELLED, err, "The delivery to %s was cancelled.", s.where())

@@ -26,6 +26,9 @@ const (
 	webhookMaxTimeout     = 3600 // seconds
 	webhookMinSecret      = 16   // bytes
 	webhookMaxURL         = 2048 // bytes
+	webhookMaxSecret      = 1024 // bytes
+	webhookMaxHeaders     = 50
+	webhookMaxHeaderValue = 8192 // bytes
 )
 
 // WebhookConfig is the JSON config of a "webhook" destination (PRODUCT D6):
@@ -107,6 +110,8 @@ func (c WebhookConfig) Validate() error {
 	switch {
 	case c.Secret == "":
 		return facteur.Errorf(facteur.EINVALID, "secret: give the secret that signs every request (at least %d characters), and share it with the receiver", webhookMinSecret)
+	case len(c.Secret) > webhookMaxSecret:
+		return facteur.Errorf(facteur.EINVALID, "secret: at most %d characters (this one has %d)", webhookMaxSecret, len(c.Secret))
 	case len(c.Secret) < webhookMinSecret:
 		return facteur.Errorf(facteur.EINVALID, "secret: the secret is %d characters long; use at least %d, such as a random string from a password generator", len(c.Secret), webhookMinSecret)
 	case c.Mode != WebhookModeFile && c.Mode != WebhookModeJSON:
@@ -148,8 +153,14 @@ func ValidateURL(raw string) error {
 
 // validateWebhookHeaders checks the extra headers of a webhook.
 func validateWebhookHeaders(h map[string]string) error {
+	if len(h) > webhookMaxHeaders {
+		return facteur.Errorf(facteur.EINVALID, "headers: at most %d headers (there are %d)", webhookMaxHeaders, len(h))
+	}
 	seen := make(map[string]string, len(h))
 	for name, value := range h {
+		if len(name) > 256 || len(value) > webhookMaxHeaderValue {
+			return facteur.Errorf(facteur.EINVALID, "headers: a name has at most 256 bytes and a value at most %d", webhookMaxHeaderValue)
+		}
 		canon := http.CanonicalHeaderKey(name)
 		switch {
 		case !validHeaderName(name):

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // NameVars are the values of a file name template's variables (C3).
@@ -26,7 +27,10 @@ const maxNameBytes = 255
 // "{export_name}_{year}{month}{day}.{ext}". The result is always a safe base
 // name: variable values cannot add path separators, control characters or a
 // leading dot, and a name longer than 255 bytes is shortened before its
-// extension. An unknown variable or an unclosed brace fails with EINVALID.
+// extension. An unknown variable or an unclosed brace fails with EINVALID,
+// and so does a name the destinations would refuse (deliver.ValidateFileName)
+// or a hidden one: the rule that names the file at run time is the one
+// that checks the template when it is saved.
 func RenderFileName(tmpl string, v NameVars) (string, error) {
 	var b strings.Builder
 	for rest := tmpl; rest != ""; {
@@ -52,7 +56,22 @@ func RenderFileName(tmpl string, v NameVars) (string, error) {
 	if name == "" {
 		return "", facteur.Errorf(facteur.EINVALID, "file_name: the template %q gives an empty file name", tmpl)
 	}
-	return shorten(name, maxNameBytes), nil
+	name = shorten(name, maxNameBytes)
+	if err := deliver.ValidateFileName(name); err != nil || name[0] == '.' {
+		return "", facteur.Errorf(facteur.EINVALID, "file_name: the template %q gives %q, which is not a usable file name; change the template", shortText(tmpl, 64), name)
+	}
+	return name, nil
+}
+
+// shortText cuts s to at most n bytes for a message, marking the cut.
+func shortText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func nameVar(name string, v NameVars) (string, bool) {
@@ -120,5 +139,8 @@ func shorten(name string, max int) string {
 	for cut > 0 && !utf8.RuneStart(base[cut]) {
 		cut--
 	}
-	return base[:cut] + ext
+	// The cut may end the base on a dot or a space: trimmed as
+	// sanitizeName trims, so that it never meets the extension's dot as
+	// "..", nor leaves a trailing space.
+	return strings.TrimRight(base[:cut], ". ") + ext
 }

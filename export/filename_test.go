@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 func TestRenderFileName(t *testing.T) {
@@ -68,4 +69,54 @@ func TestRenderFileNameErrors(t *testing.T) {
 			t.Errorf("RenderFileName(%q): got %v, want EINVALID", tmpl, err)
 		}
 	}
+}
+
+// TestRenderFileNameCut: the 255-byte cut never ends the name's base on a
+// dot or a space, so it never makes ".." with the extension's dot nor a
+// name a destination refuses.
+func TestRenderFileNameCut(t *testing.T) {
+	for _, tmpl := range []string{
+		strings.Repeat("a", 250) + ". .{ext}",
+		strings.Repeat("a", 250) + ".x.{ext}",
+		strings.Repeat("a", 251) + " x{ext}.{ext}",
+		strings.Repeat("a", 249) + ". . . .{ext}",
+	} {
+		got, err := RenderFileName(tmpl, NameVars{Ext: "csv"})
+		if err != nil {
+			t.Errorf("%q: %v", tmpl, err)
+			continue
+		}
+		if err := deliver.ValidateFileName(got); err != nil || strings.Contains(got, "..") || strings.HasSuffix(strings.TrimSuffix(got, ".csv"), " ") {
+			t.Errorf("%q gives %q (%v)", tmpl, got[len(got)-12:], err)
+		}
+	}
+}
+
+// FuzzRenderFileName: whatever the template and the values, a name is
+// either refused with EINVALID naming file_name, or a plain base name of
+// at most 255 bytes that every destination accepts, not hidden; and the
+// same template gives the same name again.
+func FuzzRenderFileName(f *testing.F) {
+	f.Add("{export_name}_{year}{month}{day}.{ext}", "Daily", "tickets", "csv")
+	f.Add(strings.Repeat("a", 250)+". .{ext}", "", "", "csv")
+	f.Add("../{label}/..", "../../etc", "x\x00y", "csv")
+	f.Add("{label", "", "", "")
+	f.Add("{label}.{ext}", strings.Repeat("é", 200), "", "csv.gz")
+	at := time.Date(2026, 3, 9, 6, 5, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, tmpl, label, report, ext string) {
+		v := NameVars{Label: label, ExportName: report, Time: at, RunID: 7, Ext: ext}
+		got, err := RenderFileName(tmpl, v)
+		if err != nil {
+			if facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "file_name: ") {
+				t.Fatalf("RenderFileName(%q): %v, want EINVALID on file_name", tmpl, err)
+			}
+			return
+		}
+		if err := deliver.ValidateFileName(got); err != nil || strings.HasPrefix(got, ".") || len(got) > 255 {
+			t.Fatalf("RenderFileName(%q) = %q: %v", tmpl, got, err)
+		}
+		if again, _ := RenderFileName(tmpl, v); again != got {
+			t.Fatalf("RenderFileName(%q) gave %q, then %q", tmpl, got, again)
+		}
+	})
 }

@@ -248,6 +248,9 @@ func (s *Server) createToken(r *http.Request) (int, any, error) {
 	if in.Name == "" {
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "name: say what the token is for, e.g. \"nightly script\"")
 	}
+	if err := facteur.CheckName("token", in.Name); err != nil {
+		return 0, nil, err
+	}
 	if in.ExpiresInDays < 0 || in.ExpiresInDays > 3650 {
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "expires_in_days: use 1 to 3650, or leave it out for a token that does not expire")
 	}
@@ -292,6 +295,9 @@ func (in userInput) apply(u *facteur.User) error {
 	}
 	if in.Name != nil {
 		u.Name = strings.TrimSpace(*in.Name)
+		if err := facteur.CheckPersonName(u.Name); err != nil {
+			return err
+		}
 	}
 	if in.Role != nil {
 		if !in.Role.Valid() {

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -196,7 +195,7 @@ func (s *Server) appendAudit(r *http.Request, req *request, action, detail strin
 		e.Object = obj
 	}
 	if e.ObjectID == 0 {
-		e.ObjectID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
+		e.ObjectID, _ = facteur.ParseID(r.PathValue("id"))
 	}
 	return s.Store.AppendAudit(context.WithoutCancel(r.Context()), e)
 }

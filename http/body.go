@@ -32,7 +32,30 @@ func readBody(r *http.Request) ([]byte, error) {
 		}
 		return nil, facteur.Errorf(facteur.EINVALID, "the body is not valid UTF-8 (byte %d); send JSON in UTF-8", at)
 	}
+	if at := escapedNUL(b); at >= 0 {
+		if field := fieldAt(b, at); field != "" {
+			return nil, facteur.Errorf(facteur.EINVALID, "%s: the text contains a NUL character (\\u0000); remove it", field)
+		}
+		return nil, facteur.Errorf(facteur.EINVALID, "the body contains a NUL character (\\u0000 at byte %d); remove it", at)
+	}
 	return b, nil
+}
+
+// escapedNUL returns the offset of the first "\u0000" escape in the JSON
+// text b, or -1. No text Facteur keeps (names, messages, paths, SQL,
+// templates) has a use for NUL, and many consumers (C strings, file
+// systems, mail) cut at it, so no field may hold one.
+func escapedNUL(b []byte) int {
+	for i := 0; i+6 <= len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if string(b[i+1:i+6]) == "u0000" {
+			return i
+		}
+		i++ // the escaped character, which may be a backslash
+	}
+	return -1
 }
 
 // invalidUTF8At returns the offset of b's first byte that is not part of

@@ -38,6 +38,12 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	if err := s.canExport(r); err != nil {
 		return 0, nil, err
 	}
+	switch {
+	case len(in.FileName) > facteur.MaxFileNameTemplate:
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "file_name: at most %d bytes; the name it makes is cut to 255 bytes anyway", facteur.MaxFileNameTemplate)
+	case len(in.IncludeFields) > facteur.MaxFields:
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "include_fields: at most %d fields", facteur.MaxFields)
+	}
 	rep, err := s.Store.Report(r.Context(), in.ReportID)
 	if facteur.ErrorCode(err) == facteur.ENOTFOUND || in.ReportID == 0 {
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "report_id: there is no report %d", in.ReportID)

@@ -379,10 +379,25 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 	if in.FileName == "" {
 		in.FileName = facteur.DefaultFileName
 	}
+	if len(in.FileName) > facteur.MaxFileNameTemplate {
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "file_name: at most %d bytes; the name it makes is cut to 255 bytes anyway", facteur.MaxFileNameTemplate)
+	}
+	if in.ScheduleName != "" {
+		if err := facteur.CheckName("schedule", in.ScheduleName); err != nil {
+			return 0, nil, facteur.Errorf(facteur.EINVALID, "schedule_%s", facteur.ErrorMessage(err))
+		}
+	}
+	if in.Format != "" || in.Compression != "" {
+		if err := (facteur.FormatOptions{Format: in.Format, Compression: in.Compression}).Validate(); err != nil {
+			return 0, nil, facteur.Errorf(facteur.EINVALID, "%s", strings.TrimPrefix(facteur.ErrorMessage(err), "format."))
+		}
+	}
 	report := ""
 	if in.ReportID != 0 {
 		rep, err := s.Store.Report(r.Context(), in.ReportID)
-		if err != nil {
+		if facteur.ErrorCode(err) == facteur.ENOTFOUND {
+			return 0, nil, facteur.Errorf(facteur.EINVALID, "report_id: there is no report %d", in.ReportID)
+		} else if err != nil {
 			return 0, nil, err
 		}
 		report = rep.Name

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -353,11 +352,12 @@ func byID[T any](r *http.Request, get func(context.Context, int64) (T, error)) (
 	return get(r.Context(), id)
 }
 
-// pathID reads the {id} of the URL.
+// pathID reads the {id} of the URL. Only a canonical id names an object
+// ("+1", "01" or "0" name none): anything else is ENOTFOUND.
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, facteur.Errorf(facteur.EINVALID, "id: %q is not an id", r.PathValue("id"))
+	id, ok := facteur.ParseID(r.PathValue("id"))
+	if !ok {
+		return 0, facteur.Errorf(facteur.ENOTFOUND, "id: there is no such object; an id is a whole number from 1, without sign, spaces or leading zeros")
 	}
 	return id, nil
 }

@@ -68,6 +68,9 @@ func (s *Server) testMail(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
+	if len(in.To) > facteur.MaxEmailLen {
+		return 0, nil, facteur.Errorf(facteur.EINVALID, "to: at most %d characters (this one has %d)", facteur.MaxEmailLen, len(in.To))
+	}
 	if addr, err := nmail.ParseAddress(in.To); err != nil || addr.Name != "" {
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "to: %q is not an e-mail address", in.To)
 	}

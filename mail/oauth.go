@@ -65,6 +65,19 @@ func (o OAuth) Validate() error {
 	default:
 		return facteur.Errorf(facteur.EINVALID, "smtp.oauth.provider: unknown provider %q; use google, microsoft or custom", o.Provider)
 	}
+	if err := checkLengths("smtp.oauth.", []field{{"client_id", o.ClientID, 1024}, {"client_secret", o.ClientSecret, 1024}, {"tenant_id", o.TenantID, 256},
+		{"auth_url", o.AuthURL, 2048}, {"token_url", o.TokenURL, 2048}, {"device_url", o.DeviceURL, 2048},
+		{"access_token", o.AccessToken, 16 << 10}, {"refresh_token", o.RefreshToken, 16 << 10}}); err != nil {
+		return err
+	}
+	if len(o.Scopes) > 20 {
+		return facteur.Errorf(facteur.EINVALID, "smtp.oauth.scopes: at most 20 scopes")
+	}
+	for i, sc := range o.Scopes {
+		if len(sc) > 512 || strings.ContainsFunc(sc, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return facteur.Errorf(facteur.EINVALID, "smtp.oauth.scopes[%d]: a scope is one word of at most 512 bytes", i)
+		}
+	}
 	if strings.TrimSpace(o.ClientID) == "" {
 		return facteur.Errorf(facteur.EINVALID, "smtp.oauth.client_id: give the client ID of the app registered at %s", o.Provider)
 	}

@@ -158,8 +158,29 @@ func (s Settings) Validate() error {
 			return err
 		}
 	}
-	if s.Timeout < 0 {
-		return facteur.Errorf(facteur.EINVALID, "smtp.timeout_ns: must not be negative")
+	if s.Timeout < 0 || s.Timeout > MaxTimeout {
+		return facteur.Errorf(facteur.EINVALID, "smtp.timeout_ns: from 0 (the default, %s) to %d (%s)", DefaultTimeout, MaxTimeout, MaxTimeout)
+	}
+	return checkLengths("smtp.", []field{{"host", s.Host, facteur.MaxHostName}, {"username", s.Username, 256}, {"password", s.Password, 1024},
+		{"from", s.From, 512}, {"ca_cert", s.CACert, 256 << 10}})
+}
+
+// MaxTimeout is the longest timeout of a network step the settings take.
+const MaxTimeout = time.Hour
+
+// field is a text field of the settings and its limit in bytes.
+type field struct {
+	name, v string
+	max     int
+}
+
+// checkLengths refuses a field longer than its limit, naming it with the
+// given prefix.
+func checkLengths(prefix string, fields []field) error {
+	for _, f := range fields {
+		if len(f.v) > f.max {
+			return facteur.Errorf(facteur.EINVALID, "%s%s: at most %d bytes (this one has %d)", prefix, f.name, f.max, len(f.v))
+		}
 	}
 	return nil
 }

@@ -11,13 +11,17 @@ import (
 
 const userColumns = `id, email, name, role, active, password_hash, last_login_at, created_at, updated_at`
 
-// prepareUser normalises the e-mail address of u and checks its role.
+// prepareUser normalises the e-mail address of u and checks its name and
+// role.
 func prepareUser(u *facteur.User) error {
 	email, err := facteur.NormalizeEmail(u.Email)
 	if err != nil {
 		return err
 	}
 	u.Email = email
+	if err := facteur.CheckPersonName(u.Name); err != nil {
+		return err
+	}
 	if !u.Role.Valid() {
 		return facteur.Errorf(facteur.EINVALID, "role: %q is not a role; use one of %s", u.Role, roleNames())
 	}

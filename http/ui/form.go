@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 )
 
 // Bounds of a posted form. The UI's forms are small: the largest, a
@@ -18,8 +20,8 @@ const (
 // handlers' PostFormValue calls never meet an unread or malformed body. It
 // returns the status and message of a refusal: 413 for a body over
 // maxFormBytes, 400 for another encoding than a URL-encoded form (the UI
-// posts nothing else), malformed escapes or separators, or more than
-// maxFormFields fields.
+// posts nothing else), malformed escapes or separators, more than
+// maxFormFields fields, or a field that is not UTF-8 or holds a NUL.
 func readForm(w http.ResponseWriter, r *http.Request) (int, string) {
 	if r.Method != http.MethodPost {
 		return 0, ""
@@ -41,6 +43,21 @@ func readForm(w http.ResponseWriter, r *http.Request) (int, string) {
 	}
 	if n > maxFormFields {
 		return http.StatusBadRequest, fmt.Sprintf("The form has more than %d fields.", maxFormFields)
+	}
+	// As the API refuses such bytes in any text, so does the form, before
+	// an action that ignores the field is taken.
+	for k, vs := range r.PostForm {
+		bad := !utf8.ValidString(k) || strings.IndexByte(k, 0) >= 0
+		for _, v := range vs {
+			bad = bad || !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0
+		}
+		if bad {
+			name := strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?")
+			if len(name) > 64 {
+				name = name[:64]
+			}
+			return http.StatusBadRequest, fmt.Sprintf("The form's field %q holds bytes that are not text (invalid UTF-8 or a NUL character); correct it and send the form again.", strings.ToValidUTF8(name, "?"))
+		}
 	}
 	return 0, ""
 }

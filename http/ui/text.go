@@ -22,6 +22,7 @@ var messages = map[string]string{
 	"error.title":                  "Something went wrong",
 	"error.not_found":              "There is no such page. The schedules are a good place to start again.",
 	"error.internal":               "An unexpected error occurred; the server's log has the details.",
+	"error.bad_id":                 "There is nothing at this address: an id is a whole number from 1, without sign, spaces or leading zeros.",
 	"schedules.title":              "Schedules",
 	"schedules.empty":              "No schedule yet.",
 	"schedules.search":             "Search schedules",

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,14 @@ type Server struct {
 	pages  map[string]*template.Template
 	assets map[string]asset // by cache-busted path
 	byName map[string]string
+	// patterns are the routes Handler serves, for Patterns.
+	patterns []string
 }
+
+// Patterns lists the routes of the UI ("POST /schedules/{id}/edit"; a
+// pattern without a method serves every method), once Handler has been
+// called: tests send malformed input to every form with it.
+func (s *Server) Patterns() []string { return slices.Clone(s.patterns) }
 
 type asset struct {
 	body        []byte
@@ -59,58 +67,63 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	m := http.NewServeMux()
-	m.HandleFunc("GET /static/{hash}/{name}", s.static)
-	m.HandleFunc("GET /login", s.loginPage)
-	m.HandleFunc("POST /login", s.login)
-	m.HandleFunc("POST /logout", s.page(s.logout))
-	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/schedules", http.StatusSeeOther) })
-	m.HandleFunc("GET /schedules", s.page(s.schedules))
-	m.HandleFunc("GET /schedules/new", s.page(s.newSchedule))
-	m.HandleFunc("POST /schedules/new", s.page(s.saveSchedule))
-	m.HandleFunc("GET /schedules/{id}/edit", s.page(s.editSchedule))
-	m.HandleFunc("POST /schedules/{id}/edit", s.page(s.saveSchedule))
-	m.HandleFunc("POST /schedules/{id}/run", s.page(s.runSchedule))
-	m.HandleFunc("POST /schedules/{id}/test", s.page(s.testSchedule))
-	m.HandleFunc("POST /schedules/{id}/delete", s.page(s.deleteObject("schedules", text("done.delete"))))
-	m.HandleFunc("GET /schedules/{id}", s.page(s.schedule))
-	m.HandleFunc("POST /schedules/{id}/pause", s.page(s.pauseSchedule(false)))
-	m.HandleFunc("POST /schedules/{id}/resume", s.page(s.pauseSchedule(true)))
-	m.HandleFunc("GET /reports", s.page(s.reports))
-	m.HandleFunc("GET /reports/new", s.page(s.newReport))
-	m.HandleFunc("POST /reports/new", s.page(s.saveReport))
-	m.HandleFunc("GET /reports/{id}/edit", s.page(s.editReport))
-	m.HandleFunc("POST /reports/{id}/edit", s.page(s.saveReport))
-	m.HandleFunc("POST /reports/{id}/duplicate", s.page(s.duplicateReport))
-	m.HandleFunc("POST /reports/{id}/delete", s.page(s.deleteObject("reports", text("done.report_deleted"))))
-	m.HandleFunc("GET /sources", s.page(s.sources))
-	m.HandleFunc("GET /sources/new", s.page(s.sourceForm))
-	m.HandleFunc("POST /sources/new", s.page(s.saveSource))
-	m.HandleFunc("GET /sources/{id}/edit", s.page(s.sourceForm))
-	m.HandleFunc("POST /sources/{id}/edit", s.page(s.saveSource))
-	m.HandleFunc("POST /sources/{id}/test", s.page(s.testSource))
-	m.HandleFunc("POST /sources/{id}/delete", s.page(s.deleteObject("sources", text("done.deleted"))))
-	m.HandleFunc("GET /destinations", s.page(s.destinations))
-	m.HandleFunc("GET /destinations/new", s.page(s.destinationForm))
-	m.HandleFunc("POST /destinations/new", s.page(s.saveDestination))
-	m.HandleFunc("GET /destinations/{id}/edit", s.page(s.destinationForm))
-	m.HandleFunc("POST /destinations/{id}/edit", s.page(s.saveDestination))
-	m.HandleFunc("POST /destinations/{id}/test", s.page(s.testDestination))
-	m.HandleFunc("POST /destinations/{id}/delete", s.page(s.deleteObject("destinations", text("done.deleted"))))
-	m.HandleFunc("GET /settings", func(w http.ResponseWriter, r *http.Request) {
+	s.patterns = nil
+	handle := func(pattern string, h http.HandlerFunc) {
+		s.patterns = append(s.patterns, pattern)
+		m.HandleFunc(pattern, h)
+	}
+	handle("GET /static/{hash}/{name}", s.static)
+	handle("GET /login", s.loginPage)
+	handle("POST /login", s.login)
+	handle("POST /logout", s.page(s.logout))
+	handle("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/schedules", http.StatusSeeOther) })
+	handle("GET /schedules", s.page(s.schedules))
+	handle("GET /schedules/new", s.page(s.newSchedule))
+	handle("POST /schedules/new", s.page(s.saveSchedule))
+	handle("GET /schedules/{id}/edit", s.page(s.editSchedule))
+	handle("POST /schedules/{id}/edit", s.page(s.saveSchedule))
+	handle("POST /schedules/{id}/run", s.page(s.runSchedule))
+	handle("POST /schedules/{id}/test", s.page(s.testSchedule))
+	handle("POST /schedules/{id}/delete", s.page(s.deleteObject("schedules", text("done.delete"))))
+	handle("GET /schedules/{id}", s.page(s.schedule))
+	handle("POST /schedules/{id}/pause", s.page(s.pauseSchedule(false)))
+	handle("POST /schedules/{id}/resume", s.page(s.pauseSchedule(true)))
+	handle("GET /reports", s.page(s.reports))
+	handle("GET /reports/new", s.page(s.newReport))
+	handle("POST /reports/new", s.page(s.saveReport))
+	handle("GET /reports/{id}/edit", s.page(s.editReport))
+	handle("POST /reports/{id}/edit", s.page(s.saveReport))
+	handle("POST /reports/{id}/duplicate", s.page(s.duplicateReport))
+	handle("POST /reports/{id}/delete", s.page(s.deleteObject("reports", text("done.report_deleted"))))
+	handle("GET /sources", s.page(s.sources))
+	handle("GET /sources/new", s.page(s.sourceForm))
+	handle("POST /sources/new", s.page(s.saveSource))
+	handle("GET /sources/{id}/edit", s.page(s.sourceForm))
+	handle("POST /sources/{id}/edit", s.page(s.saveSource))
+	handle("POST /sources/{id}/test", s.page(s.testSource))
+	handle("POST /sources/{id}/delete", s.page(s.deleteObject("sources", text("done.deleted"))))
+	handle("GET /destinations", s.page(s.destinations))
+	handle("GET /destinations/new", s.page(s.destinationForm))
+	handle("POST /destinations/new", s.page(s.saveDestination))
+	handle("GET /destinations/{id}/edit", s.page(s.destinationForm))
+	handle("POST /destinations/{id}/edit", s.page(s.saveDestination))
+	handle("POST /destinations/{id}/test", s.page(s.testDestination))
+	handle("POST /destinations/{id}/delete", s.page(s.deleteObject("destinations", text("done.deleted"))))
+	handle("GET /settings", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/settings/mail", http.StatusSeeOther)
 	})
-	m.HandleFunc("GET /settings/mail", s.page(s.settingsMail))
-	m.HandleFunc("POST /settings/mail", s.page(s.postMail))
-	m.HandleFunc("/settings/policy", s.page(s.settingsPolicy))
-	m.HandleFunc("/settings/users", s.page(s.settingsUsers))
-	m.HandleFunc("GET /settings/audit", s.page(s.settingsAudit))
-	m.HandleFunc("/tokens", s.page(s.tokens))
-	m.HandleFunc("/exports", s.page(s.exports))
-	m.HandleFunc("GET /runs", s.page(s.runs))
-	m.HandleFunc("GET /runs/{id}", s.page(s.run))
-	m.HandleFunc("POST /runs/{id}/retry", s.page(s.retryRun))
-	m.HandleFunc("POST /runs/{id}/ignore", s.page(s.ignoreRun))
-	m.HandleFunc("POST /runs/{id}/cancel", s.page(s.cancelRun))
+	handle("GET /settings/mail", s.page(s.settingsMail))
+	handle("POST /settings/mail", s.page(s.postMail))
+	handle("/settings/policy", s.page(s.settingsPolicy))
+	handle("/settings/users", s.page(s.settingsUsers))
+	handle("GET /settings/audit", s.page(s.settingsAudit))
+	handle("/tokens", s.page(s.tokens))
+	handle("/exports", s.page(s.exports))
+	handle("GET /runs", s.page(s.runs))
+	handle("GET /runs/{id}", s.page(s.run))
+	handle("POST /runs/{id}/retry", s.page(s.retryRun))
+	handle("POST /runs/{id}/ignore", s.page(s.ignoreRun))
+	handle("POST /runs/{id}/cancel", s.page(s.cancelRun))
 	// Any other path: the UI's own page, which says so in the layout's words.
 	m.HandleFunc("/", s.page(func(w http.ResponseWriter, r *http.Request, v view) error {
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: text("error.not_found")}
@@ -340,6 +353,15 @@ func refusal(err error) (msg string, status int, fail error) {
 // words.
 func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// A page about one object answers only to its canonical id:
+		// "/schedules/0/edit" or "/schedules/+1/edit" name no schedule, and
+		// saving there must not create one.
+		if strings.Contains(r.Pattern, "{id}") {
+			if _, ok := facteur.ParseID(r.PathValue("id")); !ok {
+				s.render(w, http.StatusNotFound, "error", view{Title: text("error.title"), Error: text("error.bad_id")})
+				return
+			}
+		}
 		if status, msg := readForm(w, r); status != 0 {
 			s.render(w, status, "error", view{Title: text("error.title"), Error: msg})
 			return
