@@ -85,15 +85,15 @@ func (e *CSVEncoder) start() {
 }
 
 // Write writes one record; a nil value is written as an empty unquoted field.
-func (e *CSVEncoder) Write(row [][]byte) error {
+func (e *CSVEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 	if e.err != nil {
 		return e.err
 	}
 	if e.closed {
 		return ErrClosed
 	}
-	if len(row) != len(e.cols) {
-		return errRowLen(len(row), len(e.cols))
+	if err := checkRow(row, kinds, len(e.cols)); err != nil {
+		return err
 	}
 	if !e.started {
 		e.start()
@@ -103,7 +103,7 @@ func (e *CSVEncoder) Write(row [][]byte) error {
 			e.bw.Write(e.delim)
 		}
 		if v != nil {
-			e.field(e.neutral.cell(i, v))
+			e.field(e.neutral.cell(i, kinds, v))
 		}
 	}
 	if err := e.bw.WriteByte('\n'); err != nil {

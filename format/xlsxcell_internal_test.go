@@ -67,8 +67,30 @@ func TestXLSXNumber(t *testing.T) {
 		{"1 ", false},
 	}
 	for _, tt := range tests {
-		if got := xlsxNumber([]byte(tt.v)); got != tt.want {
-			t.Errorf("xlsxNumber(%q) = %v, want %v", tt.v, got, tt.want)
+		if got := xlsxNumber([]byte(tt.v), true); got != tt.want {
+			t.Errorf("xlsxNumber(%q, exact) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+	// A binary float is a number cell whatever its digits, inside Excel's
+	// range: its shortest text reads back the same double.
+	floats := []struct {
+		v    string
+		want bool
+	}{
+		{"0.30000000000000004", true},
+		{"0.14285714285714285", true},
+		{"1.7976931348623157e+307", true},
+		{"1.7976931348623157e+308", false}, // past Excel's range: text, every digit kept
+		{"5e-324", false},
+		{"1.401298464324817e-45", true},
+		{"3.4028234663852886e+38", true},
+		{"-0", true},
+		{"NaN", false},
+		{"Infinity", false},
+	}
+	for _, tt := range floats {
+		if got := xlsxNumber([]byte(tt.v), false); got != tt.want {
+			t.Errorf("xlsxNumber(%q, float) = %v, want %v", tt.v, got, tt.want)
 		}
 	}
 }
