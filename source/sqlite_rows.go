@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 )
@@ -57,7 +58,8 @@ func sqliteKind(decl string) facteur.Kind {
 //	INTEGER  digits; "true"/"false" in a BOOLEAN column (non-zero is true)
 //	REAL     as PostgreSQL prints a float8; positional ("12.5") in a
 //	         DECIMAL/NUMERIC column; "true"/"false" in a BOOLEAN column
-//	TEXT     as stored, except that dates and times written the way
+//	TEXT     as stored, NUL included, except that each byte that is not
+//	         UTF-8 becomes U+FFFD, and that dates and times written the way
 //	         SQLite's date functions write them ("2024-01-01 10:00:00",
 //	         "…+02:00", "…Z") take the canonical form ("2024-01-01T10:00:00",
 //	         "…+02:00", "…+00:00") in DATE, DATETIME, TIMESTAMP and TIME
@@ -165,15 +167,36 @@ func appendSQLite(dst []byte, k facteur.Kind, v any) ([]byte, facteur.Kind) {
 				return out, k
 			}
 		case facteur.KindJSON:
-			return append(dst, v...), k
+			return appendUTF8(dst, v), k
 		}
-		return append(dst, v...), facteur.KindText
+		return appendUTF8(dst, v), facteur.KindText
 	case []byte: // the BLOB class, in any column: binary is base64 everywhere
 		return appendBase64(dst, v), facteur.KindBytes
 	case time.Time: // not expected: the wrapper hides declared types from the driver
 		return v.AppendFormat(dst, time.RFC3339Nano), facteur.KindText
 	}
 	return fmt.Append(dst, v), facteur.KindText
+}
+
+// appendUTF8 appends the text v with each byte that is not UTF-8 replaced
+// by U+FFFD. SQLite stores whatever bytes it is given as TEXT; a file
+// declared UTF-8 must not carry them (strict readers refuse the whole file),
+// and JSON and XLSX could only ever hold U+FFFD in their place, so every
+// format now reads the same.
+func appendUTF8(dst []byte, v string) []byte {
+	if utf8.ValidString(v) {
+		return append(dst, v...)
+	}
+	for len(v) > 0 {
+		r, size := utf8.DecodeRuneInString(v)
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, "\uFFFD"...)
+		} else {
+			dst = append(dst, v[:size]...)
+		}
+		v = v[size:]
+	}
+	return dst
 }
 
 // finish closes the result and the connection, keeping err.
