@@ -85,11 +85,11 @@ func appendSerial(dst, v []byte, loc *time.Location) ([]byte, string, bool) {
 		if !ok {
 			return dst, "", false
 		}
-		t := time.Unix(secs-int64(off), 0).In(loc)
-		y, mo, d := t.Date()
-		year, month = y, int(mo)
-		days = daysSinceEpoch(y, int(mo), d)
-		secs = days*86400 + int64(t.Hour()*3600+t.Minute()*60+t.Second())
+		// The same instant on loc's wall clock.
+		_, shown := time.Unix(secs-int64(off), 0).In(loc).Zone()
+		secs += int64(shown - off)
+		days = floorDiv(secs, 86400)
+		year, month, _ = civilDate(days)
 	}
 	if !serialRange(year, month) {
 		return dst, "", false
@@ -129,14 +129,63 @@ func serialRange(year, month int) bool {
 }
 
 // daysSinceEpoch returns the days from 1970-01-01 to the given day of the
-// proleptic Gregorian calendar.
+// proleptic Gregorian calendar (years 0 to 9999), by arithmetic: this runs
+// for every date cell (Howard Hinnant's days_from_civil).
 func daysSinceEpoch(year, month, day int) int64 {
-	return time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := floorDiv(y, 400)
+	yoe := y - era*400
+	mp := int64((month + 9) % 12)
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// civilDate returns the year, month and day of the day that is days after
+// 1970-01-01 (civil_from_days, the inverse of daysSinceEpoch).
+func civilDate(days int64) (year, month, day int) {
+	z := days + 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp + 3)
+	if month > 12 {
+		month -= 12
+	}
+	year = int(yoe + era*400)
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+// floorDiv divides a by b > 0, rounding down.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
 }
 
 // daysIn returns the number of days of a month.
 func daysIn(year, month int) int {
-	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // digits reports whether b is non-empty and all ASCII digits.
