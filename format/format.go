@@ -128,14 +128,16 @@ func FileExtension(o facteur.FormatOptions) string {
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("format: encoder is closed")
 
-// checkRow reports a row, or its kinds when given, whose length does not
-// match the columns.
-func checkRow(row [][]byte, kinds []facteur.Kind, cols int) error {
-	switch {
-	case len(row) != cols:
-		return fmt.Errorf("format: row has %d values for %d columns", len(row), cols)
-	case kinds != nil && len(kinds) != cols:
-		return fmt.Errorf("format: row has %d kinds for %d columns", len(kinds), cols)
+// rowFits reports whether a row, and its kinds when given, have one entry
+// per column. It is small enough to be inlined: it runs for every row.
+func rowFits(row [][]byte, kinds []facteur.Kind, cols int) bool {
+	return len(row) == cols && (kinds == nil || len(kinds) == cols)
+}
+
+// rowError reports a row that does not fit its columns (see rowFits).
+func rowError(values, kinds, cols int) error {
+	if values != cols {
+		return fmt.Errorf("format: row has %d values for %d columns", values, cols)
 	}
-	return nil
+	return fmt.Errorf("format: row has %d kinds for %d columns", kinds, cols)
 }

@@ -77,19 +77,23 @@ func newNeutralizer(cols []facteur.Column, enabled bool) neutralizer {
 	return n
 }
 
-// cell returns v, or v with a leading apostrophe when it is text that
-// starts like a formula: the kind of the value, kinds[i] when kinds is not
-// nil, else that of column i, says whether it is text. The result is valid
-// until the next call.
-func (n *neutralizer) cell(i int, kinds []facteur.Kind, v []byte) []byte {
+// cell returns v, or v with a leading apostrophe when column i holds text
+// that starts like a formula. The result is valid until the next call.
+func (n *neutralizer) cell(i int, v []byte) []byte {
+	if n.mode == nil || n.mode[i] == neutralOff || !formulaStart(v) || (n.mode[i] == neutralData && isData(v)) {
+		return v
+	}
+	n.buf = append(append(n.buf[:0], '\''), v...)
+	return n.buf
+}
+
+// value is cell for a value whose own kind is k, where a source says it
+// (see facteur.KindedRows): only text is neutralised.
+func (n *neutralizer) value(k facteur.Kind, v []byte) []byte {
 	if n.mode == nil || !formulaStart(v) {
 		return v
 	}
-	mode := n.mode[i]
-	if kinds != nil {
-		mode = neutralMode(kinds[i])
-	}
-	if mode == neutralOff || (mode == neutralData && isData(v)) {
+	if mode := neutralMode(k); mode == neutralOff || (mode == neutralData && isData(v)) {
 		return v
 	}
 	n.buf = append(append(n.buf[:0], '\''), v...)

@@ -51,8 +51,8 @@ func (e *objectStream) Write(row [][]byte, kinds []facteur.Kind) error {
 	if e.closed {
 		return ErrClosed
 	}
-	if err := checkRow(row, kinds, e.ncols); err != nil {
-		return err
+	if !rowFits(row, kinds, e.ncols) {
+		return rowError(len(row), len(kinds), e.ncols)
 	}
 	switch {
 	case !e.array:

@@ -46,8 +46,9 @@ func (o *jsonObjects) object(row [][]byte, kinds []facteur.Kind) error {
 	if kinds == nil {
 		kinds = o.kinds
 	}
+	kinds, keys := kinds[:len(row)], o.keys[:len(row)] // checked once, not for every value
 	for i, v := range row {
-		o.bw.Write(o.keys[i])
+		o.bw.Write(keys[i])
 		o.value(kinds[i], v)
 	}
 	return o.bw.WriteByte('}')

@@ -110,8 +110,8 @@ func (e *XLSXEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 	if e.closed {
 		return ErrClosed
 	}
-	if err := checkRow(row, kinds, len(e.kinds)); err != nil {
-		return err
+	if !rowFits(row, kinds, len(e.kinds)) {
+		return rowError(len(row), len(kinds), len(e.kinds))
 	}
 	if kinds == nil {
 		kinds = e.kinds
@@ -154,7 +154,7 @@ func (e *XLSXEncoder) cell(i int, kinds []facteur.Kind, v []byte) {
 		e.bw.WriteString(`" t="b"><v>0</v></c>`)
 	default:
 		e.bw.WriteString(`" t="inlineStr">`)
-		writeInlineString(e.bw, e.neutral.cell(i, kinds, v))
+		writeInlineString(e.bw, e.neutral.value(k, v))
 		e.bw.WriteString(`</c>`)
 	}
 }
