@@ -79,6 +79,18 @@ type Rows interface {
 	Close() error
 }
 
+// KindedRows is implemented by the Rows of a source whose values may differ
+// in kind from their column's. SQLite is one: a column without a declared
+// type (an expression such as sum(v) or -5) holds numbers, text and blobs
+// alike, and each value is rendered by the class it is stored in. Kinds
+// returns the kind of each value of the current row, in column order, with
+// the same lifetime as Row. A consumer that does not ask renders every
+// value by its column's kind, which is right for every other source.
+type KindedRows interface {
+	Rows
+	Kinds() []Kind
+}
+
 // Query is what a source is asked to run: an SQL statement, or a whole
 // table by name (quoted by the source).
 type Query struct {

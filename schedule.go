@@ -58,6 +58,12 @@ const (
 	CompressZstd = "zstd"
 )
 
+// How an XLSX file holds dates, date-times and timestamps.
+const (
+	XLSXDatesCells = "cells" // date cells in the export's time zone (the default)
+	XLSXDatesText  = "text"  // text cells holding the ISO 8601 text, as in CSV
+)
+
 // FormatOptions says how rows become a file.
 type FormatOptions struct {
 	// Format is one of "csv", "csv.zip", "json", "ndjson", "xlsx".
@@ -71,10 +77,18 @@ type FormatOptions struct {
 	// Compression compresses the whole file (C1): "gzip" (.gz) or "zstd"
 	// (.zst); "" for none. Not for csv.zip and xlsx, which are zip files.
 	Compression string `json:"compression,omitempty"`
+	// XLSXDates says how an xlsx file holds dates and timestamps:
+	// "cells" (or empty, the default) for date cells a spreadsheet can
+	// filter and compute with, "text" for their ISO 8601 text.
+	XLSXDates string `json:"xlsx_dates,omitempty"`
 	// Neutralize prefixes CSV and XLSX text cells that a spreadsheet would
 	// run as a formula with an apostrophe. Set from the destination (see
 	// Destination.RawCells), not by users.
 	Neutralize bool `json:"-"`
+	// TimeZone is the export's time zone (an IANA name, "" for UTC), in
+	// which XLSX date cells show instants. Set from the schedule's
+	// calendar, not by users.
+	TimeZone string `json:"-"`
 }
 
 // DefaultFileName is the file name template of a schedule that sets none.
@@ -175,6 +189,12 @@ func (f FormatOptions) Validate() error {
 		return Errorf(EINVALID, "format.compression: use gzip or zstd, or leave it empty")
 	case f.Compression != "" && (f.Format == FormatCSVZip || f.Format == FormatXLSX):
 		return Errorf(EINVALID, "format.compression: %s files are zip files already; compress csv, json or ndjson", f.Format)
+	}
+	switch {
+	case f.XLSXDates != "" && f.XLSXDates != XLSXDatesCells && f.XLSXDates != XLSXDatesText:
+		return Errorf(EINVALID, "format.xlsx_dates: use %q (date cells) or %q (ISO text), or leave it empty", XLSXDatesCells, XLSXDatesText)
+	case f.XLSXDates != "" && f.Format != FormatXLSX:
+		return Errorf(EINVALID, "format.xlsx_dates: only xlsx files have date cells; leave it empty for %s", f.Format)
 	}
 	if d := f.Delimiter; d != "" && (len([]rune(d)) != 1 || d == "\"" || d == "\r" || d == "\n" || d == "\x00") {
 		return Errorf(EINVALID, "format.delimiter: use a single character other than a quote or a line break")

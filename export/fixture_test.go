@@ -24,7 +24,7 @@ import (
 //	amount    numeric(12,2)     DECIMAL(12,2)       DECIMAL(12,2): real (NUMERIC affinity keeps 12.50
 //	                                                as the REAL 12.5, so SQLite writes "12.5")
 //	ratio     double precision  DOUBLE              REAL: real
-//	at        timestamptz       TIMESTAMP(6)        TEXT: the canonical text "2024-03-31T01:00:00+00:00"
+//	at        timestamptz       TIMESTAMP(6)        TIMESTAMP: the canonical text "2024-03-31T01:00:00+00:00"
 //	at_local  timestamp         DATETIME(6)         DATETIME: text as SQLite writes it, "2024-03-31 02:30:00"
 //	day       date              DATE                DATE: text
 //	payload   bytea             BLOB                BLOB: blob
@@ -177,7 +177,7 @@ func sqFixture(t testing.TB) fixtureSource {
 	}
 	defer db.Close()
 	if _, err := db.Exec(`CREATE TABLE awkward (id INTEGER, label TEXT, big TEXT, amount DECIMAL(12,2), ratio REAL,
-		at TEXT, at_local DATETIME, day DATE, payload BLOB, flag BOOLEAN)`); err != nil {
+		at TIMESTAMP, at_local DATETIME, day DATE, payload BLOB, flag BOOLEAN)`); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range fixtureRows() {

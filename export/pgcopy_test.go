@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -292,10 +293,27 @@ func checkXLSXCell(t *testing.T, i, j int, want csvField, c xlsxCell) {
 		}
 		return
 	}
+	if at, ok := copyDate(j, want.text); ok {
+		// A date, timestamp or instant a spreadsheet can hold is a date
+		// cell: its serial number is the same time in UTC, the export's
+		// zone, to the millisecond.
+		if got, err := serialTime(c.value); c.kind != "date" || err != nil || !got.Equal(at.UTC().Truncate(time.Millisecond)) {
+			t.Errorf("%s: %+v (%v), want a date cell for COPY's %q", where, c, got, want.text)
+		}
+		return
+	}
 	switch rule := allTypesColumns[j].rule; {
 	case rule == "bool":
 		if c.kind != "bool" || c.value != map[string]string{"t": "1", "f": "0"}[want.text] {
 			t.Errorf("%s: %+v, want a boolean cell for COPY's %q", where, c, want.text)
+		}
+	case rule == "number" && isFloat(j):
+		// A binary float is a number cell whatever its digits, unless it
+		// is not a number or is past Excel's range (±1e307): then text.
+		f, err := strconv.ParseFloat(want.text, 64)
+		inRange := err == nil && jsonNumber.MatchString(want.text) && (f == 0 || math.Abs(f) >= 1e-307 && math.Abs(f) < 1e308)
+		if c.value != want.text || inRange != (c.kind == "number") || c.kind != "number" && c.kind != "text" {
+			t.Errorf("%s: %+v, want %q as a number cell when Excel can hold it, else text", where, c, want.text)
 		}
 	case rule == "number":
 		// The number's own text, digit for digit, whether the cell is a number
@@ -322,4 +340,38 @@ func checkXLSXCell(t *testing.T, i, j int, want csvField, c xlsxCell) {
 	case c.value != copyText(t, j, want.text):
 		t.Errorf("%s: %q, want %q (COPY %q)", where, c.value, copyText(t, j, want.text), want.text)
 	}
+}
+
+// isFloat reports whether column j is a binary floating-point type.
+func isFloat(j int) bool {
+	return allTypesColumns[j].sqlType == "real" || allTypesColumns[j].sqlType == "double precision"
+}
+
+// copyDate returns the time of COPY's text v of a date, timestamp or
+// timestamptz column j, and false when the column holds no dates or the
+// value is not one a spreadsheet holds (infinity, BC, before 1 March 1900
+// in UTC, after 9999).
+func copyDate(j int, v string) (time.Time, bool) {
+	layout := map[string]string{"date": "2006-01-02", "timestamp": "2006-01-02 15:04:05.999999999",
+		"timestamptz": "2006-01-02 15:04:05.999999999-07"}[allTypesColumns[j].sqlType]
+	if layout == "" {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(layout, v)
+	if err != nil {
+		return time.Time{}, false
+	}
+	at = at.UTC()
+	return at, !at.Before(time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)) && at.Year() <= 9999
+}
+
+// serialTime reads the serial number of a date cell (days since 1899-12-30,
+// the time of day as the fraction) to the millisecond.
+func serialTime(v string) (time.Time, error) {
+	serial, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	ms := int64(math.Round(serial * 86_400_000))
+	return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond), nil
 }

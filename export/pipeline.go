@@ -126,6 +126,9 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 			enc.Close()
 		}
 	}()
+	// A source that knows each value's kind (SQLite) says it row by row;
+	// the others leave every value to its column's kind.
+	kinded, _ := rows.(facteur.KindedRows)
 	var n int64
 	var firstRow time.Duration
 	maxRows, maxBytes := spec.Limits.MaxRows, spec.Limits.MaxBytes
@@ -139,7 +142,11 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 		if maxBytes > 0 && size() > maxBytes {
 			return Result{}, spec.limitError(facteur.LimitBytes, maxBytes, spec.ScheduleLimits.MaxBytes)
 		}
-		if err := enc.Write(proj.apply(rows.Row())); err != nil {
+		var kinds []facteur.Kind
+		if kinded != nil {
+			kinds = proj.applyKinds(kinded.Kinds())
+		}
+		if err := enc.Write(proj.apply(rows.Row()), kinds); err != nil {
 			return Result{}, encodeError(fmt.Errorf("encode row %d: %w", n+1, err))
 		}
 		n++
@@ -240,10 +247,11 @@ func runCopy(ctx context.Context, copier source.CSVCopier, spec Spec, w io.Write
 
 // projection selects and orders the columns of a result by field name.
 type projection struct {
-	cols []facteur.Column
-	idx  []int
-	row  [][]byte
-	all  bool
+	cols  []facteur.Column
+	idx   []int
+	row   [][]byte
+	kinds []facteur.Kind
+	all   bool
 }
 
 func newProjection(cols []facteur.Column, fields []string) (*projection, error) {
@@ -261,7 +269,7 @@ func newProjection(cols []facteur.Column, fields []string) (*projection, error) 
 		}
 		names[i] = c.Name
 	}
-	p := &projection{idx: make([]int, len(fields)), row: make([][]byte, len(fields))}
+	p := &projection{idx: make([]int, len(fields)), row: make([][]byte, len(fields)), kinds: make([]facteur.Kind, len(fields))}
 	for i, f := range fields {
 		j, ok := byName[f]
 		if !ok {
@@ -281,6 +289,17 @@ func (p *projection) apply(row [][]byte) [][]byte {
 		p.row[i] = row[j]
 	}
 	return p.row
+}
+
+// applyKinds selects the kinds of a row's values as apply selects them.
+func (p *projection) applyKinds(kinds []facteur.Kind) []facteur.Kind {
+	if p.all {
+		return kinds
+	}
+	for i, j := range p.idx {
+		p.kinds[i] = kinds[j]
+	}
+	return p.kinds
 }
 
 // countingWriter passes bytes through and counts lines as a progress hint

@@ -373,6 +373,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 	r.logf(ctx, run.ID, "info", "Exporting report %q as %s.", def.Report.Name, s.Format.Format)
 	fo := s.Format
 	fo.Neutralize = def.Destination == nil || !def.Destination.RawCells
+	fo.TimeZone = s.Calendar.TimeZone
 	res, err := Run(ctx, Spec{
 		Source:         q,
 		Query:          def.query(),

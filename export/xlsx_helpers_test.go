@@ -11,8 +11,8 @@ import (
 
 // xlsxCell is one cell as excelize reads it back.
 type xlsxCell struct {
-	kind  string // "" (no cell: NULL), "number", "text", "bool"
-	value string // the raw value: a number's own text, "1"/"0" for a bool
+	kind  string // "" (no cell: NULL), "number", "date", "text", "bool"
+	value string // the raw value: a number's own text, "1"/"0" for a bool, a date's serial number
 	bold  bool
 }
 
@@ -101,6 +101,9 @@ func readCell(t testing.TB, f *excelize.File, sheet string, col, row int) xlsxCe
 			t.Fatal(err)
 		}
 		c.bold = st.Font != nil && st.Font.Bold
+		if c.kind == "number" && st.CustomNumFmt != nil && strings.HasPrefix(*st.CustomNumFmt, "yyyy-mm-dd") {
+			c.kind = "date" // a number shown as a date
+		}
 	}
 	return c
 }
@@ -122,6 +125,9 @@ func dumpXLSX(sheets []xlsxSheet) []byte {
 			fmt.Fprintf(&b, "%s text%s %q\n", ref, bold, c.value)
 		case "bool":
 			fmt.Fprintf(&b, "%s bool%s %s\n", ref, bold, map[string]string{"1": "TRUE", "0": "FALSE"}[c.value])
+		case "date":
+			at, _ := serialTime(c.value)
+			fmt.Fprintf(&b, "%s date%s %s (%s)\n", ref, bold, at.Format("2006-01-02 15:04:05.000"), c.value)
 		default:
 			fmt.Fprintf(&b, "%s %s%s %s\n", ref, c.kind, bold, c.value)
 		}

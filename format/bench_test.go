@@ -71,7 +71,7 @@ func benchEncoder(b *testing.B, f string) {
 			b.Fatal(err)
 		}
 		for i := range benchN {
-			if err := enc.Write(rows[i%len(rows)]); err != nil {
+			if err := enc.Write(rows[i%len(rows)], nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -153,7 +153,7 @@ func TestAllocs(t *testing.T) {
 		}
 		i := 0
 		allocs := testing.AllocsPerRun(n, func() {
-			if err := enc.Write(rows[i%len(rows)]); err != nil {
+			if err := enc.Write(rows[i%len(rows)], nil); err != nil {
 				t.Fatal(err)
 			}
 			i++
@@ -177,7 +177,7 @@ func TestAllocs(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range n {
-				if err := enc.Write(c.rows[i%len(c.rows)]); err != nil {
+				if err := enc.Write(c.rows[i%len(c.rows)], nil); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -85,31 +85,49 @@ func (e *CSVEncoder) start() {
 }
 
 // Write writes one record; a nil value is written as an empty unquoted field.
-func (e *CSVEncoder) Write(row [][]byte) error {
+func (e *CSVEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 	if e.err != nil {
 		return e.err
 	}
 	if e.closed {
 		return ErrClosed
 	}
-	if len(row) != len(e.cols) {
-		return errRowLen(len(row), len(e.cols))
+	if !rowFits(row, kinds, len(e.cols)) {
+		return rowError(len(row), len(kinds), len(e.cols))
 	}
 	if !e.started {
 		e.start()
 	}
-	for i, v := range row {
-		if i > 0 {
-			e.bw.Write(e.delim)
-		}
-		if v != nil {
-			e.field(e.neutral.cell(i, v))
+	if kinds != nil {
+		e.valuesOfKinds(row, kinds)
+	} else {
+		for i, v := range row {
+			if i > 0 {
+				e.bw.Write(e.delim)
+			}
+			if v != nil {
+				e.field(e.neutral.cell(i, v))
+			}
 		}
 	}
 	if err := e.bw.WriteByte('\n'); err != nil {
 		e.err = err
 	}
 	return e.err
+}
+
+// valuesOfKinds writes the fields of a row whose values say their kinds
+// (see Write), apart from the loop of every other row, which stays as lean
+// as it was.
+func (e *CSVEncoder) valuesOfKinds(row [][]byte, kinds []facteur.Kind) {
+	for i, v := range row {
+		if i > 0 {
+			e.bw.Write(e.delim)
+		}
+		if v != nil {
+			e.field(e.neutral.value(kinds[i], v))
+		}
+	}
 }
 
 // Close writes the header if no row came, and flushes. A second Close

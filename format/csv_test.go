@@ -211,10 +211,10 @@ func TestEncoderErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := enc.Write([][]byte{[]byte("x")}); err == nil {
+			if err := enc.Write([][]byte{[]byte("x")}, nil); err == nil {
 				t.Error("a row with 1 value for 2 columns was accepted")
 			}
-			if err := enc.Write([][]byte{[]byte("x"), []byte("1")}); err != nil {
+			if err := enc.Write([][]byte{[]byte("x"), []byte("1")}, nil); err != nil {
 				t.Errorf("a good row after a short one failed: %v", err)
 			}
 			if err := enc.Close(); err != nil {
@@ -223,7 +223,7 @@ func TestEncoderErrors(t *testing.T) {
 			if err := enc.Close(); err != nil {
 				t.Errorf("second Close: %v", err)
 			}
-			if err := enc.Write([][]byte{[]byte("x"), []byte("1")}); !errors.Is(err, format.ErrClosed) {
+			if err := enc.Write([][]byte{[]byte("x"), []byte("1")}, nil); !errors.Is(err, format.ErrClosed) {
 				t.Errorf("Write after Close: %v, want ErrClosed", err)
 			}
 
@@ -233,7 +233,7 @@ func TestEncoderErrors(t *testing.T) {
 			}
 			row := [][]byte{bytes.Repeat([]byte("x"), 1000), []byte("1")}
 			for i := 0; i < 1000 && err == nil; i++ {
-				err = enc.Write(row)
+				err = enc.Write(row, nil)
 			}
 			if err == nil {
 				err = enc.Close()

@@ -34,14 +34,14 @@ func NewCSVZipEncoder(w io.Writer, cols []facteur.Column, o CSVOptions, name str
 }
 
 // Write writes one CSV record into the zip entry.
-func (e *CSVZipEncoder) Write(row [][]byte) error {
+func (e *CSVZipEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 	if e.err != nil {
 		return e.err
 	}
 	if e.closed {
 		return ErrClosed
 	}
-	return e.csv.Write(row)
+	return e.csv.Write(row, kinds)
 }
 
 // Close finishes the CSV and writes the zip's central directory, without

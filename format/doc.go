@@ -1,11 +1,15 @@
 // Package format turns a stream of rows into a file: CSV, zipped CSV, JSON,
 // NDJSON and XLSX (PRODUCT B1–B3). Each encoder takes rows one at a time, as
-// the canonical text of each column's facteur.Kind (nil for SQL NULL), and
+// the canonical text of each value's facteur.Kind (nil for SQL NULL), and
 // writes them out at once: memory stays flat whatever the number of rows.
+// A value's kind is its column's, unless the row comes with the kind of
+// each of its values (facteur.KindedRows: SQLite, whose expressions and
+// untyped columns hold numbers, text and blobs alike); everything below
+// that depends on a kind reads the value's own.
 //
 //	enc, err := format.New(w, cols, schedule.Format, "agents.csv")
 //	for rows.Next() {
-//		if err := enc.Write(rows.Row()); err != nil { … }
+//		if err := enc.Write(rows.Row(), nil); err != nil { … } // nil: the columns' kinds
 //	}
 //	err = enc.Close() // writes the trailer; w stays open
 //
@@ -70,16 +74,28 @@
 // header again, and so on ("Sheet1", "Sheet2", "Sheet3", …). Cells:
 //
 //   - NULL leaves the cell empty; an empty string is an empty text cell.
-//   - int, decimal and float are numeric cells, keeping their own text, when
-//     they are valid JSON numbers with at most 15 significant digits (what
-//     Excel keeps) and a decimal exponent within ±307: "42", "-0.000001",
+//   - int and decimal are numeric cells, keeping their own text, when they
+//     are valid JSON numbers with at most 15 significant digits (what Excel
+//     keeps) and a decimal exponent within ±307: "42", "-0.000001",
 //     "12.50", "1e+100". Otherwise — a 38-digit numeric, a 20-digit
-//     identifier, "NaN", "Infinity" — they are text cells, so that no digit
-//     is lost or rounded.
+//     identifier, "NaN" — they are text cells, so that no digit is lost or
+//     rounded.
+//   - float is a numeric cell, keeping its own text, when it is a valid JSON
+//     number with a decimal exponent within ±307, whatever its digits: its
+//     text reads back the double it is ("0.30000000000000004"), which is
+//     what the cell holds. "NaN", "Infinity" and values past Excel's range
+//     ("5e-324") are text cells.
 //   - bool is a boolean cell (TRUE/FALSE).
-//   - Every other kind is a text cell holding the canonical text: timestamps,
-//     dates and times are not turned into Excel dates, so no offset or
-//     fraction is lost.
+//   - date, datetime and timestamp are date cells (see xlsxdate.go): the
+//     serial number of the day and time, styled yyyy-mm-dd, yyyy-mm-dd
+//     hh:mm:ss or yyyy-mm-dd hh:mm:ss.000, to the millisecond; an instant
+//     (a value with an offset) is shown in XLSXOptions.Location, which the
+//     header cell of each datetime and timestamp column names in a note
+//     (a data-validation input message). Values a spreadsheet cannot hold
+//     alike — before 1 March 1900, after 9999, or not a date ("infinity",
+//     "0000-00-00") — are text cells. XLSXOptions.TextDates writes every
+//     date as a text cell instead.
+//   - Every other kind is a text cell holding the canonical text.
 //
 // Text is XML-escaped; CR is written as a character reference so that it
 // survives XML's line-end normalisation. Characters that XML 1.0 forbids —
@@ -89,6 +105,10 @@
 // its own escapes (_x000D_ and the like) has its underscore escaped, so it
 // shows as written. Cells are not truncated to Excel's limit of 32,767
 // characters.
+//
+// Text cells (and, in CSV, every text value) that start like a formula get
+// a leading apostrophe when neutralisation is on (see formula.go); numbers,
+// booleans and dates are data and never do.
 //
 // The parts are [Content_Types].xml, _rels/.rels, xl/worksheets/sheetN.xml,
 // xl/workbook.xml, xl/_rels/workbook.xml.rels and xl/styles.xml, in that

@@ -83,12 +83,12 @@ func golden(t *testing.T, name string, got []byte) {
 
 // encodeAll writes rows with enc and closes it, failing the test on error.
 func encodeAll(t testing.TB, enc interface {
-	Write([][]byte) error
+	Write([][]byte, []facteur.Kind) error
 	Close() error
 }, rows [][][]byte) {
 	t.Helper()
 	for i, r := range rows {
-		if err := enc.Write(r); err != nil {
+		if err := enc.Write(r, nil); err != nil {
 			t.Fatalf("write row %d: %v", i, err)
 		}
 	}

@@ -15,12 +15,16 @@ import (
 // row's bytes are reused by the caller after Write returns). Close writes the
 // trailer and flushes, but does not close the underlying writer.
 //
+// kinds, when not nil, gives the kind of each value of this row, where a
+// source knows it value by value (see facteur.KindedRows); nil renders each
+// value by its column's kind.
+//
 // Write fails when the row does not have one value per column, when the
 // underlying writer fails, or after Close; an encoder that failed once keeps
 // failing. Close must be called even when the export is abandoned: the zip
 // formats compress on a goroutine that Close ends.
 type Encoder interface {
-	Write(row [][]byte) error
+	Write(row [][]byte, kinds []facteur.Kind) error
 	Close() error
 }
 
@@ -59,7 +63,11 @@ func New(w io.Writer, cols []facteur.Column, o facteur.FormatOptions, innerName 
 		if len(cols) > xlsxMaxCols {
 			return nil, facteur.Errorf(facteur.EINVALID, "format.format: a spreadsheet holds at most %d columns and the report has %d; choose csv or fewer fields", xlsxMaxCols, len(cols))
 		}
-		return NewXLSXEncoder(w, cols, XLSXOptions{Neutralize: o.Neutralize}), nil
+		loc, err := facteur.LoadZone("calendar.time_zone", o.TimeZone)
+		if err != nil {
+			return nil, err
+		}
+		return NewXLSXEncoder(w, cols, XLSXOptions{Neutralize: o.Neutralize, TextDates: o.XLSXDates == facteur.XLSXDatesText, Location: loc}), nil
 	}
 	return nil, facteur.Errorf(facteur.EINVALID, "format.format: unknown format %q; use one of csv, csv.zip, json, ndjson, xlsx", o.Format)
 }
@@ -120,7 +128,16 @@ func FileExtension(o facteur.FormatOptions) string {
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("format: encoder is closed")
 
-// errRowLen reports a row whose length does not match the columns.
-func errRowLen(got, want int) error {
-	return fmt.Errorf("format: row has %d values for %d columns", got, want)
+// rowFits reports whether a row, and its kinds when given, have one entry
+// per column. It is small enough to be inlined: it runs for every row.
+func rowFits(row [][]byte, kinds []facteur.Kind, cols int) bool {
+	return len(row) == cols && (kinds == nil || len(kinds) == cols)
+}
+
+// rowError reports a row that does not fit its columns (see rowFits).
+func rowError(values, kinds, cols int) error {
+	if values != cols {
+		return fmt.Errorf("format: row has %d values for %d columns", values, cols)
+	}
+	return fmt.Errorf("format: row has %d kinds for %d columns", kinds, cols)
 }

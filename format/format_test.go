@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,30 @@ func TestNewOptions(t *testing.T) {
 		if msg := facteur.ErrorMessage(err); !bytes.HasPrefix([]byte(msg), []byte(tt.field+": ")) {
 			t.Errorf("%+v: message %q does not name the field %s", tt.opts, msg, tt.field)
 		}
+	}
+}
+
+// TestXLSXDatesOption: xlsx_dates is cells or text, and only for xlsx.
+func TestXLSXDatesOption(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		opts facteur.FormatOptions
+		ok   bool
+	}{
+		{facteur.FormatOptions{Format: "xlsx"}, true},
+		{facteur.FormatOptions{Format: "xlsx", XLSXDates: "cells"}, true},
+		{facteur.FormatOptions{Format: "xlsx", XLSXDates: "text"}, true},
+		{facteur.FormatOptions{Format: "xlsx", XLSXDates: "Text"}, false},
+		{facteur.FormatOptions{Format: "xlsx", XLSXDates: "iso"}, false},
+		{facteur.FormatOptions{Format: "csv", XLSXDates: "text"}, false},
+	} {
+		err := tt.opts.Validate()
+		if tt.ok != (err == nil) || err != nil && !strings.HasPrefix(facteur.ErrorMessage(err), "format.xlsx_dates: ") {
+			t.Errorf("%+v: %v", tt.opts, err)
+		}
+	}
+	if _, err := format.New(io.Discard, fixtureCols, facteur.FormatOptions{Format: "xlsx", TimeZone: "Mars/Olympus"}, ""); facteur.ErrorCode(err) != facteur.EINVALID {
+		t.Errorf("an unknown time zone: %v, want EINVALID", err)
 	}
 }
 
@@ -207,7 +232,7 @@ func TestRowReuse(t *testing.T) {
 				}
 			}
 			for _, row := range fixtureBytes() {
-				if err := enc.Write(row); err != nil {
+				if err := enc.Write(row, nil); err != nil {
 					t.Fatal(err)
 				}
 				if reuse {

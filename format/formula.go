@@ -87,6 +87,19 @@ func (n *neutralizer) cell(i int, v []byte) []byte {
 	return n.buf
 }
 
+// value is cell for a value whose own kind is k, where a source says it
+// (see facteur.KindedRows): only text is neutralised.
+func (n *neutralizer) value(k facteur.Kind, v []byte) []byte {
+	if n.mode == nil || !formulaStart(v) {
+		return v
+	}
+	if mode := neutralMode(k); mode == neutralOff || (mode == neutralData && isData(v)) {
+		return v
+	}
+	n.buf = append(append(n.buf[:0], '\''), v...)
+	return n.buf
+}
+
 // NeutralizeText returns a text cell as a spreadsheet may safely open it:
 // with a leading apostrophe when it starts the way a formula does.
 func NeutralizeText(v string) string {

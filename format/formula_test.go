@@ -36,7 +36,7 @@ func TestCSVNeutralizesFormulas(t *testing.T) {
 		var buf bytes.Buffer
 		enc := NewCSVEncoder(&buf, cols, CSVOptions{Neutralize: neutral})
 		for _, tc := range formulaCases {
-			if err := enc.Write([][]byte{[]byte(tc.in), []byte("-5"), []byte("+AAA")}); err != nil {
+			if err := enc.Write([][]byte{[]byte(tc.in), []byte("-5"), []byte("+AAA")}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -65,7 +65,7 @@ func TestXLSXNeutralizesFormulas(t *testing.T) {
 	var buf bytes.Buffer
 	enc := NewXLSXEncoder(&buf, cols, XLSXOptions{Neutralize: true})
 	for _, tc := range formulaCases {
-		if err := enc.Write([][]byte{[]byte(tc.in), []byte("-5")}); err != nil {
+		if err := enc.Write([][]byte{[]byte(tc.in), []byte("-5")}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -98,8 +98,8 @@ func TestNeutralizeAllocatesNothing(t *testing.T) {
 	cols := []facteur.Column{{Name: "text", Kind: facteur.KindText}}
 	enc := NewCSVEncoder(&bytes.Buffer{}, cols, CSVOptions{Neutralize: true})
 	row := [][]byte{[]byte("=HYPERLINK(\"http://x\")")}
-	enc.Write(row)
-	if n := testing.AllocsPerRun(1000, func() { enc.Write(row) }); n > 0 {
+	enc.Write(row, nil)
+	if n := testing.AllocsPerRun(1000, func() { enc.Write(row, nil) }); n > 0 {
 		t.Errorf("%v allocations per neutralised row", n)
 	}
 }
@@ -136,10 +136,10 @@ func TestNeutralizesTextInNumberColumns(t *testing.T) {
 		for i := range row {
 			row[i] = []byte(tc.in)
 		}
-		if err := ce.Write(row); err != nil {
+		if err := ce.Write(row, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := xe.Write(row); err != nil {
+		if err := xe.Write(row, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -44,15 +44,15 @@ func newObjectStream(w io.Writer, cols []facteur.Column, array bool) objectStrea
 }
 
 // Write writes one row as an object on a line of its own.
-func (e *objectStream) Write(row [][]byte) error {
+func (e *objectStream) Write(row [][]byte, kinds []facteur.Kind) error {
 	if e.err != nil {
 		return e.err
 	}
 	if e.closed {
 		return ErrClosed
 	}
-	if len(row) != e.ncols {
-		return errRowLen(len(row), e.ncols)
+	if !rowFits(row, kinds, e.ncols) {
+		return rowError(len(row), len(kinds), e.ncols)
 	}
 	switch {
 	case !e.array:
@@ -62,7 +62,7 @@ func (e *objectStream) Write(row [][]byte) error {
 		e.bw.WriteString(",\n")
 	}
 	e.rows++
-	if e.err = e.obj.object(row); e.err == nil && !e.array {
+	if e.err = e.obj.object(row, kinds); e.err == nil && !e.array {
 		e.err = e.bw.WriteByte('\n')
 	}
 	return e.err

@@ -273,7 +273,7 @@ func TestNDJSONLines(t *testing.T) {
 	vals := []string{"a\nb", "a\r\nb", "{\n\"k\":\n[1,\n2]\n}", "\u2028", "[\"\n\"]"}
 	for _, a := range vals {
 		for _, b := range vals {
-			if err := enc.Write([][]byte{[]byte(a), []byte(b)}); err != nil {
+			if err := enc.Write([][]byte{[]byte(a), []byte(b)}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

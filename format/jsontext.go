@@ -37,14 +37,19 @@ func newJSONObjects(bw *bufio.Writer, cols []facteur.Column) jsonObjects {
 	return o
 }
 
-// object writes one row as an object; it returns the writer's error.
-func (o *jsonObjects) object(row [][]byte) error {
+// object writes one row as an object, each value by its kind in kinds, or
+// by its column's when kinds is nil; it returns the writer's error.
+func (o *jsonObjects) object(row [][]byte, kinds []facteur.Kind) error {
 	if len(row) == 0 {
 		o.bw.WriteByte('{')
 	}
+	if kinds == nil {
+		kinds = o.kinds
+	}
+	kinds, keys := kinds[:len(row)], o.keys[:len(row)] // checked once, not for every value
 	for i, v := range row {
-		o.bw.Write(o.keys[i])
-		o.value(o.kinds[i], v)
+		o.bw.Write(keys[i])
+		o.value(kinds[i], v)
 	}
 	return o.bw.WriteByte('}')
 }

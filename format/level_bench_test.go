@@ -25,7 +25,7 @@ func BenchmarkCompressLevels(b *testing.B) {
 	}
 	rows := benchRows()
 	for i := range 200_000 {
-		if err := enc.Write(rows[i%len(rows)]); err != nil {
+		if err := enc.Write(rows[i%len(rows)], nil); err != nil {
 			b.Fatal(err)
 		}
 	}

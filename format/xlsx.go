@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/facteur/facteur"
 )
@@ -20,6 +21,13 @@ type XLSXOptions struct {
 	// Neutralize prefixes text cells that start like a formula with an
 	// apostrophe (see formula.go).
 	Neutralize bool
+	// TextDates writes dates, date-times and timestamps as text cells
+	// holding their canonical text, instead of date cells.
+	TextDates bool
+	// Location is the time zone in which date cells show instants (values
+	// with a UTC offset); nil means UTC. The header cell of a date-time
+	// column says which zone it is, in a note shown when it is selected.
+	Location *time.Location
 }
 
 // XLSXEncoder writes rows as an Office Open XML workbook, streamed: each part
@@ -39,6 +47,9 @@ type XLSXEncoder struct {
 	row     int // rows written on the current sheet, header included
 	rowNum  []byte
 	neutral neutralizer
+	loc     *time.Location // nil: dates and timestamps are text
+	serial  []byte         // the text of a date cell's serial number
+	tail    string         // ends each sheet: its header notes, then the end tags
 	closed  bool
 	err     error
 }
@@ -60,6 +71,16 @@ func NewXLSXEncoder(w io.Writer, cols []facteur.Column, o XLSXOptions) *XLSXEnco
 		maxRows: o.MaxRows,
 		rowNum:  make([]byte, 0, 8),
 		neutral: newNeutralizer(cols, o.Neutralize),
+		loc:     o.Location,
+		tail:    sheetTail,
+	}
+	if e.loc == nil {
+		e.loc = time.UTC
+	}
+	if o.TextDates {
+		e.loc = nil
+	} else {
+		e.tail = zoneNotes(cols, e.loc.String())
 	}
 	if len(cols) > xlsxMaxCols {
 		e.err = fmt.Errorf("xlsx: %d columns, a sheet holds at most %d", len(cols), xlsxMaxCols)
@@ -82,15 +103,18 @@ func NewXLSXEncoder(w io.Writer, cols []facteur.Column, o XLSXOptions) *XLSXEnco
 }
 
 // Write writes one row; a NULL leaves its cell empty.
-func (e *XLSXEncoder) Write(row [][]byte) error {
+func (e *XLSXEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 	if e.err != nil {
 		return e.err
 	}
 	if e.closed {
 		return ErrClosed
 	}
-	if len(row) != len(e.kinds) {
-		return errRowLen(len(row), len(e.kinds))
+	if !rowFits(row, kinds, len(e.kinds)) {
+		return rowError(len(row), len(kinds), len(e.kinds))
+	}
+	if kinds == nil {
+		kinds = e.kinds
 	}
 	if e.sheets == 0 || e.row == e.maxRows {
 		if e.err = e.nextSheet(); e.err != nil {
@@ -104,31 +128,52 @@ func (e *XLSXEncoder) Write(row [][]byte) error {
 	e.bw.WriteString(`">`)
 	for i, v := range row {
 		if v != nil {
-			e.cell(i, v)
+			e.cell(i, kinds, v)
 		}
 	}
 	_, e.err = e.bw.WriteString(`</row>`)
 	return e.err
 }
 
-// cell writes the cell of column i: a number, a boolean or an inline string.
-func (e *XLSXEncoder) cell(i int, v []byte) {
+// cell writes the cell of column i, whose value is of kind kinds[i]: a
+// number, a boolean, a date or an inline string.
+func (e *XLSXEncoder) cell(i int, kinds []facteur.Kind, v []byte) {
 	e.bw.Write(e.cellPos[i])
 	e.bw.Write(e.rowNum)
-	switch k := e.kinds[i]; {
-	case (k == facteur.KindInt || k == facteur.KindDecimal || k == facteur.KindFloat) && xlsxNumber(v):
+	switch k := kinds[i]; {
+	case k == facteur.KindFloat && xlsxNumber(v, false),
+		(k == facteur.KindInt || k == facteur.KindDecimal) && xlsxNumber(v, true):
 		e.bw.WriteString(`"><v>`)
 		e.bw.Write(v)
 		e.bw.WriteString(`</v></c>`)
+	case e.loc != nil && isDateKind(k) && e.dateCell(v):
+		// written by dateCell
 	case k == facteur.KindBool && string(v) == "true":
 		e.bw.WriteString(`" t="b"><v>1</v></c>`)
 	case k == facteur.KindBool && string(v) == "false":
 		e.bw.WriteString(`" t="b"><v>0</v></c>`)
 	default:
 		e.bw.WriteString(`" t="inlineStr">`)
-		writeInlineString(e.bw, e.neutral.cell(i, v))
+		writeInlineString(e.bw, e.neutral.value(k, v))
 		e.bw.WriteString(`</c>`)
 	}
+}
+
+// dateCell ends the cell started with the serial number of the date or
+// timestamp v and its date style, and reports true; it writes nothing and
+// reports false when v cannot be a date cell (see appendSerial).
+func (e *XLSXEncoder) dateCell(v []byte) bool {
+	serial, style, ok := appendSerial(e.serial[:0], v, e.loc)
+	if !ok {
+		return false
+	}
+	e.serial = serial
+	e.bw.WriteString(`" s="`)
+	e.bw.WriteString(style)
+	e.bw.WriteString(`"><v>`)
+	e.bw.Write(serial)
+	e.bw.WriteString(`</v></c>`)
+	return true
 }
 
 // writeInlineString writes the <is> element of an inline-string cell.
@@ -171,7 +216,7 @@ func (e *XLSXEncoder) nextSheet() error {
 
 // endSheet closes the sheet being written and flushes it into the zip.
 func (e *XLSXEncoder) endSheet() error {
-	e.bw.WriteString(sheetTail)
+	e.bw.WriteString(e.tail)
 	return e.bw.Flush()
 }
 

@@ -6,10 +6,12 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -23,6 +25,33 @@ import (
 var xlsxNotNumbers = map[string]bool{
 	"9007199254740993": true, "12345678901234567890123456789012345678": true,
 	"NaN": true, "Infinity": true, "-Infinity": true, "+5": true, ".5": true, "007": true, "1.": true,
+}
+
+// xlsxDateShown returns how a date cell holding the canonical text v shows
+// (yyyy-mm-dd, with hh:mm:ss and .000 when it has a time and milliseconds),
+// an instant in loc, or false when v must stay text: not a date, or before
+// 1 March 1900, or after 9999.
+func xlsxDateShown(v string, loc *time.Location) (string, bool) {
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		at, err := time.Parse(layout, v)
+		if err != nil || strings.HasSuffix(v, "Z") {
+			continue
+		}
+		if layout[len(layout)-1] == '0' {
+			at = at.In(loc)
+		}
+		if at.Before(time.Date(1900, 3, 1, 0, 0, 0, 0, at.Location())) || at.Year() > 9999 {
+			return "", false
+		}
+		switch {
+		case layout == "2006-01-02":
+			return at.Format("2006-01-02"), true
+		case at.Nanosecond()/1e6 != 0:
+			return at.Format("2006-01-02 15:04:05.000"), true
+		}
+		return at.Format("2006-01-02 15:04:05"), true
+	}
+	return "", false
 }
 
 // xlsxText is what a text cell holding v shows: the characters XML 1.0
@@ -167,6 +196,23 @@ func checkXLSXCell(t *testing.T, f *excelize.File, sheet, cell string, k facteur
 		wantType, wantRaw = excelize.CellTypeBool, map[string]string{"true": "1", "false": "0"}[v]
 	case !xlsxNotNumbers[v] && (k == facteur.KindInt || k == facteur.KindDecimal || k == facteur.KindFloat):
 		wantType, wantRaw = excelize.CellTypeUnset, v // a number: no t attribute
+	case k == facteur.KindDate || k == facteur.KindDateTime || k == facteur.KindTimestamp:
+		if shown, ok := xlsxDateShown(v, time.UTC); ok {
+			// A date cell: a number that excelize shows, through the cell's
+			// number format, as the date and time in UTC.
+			// excelize does not show milliseconds: they are read from the
+			// serial number, the days since 1899-12-30.
+			got, _ := f.GetCellValue(sheet, cell)
+			if strings.Contains(shown, ".") {
+				serial, _ := strconv.ParseFloat(raw, 64)
+				ms := int64(math.Round(serial * 86_400_000))
+				got = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond).Format("2006-01-02 15:04:05.000")
+			}
+			if typ != excelize.CellTypeUnset || got != shown {
+				t.Errorf("%s!%s: type %v shows %q (raw %q), want a date cell showing %q", sheet, cell, typ, got, raw, shown)
+			}
+			return
+		}
 	}
 	if typ != wantType || raw != wantRaw {
 		t.Errorf("%s!%s: type %v value %q, want type %v value %q", sheet, cell, typ, raw, wantType, wantRaw)

@@ -25,12 +25,15 @@ func columnName(i int) string {
 }
 
 // xlsxNumber reports whether v, a JSON-grammar number, can be a numeric cell
-// without changing what a user reads: at most 15 significant digits and a
-// magnitude inside Excel's range. Digits count from the first non-zero one
-// to the last digit of the integer part or the last non-zero digit of the
-// fraction, so a 20-digit identifier stays text while "12.50" is a number.
+// without changing what a user reads: a magnitude inside Excel's range and,
+// for an exact number (an integer or a decimal), at most 15 significant
+// digits. Digits count from the first non-zero one to the last digit of the
+// integer part or the last non-zero digit of the fraction, so a 20-digit
+// identifier stays text while "12.50" is a number. A binary floating-point
+// value is a double whatever its digits: its shortest text reads back the
+// same double, which is what the cell holds (Excel shows 15 digits of it).
 // The cell's <v> keeps v's own text, so no digit is rewritten.
-func xlsxNumber(v []byte) bool {
+func xlsxNumber(v []byte, exact bool) bool {
 	if !isJSONNumber(v) {
 		return false
 	}
@@ -62,7 +65,7 @@ func xlsxNumber(v []byte) bool {
 		if last < point-1 {
 			last = point - 1 // trailing zeros of an integer part are digits
 		}
-		if last-first+1 > xlsxMaxDigits {
+		if exact && last-first+1 > xlsxMaxDigits {
 			return false
 		}
 		exp = point - 1 - first

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"testing"
+	"time"
 )
 
 func TestColumnName(t *testing.T) {
@@ -67,8 +68,30 @@ func TestXLSXNumber(t *testing.T) {
 		{"1 ", false},
 	}
 	for _, tt := range tests {
-		if got := xlsxNumber([]byte(tt.v)); got != tt.want {
-			t.Errorf("xlsxNumber(%q) = %v, want %v", tt.v, got, tt.want)
+		if got := xlsxNumber([]byte(tt.v), true); got != tt.want {
+			t.Errorf("xlsxNumber(%q, exact) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+	// A binary float is a number cell whatever its digits, inside Excel's
+	// range: its shortest text reads back the same double.
+	floats := []struct {
+		v    string
+		want bool
+	}{
+		{"0.30000000000000004", true},
+		{"0.14285714285714285", true},
+		{"1.7976931348623157e+307", true},
+		{"1.7976931348623157e+308", false}, // past Excel's range: text, every digit kept
+		{"5e-324", false},
+		{"1.401298464324817e-45", true},
+		{"3.4028234663852886e+38", true},
+		{"-0", true},
+		{"NaN", false},
+		{"Infinity", false},
+	}
+	for _, tt := range floats {
+		if got := xlsxNumber([]byte(tt.v), false); got != tt.want {
+			t.Errorf("xlsxNumber(%q, float) = %v, want %v", tt.v, got, tt.want)
 		}
 	}
 }
@@ -102,6 +125,24 @@ func TestWriteXMLText(t *testing.T) {
 		bw.Flush()
 		if b.String() != tt.want {
 			t.Errorf("writeXMLText(%q) = %q, want %q", tt.in, b.String(), tt.want)
+		}
+	}
+}
+
+// TestCivilDays checks the day arithmetic of date cells against package
+// time, over every day from year 0 to 9999 in steps, and month lengths.
+func TestCivilDays(t *testing.T) {
+	t.Parallel()
+	for d := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 10000; d = d.AddDate(0, 0, 17) {
+		days := d.Unix() / 86400
+		if got := daysSinceEpoch(d.Year(), int(d.Month()), d.Day()); got != days {
+			t.Fatalf("daysSinceEpoch(%s) = %d, want %d", d.Format("2006-01-02"), got, days)
+		}
+		if y, m, dd := civilDate(days); y != d.Year() || m != int(d.Month()) || dd != d.Day() {
+			t.Fatalf("civilDate(%d) = %d-%d-%d, want %s", days, y, m, dd, d.Format("2006-01-02"))
+		}
+		if n := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day(); daysIn(d.Year(), int(d.Month())) != n {
+			t.Fatalf("daysIn(%d, %d) = %d, want %d", d.Year(), d.Month(), daysIn(d.Year(), int(d.Month())), n)
 		}
 	}
 }

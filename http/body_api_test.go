@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -58,6 +59,35 @@ func TestLongNamesAreRefused(t *testing.T) {
 	} {
 		if st, body := e.do(admin, "POST", c.path, c.body); st != 400 || !strings.Contains(body, `"name: `) {
 			t.Errorf("%s: %d %s", c.path, st, body)
+		}
+	}
+}
+
+// TestXLSXDatesOption: a schedule and a one-off export take
+// format.xlsx_dates ("cells" or "text", xlsx only), keep it, and refuse any
+// other value naming the field.
+func TestXLSXDatesOption(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokens[facteur.RoleAdmin]
+	sched := func(format string) string {
+		return fmt.Sprintf(`{"name":"dates","report_id":%d,"destination_id":%d,"calendar":{"frequency":"daily","at":"06:00"},"format":%s}`,
+			e.report.ID, e.folder.ID, format)
+	}
+	st, body := e.do(admin, "POST", "/api/v1/schedules", sched(`{"format":"xlsx","xlsx_dates":"text"}`))
+	var sc facteur.Schedule
+	if st != 201 || json.Unmarshal([]byte(body), &sc) != nil || sc.Format.XLSXDates != "text" {
+		t.Fatalf("xlsx with text dates: %d %s", st, body)
+	}
+	var got facteur.Schedule
+	if _, body := e.do(admin, "GET", fmt.Sprintf("/api/v1/schedules/%d", sc.ID), ""); json.Unmarshal([]byte(body), &got) != nil || got.Format.XLSXDates != "text" {
+		t.Errorf("the schedule lost its option: %s", body)
+	}
+	for _, bad := range []string{`{"format":"xlsx","xlsx_dates":"iso"}`, `{"format":"csv","xlsx_dates":"text"}`} {
+		if st, body := e.do(admin, "POST", "/api/v1/schedules", sched(bad)); st != 400 || !strings.Contains(body, `"format.xlsx_dates: `) {
+			t.Errorf("schedule %s: %d %s", bad, st, body)
+		}
+		if st, body := e.do(admin, "POST", "/api/v1/exports", fmt.Sprintf(`{"report_id":%d,"format":%s}`, e.report.ID, bad)); st != 400 || !strings.Contains(body, `"format.xlsx_dates: `) {
+			t.Errorf("export %s: %d %s", bad, st, body)
 		}
 	}
 }

@@ -109,6 +109,15 @@ else
 	echo "LibreOffice test SKIPPED (FACTEUR_TEST_LIBREOFFICE=skip)"
 fi
 
+# An independent reader of XLSX cells as pandas reads them: openpyxl, from
+# Debian (called as /usr/bin/python3: a pyenv python3 may not have it).
+if [ "${FACTEUR_TEST_OPENPYXL:-}" != skip ]; then
+	/usr/bin/python3 -c 'import openpyxl' 2>/dev/null || apt_install python3 python3-openpyxl
+	echo "openpyxl: $(/usr/bin/python3 -c 'import openpyxl; print(openpyxl.__version__)')"
+else
+	echo "openpyxl tests SKIPPED (FACTEUR_TEST_OPENPYXL=skip)"
+fi
+
 # The benchmark's SQLite baseline, run small by its test: the sqlite3 shell.
 command -v sqlite3 >/dev/null || apt_install sqlite3
 

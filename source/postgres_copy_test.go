@@ -111,7 +111,7 @@ func TestPostgresCopyCSVMatchesFormat(t *testing.T) {
 				for j, i := range idx {
 					cells[j] = rows.Row()[i]
 				}
-				if err := enc.Write(cells); err != nil {
+				if err := enc.Write(cells, nil); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -39,8 +39,9 @@ type SQLite struct {
 }
 
 var (
-	_ facteur.Querier = (*SQLite)(nil)
-	_ describer       = (*SQLite)(nil)
+	_ facteur.Querier    = (*SQLite)(nil)
+	_ facteur.KindedRows = (*sqRows)(nil)
+	_ describer          = (*SQLite)(nil)
 )
 
 // openSQLite parses dsn and checks its path against o.SQLiteDir and

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 )
@@ -57,7 +58,8 @@ func sqliteKind(decl string) facteur.Kind {
 //	INTEGER  digits; "true"/"false" in a BOOLEAN column (non-zero is true)
 //	REAL     as PostgreSQL prints a float8; positional ("12.5") in a
 //	         DECIMAL/NUMERIC column; "true"/"false" in a BOOLEAN column
-//	TEXT     as stored, except that dates and times written the way
+//	TEXT     as stored, NUL included, except that each byte that is not
+//	         UTF-8 becomes U+FFFD, and that dates and times written the way
 //	         SQLite's date functions write them ("2024-01-01 10:00:00",
 //	         "…+02:00", "…Z") take the canonical form ("2024-01-01T10:00:00",
 //	         "…+02:00", "…+00:00") in DATE, DATETIME, TIMESTAMP and TIME
@@ -67,7 +69,13 @@ func sqliteKind(decl string) facteur.Kind {
 //
 // SQLite does not enforce declared types (outside STRICT tables), so a
 // value may not match its column's kind: text in an INTEGER column reads
-// as that text.
+// as that text, and a column without a declared type (an expression such
+// as -5 or sum(v)) holds numbers. Kinds says the kind of each value, from
+// its class: INTEGER is an int and REAL a float (or the column's own
+// numeric or boolean kind), BLOB is bytes, and TEXT is the column's kind
+// when the column holds text (dates and times when they read as such),
+// otherwise text. So a number is a number in every format, and formula
+// neutralisation applies to text only.
 type sqRows struct {
 	s      *SQLite
 	parent context.Context
@@ -76,6 +84,7 @@ type sqRows struct {
 	vals   []any
 	dest   []any
 	row    [][]byte
+	kinds  []facteur.Kind
 	bufs   [][]byte
 	err    error
 	done   bool
@@ -86,10 +95,11 @@ func newSqRows(s *SQLite, parent context.Context, ss *sqSession, rows *sql.Rows)
 	n := len(ss.cols)
 	r := &sqRows{
 		s: s, parent: parent, ss: ss, rows: rows,
-		vals: make([]any, n),
-		dest: make([]any, n),
-		row:  make([][]byte, n),
-		bufs: make([][]byte, n),
+		vals:  make([]any, n),
+		dest:  make([]any, n),
+		row:   make([][]byte, n),
+		kinds: make([]facteur.Kind, n),
+		bufs:  make([][]byte, n),
 	}
 	for i := range r.vals {
 		r.dest[i] = &r.vals[i]
@@ -117,50 +127,76 @@ func (r *sqRows) Next() bool {
 	}
 	for i, v := range r.vals {
 		if v == nil {
-			r.row[i] = nil
+			r.row[i], r.kinds[i] = nil, r.ss.cols[i].Kind
 			continue
 		}
-		r.bufs[i] = appendSQLite(r.bufs[i][:0], r.ss.cols[i].Kind, v)
+		r.bufs[i], r.kinds[i] = appendSQLite(r.bufs[i][:0], r.ss.cols[i].Kind, v)
 		r.row[i] = r.bufs[i]
 	}
 	return true
 }
 
 // appendSQLite appends the canonical text of v, a value of the driver, in
-// a column of kind k; see sqRows.
-func appendSQLite(dst []byte, k facteur.Kind, v any) []byte {
+// a column of kind k, and returns the kind of the value; see sqRows.
+func appendSQLite(dst []byte, k facteur.Kind, v any) ([]byte, facteur.Kind) {
 	switch v := v.(type) {
 	case int64:
-		if k == facteur.KindBool {
-			return strconv.AppendBool(dst, v != 0)
+		switch k {
+		case facteur.KindBool:
+			return strconv.AppendBool(dst, v != 0), k
+		case facteur.KindDecimal, facteur.KindFloat:
+			return strconv.AppendInt(dst, v, 10), k
 		}
-		return strconv.AppendInt(dst, v, 10)
+		return strconv.AppendInt(dst, v, 10), facteur.KindInt
 	case float64:
 		switch k {
 		case facteur.KindBool:
-			return strconv.AppendBool(dst, v != 0)
+			return strconv.AppendBool(dst, v != 0), k
 		case facteur.KindDecimal:
-			return appendDecimalFloat(dst, v)
+			return appendDecimalFloat(dst, v), k
 		}
-		return appendFloat(dst, v, 64)
+		return appendFloat(dst, v, 64), facteur.KindFloat
 	case string:
 		switch k {
 		case facteur.KindDate, facteur.KindDateTime, facteur.KindTimestamp:
 			if out, ok := appendDateTime(dst, []byte(v)); ok {
-				return out
+				return out, k
 			}
 		case facteur.KindTime:
 			if out, ok := appendClock(dst, []byte(v)); ok {
-				return out
+				return out, k
 			}
+		case facteur.KindJSON:
+			return appendUTF8(dst, v), k
 		}
-		return append(dst, v...)
+		return appendUTF8(dst, v), facteur.KindText
 	case []byte: // the BLOB class, in any column: binary is base64 everywhere
-		return appendBase64(dst, v)
+		return appendBase64(dst, v), facteur.KindBytes
 	case time.Time: // not expected: the wrapper hides declared types from the driver
-		return v.AppendFormat(dst, time.RFC3339Nano)
+		return v.AppendFormat(dst, time.RFC3339Nano), facteur.KindText
 	}
-	return fmt.Append(dst, v)
+	return fmt.Append(dst, v), facteur.KindText
+}
+
+// appendUTF8 appends the text v with each byte that is not UTF-8 replaced
+// by U+FFFD. SQLite stores whatever bytes it is given as TEXT; a file
+// declared UTF-8 must not carry them (strict readers refuse the whole file),
+// and JSON and XLSX could only ever hold U+FFFD in their place, so every
+// format now reads the same.
+func appendUTF8(dst []byte, v string) []byte {
+	if utf8.ValidString(v) {
+		return append(dst, v...)
+	}
+	for len(v) > 0 {
+		r, size := utf8.DecodeRuneInString(v)
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, "\uFFFD"...)
+		} else {
+			dst = append(dst, v[:size]...)
+		}
+		v = v[size:]
+	}
+	return dst
 }
 
 // finish closes the result and the connection, keeping err.
@@ -184,6 +220,10 @@ func nameCell(err error, cols []facteur.Column) error {
 
 // Row returns the current row; see facteur.Rows.
 func (r *sqRows) Row() [][]byte { return r.row }
+
+// Kinds returns the kind of each value of the current row; see
+// facteur.KindedRows.
+func (r *sqRows) Kinds() []facteur.Kind { return r.kinds }
 
 // Err returns the error that ended the stream, if any.
 func (r *sqRows) Err() error { return r.err }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -202,5 +203,38 @@ func TestSQLiteDescribe(t *testing.T) {
 		if cols[i] != want[i] {
 			t.Errorf("column %d = %+v, want %+v", i, cols[i], want[i])
 		}
+	}
+}
+
+// TestSQLiteValueKinds: each value's kind comes from the class it is stored
+// in, so that numbers in expressions and untyped columns are numbers (they
+// were text, and "-5" took a formula apostrophe in CSV), text in a number
+// column is text, and a blob is bytes in any column.
+func TestSQLiteValueKinds(t *testing.T) {
+	t.Parallel()
+	src := open(t, "sqlite:"+sqEveryType(t), Options{})
+	rows, err := src.Query(context.Background(), facteur.Query{SQL: `SELECT -5 AS lit, -2.5 AS half, sum(r) OVER () AS total,
+		nodecl, i, bo, da, ts, 'x' AS word, x'00' AS blob, n FROM every WHERE id IN (1, 3) ORDER BY id`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	kinded, ok := rows.(facteur.KindedRows)
+	if !ok {
+		t.Fatal("SQLite rows do not say each value's kind")
+	}
+	want := [][]facteur.Kind{
+		{facteur.KindInt, facteur.KindFloat, facteur.KindFloat, facteur.KindInt, facteur.KindInt, facteur.KindBool,
+			facteur.KindDate, facteur.KindDateTime, facteur.KindText, facteur.KindBytes, facteur.KindDecimal},
+		{facteur.KindInt, facteur.KindFloat, facteur.KindFloat, facteur.KindBytes, facteur.KindText, facteur.KindBool,
+			facteur.KindText, facteur.KindInt, facteur.KindText, facteur.KindBytes, facteur.KindText},
+	}
+	for i := 0; rows.Next(); i++ {
+		if got := kinded.Kinds(); !slices.Equal(got, want[i]) {
+			t.Errorf("row %d %q: kinds %v, want %v", i+1, rows.Row(), got, want[i])
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }

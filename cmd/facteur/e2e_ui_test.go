@@ -343,6 +343,7 @@ func TestBrowserScheduleForm(t *testing.T) {
 	b.set("#report_id", fmt.Sprint(rep.ID))
 	b.set("#destination_id", fmt.Sprint(dest.ID))
 	b.set("#format", "xlsx")
+	b.set("#xlsx_dates", "text") // shown for xlsx only
 	b.set("#frequency", "weekly")
 	b.set("#weekday", "mon")
 	b.set("#at", "07:30")
@@ -386,7 +387,7 @@ func TestBrowserScheduleForm(t *testing.T) {
 		t.Fatalf("schedules: %+v", list)
 	}
 	sc := list[0]
-	if sc.Name != "Weekly items" || sc.Format.Format != "xlsx" || sc.Calendar.Frequency != "weekly" || sc.Calendar.Weekday != "mon" ||
+	if sc.Name != "Weekly items" || sc.Format.Format != "xlsx" || sc.Format.XLSXDates != "text" || sc.Calendar.Frequency != "weekly" || sc.Calendar.Weekday != "mon" ||
 		sc.Calendar.At != "07:30" || sc.Calendar.TimeZone != "Europe/Paris" || strings.Join(sc.IncludeFields, ",") != "label" || sc.FileName != "{export_name}-{year}.{ext}" {
 		t.Errorf("saved: %+v", sc)
 	}

@@ -28,6 +28,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&o.Delimiter, "delimiter", ",", "CSV field delimiter (one character; \\t for tab)")
 	fs.BoolVar(&o.BOM, "bom", false, "start CSV with a UTF-8 byte order mark (Excel, Power BI)")
 	fs.StringVar(&o.Compression, "compression", "", "compress the file: gzip or zstd (csv, json, ndjson)")
+	fs.StringVar(&o.XLSXDates, "xlsx-dates", "", "how xlsx holds dates and timestamps: cells (date cells in --time-zone, the default) or text (ISO 8601)")
 	output := fs.String("output", "", "file to write (required; - for standard output)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "statement timeout")
 	zone := fs.String("time-zone", "UTC", "zone in which timestamps with a time zone are written")
@@ -71,6 +72,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		inner += ".csv"
 	}
 	o.Neutralize = !*rawCells
+	o.TimeZone = *zone
 	start := time.Now()
 	res, err := export.Run(ctx, export.Spec{
 		Source:    src,

@@ -33,7 +33,11 @@ func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 		}
 		p.Form = r.PostForm
 		reportID, _ := strconv.ParseInt(r.PostFormValue("report_id"), 10, 64)
-		body := map[string]any{"report_id": reportID, "format": map[string]any{"format": r.PostFormValue("format"), "compression": r.PostFormValue("compression")},
+		format := map[string]any{"format": r.PostFormValue("format"), "compression": r.PostFormValue("compression")}
+		if r.PostFormValue("format") == facteur.FormatXLSX {
+			format["xlsx_dates"] = r.PostFormValue("xlsx_dates")
+		}
+		body := map[string]any{"report_id": reportID, "format": format,
 			"time_zone": strings.TrimSpace(r.PostFormValue("time_zone")), "include_fields": r.PostForm["include_"+r.PostFormValue("report_id")]}
 		if on := r.PostFormValue("period_on"); on != "" {
 			body["period"] = map[string]any{"on": on, "from": r.PostFormValue("from"), "to": r.PostFormValue("to")}

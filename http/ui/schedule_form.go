@@ -313,6 +313,9 @@ func scheduleFromForm(form url.Values) facteur.Schedule {
 	if f := sc.Format.Format; f != facteur.FormatCSV && f != facteur.FormatJSON && f != facteur.FormatNDJSON {
 		sc.Format.Compression = "" // the control is hidden for zip formats
 	}
+	if sc.Format.Format == facteur.FormatXLSX {
+		sc.Format.XLSXDates = form.Get("xlsx_dates") // the control is hidden for other formats
+	}
 	if sc.Format.Delimiter == `\t` {
 		sc.Format.Delimiter = "\t"
 	}

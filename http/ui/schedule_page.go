@@ -31,6 +31,9 @@ func (p schedulePage) Options() []string {
 	if f.NoHeader {
 		out = append(out, text("detail.no_header"))
 	}
+	if f.XLSXDates == facteur.XLSXDatesText {
+		out = append(out, text("detail.xlsx_text_dates"))
+	}
 	if f.Delimiter != "" && f.Delimiter != "," {
 		out = append(out, text("detail.delimiter", f.Delimiter))
 	}
