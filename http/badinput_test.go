@@ -485,6 +485,15 @@ func TestRefusedValues(t *testing.T) {
 			t.Errorf("%s %s %s: %d %s, want %d naming %s", c.method, c.path, cut(c.body, 80), status, cut(answer, 300), c.status, c.field)
 		}
 	}
+	if after := e.snapshot(); len(after) != len(before) {
+		t.Errorf("the refused writes changed the lists: %d before, %d after", len(before), len(after))
+	} else {
+		for k := range before {
+			if before[k] != after[k] {
+				t.Errorf("a refused write changed %s", k)
+			}
+		}
+	}
 	// A folder saved before paths were bounded: Send test is a 400 with
 	// the reason at once, not a 502 "will be tried again".
 	old := &facteur.Destination{Name: "old folder", Kind: facteur.DestinationFolder, OwnerID: e.users[facteur.RoleAdmin].ID,

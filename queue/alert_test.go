@@ -184,9 +184,10 @@ func TestAlertRecipients(t *testing.T) {
 	must(t, err)
 	waitDone(t, f.db, run.ID)
 	want := []string{"owner@example.org", "ops@example.org", "colleague@partner.test"}
-	got := smtp.WaitFor(len(want), 20*time.Second)
+	smtp.WaitFor(len(want), 20*time.Second)
 	time.Sleep(300 * time.Millisecond) // nothing more arrives
-	if got = smtp.Messages(); len(got) != len(want) {
+	got := smtp.Messages()
+	if len(got) != len(want) {
 		t.Fatalf("%d alert mails, want %d", len(got), len(want))
 	}
 	ids := map[string]bool{}
