@@ -6,9 +6,9 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/strictjson"
 )
 
 // writeInputs are the body types of the API's write endpoints, each as a
@@ -60,7 +60,7 @@ func FuzzWriteBodies(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%T from %q does not encode: %v", v, body, err)
 		}
-		if !utf8.Valid(b) || escapedNUL(b) >= 0 {
+		if strictjson.Check(b, strictjson.Options{}) != nil {
 			t.Fatalf("%T from %q holds invalid UTF-8 or a NUL: %s", v, body, b)
 		}
 		again := reflect.New(reflect.TypeOf(v).Elem()).Interface()

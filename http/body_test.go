@@ -10,23 +10,6 @@ import (
 	"github.com/facteur/facteur"
 )
 
-func TestFieldAt(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ body, want string }{
-		{"{\"name\":\"a\xffb\"}", "name"},
-		{"{\"name\":\"ok\",\"config\":{\"to\":[\"x\",\"y\xff\"],\"message\":\"m\"}}", "config.to[1]"},
-		{"{\"config\":{\"message\":\"\xfe\"}}", "config.message"},
-		{"{\"na\xffme\":\"x\"}", "na\ufffdme"},
-		{"[\"a\",{\"b\":\"\xff\"}]", "[1].b"},
-		{"{\"a\":1,\"b\":[true,null,\"\xc3\"]}", "b[2]"},
-	} {
-		b := []byte(tc.body)
-		if got := fieldAt(b, invalidUTF8At(b)); got != tc.want {
-			t.Errorf("%q: %q, want %q", tc.body, got, tc.want)
-		}
-	}
-}
-
 // FuzzDecode: whatever the body, decode answers an error a user can act on
 // (never an internal one), and what it accepts is valid UTF-8.
 func FuzzDecode(f *testing.F) {

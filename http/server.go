@@ -4,19 +4,17 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/strictjson"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
 )
@@ -270,30 +268,7 @@ func decode(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var syn *json.SyntaxError
-		var big *http.MaxBytesError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &big):
-			return bodyError(err)
-		case errors.Is(err, io.EOF):
-			return facteur.Errorf(facteur.EINVALID, "the request needs a JSON body")
-		case errors.As(err, &syn):
-			return facteur.Errorf(facteur.EINVALID, "the body is not valid JSON (at byte %d)", syn.Offset)
-		case errors.As(err, &typ):
-			return facteur.Errorf(facteur.EINVALID, "%s: expected a %s", typ.Field, typ.Type)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return facteur.Errorf(facteur.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		}
-		return facteur.Errorf(facteur.EINVALID, "the body is not valid JSON: %v", err)
-	}
-	if dec.More() {
-		return facteur.Errorf(facteur.EINVALID, "the body has data after its JSON object")
-	}
-	return nil
+	return strictjson.Decode(b, v, strictjson.Options{})
 }
 
 // apiFunc is an API action: it returns the status and the value of a

@@ -7,11 +7,8 @@
 package mail
 
 import (
-	"bytes"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
-	"io"
 	"net"
 	"net/mail"
 	"net/url"
@@ -19,6 +16,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/strictjson"
 )
 
 // Security modes of the connection to the SMTP server.
@@ -76,34 +74,13 @@ type Settings struct {
 // with EINVALID naming the field at fault, also for a field it does not know.
 func ParseSettings(raw json.RawMessage) (Settings, error) {
 	var s Settings
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return Settings{}, decodeError(err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return Settings{}, facteur.Errorf(facteur.EINVALID, "smtp: expected a single JSON object")
+	if err := strictjson.Decode(raw, &s, strictjson.Options{Where: "smtp", Prefix: "smtp."}); err != nil {
+		return Settings{}, err
 	}
 	if err := s.Validate(); err != nil {
 		return Settings{}, err
 	}
 	return s, nil
-}
-
-// decodeError turns a JSON decoding error into an EINVALID naming the field.
-func decodeError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return facteur.WrapError(facteur.EINVALID, err, "smtp.%s: expected a JSON %s", typeErr.Field, typeErr.Type.Kind())
-	case errors.As(err, &syntaxErr):
-		return facteur.WrapError(facteur.EINVALID, err, "smtp: not valid JSON at byte %d", syntaxErr.Offset)
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return facteur.WrapError(facteur.EINVALID, err, "smtp.%s: unknown field", strings.Trim(name, `"`))
-	}
-	return facteur.WrapError(facteur.EINVALID, err, "smtp: expected a JSON object")
 }
 
 // Validate checks the settings without connecting anywhere. It fails with

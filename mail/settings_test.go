@@ -74,7 +74,7 @@ func TestParseSettings(t *testing.T) {
 	}
 	for raw, want := range map[string]string{
 		`{"host":"h","from":"a@b","passwd":"x"}`: "smtp.passwd: unknown field",
-		`{"host":"h","from":"a@b","port":"587"}`: "smtp.port: expected a JSON int",
+		`{"host":"h","from":"a@b","port":"587"}`: "smtp.port: expected a whole number",
 		`{"host":"h"`:                            "smtp: ",
 		`{"host":"h","from":"a@b"} {}`:           "smtp: expected a single JSON object",
 		`{"from":"a@b"}`:                         "smtp.host:",
