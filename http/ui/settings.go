@@ -140,17 +140,28 @@ func mailFromForm(r *http.Request) map[string]any {
 type policyPage struct {
 	Policy facteur.Policy
 	Error  string
+	// Typed holds what was typed when the policy was refused, which the
+	// form shows again instead of the stored values.
+	Typed url.Values
+}
+
+// Text returns what the form shows in field name: what was typed, after a
+// refusal, or else the stored value.
+func (p policyPage) Text(name, stored string) string {
+	if p.Typed != nil {
+		return p.Typed.Get(name)
+	}
+	return stored
 }
 
 func (s *Server) settingsPolicy(w http.ResponseWriter, r *http.Request, v view) error {
 	var p policyPage
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
-		limit, _ := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("attachment_limit_mb")), 64)
-		ttl, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("link_ttl_hours")))
 		body := map[string]any{
 			"allowed_email_domains":  strings.Fields(r.PostFormValue("allowed_email_domains")),
-			"attachment_limit_bytes": int64(limit * 1e6), "link_ttl_hours": ttl,
+			"attachment_limit_bytes": formNumber(r.PostFormValue("attachment_limit_mb"), 1e6),
+			"link_ttl_hours":         formNumber(r.PostFormValue("link_ttl_hours"), 1),
 			"export_disabled":        r.PostFormValue("export_enabled") == "",
 			"export_account_domains": strings.Fields(r.PostFormValue("export_account_domains")),
 			"max_cell_bytes":         formNumber(r.PostFormValue("max_cell_mib"), 1<<20),
@@ -165,6 +176,8 @@ func (s *Server) settingsPolicy(w http.ResponseWriter, r *http.Request, v view) 
 			return err
 		} else if p.Error == "" {
 			v.Flash = text("done.policy")
+		} else {
+			p.Typed = r.PostForm
 		}
 	}
 	if err := s.call(r, "GET", "/api/v1/settings/policy", nil, &p.Policy); err != nil {
