@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/internal/strictjson"
@@ -372,6 +373,24 @@ type ErrorResponse struct {
 	} `json:"error"`
 }
 
+// maxMessage bounds an error message: a message that quotes a refused
+// value (a 300 KB name) must not send it all back. The field at fault
+// comes first, so it is always kept.
+const maxMessage = 2000
+
+// cutMessage cuts msg to at most maxMessage bytes, at a character, saying
+// how long it was.
+func cutMessage(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (cut: the message had %d bytes)", msg[:cut], len(msg))
+}
+
 // error writes err as a JSON error. Internal errors are logged in full and
 // shown only as a generic message.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
@@ -385,6 +404,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		// Database and destination errors carry their own words; show them.
 		body.Error.Message = fmt.Sprintf("%s (%v)", body.Error.Message, fe.Err)
 	}
+	body.Error.Message = cutMessage(body.Error.Message)
 	status, ok := errorStatus[code]
 	if !ok {
 		status = http.StatusInternalServerError
