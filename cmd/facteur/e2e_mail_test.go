@@ -119,8 +119,14 @@ func TestMailThroughTheAPI(t *testing.T) {
 	var src, rep, dest struct{ ID int64 }
 	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "small", "dsn": smallSQLiteSource(t)}, &src)
 	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "items", "source_id": src.ID, "sql": "select * from items order by id"}, &rep)
+	// A subject that would add a header is refused when saved (the mail
+	// layer also neutralises one, see mail's TestHeaderInjection).
+	if st := n.call("POST", "/api/v1/destinations", map[string]any{"name": "Partner mail", "kind": "email", "config": map[string]any{
+		"to": []string{"partner@example.org"}, "subject": "Items: {file_name}\r\nBcc: evil@elsewhere.com"}}, &bad); st != 400 || !strings.HasPrefix(bad.Error.Message, "subject: ") {
+		t.Fatalf("a subject with a line break: %d %+v", st, bad)
+	}
 	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Partner mail", "kind": "email", "config": map[string]any{
-		"to": []string{"partner@example.org"}, "subject": "Items: {file_name}\r\nBcc: evil@elsewhere.com", "message": "Hello,\n{rows} rows attached."}}, &dest)
+		"to": []string{"partner@example.org"}, "subject": "Items: {file_name}", "message": "Hello,\n{rows} rows attached."}}, &dest)
 	var sc struct{ ID int64 }
 	n.must(201, "POST", "/api/v1/schedules", map[string]any{"report_id": rep.ID, "destination_id": dest.ID, "enabled": false,
 		"format": map[string]any{"format": "csv"}, "file_name": "items.csv", "calendar": map[string]any{"frequency": "daily"}}, &sc)
