@@ -53,6 +53,7 @@ var wantRoutes = map[string]facteur.Role{
 	"GET /api/v1/schedules/{id}":      facteur.RoleViewer,
 	"GET /api/v1/schedules/{id}/next": facteur.RoleViewer,
 	"POST /api/v1/calendar/preview":   facteur.RoleViewer,
+	"GET /api/v1/formats":             facteur.RoleViewer,
 	"POST /api/v1/file-name/preview":  facteur.RoleViewer,
 	"GET /api/v1/runs":                facteur.RoleViewer,
 	"GET /api/v1/runs/{id}":           facteur.RoleViewer,
