@@ -225,7 +225,7 @@ func csvFormat() Format {
 	return Format{
 		Name: facteur.FormatCSV, Ext: "csv", MediaType: "text/csv; charset=utf-8",
 		Compressible: true, ForPeople: true,
-		Help:    "comma-separated values (RFC 4180), for spreadsheets and most tools",
+		Help:    "comma-separated values, for spreadsheets and most tools",
 		Options: []string{OptionNoHeader, OptionDelimiter, OptionBOM},
 		New: func(w io.Writer, t Target) (Encoder, error) {
 			co, err := csvOptions(t.Options)
