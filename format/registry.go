@@ -263,3 +263,25 @@ func (r *Registry) MediaType(fileName string) string {
 	}
 	return "application/octet-stream"
 }
+
+// Description is what the API says of a format (GET /api/v1/formats) and
+// what the web UI reads to offer it: the registration without its encoder.
+type Description struct {
+	Name         string   `json:"name"`
+	Ext          string   `json:"ext"`
+	MediaType    string   `json:"media_type"`
+	Help         string   `json:"help"`
+	Options      []string `json:"options"`
+	Compressible bool     `json:"compressible"`
+	ForPeople    bool     `json:"for_people"`
+}
+
+// Describe returns the description of every format, in order.
+func (r *Registry) Describe() []Description {
+	out := make([]Description, len(r.list))
+	for i, f := range r.list {
+		out[i] = Description{Name: f.Name, Ext: f.Ext, MediaType: f.MediaType, Help: f.Help,
+			Options: append([]string{}, f.Options...), Compressible: f.Compressible, ForPeople: f.ForPeople}
+	}
+	return out
+}

@@ -4,21 +4,14 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/facteur/facteur/format"
 )
 
-// formatChoice is a format the forms offer, as GET /api/v1/formats
-// describes it: the server's registry of formats decides what the forms
-// show, so a new format needs no change here.
-type formatChoice struct {
-	Name         string   `json:"name"`
-	Ext          string   `json:"ext"`
-	Help         string   `json:"help"`
-	Options      []string `json:"options"`
-	Compressible bool     `json:"compressible"`
-}
-
-// formatChoices are the formats in the server's order.
-type formatChoices []formatChoice
+// formatChoices are the formats the forms offer, in the server's order,
+// as GET /api/v1/formats describes them: the server's registry of formats
+// decides what the forms show, so a new format needs no change here.
+type formatChoices []format.Description
 
 // loadFormats asks the API which formats there are.
 func (s *Server) loadFormats(r *http.Request) (formatChoices, error) {
@@ -54,13 +47,13 @@ func (fc formatChoices) CompressibleNames() string {
 }
 
 // find returns the format called name, and false when the server has none.
-func (fc formatChoices) find(name string) (formatChoice, bool) {
+func (fc formatChoices) find(name string) (format.Description, bool) {
 	for _, f := range fc {
 		if f.Name == name {
 			return f, true
 		}
 	}
-	return formatChoice{}, false
+	return format.Description{}, false
 }
 
 // reads reports whether the format called name reads the option; a
