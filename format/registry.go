@@ -171,7 +171,7 @@ func (r *Registry) Validate(o facteur.FormatOptions) error {
 				can = append(can, g.Name)
 			}
 		}
-		return facteur.Errorf(facteur.EINVALID, "format.compression: %s files cannot be compressed (a zip file is compressed already); compress %s", f.Name, list(can))
+		return facteur.Errorf(facteur.EINVALID, "format.compression: %s files are compressed in themselves (zip files already are); compress %s, or leave it empty", f.Name, list(can))
 	}
 	for _, opt := range OptionNames {
 		if given(o, opt) && !slices.Contains(f.Options, opt) {

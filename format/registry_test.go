@@ -88,7 +88,7 @@ func TestValidate(t *testing.T) {
 		{facteur.FormatOptions{Format: "csv.zip", Delimiter: "é"}, ""},
 		{facteur.FormatOptions{Format: "pdf"}, "format.format: use one of csv, csv.zip, json, ndjson or xlsx"},
 		{facteur.FormatOptions{}, "format.format: use one of"},
-		{facteur.FormatOptions{Format: "xlsx", Compression: "gzip"}, "format.compression: xlsx files cannot be compressed (a zip file is compressed already); compress csv, json or ndjson"},
+		{facteur.FormatOptions{Format: "xlsx", Compression: "gzip"}, "format.compression: xlsx files are compressed in themselves (zip files already are); compress csv, json or ndjson, or leave it empty"},
 		{facteur.FormatOptions{Format: "csv", Compression: "lz4"}, "format.compression: use gzip or zstd"},
 		{facteur.FormatOptions{Format: "json", BOM: true}, "format.bom: only csv or csv.zip files use it; leave it empty for json"},
 		{facteur.FormatOptions{Format: "ndjson", Delimiter: ";"}, "format.delimiter: only csv or csv.zip files use it"},

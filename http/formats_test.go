@@ -98,9 +98,14 @@ func TestAThrowAwayFormatIsEverywhere(t *testing.T) {
 		t.Errorf("file-name preview: %d %s", st, body)
 	}
 
-	page := uiPages(t, e)("/schedules/new")
+	pages := uiPages(t, e)
+	page := pages("/schedules/new")
 	if !strings.Contains(page, `<option value="tsv-test"`) || !strings.Contains(page, `data-for-format="csv csv.zip tsv-test"`) {
 		t.Errorf("the schedule form does not offer tsv-test, nor its header option:\n%s", page)
+	}
+	page = pages("/exports")
+	if !strings.Contains(page, `<option value="tsv-test"`) || !strings.Contains(page, `data-for-format="csv json ndjson tsv-test"`) {
+		t.Errorf("the one-off export form does not offer tsv-test, nor its compression:\n%s", page)
 	}
 
 	// A run of the schedule: the partner receives tab-separated values as

@@ -38,7 +38,12 @@ func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 		}
 		p.Form = r.PostForm
 		reportID, _ := strconv.ParseInt(r.PostFormValue("report_id"), 10, 64)
-		format := map[string]any{"format": r.PostFormValue("format"), "compression": r.PostFormValue("compression")}
+		// The controls of options the chosen format does not read are
+		// hidden, but still posted.
+		format := map[string]any{"format": r.PostFormValue("format")}
+		if p.Formats.compressible(r.PostFormValue("format")) {
+			format["compression"] = r.PostFormValue("compression")
+		}
 		if p.Formats.reads(r.PostFormValue("format"), "xlsx_dates") {
 			format["xlsx_dates"] = r.PostFormValue("xlsx_dates")
 		}
