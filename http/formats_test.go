@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/format/formattest"
 )
 
@@ -21,13 +22,7 @@ func TestFormatsList(t *testing.T) {
 	e := newEnv(t)
 	st, body := e.do(e.tokens[facteur.RoleViewer], "GET", "/api/v1/formats", "")
 	var got struct {
-		Formats []struct {
-			Name, Ext, MediaType string
-			Options              []string
-			Compressible         bool
-			ForPeople            bool `json:"for_people"`
-			Help                 string
-		} `json:"formats"`
+		Formats []format.Description `json:"formats"`
 	}
 	if st != 200 || json.Unmarshal([]byte(body), &got) != nil {
 		t.Fatalf("GET /api/v1/formats: %d %s", st, body)
@@ -35,8 +30,8 @@ func TestFormatsList(t *testing.T) {
 	var names []string
 	for _, f := range got.Formats {
 		names = append(names, f.Name)
-		if f.Ext == "" || f.Help == "" || f.Options == nil {
-			t.Errorf("%s: %+v, want an extension, a help line and a list of options", f.Name, f)
+		if f.Ext == "" || f.MediaType == "" || f.Help == "" || f.Options == nil {
+			t.Errorf("%s: %+v, want an extension, a media type, a help line and a list of options", f.Name, f)
 		}
 	}
 	if strings.Join(names, " ") != "csv csv.zip json ndjson xlsx" {
