@@ -45,6 +45,11 @@ type Artifact struct {
 	SHA256 string // hex
 	Rows   int64
 	RunID  int64 // the run that produced it
+	// ContentType is the file's media type, from the registry of formats
+	// (format.Registry.MediaType); destinations that send one (S3, a
+	// webhook, an e-mail attachment) use it, and "" sends
+	// application/octet-stream.
+	ContentType string
 	// DeliveringRun is the run delivering it: RunID, or a retry of that
 	// run delivering the same file again. 0 is taken as RunID.
 	DeliveringRun int64

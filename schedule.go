@@ -43,7 +43,8 @@ const (
 	CatchUpSkip = "skip" // skip them and wait for the next slot
 )
 
-// Formats (B1–B3).
+// The names of the formats Facteur ships with (B1–B3), for the code that
+// picks one; what each is comes from package format's registry.
 const (
 	FormatCSV    = "csv"
 	FormatCSVZip = "csv.zip"
@@ -66,7 +67,7 @@ const (
 
 // FormatOptions says how rows become a file.
 type FormatOptions struct {
-	// Format is one of "csv", "csv.zip", "json", "ndjson", "xlsx".
+	// Format is the name of a registered format (see package format).
 	Format string `json:"format"`
 	// NoHeader leaves out the CSV header line.
 	NoHeader bool `json:"no_header,omitempty"`
@@ -177,27 +178,18 @@ func (s *Schedule) Validate() error {
 	return s.Format.Validate()
 }
 
-// Validate checks the format and its options; it says which one is wrong.
+// Validate checks the values of the options that do not depend on the
+// format: the compression and how xlsx dates are held. Which format exists
+// and which options it reads is checked by the program's registry of
+// formats (format.Registry.Validate), which calls this method.
 func (f FormatOptions) Validate() error {
-	switch f.Format {
-	case FormatCSV, FormatCSVZip, FormatJSON, FormatNDJSON, FormatXLSX:
-	default:
-		return Errorf(EINVALID, "format.format: use one of csv, csv.zip, json, ndjson, xlsx")
-	}
 	switch {
+	case len(f.Format) > MaxNameLen:
+		return Errorf(EINVALID, "format.format: at most %d characters", MaxNameLen)
 	case f.Compression != "" && f.Compression != CompressGzip && f.Compression != CompressZstd:
 		return Errorf(EINVALID, "format.compression: use gzip or zstd, or leave it empty")
-	case f.Compression != "" && (f.Format == FormatCSVZip || f.Format == FormatXLSX):
-		return Errorf(EINVALID, "format.compression: %s files are zip files already; compress csv, json or ndjson", f.Format)
-	}
-	switch {
 	case f.XLSXDates != "" && f.XLSXDates != XLSXDatesCells && f.XLSXDates != XLSXDatesText:
 		return Errorf(EINVALID, "format.xlsx_dates: use %q (date cells) or %q (ISO text), or leave it empty", XLSXDatesCells, XLSXDatesText)
-	case f.XLSXDates != "" && f.Format != FormatXLSX:
-		return Errorf(EINVALID, "format.xlsx_dates: only xlsx files have date cells; leave it empty for %s", f.Format)
-	}
-	if d := f.Delimiter; d != "" && (len([]rune(d)) != 1 || d == "\"" || d == "\r" || d == "\n" || d == "\x00") {
-		return Errorf(EINVALID, "format.delimiter: use a single character other than a quote or a line break")
 	}
 	return nil
 }

@@ -153,7 +153,7 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 			return facteur.Delivery{}, err
 		}
 	} else {
-		tmpl.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: ContentType(a.Name), Path: a.Path}}
+		tmpl.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: contentType(a), Path: a.Path}}
 	}
 	tmpl.Text, tmpl.HTML = e.body(a, link, fmail.Duration(p.LinkTTL()))
 	groups, err := e.groups(ctx, p)

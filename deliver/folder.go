@@ -66,6 +66,8 @@ type payload struct {
 	sha256 string // hex
 	open   func() (io.ReadCloser, error)
 	test   bool // the file of Send test (see facteur.Artifact.Test)
+	// contentType is the file's media type, for the destinations that send one.
+	contentType string
 }
 
 // put delivers p in two steps: temporary file, verify, rename.

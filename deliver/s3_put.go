@@ -9,9 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"mime"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -110,7 +107,7 @@ func (s *S3) upload(ctx context.Context, key string, p payload, ifNoneMatch bool
 		Key:           aws.String(key),
 		Body:          body,
 		ContentLength: aws.Int64(p.size),
-		ContentType:   aws.String(ContentType(p.name)),
+		ContentType:   aws.String(p.contentType),
 		Metadata:      map[string]string{s3MetaSHA256: p.sha256},
 	}
 	if p.test {
@@ -163,33 +160,6 @@ func (s *S3) verify(ctx context.Context, key string, p payload) error {
 		_, _ = s.client.DeleteObject(dctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	}
 	return facteur.Errorf(facteur.EUNAVAILABLE, "Object %s %s; the delivery will be tried again.", s.location(key), what)
-}
-
-// contentTypes are the media types of the files Facteur writes, so that
-// they do not depend on the machine's /etc/mime.types.
-var contentTypes = map[string]string{
-	".csv":    "text/csv; charset=utf-8",
-	".txt":    "text/plain; charset=utf-8",
-	".json":   "application/json",
-	".ndjson": "application/x-ndjson",
-	".xlsx":   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	".zip":    "application/zip",
-	".gz":     "application/gzip",
-	".zst":    "application/zstd",
-	".pdf":    "application/pdf",
-}
-
-// ContentType returns the media type of a file from its extension, so
-// that the partner's tools see "text/csv" rather than a blob.
-func ContentType(name string) string {
-	ext := strings.ToLower(path.Ext(name))
-	if t, ok := contentTypes[ext]; ok {
-		return t
-	}
-	if t := mime.TypeByExtension(ext); t != "" {
-		return t
-	}
-	return "application/octet-stream"
 }
 
 // verifyingReader reads an artifact for upload and checks, at its end,

@@ -53,27 +53,6 @@ func TestWebhookVerifiedBody(t *testing.T) {
 	}
 }
 
-func TestWebhookContentType(t *testing.T) {
-	t.Parallel()
-	for name, want := range map[string]string{
-		"a.csv":         "text/csv; charset=utf-8",
-		"A.CSV":         "text/csv; charset=utf-8",
-		"a.csv.zip":     "application/zip",
-		"a.json":        "application/json",
-		"a.ndjson":      "application/x-ndjson",
-		"a.xlsx":        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-		"a.csv.gz":      "application/gzip",
-		"a.csv.gpg":     "application/pgp-encrypted",
-		"a.csv.age":     "application/octet-stream",
-		"a":             "application/octet-stream",
-		"a.unknown-ext": "application/octet-stream",
-	} {
-		if got := webhookContentType(name); got != want {
-			t.Errorf("webhookContentType(%q) = %q, want %q", name, got, want)
-		}
-	}
-}
-
 func hashHex(t *testing.T, b []byte) string {
 	t.Helper()
 	h := sha256.Sum256(b)

@@ -12,7 +12,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -157,44 +156,6 @@ func (w *Webhook) setHeaders(h http.Header, r webhookRequest) {
 	if w.cfg.Mode == WebhookModeFile {
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": r.name}))
 	}
-}
-
-// webhookContentType returns the Content-Type of a file, from its
-// extension: fixed here for the files Facteur makes, so that it does not
-// depend on the machine's /etc/mime.types; application/octet-stream when
-// the extension is unknown.
-func webhookContentType(name string) string {
-	ext := strings.ToLower(filepath.Ext(name))
-	switch ext {
-	case ".csv":
-		return "text/csv; charset=utf-8"
-	case ".json":
-		return "application/json"
-	case ".ndjson":
-		return "application/x-ndjson"
-	case ".xlsx":
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	case ".zip":
-		return "application/zip"
-	case ".gz":
-		return "application/gzip"
-	case ".zst":
-		return "application/zstd"
-	case ".txt":
-		return "text/plain; charset=utf-8"
-	case ".xml":
-		return "application/xml"
-	case ".parquet":
-		return "application/vnd.apache.parquet"
-	case ".pgp", ".gpg":
-		return "application/pgp-encrypted"
-	case ".age":
-		return "application/octet-stream"
-	}
-	if t := mime.TypeByExtension(ext); t != "" {
-		return t
-	}
-	return "application/octet-stream"
 }
 
 // errWebhookChanged stops an upload whose bytes are not those that were

@@ -53,6 +53,7 @@ func TestWebhookRequest(t *testing.T) {
 	content := delivertest.Content(1<<20, 7)
 	a := delivertest.NewArtifact(t, "tickets 2024 é.csv", content)
 	a.Rows = 12345
+	a.ContentType = "text/csv; charset=utf-8" // the export's, from the registry of formats
 	got, err := w.Deliver(t.Context(), a)
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +90,30 @@ func TestWebhookRequest(t *testing.T) {
 	}
 	if r.header.Get("Transfer-Encoding") != "" {
 		t.Errorf("Transfer-Encoding %q: the body should have a Content-Length", r.header.Get("Transfer-Encoding"))
+	}
+}
+
+// TestWebhookContentTypeIsTheArtifacts: the file goes with the media type
+// the export gave the artifact, whatever its name says, and as
+// application/octet-stream when it has none: there is no second table of
+// media types in the destinations.
+func TestWebhookContentTypeIsTheArtifacts(t *testing.T) {
+	t.Parallel()
+	rc := startReceiver(t, false)
+	w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL()}, deliver.Env{}, nil)
+	for _, tt := range []struct{ name, contentType, want string }{
+		{"report.tsv", "text/tab-separated-values", "text/tab-separated-values"},
+		{"report.csv", "", "application/octet-stream"},
+	} {
+		a := delivertest.NewArtifact(t, tt.name, []byte("id\tname\n1\tAda\n"))
+		a.ContentType = tt.contentType
+		if _, err := w.Deliver(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+		reqs := rc.Requests()
+		if got := reqs[len(reqs)-1].header.Get("Content-Type"); got != tt.want {
+			t.Errorf("%s with content type %q: the receiver got Content-Type %q, want %q", tt.name, tt.contentType, got, tt.want)
+		}
 	}
 }
 

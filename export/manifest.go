@@ -56,7 +56,8 @@ func (r *Runner) confirm(ctx context.Context, run *facteur.Run, art *facteur.Art
 		return fmt.Errorf("write manifest: %w", err)
 	}
 	sum := sha256.Sum256(body)
-	manifest := &facteur.Artifact{Path: path, Name: art.Name + ManifestSuffix, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), RunID: art.RunID}
+	manifest := &facteur.Artifact{Path: path, Name: art.Name + ManifestSuffix, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), RunID: art.RunID,
+		ContentType: "application/json"}
 	loc, err := d.Deliver(ctx, manifest)
 	if err != nil {
 		return fmt.Errorf("deliver the confirmation file: %w", err)

@@ -27,6 +27,9 @@ type Spec struct {
 	// every column of the result in the query's order.
 	Fields []string
 	Format facteur.FormatOptions
+	// Formats are the formats the export may write; nil means
+	// format.Builtin().
+	Formats *format.Registry
 	// InnerName is the name of the file inside a csv.zip.
 	InnerName string
 	// Path is where the artifact is spooled. It appears only once complete.
@@ -75,6 +78,9 @@ type Result struct {
 // query or a missing field, EUNAVAILABLE when the database cannot be
 // reached or the spool is full, EINTERNAL for an encoder's bug).
 func Run(ctx context.Context, spec Spec) (Result, error) {
+	if spec.Formats == nil {
+		spec.Formats = format.Builtin()
+	}
 	spool, err := createSpool(spec.Path, spec.Format.Compression)
 	if err != nil {
 		return Result{}, err
@@ -116,7 +122,7 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 	if err != nil {
 		return Result{}, sourceError(err)
 	}
-	enc, err := format.New(w, proj.cols, spec.Format, spec.InnerName)
+	enc, err := spec.Formats.New(w, proj.cols, spec.Format, spec.InnerName)
 	if err != nil {
 		return Result{}, encodeError(err)
 	}
@@ -214,7 +220,7 @@ func runCopy(ctx context.Context, copier source.CSVCopier, spec Spec, w io.Write
 		return Result{}, sourceError(err)
 	}
 	described := time.Since(start)
-	header, err := format.New(w, proj.cols, spec.Format, spec.InnerName)
+	header, err := spec.Formats.New(w, proj.cols, spec.Format, spec.InnerName)
 	if err != nil {
 		return Result{}, encodeError(err)
 	}

@@ -23,6 +23,9 @@ import (
 // the run's history. The job queue calls Execute once per attempt.
 type Runner struct {
 	Store facteur.Store
+	// Formats are the formats runs may write, which also give each file
+	// its media type; nil means format.Builtin().
+	Formats *format.Registry
 	// Spool is the directory where artifacts are kept for retry and download.
 	Spool string
 	// OpenSource connects to a source.
@@ -49,8 +52,9 @@ type Runner struct {
 	// (lowered by its schedule's). Nil obeys the default limits.
 	Policy func(ctx context.Context) (facteur.Policy, error)
 
-	progress  sync.Map // run id -> *atomic.Int64
-	takeovers sync.Map // run id -> true: the attempt took over (TookOver)
+	builtin   sync.Once // fills Formats when nil
+	progress  sync.Map  // run id -> *atomic.Int64
+	takeovers sync.Map  // run id -> true: the attempt took over (TookOver)
 }
 
 // Definition is the snapshot of what a run used, kept with the run so that
@@ -254,7 +258,7 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*f
 			return nil, nil, false, err
 		}
 		r.logf(ctx, run.ID, "info", "Re-delivering the file of run %d (%s, sha-256 %s).", orig.ID, orig.FileName, orig.SHA256)
-		return artifactOf(run), dest, confirm, r.Store.UpdateRun(ctx, run)
+		return artifactOf(run, r.formats()), dest, confirm, r.Store.UpdateRun(ctx, run)
 	}
 
 	def, err := r.definition(ctx, run)
@@ -267,12 +271,12 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*f
 	confirm := def.Schedule.Options.Confirmation
 	if run.ArtifactPath != "" && spooled(run) {
 		r.logf(ctx, run.ID, "info", "Reusing the file exported by an earlier attempt (%s).", run.FileName)
-		return artifactOf(run), def.Destination, confirm, nil
+		return artifactOf(run, r.formats()), def.Destination, confirm, nil
 	}
 	if err := r.export(ctx, run, def, lim); err != nil {
 		return nil, nil, false, err
 	}
-	return artifactOf(run), def.Destination, confirm, nil
+	return artifactOf(run, r.formats()), def.Destination, confirm, nil
 }
 
 // authorize runs the Authorize check and logs a refusal.
@@ -350,7 +354,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 	if loc, err := time.LoadLocation(s.Calendar.TimeZone); err == nil {
 		at = at.In(loc)
 	}
-	ext := format.FileExtension(s.Format)
+	ext := r.formats().FileExtension(s.Format)
 	name, err := RenderFileName(s.FileName, NameVars{Label: s.Name, ExportName: def.Report.Name, Time: at, RunID: run.ID, Ext: ext})
 	if err != nil {
 		return err
@@ -379,6 +383,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		Query:          def.query(),
 		Fields:         def.Fields,
 		Format:         fo,
+		Formats:        r.formats(),
 		InnerName:      innerName(name, ext),
 		Path:           filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext)),
 		Progress:       progress,
@@ -482,13 +487,24 @@ func innerName(name, ext string) string {
 	return base + ".csv"
 }
 
-func artifactOf(run *facteur.Run) *facteur.Artifact {
+// formats returns the runner's formats, format.Builtin() when it has none.
+func (r *Runner) formats() *format.Registry {
+	r.builtin.Do(func() {
+		if r.Formats == nil {
+			r.Formats = format.Builtin()
+		}
+	})
+	return r.Formats
+}
+
+// artifactOf returns the artifact of run, typed by formats.
+func artifactOf(run *facteur.Run, formats *format.Registry) *facteur.Artifact {
 	id := run.ID
 	if run.RetryOf != 0 {
 		id = run.RetryOf
 	}
 	return &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id,
-		DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
+		ContentType: formats.MediaType(run.FileName), DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
 }
 
 // spooled reports whether the run's artifact is still in the spool, whole.

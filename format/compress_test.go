@@ -58,12 +58,12 @@ func TestCompress(t *testing.T) {
 	for o, want := range map[facteur.FormatOptions]string{
 		{Format: "csv"}: "csv", {Format: "csv", Compression: "gzip"}: "csv.gz", {Format: "ndjson", Compression: "zstd"}: "ndjson.zst", {Format: "xlsx"}: "xlsx",
 	} {
-		if got := format.FileExtension(o); got != want {
+		if got := format.Builtin().FileExtension(o); got != want {
 			t.Errorf("FileExtension(%+v) = %q, want %q", o, got, want)
 		}
 	}
 	for _, bad := range []facteur.FormatOptions{{Format: "xlsx", Compression: "gzip"}, {Format: "csv.zip", Compression: "zstd"}, {Format: "csv", Compression: "lz4"}} {
-		if err := bad.Validate(); facteur.ErrorCode(err) != facteur.EINVALID {
+		if err := format.Builtin().Validate(bad); facteur.ErrorCode(err) != facteur.EINVALID {
 			t.Errorf("Validate(%+v) = %v", bad, err)
 		}
 	}

@@ -219,3 +219,26 @@ const everyByte = 0x0101010101010101
 func hasZeroByte(w uint64) uint64 {
 	return (w - everyByte) &^ w & (everyByte * 0x80)
 }
+
+// csvFormat is the registration of CSV.
+func csvFormat() Format {
+	return Format{
+		Name: facteur.FormatCSV, Ext: "csv", MediaType: "text/csv; charset=utf-8",
+		Compressible: true, ForPeople: true,
+		Help:    "comma-separated values, for spreadsheets and most tools",
+		Options: []string{OptionNoHeader, OptionDelimiter, OptionBOM},
+		New: func(w io.Writer, t Target) (Encoder, error) {
+			co, err := csvOptions(t.Options)
+			if err != nil {
+				return nil, err
+			}
+			return NewCSVEncoder(w, t.Cols, co), nil
+		},
+	}
+}
+
+// csvOptions turns the user's options into CSVOptions, checking the delimiter.
+func csvOptions(o facteur.FormatOptions) (CSVOptions, error) {
+	d, err := delimiter(o.Delimiter)
+	return CSVOptions{NoHeader: o.NoHeader, Delimiter: d, BOM: o.BOM, Neutralize: o.Neutralize}, err
+}

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 )
@@ -63,4 +65,32 @@ func (e *CSVZipEncoder) Close() error {
 		e.err = fmt.Errorf("close zip: %w", err)
 	}
 	return e.err
+}
+
+// csvZipFormat is the registration of csv.zip: CSV in a zip archive.
+func csvZipFormat() Format {
+	return Format{
+		Name: facteur.FormatCSVZip, Ext: "zip", MediaType: "application/zip",
+		ForPeople: true,
+		Help:      "the CSV file inside a zip archive, which every system opens",
+		Options:   []string{OptionNoHeader, OptionDelimiter, OptionBOM},
+		New: func(w io.Writer, t Target) (Encoder, error) {
+			co, err := csvOptions(t.Options)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkInnerName(t.InnerName); err != nil {
+				return nil, err
+			}
+			return NewCSVZipEncoder(w, t.Cols, co, t.InnerName, t.Modified), nil
+		},
+	}
+}
+
+// checkInnerName refuses a name that would not be a plain file in a zip.
+func checkInnerName(name string) error {
+	if name == "" || name == "." || name == ".." || !utf8.ValidString(name) || strings.ContainsAny(name, "/\\\x00") {
+		return facteur.Errorf(facteur.EINVALID, "file_name: %q is not a valid name for the file inside the zip", name)
+	}
+	return nil
 }

@@ -7,7 +7,14 @@
 // untyped columns hold numbers, text and blobs alike); everything below
 // that depends on a kind reads the value's own.
 //
-//	enc, err := format.New(w, cols, schedule.Format, "agents.csv")
+// The formats are registered in a Registry (registry.go): each one's name,
+// extension, media type, options and encoder, in the file of its encoder.
+// The program builds one with Builtin and hands it to every part that
+// needs to know the formats (export, API, web UI, CLI); a new format is
+// one file and one line in Builtin, and passes the suite of formattest.
+//
+//	formats := format.Builtin()
+//	enc, err := formats.New(w, cols, schedule.Format, "agents.csv")
 //	for rows.Next() {
 //		if err := enc.Write(rows.Row(), nil); err != nil { … } // nil: the columns' kinds
 //	}

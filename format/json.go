@@ -88,3 +88,27 @@ func (e *objectStream) Close() error {
 	e.err = e.bw.Flush()
 	return e.err
 }
+
+// jsonFormat is the registration of JSON.
+func jsonFormat() Format {
+	return Format{
+		Name: facteur.FormatJSON, Ext: "json", MediaType: "application/json",
+		Compressible: true,
+		Help:         "one JSON array of objects, one per row, for programs",
+		New: func(w io.Writer, t Target) (Encoder, error) {
+			return NewJSONEncoder(w, t.Cols), nil
+		},
+	}
+}
+
+// ndjsonFormat is the registration of NDJSON.
+func ndjsonFormat() Format {
+	return Format{
+		Name: facteur.FormatNDJSON, Ext: "ndjson", MediaType: "application/x-ndjson",
+		Compressible: true,
+		Help:         "one JSON object a line, for programs that stream",
+		New: func(w io.Writer, t Target) (Encoder, error) {
+			return NewNDJSONEncoder(w, t.Cols), nil
+		},
+	}
+}

@@ -278,3 +278,23 @@ func (e *XLSXEncoder) finish() error {
 	}
 	return nil
 }
+
+// xlsxFormat is the registration of XLSX.
+func xlsxFormat() Format {
+	return Format{
+		Name: facteur.FormatXLSX, Ext: "xlsx", MediaType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+		ForPeople: true,
+		Help:      "an Excel workbook with typed cells and date cells",
+		Options:   []string{OptionXLSXDates},
+		New: func(w io.Writer, t Target) (Encoder, error) {
+			if len(t.Cols) > xlsxMaxCols {
+				return nil, facteur.Errorf(facteur.EINVALID, "format.format: a spreadsheet holds at most %d columns and the report has %d; choose csv or fewer fields", xlsxMaxCols, len(t.Cols))
+			}
+			loc, err := facteur.LoadZone("calendar.time_zone", t.Options.TimeZone)
+			if err != nil {
+				return nil, err
+			}
+			return NewXLSXEncoder(w, t.Cols, XLSXOptions{Neutralize: t.Options.Neutralize, TextDates: t.Options.XLSXDates == facteur.XLSXDatesText, Location: loc}), nil
+		},
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/export"
+	"github.com/facteur/facteur/format"
 	fhttp "github.com/facteur/facteur/http"
 	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/queue"
@@ -53,6 +54,7 @@ var wantRoutes = map[string]facteur.Role{
 	"GET /api/v1/schedules/{id}":      facteur.RoleViewer,
 	"GET /api/v1/schedules/{id}/next": facteur.RoleViewer,
 	"POST /api/v1/calendar/preview":   facteur.RoleViewer,
+	"GET /api/v1/formats":             facteur.RoleViewer,
 	"POST /api/v1/file-name/preview":  facteur.RoleViewer,
 	"GET /api/v1/runs":                facteur.RoleViewer,
 	"GET /api/v1/runs/{id}":           facteur.RoleViewer,
@@ -119,9 +121,16 @@ type env struct {
 	folder, email, sftp     *facteur.Destination
 	shared, private         *facteur.Schedule // a folder schedule, the file scheduler's SFTP schedule
 	sharedRun, privateRun   *facteur.Run
+	runner                  *export.Runner
 }
 
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvWith(t, format.Builtin())
+}
+
+// newEnvWith is newEnv with the formats the runner and the API read.
+func newEnvWith(t *testing.T, formats *format.Registry) *env {
 	t.Helper()
 	auth.Cost = bcrypt.MinCost
 	ctx := context.Background()
@@ -158,7 +167,7 @@ func newEnv(t *testing.T) *env {
 	e.privateRun = e.run(e.private)
 	must(t, db.PutSetting(ctx, facteur.PolicyKey, jsonOf(map[string]any{"allowed_email_domains": []string{"example.org"}})))
 
-	runner := &export.Runner{Store: db, Spool: filepath.Join(e.dir, "spool"),
+	runner := &export.Runner{Store: db, Spool: filepath.Join(e.dir, "spool"), Formats: formats,
 		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
 			return source.Open(ctx, s.DSN, source.Options{})
 		},
@@ -169,8 +178,9 @@ func newEnv(t *testing.T) *env {
 	}
 	q, err := queue.New(riversqlite.New(db.SQL()), db, runner, queue.Config{})
 	must(t, err)
+	e.runner = runner
 	e.api = &fhttp.Server{
-		Store: db, Runs: q,
+		Store: db, Runs: q, Formats: formats,
 		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) {
 			return source.Open(ctx, dsn, source.Options{})
 		},

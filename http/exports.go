@@ -53,7 +53,7 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	if in.Format.Format == "" {
 		in.Format.Format = facteur.FormatCSV
 	}
-	if err := in.Format.Validate(); err != nil {
+	if err := s.Formats.Validate(in.Format); err != nil {
 		return 0, nil, err
 	}
 	if _, err := rep.SelectFields(in.IncludeFields); err != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/deliver"
 )
 
 // runJSON is a run with its step log and, while it exports, its rows so far.
@@ -159,7 +158,7 @@ func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, run *fact
 		s.error(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", deliver.ContentType(run.FileName))
+	w.Header().Set("Content-Type", s.Formats.MediaType(run.FileName))
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+strings.ReplaceAll(url.PathEscape(run.FileName), "'", "%27"))
 	w.Header().Set("ETag", `"`+run.SHA256+`"`)
 	w.Header().Set("X-Content-SHA256", run.SHA256)

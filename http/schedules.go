@@ -12,7 +12,6 @@ import (
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/calendar"
 	"github.com/facteur/facteur/export"
-	"github.com/facteur/facteur/format"
 )
 
 // scheduleJSON is a schedule with its calendar in words.
@@ -158,6 +157,9 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := sc.Validate(); err != nil {
 		return err
 	}
+	if err := s.Formats.Validate(sc.Format); err != nil {
+		return err
+	}
 	pol, err := s.policy(r)
 	if err != nil {
 		return err
@@ -207,7 +209,7 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := calendar.Validate(sc.Calendar); err != nil {
 		return err
 	}
-	if _, err := export.RenderFileName(sc.FileName, export.NameVars{Label: sc.Name, ExportName: rep.Name, Time: s.Now(), RunID: 1, Ext: format.FileExtension(sc.Format)}); err != nil {
+	if _, err := export.RenderFileName(sc.FileName, export.NameVars{Label: sc.Name, ExportName: rep.Name, Time: s.Now(), RunID: 1, Ext: s.Formats.FileExtension(sc.Format)}); err != nil {
 		return err
 	}
 	sc.NextRunAt = nil
@@ -388,7 +390,7 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 		}
 	}
 	if in.Format != "" || in.Compression != "" {
-		if err := (facteur.FormatOptions{Format: in.Format, Compression: in.Compression}).Validate(); err != nil {
+		if err := s.Formats.Validate(facteur.FormatOptions{Format: in.Format, Compression: in.Compression}); err != nil {
 			return 0, nil, facteur.Errorf(facteur.EINVALID, "%s", strings.TrimPrefix(facteur.ErrorMessage(err), "format."))
 		}
 	}
@@ -411,7 +413,7 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 		loc = l
 	}
 	at := s.Now().In(loc).Truncate(time.Hour).Add(time.Hour)
-	name, err := export.RenderFileName(in.FileName, export.NameVars{Label: in.ScheduleName, ExportName: report, Time: at, RunID: 1234, Ext: format.FileExtension(facteur.FormatOptions{Format: in.Format, Compression: in.Compression})})
+	name, err := export.RenderFileName(in.FileName, export.NameVars{Label: in.ScheduleName, ExportName: report, Time: at, RunID: 1234, Ext: s.Formats.FileExtension(facteur.FormatOptions{Format: in.Format, Compression: in.Compression})})
 	if err != nil {
 		return 0, nil, err
 	}

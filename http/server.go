@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/internal/strictjson"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
@@ -38,6 +39,10 @@ type Runs interface {
 type Server struct {
 	Store facteur.Store
 	Runs  Runs
+	// Formats are the formats schedules and exports may choose (validation,
+	// file names, the media type of downloads, GET /api/v1/formats); nil
+	// means format.Builtin().
+	Formats *format.Registry
 	// OpenSource connects to a database by DSN (without running a query).
 	OpenSource func(ctx context.Context, dsn string) (facteur.Querier, error)
 	// Deliverer returns the deliverer of a destination; it validates the config.
@@ -141,6 +146,7 @@ func (s *Server) routes() []route {
 	return []route{
 		r("GET", "/healthz", public, "", s.health),
 		r("GET", "/api/v1/version", public, "", s.version),
+		r("GET", "/api/v1/formats", viewer, "", a(s.listFormats)),
 		r("POST", "/api/v1/login", public, "", s.login),
 		r("POST", "/api/v1/logout", viewer, "logout", s.logout),
 		r("GET", "/api/v1/me", viewer, "", a(s.me)),
@@ -220,6 +226,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.Formats == nil {
+		s.Formats = format.Builtin()
 	}
 	m := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -12,22 +12,23 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/export"
+	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/source"
 )
 
 // runExport is `facteur export`: one query or table to one file, no server.
-func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runExport(ctx context.Context, formats *format.Registry, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dsn := fs.String("source", "", "database URL: postgres://…, mysql://… or sqlite:/path/file.db (env FACTEUR_SOURCE)")
 	query := fs.String("query", "", "SQL query to export")
 	table := fs.String("table", "", "table to export whole (schema.table allowed)")
 	o := facteur.FormatOptions{}
-	fs.StringVar(&o.Format, "format", "csv", "csv, csv.zip, json, ndjson or xlsx")
+	fs.StringVar(&o.Format, "format", "csv", formatHelp(formats))
 	fs.BoolVar(&o.NoHeader, "no-header", false, "leave out the CSV header line")
 	fs.StringVar(&o.Delimiter, "delimiter", ",", "CSV field delimiter (one character; \\t for tab)")
 	fs.BoolVar(&o.BOM, "bom", false, "start CSV with a UTF-8 byte order mark (Excel, Power BI)")
-	fs.StringVar(&o.Compression, "compression", "", "compress the file: gzip or zstd (csv, json, ndjson)")
+	fs.StringVar(&o.Compression, "compression", "", "compress the file: gzip or zstd ("+compressibleHelp(formats)+")")
 	fs.StringVar(&o.XLSXDates, "xlsx-dates", "", "how xlsx holds dates and timestamps: cells (date cells in --time-zone, the default) or text (ISO 8601)")
 	output := fs.String("output", "", "file to write (required; - for standard output)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "statement timeout")
@@ -48,7 +49,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *output == "":
 		return facteur.Errorf(facteur.EINVALID, "--output: give the file to write, or - for standard output")
 	}
-	if err := o.Validate(); err != nil {
+	if err := formats.Validate(flagOptions(o)); err != nil {
 		return err
 	}
 
@@ -78,6 +79,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Source:    src,
 		Query:     facteur.Query{SQL: *query, Table: *table, Timeout: *timeout},
 		Format:    o,
+		Formats:   formats,
 		InnerName: inner,
 		Path:      path,
 		Copy:      *pgCopy,
@@ -110,4 +112,34 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(info, "rows: %d\nbytes: %d\nsha-256: %s\nfile: %s\nstages: %s\ntotal: %s%s\n",
 		res.Rows, res.Bytes, res.SHA256, *output, strings.Join(stages, ", "), time.Since(start).Round(time.Millisecond), how)
 	return nil
+}
+
+// formatHelp is the help of --format: one line per format of the registry.
+func formatHelp(formats *format.Registry) string {
+	var b strings.Builder
+	b.WriteString("file format:")
+	for _, f := range formats.Formats() {
+		fmt.Fprintf(&b, "\n  %s: %s", f.Name, f.Help)
+	}
+	return b.String()
+}
+
+// compressibleHelp names the formats whose files may be compressed.
+func compressibleHelp(formats *format.Registry) string {
+	var names []string
+	for _, f := range formats.Formats() {
+		if f.Compressible {
+			names = append(names, f.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// flagOptions returns o without the flags' defaults, so that a format that
+// does not read the CSV flags is not refused for their default values.
+func flagOptions(o facteur.FormatOptions) facteur.FormatOptions {
+	if o.Delimiter == "," {
+		o.Delimiter = ""
+	}
+	return o
 }

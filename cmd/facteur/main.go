@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -51,11 +52,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
+	// The formats every part reads: the export runner, the API, the web
+	// UI (through the API) and the flags' help.
+	formats := format.Builtin()
 	switch args[0] {
 	case "serve":
-		return runServe(ctx, args[1:], stdout, stderr)
+		return runServe(ctx, formats, args[1:], stdout, stderr)
 	case "export":
-		return runExport(ctx, args[1:], stdout, stderr)
+		return runExport(ctx, formats, args[1:], stdout, stderr)
 	case "user":
 		return runUser(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "secrets":

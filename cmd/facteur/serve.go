@@ -24,6 +24,7 @@ import (
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/export"
+	"github.com/facteur/facteur/format"
 	fhttp "github.com/facteur/facteur/http"
 	"github.com/facteur/facteur/http/ui"
 	"github.com/facteur/facteur/links"
@@ -72,7 +73,7 @@ type jobQueue interface {
 	Stop(ctx context.Context) error
 }
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runServe(ctx context.Context, formats *format.Registry, args []string, stdout, stderr io.Writer) error {
 	var cfg serveConfig
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -204,8 +205,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return source.Open(ctx, dsn, o)
 	}
 	runner := &export.Runner{
-		Store: db,
-		Spool: filepath.Join(data, "spool"),
+		Store:   db,
+		Formats: formats,
+		Spool:   filepath.Join(data, "spool"),
 		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
 			return openSource(ctx, s.DSN)
 		},
@@ -233,6 +235,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	api := &fhttp.Server{
 		Store:      db,
+		Formats:    formats,
 		Runs:       q,
 		OpenSource: openSource,
 		Deliverer:  openDestination,

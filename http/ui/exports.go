@@ -17,6 +17,7 @@ type exportsPage struct {
 	Reports []*facteur.Report
 	Runs    []runRow
 	Zones   []string
+	Formats formatChoices
 	Form    url.Values
 	Error   string
 }
@@ -27,14 +28,23 @@ func (p exportsPage) Value(k string) string { return p.Form.Get(k) }
 func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 	p := exportsPage{Zones: zones, Form: url.Values{"time_zone": {"Europe/Paris"}, "format": {"csv"}}}
 	status := http.StatusOK
+	var err error
+	if p.Formats, err = s.loadFormats(r); err != nil {
+		return err
+	}
 	if r.Method == http.MethodPost {
 		if err := r.ParseForm(); err != nil {
 			return err
 		}
 		p.Form = r.PostForm
 		reportID, _ := strconv.ParseInt(r.PostFormValue("report_id"), 10, 64)
-		format := map[string]any{"format": r.PostFormValue("format"), "compression": r.PostFormValue("compression")}
-		if r.PostFormValue("format") == facteur.FormatXLSX {
+		// The controls of options the chosen format does not read are
+		// hidden, but still posted.
+		format := map[string]any{"format": r.PostFormValue("format")}
+		if p.Formats.compressible(r.PostFormValue("format")) {
+			format["compression"] = r.PostFormValue("compression")
+		}
+		if p.Formats.reads(r.PostFormValue("format"), "xlsx_dates") {
 			format["xlsx_dates"] = r.PostFormValue("xlsx_dates")
 		}
 		body := map[string]any{"report_id": reportID, "format": format,
@@ -43,7 +53,6 @@ func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 			body["period"] = map[string]any{"on": on, "from": r.PostFormValue("from"), "to": r.PostFormValue("to")}
 		}
 		var run facteur.Run
-		var err error
 		if p.Error, status, err = refusal(s.call(r, "POST", "/api/v1/exports", body, &run)); err != nil {
 			return err
 		} else if p.Error == "" {

@@ -26,6 +26,7 @@ type scheduleForm struct {
 	Schedule     facteur.Schedule
 	Reports      []*facteur.Report
 	Destinations []*facteur.Destination
+	Formats      formatChoices
 	Zones        []string
 	Weekdays     []dayChoice
 	Months       []monthChoice
@@ -122,7 +123,9 @@ func (s *Server) newScheduleForm(r *http.Request, sc facteur.Schedule) (schedule
 	if err := s.call(r, "GET", "/api/v1/destinations", nil, &f.Destinations); err != nil {
 		return f, err
 	}
-	return f, nil
+	var err error
+	f.Formats, err = s.loadFormats(r)
+	return f, err
 }
 
 // previews fills the next runs and the file-name example; their errors go
@@ -259,7 +262,11 @@ func (s *Server) saveSchedule(w http.ResponseWriter, r *http.Request, v view) er
 	if p := r.PathValue("id"); p != "" {
 		id, _ = strconv.ParseInt(p, 10, 64)
 	}
-	sc := scheduleFromForm(r.PostForm)
+	formats, err := s.loadFormats(r)
+	if err != nil {
+		return err
+	}
+	sc := scheduleFromForm(r.PostForm, formats)
 	sc.ID = id
 	f, err := s.newScheduleForm(r, sc)
 	if err != nil {
@@ -298,8 +305,10 @@ func (s *Server) saveSchedule(w http.ResponseWriter, r *http.Request, v view) er
 	return nil
 }
 
-// scheduleFromForm reads the posted form.
-func scheduleFromForm(form url.Values) facteur.Schedule {
+// scheduleFromForm reads the posted form. Of the format's controls, only
+// those of the chosen format count (formats says which those are): the
+// others are still in the form, hidden.
+func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 	id := func(k string) int64 { n, _ := strconv.ParseInt(form.Get(k), 10, 64); return n }
 	on := func(k string) bool { return form.Get(k) != "" }
 	sc := facteur.Schedule{
@@ -310,14 +319,24 @@ func scheduleFromForm(form url.Values) facteur.Schedule {
 		Calendar: facteur.Calendar{Frequency: form.Get("frequency"), At: form.Get("at"), TimeZone: strings.TrimSpace(form.Get("time_zone"))},
 		Options:  facteur.ScheduleOptions{Confirmation: on("confirmation"), NoOwnerAlert: !on("owner_alert")},
 	}
-	if f := sc.Format.Format; f != facteur.FormatCSV && f != facteur.FormatJSON && f != facteur.FormatNDJSON {
-		sc.Format.Compression = "" // the control is hidden for zip formats
-	}
-	if sc.Format.Format == facteur.FormatXLSX {
-		sc.Format.XLSXDates = form.Get("xlsx_dates") // the control is hidden for other formats
-	}
 	if sc.Format.Delimiter == `\t` {
 		sc.Format.Delimiter = "\t"
+	}
+	fo, chosen := &sc.Format, sc.Format.Format
+	if !formats.compressible(chosen) {
+		fo.Compression = ""
+	}
+	if formats.reads(chosen, "xlsx_dates") {
+		fo.XLSXDates = form.Get("xlsx_dates")
+	}
+	if !formats.reads(chosen, "no_header") {
+		fo.NoHeader = false
+	}
+	if !formats.reads(chosen, "delimiter") {
+		fo.Delimiter = ""
+	}
+	if !formats.reads(chosen, "bom") {
+		fo.BOM = false
 	}
 	// Only the controls of the chosen frequency count: the others are
 	// still in the form, hidden.

@@ -162,6 +162,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (exp) {
     const sync = () => {
       for (const el of exp.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== exp.elements.report_id.value;
+      for (const el of exp.querySelectorAll("[data-for-format]")) el.hidden = !el.dataset.forFormat.split(" ").includes(exp.elements.format.value);
       exp.querySelector(".dates").hidden = exp.elements.period_on.value === "";
     };
     exp.addEventListener("change", sync);
