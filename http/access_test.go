@@ -119,14 +119,20 @@ type env struct {
 	folder, email, sftp     *facteur.Destination
 	shared, private         *facteur.Schedule // a folder schedule, the file scheduler's SFTP schedule
 	sharedRun, privateRun   *facteur.Run
+	// kinds are the destination kinds the API, the runner and the access
+	// rules read.
+	kinds *deliver.Registry
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, extraKinds ...deliver.Kind) *env {
 	t.Helper()
 	auth.Cost = bcrypt.MinCost
 	ctx := context.Background()
 	db := storetest.Open(t, storetest.SQLite(t))
-	e := &env{t: t, db: db, users: map[facteur.Role]*facteur.User{}, tokens: map[facteur.Role]string{}, dir: t.TempDir()}
+	e := &env{t: t, db: db, users: map[facteur.Role]*facteur.User{}, tokens: map[facteur.Role]string{}, dir: t.TempDir(), kinds: deliver.Builtin()}
+	for _, k := range extraKinds {
+		must(t, e.kinds.Register(k))
+	}
 	for _, r := range facteur.Roles {
 		e.users[r], e.tokens[r] = e.account(string(r)+"@example.org", r)
 	}
@@ -162,9 +168,10 @@ func newEnv(t *testing.T) *env {
 		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
 			return source.Open(ctx, s.DSN, source.Options{})
 		},
-		Deliverer: func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, deliver.Env{}) },
+		Deliverer: func(d *facteur.Destination) (facteur.Deliverer, error) { return e.kinds.Open(d, deliver.Env{}) },
+		Kinds:     e.kinds,
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
-			return auth.RunAsOwner(ctx, db, run, d)
+			return auth.RunAsOwner(ctx, db, e.kinds, run, d)
 		},
 	}
 	q, err := queue.New(riversqlite.New(db.SQL()), db, runner, queue.Config{})
@@ -174,7 +181,8 @@ func newEnv(t *testing.T) *env {
 		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) {
 			return source.Open(ctx, dsn, source.Options{})
 		},
-		Deliverer: func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, deliver.Env{}) },
+		Deliverer: func(d *facteur.Destination) (facteur.Deliverer, error) { return e.kinds.Open(d, deliver.Env{}) },
+		Kinds:     e.kinds,
 		Mail:      &mail.Service{Store: db},
 		PublicURL: "http://facteur.test",
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
 )
@@ -43,6 +44,10 @@ type Server struct {
 	OpenSource func(ctx context.Context, dsn string) (facteur.Querier, error)
 	// Deliverer returns the deliverer of a destination; it validates the config.
 	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
+	// Kinds are the destination kinds: which exist, their secret settings,
+	// the roles that may create them and who sees their runs. Nil:
+	// deliver.Builtin().
+	Kinds *deliver.Registry
 	// CheckURL refuses addresses the outbound policy forbids, when a
 	// destination is saved; nil allows everything.
 	CheckURL func(raw string) error
@@ -68,6 +73,10 @@ type Server struct {
 	device deviceStatus
 	wg     sync.WaitGroup
 }
+
+// kinds returns the destination kinds the API knows (Handler fills the
+// default).
+func (s *Server) kinds() *deliver.Registry { return s.Kinds }
 
 func (s *Server) context() context.Context {
 	if s.Context != nil {
@@ -221,6 +230,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.Kinds == nil {
+		s.Kinds = deliver.Builtin()
 	}
 	m := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -105,7 +105,7 @@ func runner(db *store.DB, spool string, d facteur.Deliverer) *export.Runner {
 		},
 		Deliverer: func(*facteur.Destination) (facteur.Deliverer, error) { return d, nil },
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
-			return auth.RunAsOwner(ctx, db, run, d)
+			return auth.RunAsOwner(ctx, db, deliver.Builtin(), run, d)
 		},
 	}
 }

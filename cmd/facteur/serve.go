@@ -192,7 +192,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		},
 		SaveConfig: saveConfig(db),
 	}
-	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, env) }
+	// The destination kinds: every part that needs to know them reads this one registry.
+	kinds := deliver.Builtin()
+	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return kinds.Open(d, env) }
 	// Every source connection obeys the policy's cell limit of the time.
 	openSource := func(ctx context.Context, dsn string) (facteur.Querier, error) {
 		p, err := auth.LoadPolicy(ctx, db)
@@ -211,8 +213,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		},
 		Policy:    func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
 		Deliverer: openDestination,
+		Kinds:     kinds,
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
-			return auth.RunAsOwner(ctx, db, run, d)
+			return auth.RunAsOwner(ctx, db, kinds, run, d)
 		},
 		Logger: logger,
 	}
@@ -236,6 +239,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Runs:       q,
 		OpenSource: openSource,
 		Deliverer:  openDestination,
+		Kinds:      kinds,
 		CheckURL:   policy.CheckURL,
 		Mail:       mailer,
 		MailHost:   public.Hostname(),
@@ -245,7 +249,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Logger:     logger,
 		Version:    versionString(),
 	}
-	handler, err := withUI(api.Handler(), logger)
+	handler, err := withUI(api.Handler(), kinds, logger)
 	if err != nil {
 		return err
 	}
@@ -308,8 +312,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // withUI serves the REST API under /api/, /healthz and the download
 // links, and the web UI everywhere else.
-func withUI(api http.Handler, logger *slog.Logger) (http.Handler, error) {
-	web, err := (&ui.Server{API: api, Logger: logger}).Handler()
+func withUI(api http.Handler, kinds *deliver.Registry, logger *slog.Logger) (http.Handler, error) {
+	web, err := (&ui.Server{API: api, Kinds: kinds, Logger: logger}).Handler()
 	if err != nil {
 		return nil, err
 	}
