@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html"
 	"net/mail"
+	"os"
 	"strings"
 
 	"github.com/facteur/facteur"
@@ -137,7 +138,7 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
-	if err := ValidateFileName(a.Name); err != nil {
+	if _, err := artifactPayload(a); err != nil {
 		return facteur.Delivery{}, err
 	}
 	tmpl := fmail.Message{Subject: expand(e.cfg.Subject, "{file_name}", a, "", nil)}
@@ -153,6 +154,11 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 			return facteur.Delivery{}, err
 		}
 	} else {
+		// The attachment is read as the mail is written, past the point
+		// where a mismatch could stop it: the spooled file is checked first.
+		if err := checkSpooled(ctx, a); err != nil {
+			return facteur.Delivery{}, err
+		}
 		tmpl.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: ContentType(a.Name), Path: a.Path}}
 	}
 	tmpl.Text, tmpl.HTML = e.body(a, link, fmail.Duration(p.LinkTTL()))
@@ -164,6 +170,26 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 		return facteur.Delivery{}, err
 	}
 	return facteur.Delivery{Location: "mailto:" + strings.Join(e.cfg.To, ",")}, nil
+}
+
+// checkSpooled fails with EINTERNAL when the spooled file of a does not
+// match its size and SHA-256, so that a damaged file is never attached.
+func checkSpooled(ctx context.Context, a *facteur.Artifact) error {
+	fi, err := os.Stat(a.Path)
+	if err != nil {
+		return facteur.WrapError(facteur.EINTERNAL, spoolError{err}, "The exported file %s is missing from the spool; export it again.", a.Name)
+	}
+	sum, err := hashFile(ctx, a.Path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return facteur.WrapError(facteur.EINTERNAL, spoolError{err}, "The exported file %s cannot be read from the spool; export it again.", a.Name)
+	}
+	if fi.Size() != a.Size || sum != a.SHA256 {
+		return facteur.Errorf(facteur.EINTERNAL, "The exported file %s does not match its size or SHA-256 in the spool; export it again.", a.Name)
+	}
+	return nil
 }
 
 // body returns the mail's text and, in HTML mode, its HTML: the
