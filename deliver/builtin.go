@@ -9,47 +9,6 @@ import (
 	"github.com/facteur/facteur"
 )
 
-// Builtin returns a registry of the kinds Facteur ships with, in the order
-// the web form offers them: email, sftp, s3, webhook and folder.
-func Builtin() *Registry {
-	r := NewRegistry()
-	for _, k := range []Kind{EmailKind(), SFTPKind(), S3Kind(), WebhookKind(), FolderKind()} {
-		if err := r.Register(k); err != nil {
-			panic(err) // the built-in kinds have distinct names
-		}
-	}
-	return r
-}
-
-// EmailKind is the registration of e-mail destinations (D1).
-func EmailKind() Kind {
-	return Kind{
-		Name: facteur.DestinationEmail,
-		Help: "mails the file to people",
-		Fields: []Field{
-			{Name: "to", Type: "lines", Help: "Recipients", Required: true},
-			{Name: "recipients", Type: "select", Options: []string{EmailSeparate, EmailBcc, EmailTogether}, Help: "How recipients are addressed"},
-			{Name: "subject", Type: "text", Help: "Subject"},
-			{Name: "message", Type: "textarea", Help: "Message"},
-			{Name: "html", Type: "checkbox", Help: "The message is HTML"},
-		},
-		Open: func(config json.RawMessage, env Env) (facteur.Deliverer, error) {
-			cfg, err := ParseEmailConfig(config)
-			if err != nil {
-				return nil, err
-			}
-			return NewEmail(cfg, env)
-		},
-		Recipients: func(config json.RawMessage) ([]string, error) {
-			c, err := ParseEmailConfig(config)
-			if err != nil {
-				return nil, err
-			}
-			return c.To, nil
-		},
-	}
-}
-
 // SFTPKind is the registration of SFTP destinations (D3).
 func SFTPKind() Kind {
 	return Kind{

@@ -19,6 +19,8 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/email"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/mail/smtptest"
 )
@@ -37,7 +39,7 @@ var conformance = map[string]func(t *testing.T, kind *deliver.Kind){
 // entry in conformance fails here.
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	for _, kind := range deliver.Builtin().Kinds() {
+	for _, kind := range kinds.Builtin().Kinds() {
 		run, ok := conformance[kind.Name]
 		if !ok {
 			t.Errorf("destination kind %q is registered but has no conformance suite: add it to conformance", kind.Name)
@@ -57,7 +59,7 @@ func emailConformance(t *testing.T, kind *deliver.Kind) {
 		smtp := smtptest.Start(t, smtptest.Options{})
 		env, logs := logEnv()
 		env.Mail = (&mail.Sender{Settings: mail.Settings{Host: smtp.Host, Port: smtp.Port, Security: mail.SecurityNone, From: "facteur@example.org"}}).Submit
-		env.Recipients = &memRecipients{}
+		env.Recipients = &delivertest.MailRecipients{}
 		env.MailHost = "facteur.test"
 		env.Policy = func(context.Context) (facteur.Policy, error) {
 			return facteur.Policy{AttachmentLimit: 8 << 20}, nil
@@ -65,8 +67,8 @@ func emailConformance(t *testing.T, kind *deliver.Kind) {
 		down := env
 		host, port, _ := splitPort(t, closedAddr(t))
 		down.Mail = (&mail.Sender{Settings: mail.Settings{Host: host, Port: port, Security: mail.SecurityNone, From: "facteur@example.org", Timeout: 5 * time.Second}}).Submit
-		down.Recipients = &memRecipients{}
-		cfg := deliver.EmailConfig{To: []string{"partner@example.org"}}
+		down.Recipients = &delivertest.MailRecipients{}
+		cfg := email.Config{To: []string{"partner@example.org"}}
 		return delivertest.Destination{
 			Deliverer: newEmail(t, cfg, env),
 			Files:     func(t *testing.T) map[string][]byte { return mailFiles(t, smtp.Messages()) },
@@ -84,9 +86,9 @@ func emailConformance(t *testing.T, kind *deliver.Kind) {
 }
 
 // newEmail returns an e-mail deliverer and fails the test on error.
-func newEmail(t *testing.T, cfg deliver.EmailConfig, env deliver.Env) *deliver.Email {
+func newEmail(t *testing.T, cfg email.Config, env deliver.Env) *email.Email {
 	t.Helper()
-	e, err := deliver.NewEmail(cfg, env)
+	e, err := email.New(cfg, env)
 	if err != nil {
 		t.Fatalf("NewEmail: %v", err)
 	}

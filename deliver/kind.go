@@ -85,7 +85,7 @@ func (k *Kind) LeastRole() facteur.Role {
 }
 
 // Registry holds the destination kinds Facteur knows. main builds one
-// (Builtin, then Register for more) and hands it to every part that needs
+// (kinds.Builtin, then Register for more) and hands it to every part that needs
 // to know the kinds; nothing keeps a list of its own.
 type Registry struct {
 	kinds []*Kind

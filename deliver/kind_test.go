@@ -8,6 +8,8 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/email"
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 // Each built-in kind's fields are its config's fields, and the secret ones
@@ -19,9 +21,9 @@ func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 		facteur.DestinationSFTP:    reflect.TypeFor[deliver.SFTPConfig](),
 		facteur.DestinationS3:      reflect.TypeFor[deliver.S3Config](),
 		facteur.DestinationWebhook: reflect.TypeFor[deliver.WebhookConfig](),
-		facteur.DestinationEmail:   reflect.TypeFor[deliver.EmailConfig](),
+		facteur.DestinationEmail:   reflect.TypeFor[email.Config](),
 	}
-	for _, k := range deliver.Builtin().Kinds() {
+	for _, k := range kinds.Builtin().Kinds() {
 		typ, ok := configs[k.Name]
 		if !ok {
 			t.Errorf("kind %q: no config struct in this test", k.Name)
@@ -52,7 +54,7 @@ func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	r := deliver.Builtin()
+	r := kinds.Builtin()
 	if got := strings.Join(r.Names(), ","); got != "email,sftp,s3,webhook,folder" {
 		t.Errorf("Names() = %s", got)
 	}

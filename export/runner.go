@@ -15,6 +15,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/format"
 )
 
@@ -30,7 +31,7 @@ type Runner struct {
 	// Deliverer returns the deliverer of a destination.
 	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
 	// Kinds are the destination kinds: the run's snapshot leaves out each
-	// kind's secret settings. Nil: deliver.Builtin().
+	// kind's secret settings. Nil: kinds.Builtin().
 	Kinds *deliver.Registry
 	// Authorize checks that the run's owner may still deliver to the
 	// destination (G4); it is called before every export and delivery.
@@ -59,7 +60,7 @@ type Runner struct {
 // kinds returns the destination kinds the runner knows.
 func (r *Runner) kinds() *deliver.Registry {
 	if r.Kinds == nil {
-		return deliver.Builtin()
+		return kinds.Builtin()
 	}
 	return r.Kinds
 }

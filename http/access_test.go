@@ -18,6 +18,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/export"
 	fhttp "github.com/facteur/facteur/http"
 	"github.com/facteur/facteur/mail"
@@ -129,7 +130,7 @@ func newEnv(t *testing.T, extraKinds ...deliver.Kind) *env {
 	auth.Cost = bcrypt.MinCost
 	ctx := context.Background()
 	db := storetest.Open(t, storetest.SQLite(t))
-	e := &env{t: t, db: db, users: map[facteur.Role]*facteur.User{}, tokens: map[facteur.Role]string{}, dir: t.TempDir(), kinds: deliver.Builtin()}
+	e := &env{t: t, db: db, users: map[facteur.Role]*facteur.User{}, tokens: map[facteur.Role]string{}, dir: t.TempDir(), kinds: kinds.Builtin()}
 	for _, k := range extraKinds {
 		must(t, e.kinds.Register(k))
 	}

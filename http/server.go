@@ -18,6 +18,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
 )
@@ -46,7 +47,7 @@ type Server struct {
 	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
 	// Kinds are the destination kinds: which exist, their secret settings,
 	// the roles that may create them and who sees their runs. Nil:
-	// deliver.Builtin().
+	// kinds.Builtin().
 	Kinds *deliver.Registry
 	// CheckURL refuses addresses the outbound policy forbids, when a
 	// destination is saved; nil allows everything.
@@ -232,7 +233,7 @@ func (s *Server) Handler() http.Handler {
 		s.Now = time.Now
 	}
 	if s.Kinds == nil {
-		s.Kinds = deliver.Builtin()
+		s.Kinds = kinds.Builtin()
 	}
 	m := http.NewServeMux()
 	for _, rt := range s.routes() {

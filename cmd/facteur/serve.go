@@ -23,6 +23,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/export"
 	fhttp "github.com/facteur/facteur/http"
 	"github.com/facteur/facteur/http/ui"
@@ -193,8 +194,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		SaveConfig: saveConfig(db),
 	}
 	// The destination kinds: every part that needs to know them reads this one registry.
-	kinds := deliver.Builtin()
-	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return kinds.Open(d, env) }
+	destKinds := kinds.Builtin()
+	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return destKinds.Open(d, env) }
 	// Every source connection obeys the policy's cell limit of the time.
 	openSource := func(ctx context.Context, dsn string) (facteur.Querier, error) {
 		p, err := auth.LoadPolicy(ctx, db)
@@ -213,9 +214,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		},
 		Policy:    func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
 		Deliverer: openDestination,
-		Kinds:     kinds,
+		Kinds:     destKinds,
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
-			return auth.RunAsOwner(ctx, db, kinds, run, d)
+			return auth.RunAsOwner(ctx, db, destKinds, run, d)
 		},
 		Logger: logger,
 	}
@@ -239,7 +240,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Runs:       q,
 		OpenSource: openSource,
 		Deliverer:  openDestination,
-		Kinds:      kinds,
+		Kinds:      destKinds,
 		CheckURL:   policy.CheckURL,
 		Mail:       mailer,
 		MailHost:   public.Hostname(),
@@ -249,7 +250,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Logger:     logger,
 		Version:    versionString(),
 	}
-	handler, err := withUI(api.Handler(), kinds, logger)
+	handler, err := withUI(api.Handler(), destKinds, logger)
 	if err != nil {
 		return err
 	}
@@ -312,8 +313,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // withUI serves the REST API under /api/, /healthz and the download
 // links, and the web UI everywhere else.
-func withUI(api http.Handler, kinds *deliver.Registry, logger *slog.Logger) (http.Handler, error) {
-	web, err := (&ui.Server{API: api, Kinds: kinds, Logger: logger}).Handler()
+func withUI(api http.Handler, destKinds *deliver.Registry, logger *slog.Logger) (http.Handler, error) {
+	web, err := (&ui.Server{API: api, Kinds: destKinds, Logger: logger}).Handler()
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/facteur/facteur"
@@ -83,6 +84,44 @@ func Run(t *testing.T, kind *deliver.Kind, newDest NewFunc) {
 			tc.fn(t, newDest, named)
 		})
 	}
+}
+
+// MailRecipients keeps recipients' states in memory, as the store does: a
+// sent recipient stays sent.
+type MailRecipients struct {
+	mu   sync.Mutex
+	rows []*facteur.MailRecipient
+}
+
+// SetMailRecipient records r; a sent recipient stays sent.
+func (m *MailRecipients) SetMailRecipient(_ context.Context, r *facteur.MailRecipient) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.rows {
+		if x.RunID == r.RunID && x.Purpose == r.Purpose && x.Address == r.Address {
+			if x.State != facteur.MailSent {
+				*x = *r
+			}
+			return nil
+		}
+	}
+	c := *r
+	m.rows = append(m.rows, &c)
+	return nil
+}
+
+// MailRecipients returns the recipients of a run.
+func (m *MailRecipients) MailRecipients(_ context.Context, run int64) ([]*facteur.MailRecipient, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*facteur.MailRecipient
+	for _, x := range m.rows {
+		if x.RunID == run {
+			c := *x
+			out = append(out, &c)
+		}
+	}
+	return out, nil
 }
 
 // NewArtifact spools content to a file of a fresh temporary directory and

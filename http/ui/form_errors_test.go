@@ -4,13 +4,13 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 // TestRelabel: the API's messages name their field by its key; the form
 // says them in the words of the field's label, by the field's input.
 func TestRelabel(t *testing.T) {
-	kinds := formKinds(deliver.Builtin())
+	kinds := formKinds(kinds.Builtin())
 	sftp := destinationInputs(kinds, "sftp")
 	email := destinationInputs(kinds, "email")
 	for _, c := range []struct {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 //go:embed templates static
@@ -39,7 +40,7 @@ type Server struct {
 	API    http.Handler
 	Logger *slog.Logger
 	// Kinds are the destination kinds the destination form offers, with
-	// their settings. Nil: deliver.Builtin().
+	// their settings. Nil: kinds.Builtin().
 	Kinds *deliver.Registry
 
 	pages  map[string]*template.Template
@@ -65,7 +66,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
 	if s.Kinds == nil {
-		s.Kinds = deliver.Builtin()
+		s.Kinds = kinds.Builtin()
 	}
 	if err := s.loadAssets(); err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 // user records an active account.
@@ -471,7 +471,7 @@ func testOwners(t *testing.T, newDB NewDatabase) {
 // are shared, and keeps no list of its own.
 func testRunsVisibleTo(t *testing.T, newDB NewDatabase) {
 	ctx, s := testContext(t), Open(t, newDB(t))
-	shared := deliver.Builtin().Shared() // the kinds registered as not file storage
+	shared := kinds.Builtin().Shared() // the kinds registered as not file storage
 	me := user(t, ctx, s, "me@example.org", facteur.RoleFileScheduler)
 	other := user(t, ctx, s, "other@example.org", facteur.RoleFileScheduler)
 	dest := map[string]*facteur.Destination{}
