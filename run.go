@@ -86,10 +86,15 @@ type RunFilter struct {
 	BeforeID       int64  // for paging: runs with a smaller id
 	Trigger        string // "" for any trigger
 	OwnerID        int64  // 0 for any owner
-	// VisibleTo, when not 0, leaves out the runs to SFTP, S3 and webhook
-	// destinations (or to a deleted destination) that this account does
-	// not own (G3).
+	// VisibleTo, when not 0, keeps the runs this account owns and, of the
+	// others, only those to a destination whose kind is in SharedKinds:
+	// runs to file storage (SFTP, S3, webhook) or to a deleted destination
+	// are seen by their owner alone (G3).
 	VisibleTo int64
+	// SharedKinds are the destination kinds whose runs every account
+	// sees, from the kinds' registrations (deliver.Registry.Shared); only
+	// read with VisibleTo.
+	SharedKinds []string
 	// AfterID, for paging back: the runs with a larger id nearest to it
 	// (the page before, still newest first).
 	AfterID int64

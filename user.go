@@ -60,31 +60,6 @@ func (r Role) Noun() string {
 	return "an account with the role " + strconv.Quote(string(r))
 }
 
-// RestrictedKind reports whether a destination kind writes to file storage
-// (SFTP, S3, webhook): only file schedulers and administrators target such
-// destinations, and their schedules are visible only to their owner and
-// administrators (G3).
-func RestrictedKind(kind string) bool {
-	switch kind {
-	case DestinationSFTP, DestinationS3, DestinationWebhook:
-		return true
-	}
-	return false
-}
-
-// RoleForKind returns the least role that may create or target a
-// destination of the given kind: folders write on Facteur's own machine
-// and are for administrators.
-func RoleForKind(kind string) Role {
-	switch {
-	case RestrictedKind(kind):
-		return RoleFileScheduler
-	case kind == DestinationFolder:
-		return RoleAdmin
-	}
-	return RoleEditor
-}
-
 // User is an account. Passwords are kept only as a hash; accounts are
 // deactivated, never deleted, so that the audit log keeps its actors.
 type User struct {

@@ -10,17 +10,20 @@ import (
 )
 
 // CanSee reports whether u may see an object owned by ownerID that
-// delivers to a destination of the given kind: SFTP, S3 and webhook
-// destinations and their schedules and runs are visible only to their
-// owner and administrators (G3).
-func CanSee(u *facteur.User, ownerID int64, kind string) bool {
-	return u.Role == facteur.RoleAdmin || !facteur.RestrictedKind(kind) || ownerID == u.ID
+// delivers to a destination of the given kind: destinations of a kind
+// registered as file storage (SFTP, S3, webhook), and their schedules and
+// runs, are visible only to their owner and administrators (G3).
+func CanSee(kinds *deliver.Registry, u *facteur.User, ownerID int64, kind string) bool {
+	return u.Role == facteur.RoleAdmin || !kinds.FileStorage(kind) || ownerID == u.ID
 }
 
 // CanTarget refuses a destination kind the account's role may not create
-// or schedule to.
-func CanTarget(u *facteur.User, kind string) error {
-	if need := facteur.RoleForKind(kind); !u.Role.AtLeast(need) {
+// or schedule to: the least role comes from the kind's registration.
+func CanTarget(kinds *deliver.Registry, u *facteur.User, kind string) error {
+	if _, err := kinds.Lookup(kind); err != nil && u.Role != facteur.RoleAdmin {
+		return err // an unknown kind: say which there are
+	}
+	if need := kinds.LeastRole(kind); !u.Role.AtLeast(need) {
 		return facteur.Errorf(facteur.EFORBIDDEN, "%s destinations need the %s role; %s is %s", kind, need, u.Email, u.Role.Noun())
 	}
 	return nil
@@ -30,22 +33,22 @@ func CanTarget(u *facteur.User, kind string) error {
 // active and may export under the policy, its role may target d's kind,
 // and an e-mail destination sends only to the owner or approved domains.
 // It is checked when a schedule is saved, tested or run (G4).
-func CheckDelivery(owner *facteur.User, d *facteur.Destination, p facteur.Policy) error {
+func CheckDelivery(kinds *deliver.Registry, owner *facteur.User, d *facteur.Destination, p facteur.Policy) error {
 	if err := p.CheckExporter(owner); err != nil {
 		return err
 	}
-	return CheckTarget(owner, owner, d, p)
+	return CheckTarget(kinds, owner, owner, d, p)
 }
 
 // CheckTarget decides whether actor may create or schedule to d for a
 // schedule of owner: actor's role may target d's kind, and an e-mail
 // destination sends only to owner or approved domains. Saving does not
 // export, so it is CheckDelivery without the export checks.
-func CheckTarget(actor, owner *facteur.User, d *facteur.Destination, p facteur.Policy) error {
-	if err := CanTarget(actor, d.Kind); err != nil {
+func CheckTarget(kinds *deliver.Registry, actor, owner *facteur.User, d *facteur.Destination, p facteur.Policy) error {
+	if err := CanTarget(kinds, actor, d.Kind); err != nil {
 		return err
 	}
-	to, err := deliver.Recipients(d)
+	to, err := kinds.Recipients(d)
 	if err != nil {
 		return err
 	}
@@ -74,7 +77,7 @@ func LoadPolicy(ctx context.Context, st facteur.Store) (facteur.Policy, error) {
 // handover executes with the new owner's rights; a run whose schedule is
 // gone keeps the owner it was queued with. A run without an owner, or
 // whose owner was deleted, fails closed.
-func RunAsOwner(ctx context.Context, st facteur.Store, run *facteur.Run, d *facteur.Destination) error {
+func RunAsOwner(ctx context.Context, st facteur.Store, kinds *deliver.Registry, run *facteur.Run, d *facteur.Destination) error {
 	ownerID := run.OwnerID
 	if run.ScheduleID != 0 {
 		sc, err := st.Schedule(ctx, run.ScheduleID)
@@ -99,7 +102,7 @@ func RunAsOwner(ctx context.Context, st facteur.Store, run *facteur.Run, d *fact
 	}
 	check := func() error { return p.CheckExporter(owner) }
 	if d != nil {
-		check = func() error { return CheckDelivery(owner, d, p) }
+		check = func() error { return CheckDelivery(kinds, owner, d, p) }
 	}
 	if err := check(); err != nil {
 		return facteur.Errorf(facteur.EFORBIDDEN, "The schedule runs as %s, who may not make this delivery now: %s", owner.Email, facteur.ErrorMessage(err))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 func TestPasswords(t *testing.T) {
@@ -63,6 +64,7 @@ func TestLoginBlocked(t *testing.T) {
 }
 
 func TestRules(t *testing.T) {
+	reg := kinds.Builtin()
 	user := func(role facteur.Role, id int64) *facteur.User {
 		return &facteur.User{ID: id, Email: "u@example.org", Role: role, Active: true}
 	}
@@ -81,12 +83,12 @@ func TestRules(t *testing.T) {
 		{facteur.RoleAdmin, facteur.DestinationFolder, true},
 		{"root", facteur.DestinationEmail, false},
 	} {
-		if err := auth.CanTarget(user(tt.role, 1), tt.kind); (err == nil) != tt.canTarget {
+		if err := auth.CanTarget(reg, user(tt.role, 1), tt.kind); (err == nil) != tt.canTarget {
 			t.Errorf("CanTarget(%s, %s) = %v", tt.role, tt.kind, err)
 		}
 	}
-	if auth.CanSee(user(facteur.RoleFileScheduler, 2), 1, facteur.DestinationSFTP) || !auth.CanSee(user(facteur.RoleFileScheduler, 1), 1, facteur.DestinationSFTP) ||
-		!auth.CanSee(user(facteur.RoleAdmin, 2), 1, facteur.DestinationWebhook) || !auth.CanSee(user(facteur.RoleViewer, 2), 1, facteur.DestinationEmail) {
+	if auth.CanSee(reg, user(facteur.RoleFileScheduler, 2), 1, facteur.DestinationSFTP) || !auth.CanSee(reg, user(facteur.RoleFileScheduler, 1), 1, facteur.DestinationSFTP) ||
+		!auth.CanSee(reg, user(facteur.RoleAdmin, 2), 1, facteur.DestinationWebhook) || !auth.CanSee(reg, user(facteur.RoleViewer, 2), 1, facteur.DestinationEmail) {
 		t.Error("CanSee")
 	}
 

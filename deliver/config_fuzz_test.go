@@ -7,6 +7,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/email"
 )
 
 // fuzzConfig runs a destination config parser on any JSON: it refuses
@@ -72,7 +73,7 @@ func FuzzWebhookConfig(f *testing.F) {
 }
 
 func FuzzEmailConfig(f *testing.F) {
-	fuzzConfig(f, deliver.ParseEmailConfig, deliver.EmailConfig.Validate,
+	fuzzConfig(f, email.ParseConfig, email.Config.Validate,
 		`{"to":["a@example.org"],"subject":"{file_name}","message":"Hello"}`, `{"to":[]}`, `{"to":["Ann <a@example.org>"]}`,
 		`{"to":["a@example.org"],"subject":"a\r\nBcc: x@evil.example"}`, `{"to":["a@example.org"],"html":true}`, `{"to":"a@example.org"}`)
 }

@@ -110,7 +110,7 @@ func artifactPayload(a *facteur.Artifact) (payload, error) {
 	if a.Size < 0 || !validSHA256(a.SHA256) {
 		return payload{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
 	}
-	return payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open, test: a.Test, contentType: contentType(a)}, nil
+	return payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open, test: a.Test, contentType: ContentType(a)}, nil
 }
 
 // testPayload is the small text file Send test delivers to where,
@@ -130,10 +130,10 @@ func testPayload(now time.Time, where string) payload {
 	}
 }
 
-// contentType returns the media type to send a's bytes with: the one the
+// ContentType returns the media type to send a's bytes with: the one the
 // export gave it, from the registry of formats, or
 // application/octet-stream.
-func contentType(a *facteur.Artifact) string {
+func ContentType(a *facteur.Artifact) string {
 	if a.ContentType == "" {
 		return "application/octet-stream"
 	}

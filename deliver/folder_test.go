@@ -42,9 +42,9 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 	return files
 }
 
-func TestFolderConformance(t *testing.T) {
-	t.Parallel()
-	delivertest.Run(t, func(t *testing.T, overwrite bool) delivertest.Destination {
+// folderConformance runs the suite against folders of a temporary directory.
+func folderConformance(t *testing.T, kind *deliver.Kind) {
+	delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 		dir := t.TempDir()
 		return delivertest.Destination{
 			Deliverer: newFolder(t, dir, overwrite),

@@ -17,8 +17,9 @@ import (
 	"github.com/facteur/facteur/deliver/delivertest"
 )
 
-func TestS3Conformance(t *testing.T) {
-	t.Parallel()
+// s3Conformance runs the suite against the test S3 gateway, with and
+// without a prefix.
+func s3Conformance(t *testing.T, kind *deliver.Kind) {
 	srv := testS3Server(t)
 	for _, tc := range []struct{ name, prefix, keyPrefix string }{
 		{"NoPrefix", "", ""},
@@ -26,11 +27,18 @@ func TestS3Conformance(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			delivertest.Run(t, func(t *testing.T, overwrite bool) delivertest.Destination {
+			delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 				bucket := srv.newBucket(t)
+				cfg := srv.config(bucket, tc.prefix, overwrite)
+				env, logs := logEnv()
+				down := cfg
+				down.Endpoint = "http://" + closedAddr(t)
 				return delivertest.Destination{
-					Deliverer: newS3(t, srv.config(bucket, tc.prefix, overwrite), deliver.Env{}),
-					Files:     func(t *testing.T) map[string][]byte { return srv.files(t, bucket, tc.keyPrefix) },
+					Deliverer:   newS3(t, cfg, env),
+					Files:       func(t *testing.T) map[string][]byte { return srv.files(t, bucket, tc.keyPrefix) },
+					Secrets:     []string{cfg.SecretAccessKey},
+					Logs:        logs,
+					Unreachable: newS3(t, down, env),
 				}
 			})
 		})

@@ -2,44 +2,25 @@ package deliver
 
 import (
 	"encoding/json"
-	"reflect"
 	"strings"
 
 	"github.com/facteur/facteur"
 )
 
-// Secret fields of a destination's config are marked with the struct tag
-// `secret:"true"`. They are write-only: the API never returns them (Redact)
-// and an update that leaves one empty keeps the stored value (KeepSecrets).
-
-// configTypes maps each destination kind to its config struct.
-var configTypes = map[string]reflect.Type{
-	facteur.DestinationFolder:  reflect.TypeFor[FolderConfig](),
-	facteur.DestinationSFTP:    reflect.TypeFor[SFTPConfig](),
-	facteur.DestinationS3:      reflect.TypeFor[S3Config](),
-	facteur.DestinationWebhook: reflect.TypeFor[WebhookConfig](),
-}
-
-// secretFields returns the JSON names of the secret fields of a kind.
-func secretFields(kind string) []string {
-	t, ok := configTypes[kind]
-	if !ok {
-		return nil
-	}
-	var names []string
-	for f := range t.Fields() {
-		if f.Tag.Get("secret") == "true" {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			names = append(names, name)
-		}
-	}
-	return names
-}
+// Secret fields of a destination's config are the fields its kind's
+// registration marks Secret. They are write-only: the API never returns
+// them (Redact) and an update that leaves one empty keeps the stored value
+// (KeepSecrets).
 
 // Redact returns config without its secret fields, and the names of the
-// secret fields that are set, for showing a destination.
-func Redact(kind string, config json.RawMessage) (json.RawMessage, []string, error) {
-	secrets := secretFields(kind)
+// secret fields that are set, for showing a destination. The config of a
+// kind that is not registered is left out whole ({}), since which of its
+// fields are secret is not known.
+func (r *Registry) Redact(kind string, config json.RawMessage) (json.RawMessage, []string, error) {
+	if _, err := r.Lookup(kind); err != nil {
+		return json.RawMessage(`{}`), nil, nil
+	}
+	secrets := r.secretFields(kind)
 	if len(secrets) == 0 || len(config) == 0 {
 		return config, nil, nil
 	}
@@ -63,8 +44,8 @@ func Redact(kind string, config json.RawMessage) (json.RawMessage, []string, err
 // KeepSecrets returns next where every secret field that is missing or
 // empty takes its value from prev, so that a client can update a
 // destination without knowing its secrets.
-func KeepSecrets(kind string, prev, next json.RawMessage) (json.RawMessage, error) {
-	secrets := secretFields(kind)
+func (r *Registry) KeepSecrets(kind string, prev, next json.RawMessage) (json.RawMessage, error) {
+	secrets := r.secretFields(kind)
 	if len(secrets) == 0 || len(prev) == 0 {
 		return next, nil
 	}

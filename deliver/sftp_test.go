@@ -192,35 +192,34 @@ func wantError(t *testing.T, err error, code string, retry bool, want ...string)
 	}
 }
 
-func TestSFTPConformancePassword(t *testing.T) {
-	t.Parallel()
+// sftpConformance runs the suite against the test OpenSSH server, logging
+// in with a password and with a key.
+func sftpConformance(t *testing.T, kind *deliver.Kind) {
 	srv := testSFTPServer(t)
-	srv.needPassword(t)
-	delivertest.Run(t, func(t *testing.T, overwrite bool) delivertest.Destination {
-		dir := srv.newRemoteDir(t)
-		cfg := srv.config(t, dir)
-		cfg.Overwrite = overwrite
-		c := srv.client(t)
-		return delivertest.Destination{
-			Deliverer: newSFTP(t, cfg, deliver.Env{}),
-			Files:     func(t *testing.T) map[string][]byte { return remoteFiles(t, c, dir) },
-		}
-	})
-}
-
-func TestSFTPConformanceKey(t *testing.T) {
-	t.Parallel()
-	srv := testSFTPServer(t)
-	delivertest.Run(t, func(t *testing.T, overwrite bool) delivertest.Destination {
-		dir := srv.newRemoteDir(t)
-		cfg := srv.keyConfig(dir)
-		cfg.Overwrite = overwrite
-		c := srv.client(t)
-		return delivertest.Destination{
-			Deliverer: newSFTP(t, cfg, deliver.Env{}),
-			Files:     func(t *testing.T) map[string][]byte { return remoteFiles(t, c, dir) },
-		}
-	})
+	for _, login := range []string{"Password", "Key"} {
+		t.Run(login, func(t *testing.T) {
+			t.Parallel()
+			delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
+				dir := srv.newRemoteDir(t)
+				cfg := srv.keyConfig(dir)
+				if login == "Password" {
+					cfg = srv.config(t, dir)
+				}
+				cfg.Overwrite = overwrite
+				c := srv.client(t)
+				env, logs := logEnv()
+				down := cfg
+				down.Host, down.Port, down.Timeout = splitPort(t, closedAddr(t))
+				return delivertest.Destination{
+					Deliverer:   newSFTP(t, cfg, env),
+					Files:       func(t *testing.T) map[string][]byte { return remoteFiles(t, c, dir) },
+					Secrets:     []string{cfg.Password, cfg.PrivateKey},
+					Logs:        logs,
+					Unreachable: newSFTP(t, down, env),
+				}
+			})
+		})
+	}
 }
 
 func TestSFTPLocation(t *testing.T) {

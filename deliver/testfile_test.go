@@ -10,6 +10,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/mail"
 )
 
@@ -52,7 +53,7 @@ func TestEmailMarksTestFiles(t *testing.T) {
 			return facteur.Policy{AttachmentLimit: 1 << 20}, nil
 		},
 	}
-	e, err := deliver.NewEmail(deliver.EmailConfig{To: []string{"partner@example.org"}, Subject: "Orders {file_name}"}, env)
+	e, err := email.New(email.Config{To: []string{"partner@example.org"}, Subject: "Orders {file_name}"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func (w *Webhook) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Del
 		req.setBody(body)
 		req.signature = w.sign(ts, body)
 	default:
-		req.contentType = contentType(a)
+		req.contentType = ContentType(a)
 		req.size = a.Size
 		req.open = func() (io.ReadCloser, error) { return openVerified(a) }
 		req.signature = mac

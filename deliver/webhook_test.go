@@ -31,15 +31,26 @@ func newWebhook(t *testing.T, cfg deliver.WebhookConfig, env deliver.Env, links 
 	return w
 }
 
-// The suite every destination passes, against a receiver that keeps the
+// webhookConformance runs the suite against a receiver that keeps the
 // files it accepts: what a partner would see.
-func TestWebhookConformance(t *testing.T) {
-	t.Parallel()
-	delivertest.Run(t, func(t *testing.T, overwrite bool) delivertest.Destination {
+func webhookConformance(t *testing.T, kind *deliver.Kind) {
+	delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 		rc := startReceiver(t, overwrite)
+		env, logs := logEnv()
+		headers := map[string]string{"Authorization": "Bearer partner-token-3141"}
 		return delivertest.Destination{
-			Deliverer: newWebhook(t, deliver.WebhookConfig{URL: rc.URL()}, deliver.Env{}, nil),
+			Deliverer: newWebhook(t, deliver.WebhookConfig{URL: rc.URL(), Headers: headers}, env, nil),
 			Files:     rc.Files,
+			Keys: func(*testing.T) []string {
+				var keys []string
+				for _, r := range rc.Requests() {
+					keys = append(keys, r.header.Get("Idempotency-Key"))
+				}
+				return keys
+			},
+			Secrets:     []string{testSecret, "partner-token-3141"},
+			Logs:        logs,
+			Unreachable: newWebhook(t, deliver.WebhookConfig{URL: "http://" + closedAddr(t) + "/in", Headers: headers, Timeout: 5}, env, nil),
 		}
 	})
 }

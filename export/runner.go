@@ -15,6 +15,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/format"
 )
 
@@ -32,6 +33,9 @@ type Runner struct {
 	OpenSource func(ctx context.Context, s *facteur.Source) (facteur.Querier, error)
 	// Deliverer returns the deliverer of a destination.
 	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
+	// Kinds are the destination kinds: the run's snapshot leaves out each
+	// kind's secret settings. Nil: kinds.Builtin().
+	Kinds *deliver.Registry
 	// Authorize checks that the run's owner may still deliver to the
 	// destination (G4); it is called before every export and delivery.
 	// A nil Authorize fails every run: there is no run without a check.
@@ -55,6 +59,14 @@ type Runner struct {
 	builtin   sync.Once // fills Formats when nil
 	progress  sync.Map  // run id -> *atomic.Int64
 	takeovers sync.Map  // run id -> true: the attempt took over (TookOver)
+}
+
+// kinds returns the destination kinds the runner knows.
+func (r *Runner) kinds() *deliver.Registry {
+	if r.Kinds == nil {
+		return kinds.Builtin()
+	}
+	return r.Kinds
 }
 
 // Definition is the snapshot of what a run used, kept with the run so that
@@ -333,7 +345,7 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 	if def.Destination != nil {
 		run.DestinationID = def.Destination.ID
 		shown := *def.Destination
-		if shown.Config, _, err = deliver.Redact(shown.Kind, shown.Config); err != nil {
+		if shown.Config, _, err = r.kinds().Redact(shown.Kind, shown.Config); err != nil {
 			return nil, fmt.Errorf("snapshot definition: %w", err)
 		}
 		snap.Destination = &shown

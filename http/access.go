@@ -23,7 +23,7 @@ func (s *Server) visibleDestination(r *http.Request, id int64) (*facteur.Destina
 	if err != nil {
 		return nil, err
 	}
-	if !auth.CanSee(user(r), d.OwnerID, d.Kind) {
+	if !auth.CanSee(s.kinds(), user(r), d.OwnerID, d.Kind) {
 		return nil, deny("destination", id)
 	}
 	return d, nil
@@ -62,7 +62,7 @@ func (s *Server) canSeeDelivery(r *http.Request, ownerID, destID int64) bool {
 		return true
 	}
 	d, err := s.Store.Destination(r.Context(), destID)
-	return err == nil && auth.CanSee(u, ownerID, d.Kind)
+	return err == nil && auth.CanSee(s.kinds(), u, ownerID, d.Kind)
 }
 
 // visibleByID loads the object {id} names with one of the visible* loaders.
@@ -93,7 +93,7 @@ func (s *Server) checkTarget(ctx context.Context, actor, owner *facteur.User, d 
 	if err != nil {
 		return err
 	}
-	return auth.CheckTarget(actor, owner, d, p)
+	return auth.CheckTarget(s.kinds(), actor, owner, d, p)
 }
 
 // A schedule runs with its owner's rights (G4), so only its owner and

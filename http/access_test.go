@@ -18,6 +18,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/export"
 	"github.com/facteur/facteur/format"
 	fhttp "github.com/facteur/facteur/http"
@@ -122,20 +123,26 @@ type env struct {
 	shared, private         *facteur.Schedule // a folder schedule, the file scheduler's SFTP schedule
 	sharedRun, privateRun   *facteur.Run
 	runner                  *export.Runner
+	// kinds are the destination kinds the API, the runner and the access
+	// rules read.
+	kinds *deliver.Registry
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, extraKinds ...deliver.Kind) *env {
 	t.Helper()
-	return newEnvWith(t, format.Builtin())
+	return newEnvWith(t, format.Builtin(), extraKinds...)
 }
 
 // newEnvWith is newEnv with the formats the runner and the API read.
-func newEnvWith(t *testing.T, formats *format.Registry) *env {
+func newEnvWith(t *testing.T, formats *format.Registry, extraKinds ...deliver.Kind) *env {
 	t.Helper()
 	auth.Cost = bcrypt.MinCost
 	ctx := context.Background()
 	db := storetest.Open(t, storetest.SQLite(t))
-	e := &env{t: t, db: db, users: map[facteur.Role]*facteur.User{}, tokens: map[facteur.Role]string{}, dir: t.TempDir()}
+	e := &env{t: t, db: db, users: map[facteur.Role]*facteur.User{}, tokens: map[facteur.Role]string{}, dir: t.TempDir(), kinds: kinds.Builtin()}
+	for _, k := range extraKinds {
+		must(t, e.kinds.Register(k))
+	}
 	for _, r := range facteur.Roles {
 		e.users[r], e.tokens[r] = e.account(string(r)+"@example.org", r)
 	}
@@ -171,9 +178,10 @@ func newEnvWith(t *testing.T, formats *format.Registry) *env {
 		OpenSource: func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
 			return source.Open(ctx, s.DSN, source.Options{})
 		},
-		Deliverer: func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, deliver.Env{}) },
+		Deliverer: func(d *facteur.Destination) (facteur.Deliverer, error) { return e.kinds.Open(d, deliver.Env{}) },
+		Kinds:     e.kinds,
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
-			return auth.RunAsOwner(ctx, db, run, d)
+			return auth.RunAsOwner(ctx, db, e.kinds, run, d)
 		},
 	}
 	q, err := queue.New(riversqlite.New(db.SQL()), db, runner, queue.Config{})
@@ -184,7 +192,8 @@ func newEnvWith(t *testing.T, formats *format.Registry) *env {
 		OpenSource: func(ctx context.Context, dsn string) (facteur.Querier, error) {
 			return source.Open(ctx, dsn, source.Options{})
 		},
-		Deliverer: func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, deliver.Env{}) },
+		Deliverer: func(d *facteur.Destination) (facteur.Deliverer, error) { return e.kinds.Open(d, deliver.Env{}) },
+		Kinds:     e.kinds,
 		Mail:      &mail.Service{Store: db},
 		PublicURL: "http://facteur.test",
 	}

@@ -20,9 +20,9 @@ type destinationJSON struct {
 	PublicKey string `json:"public_key,omitempty"`
 }
 
-func toDestinationJSON(d *facteur.Destination) (destinationJSON, error) {
+func (s *Server) toDestinationJSON(d *facteur.Destination) (destinationJSON, error) {
 	shown := *d
-	config, set, err := deliver.Redact(d.Kind, d.Config)
+	config, set, err := s.kinds().Redact(d.Kind, d.Config)
 	if err != nil {
 		return destinationJSON{}, err
 	}
@@ -30,7 +30,7 @@ func toDestinationJSON(d *facteur.Destination) (destinationJSON, error) {
 	if set == nil {
 		set = []string{}
 	}
-	return destinationJSON{Destination: &shown, SecretsSet: set, PublicKey: deliver.PublicKey(d)}, nil
+	return destinationJSON{Destination: &shown, SecretsSet: set, PublicKey: s.kinds().PublicKey(d)}, nil
 }
 
 // destinationInput is the body of create and update. A secret left out or
@@ -49,17 +49,17 @@ type destinationInput struct {
 // apply sets the destination's name, kind and config from the input,
 // keeping stored secrets the input leaves empty and generating a key pair
 // when asked.
-func (in destinationInput) apply(d *facteur.Destination) error {
+func (in destinationInput) apply(kinds *deliver.Registry, d *facteur.Destination) error {
 	config := in.Config
 	if len(d.Config) > 0 && in.Kind == d.Kind {
 		var err error
-		if config, err = deliver.KeepSecrets(d.Kind, d.Config, in.Config); err != nil {
+		if config, err = kinds.KeepSecrets(d.Kind, d.Config, in.Config); err != nil {
 			return err
 		}
 	}
 	d.Name, d.Kind, d.Config, d.RawCells = strings.TrimSpace(in.Name), in.Kind, config, in.RawCells
 	if in.GenerateKey {
-		config, _, err := deliver.WithNewKey(d)
+		config, _, err := kinds.WithNewKey(d)
 		if err != nil {
 			return err
 		}
@@ -75,10 +75,10 @@ func (s *Server) listDestinations(r *http.Request) (int, any, error) {
 	}
 	out := []destinationJSON{}
 	for _, d := range list {
-		if !auth.CanSee(user(r), d.OwnerID, d.Kind) {
+		if !auth.CanSee(s.kinds(), user(r), d.OwnerID, d.Kind) {
 			continue
 		}
-		shown, err := toDestinationJSON(d)
+		shown, err := s.toDestinationJSON(d)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -96,7 +96,7 @@ func (s *Server) getDestination(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) shownDestination(status int, d *facteur.Destination) (int, any, error) {
-	out, err := toDestinationJSON(d)
+	out, err := s.toDestinationJSON(d)
 	return status, out, err
 }
 
@@ -107,11 +107,11 @@ func (s *Server) createDestination(r *http.Request) (int, any, error) {
 	}
 	// A kind the role may not target is refused before its settings are
 	// read: no point in correcting a form that will be refused anyway.
-	if err := auth.CanTarget(user(r), in.Kind); err != nil {
+	if err := auth.CanTarget(s.kinds(), user(r), in.Kind); err != nil {
 		return 0, nil, err
 	}
 	d := &facteur.Destination{OwnerID: user(r).ID}
-	if err := in.apply(d); err != nil {
+	if err := in.apply(s.kinds(), d); err != nil {
 		return 0, nil, err
 	}
 	if err := s.checkDestination(r, d); err != nil {
@@ -128,14 +128,14 @@ func (s *Server) updateDestination(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := auth.CanTarget(user(r), d.Kind); err != nil {
+	if err := auth.CanTarget(s.kinds(), user(r), d.Kind); err != nil {
 		return 0, nil, err
 	}
 	var in destinationInput
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	if err := in.apply(d); err != nil {
+	if err := in.apply(s.kinds(), d); err != nil {
 		return 0, nil, err
 	}
 	if err := s.checkDestination(r, d); err != nil {
@@ -168,7 +168,7 @@ func (s *Server) checkDestination(r *http.Request, d *facteur.Destination) error
 		return err
 	}
 	if s.CheckURL != nil {
-		for _, u := range deliver.Endpoints(d) {
+		for _, u := range s.kinds().Endpoints(d) {
 			if err := s.CheckURL(u); err != nil {
 				return err
 			}
@@ -185,7 +185,7 @@ func (s *Server) deleteDestination(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := auth.CanTarget(user(r), d.Kind); err != nil {
+	if err := auth.CanTarget(s.kinds(), user(r), d.Kind); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, s.Store.DeleteDestination(r.Context(), d.ID)
@@ -202,7 +202,7 @@ func (s *Server) testDestination(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := auth.CheckDelivery(user(r), d, p); err != nil {
+	if err := auth.CheckDelivery(s.kinds(), user(r), d, p); err != nil {
 		return 0, nil, err
 	}
 	del, err := s.Deliverer(d)

@@ -29,7 +29,7 @@ func (s *Server) listRuns(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	if u := user(r); u.Role != facteur.RoleAdmin {
-		f.VisibleTo = u.ID
+		f.VisibleTo, f.SharedKinds = u.ID, s.kinds().Shared()
 	}
 	runs, err := s.Store.Runs(r.Context(), f)
 	if err != nil {

@@ -78,7 +78,7 @@ func (s *Server) listSchedules(r *http.Request) (int, any, error) {
 	}
 	out := []scheduleJSON{}
 	for _, sc := range list {
-		if !auth.CanSee(user(r), sc.OwnerID, kind[sc.DestinationID]) {
+		if !auth.CanSee(s.kinds(), user(r), sc.OwnerID, kind[sc.DestinationID]) {
 			continue
 		}
 		j := toScheduleJSON(sc)

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/internal/strictjson"
 	"github.com/facteur/facteur/links"
@@ -47,6 +49,10 @@ type Server struct {
 	OpenSource func(ctx context.Context, dsn string) (facteur.Querier, error)
 	// Deliverer returns the deliverer of a destination; it validates the config.
 	Deliverer func(d *facteur.Destination) (facteur.Deliverer, error)
+	// Kinds are the destination kinds: which exist, their secret settings,
+	// the roles that may create them and who sees their runs. Nil:
+	// kinds.Builtin().
+	Kinds *deliver.Registry
 	// CheckURL refuses addresses the outbound policy forbids, when a
 	// destination is saved; nil allows everything.
 	CheckURL func(raw string) error
@@ -72,6 +78,10 @@ type Server struct {
 	device deviceStatus
 	wg     sync.WaitGroup
 }
+
+// kinds returns the destination kinds the API knows (Handler fills the
+// default).
+func (s *Server) kinds() *deliver.Registry { return s.Kinds }
 
 func (s *Server) context() context.Context {
 	if s.Context != nil {
@@ -229,6 +239,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.Formats == nil {
 		s.Formats = format.Builtin()
+	}
+	if s.Kinds == nil {
+		s.Kinds = kinds.Builtin()
 	}
 	m := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -236,7 +236,7 @@ func TestSourceRightsPages(t *testing.T) {
 // e's API, as the logged-in administrator.
 func uiPages(t *testing.T, e *env) func(path string) string {
 	t.Helper()
-	h, err := (&ui.Server{API: e.api.Handler()}).Handler()
+	h, err := (&ui.Server{API: e.api.Handler(), Kinds: e.kinds}).Handler()
 	must(t, err)
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/api/v1/login", strings.NewReader(`{"email":"admin@example.org","password":"password of admin@example.org"}`))

@@ -18,6 +18,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/export"
 	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/queue"
@@ -105,7 +106,7 @@ func runner(db *store.DB, spool string, d facteur.Deliverer) *export.Runner {
 		},
 		Deliverer: func(*facteur.Destination) (facteur.Deliverer, error) { return d, nil },
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
-			return auth.RunAsOwner(ctx, db, run, d)
+			return auth.RunAsOwner(ctx, db, kinds.Builtin(), run, d)
 		},
 	}
 }

@@ -99,8 +99,7 @@ func (s *store) Run(ctx context.Context, id int64) (*facteur.Run, error) {
 // created in [f.From, f.To), below f.BeforeID for the next page or, with
 // f.AfterID, the nearest above it for the page before. With f.VisibleTo, the runs of that
 // account are kept, and of the others only those to a destination that
-// still exists and does not write to file storage (see
-// facteur.RestrictedKind). f.Limit defaults to 50 and is capped at 1000.
+// still exists and whose kind is one of f.SharedKinds. f.Limit defaults to 50 and is capped at 1000.
 func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, error) {
 	var (
 		where []string
@@ -136,12 +135,13 @@ func (s *store) Runs(ctx context.Context, f facteur.RunFilter) ([]*facteur.Run, 
 	if !f.To.IsZero() {
 		where, args = append(where, "created_at < ?"), append(args, s.dialect.ts(f.To))
 	}
-	if f.VisibleTo != 0 {
-		kinds := openKinds()
+	if f.VisibleTo != 0 && len(f.SharedKinds) == 0 {
+		where, args = append(where, "owner_id = ?"), append(args, f.VisibleTo)
+	} else if f.VisibleTo != 0 {
 		where = append(where, `(owner_id = ? OR destination_id IN
-			(SELECT id FROM destinations WHERE kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)))`)
+			(SELECT id FROM destinations WHERE kind IN (?`+strings.Repeat(", ?", len(f.SharedKinds)-1)+`)))`)
 		args = append(args, f.VisibleTo)
-		for _, k := range kinds {
+		for _, k := range f.SharedKinds {
 			args = append(args, k)
 		}
 	}
@@ -310,25 +310,6 @@ func scanRun(r row) (*facteur.Run, error) {
 		run.Definition = json.RawMessage(definition)
 	}
 	return &run, nil
-}
-
-// destinationKinds lists every kind of destination.
-var destinationKinds = []string{
-	facteur.DestinationFolder, facteur.DestinationSFTP, facteur.DestinationS3,
-	facteur.DestinationWebhook, facteur.DestinationEmail,
-}
-
-// openKinds returns the destination kinds whose runs every account sees:
-// those that do not write to file storage. A kind missing from
-// destinationKinds stays hidden.
-func openKinds() []string {
-	var out []string
-	for _, k := range destinationKinds {
-		if !facteur.RestrictedKind(k) {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 // slotText renders a run's slot for a message.

@@ -23,6 +23,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/export"
 	"github.com/facteur/facteur/format"
 	fhttp "github.com/facteur/facteur/http"
@@ -193,7 +194,9 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 		},
 		SaveConfig: saveConfig(db),
 	}
-	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return deliver.Open(d, env) }
+	// The destination kinds: every part that needs to know them reads this one registry.
+	destKinds := kinds.Builtin()
+	openDestination := func(d *facteur.Destination) (facteur.Deliverer, error) { return destKinds.Open(d, env) }
 	// Every source connection obeys the policy's cell limit of the time.
 	openSource := func(ctx context.Context, dsn string) (facteur.Querier, error) {
 		p, err := auth.LoadPolicy(ctx, db)
@@ -213,8 +216,9 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 		},
 		Policy:    func(ctx context.Context) (facteur.Policy, error) { return auth.LoadPolicy(ctx, db) },
 		Deliverer: openDestination,
+		Kinds:     destKinds,
 		Authorize: func(ctx context.Context, run *facteur.Run, d *facteur.Destination) error {
-			return auth.RunAsOwner(ctx, db, run, d)
+			return auth.RunAsOwner(ctx, db, destKinds, run, d)
 		},
 		Logger: logger,
 	}
@@ -239,6 +243,7 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 		Runs:       q,
 		OpenSource: openSource,
 		Deliverer:  openDestination,
+		Kinds:      destKinds,
 		CheckURL:   policy.CheckURL,
 		Mail:       mailer,
 		MailHost:   public.Hostname(),
@@ -248,7 +253,7 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 		Logger:     logger,
 		Version:    versionString(),
 	}
-	handler, err := withUI(api.Handler(), logger)
+	handler, err := withUI(api.Handler(), destKinds, logger)
 	if err != nil {
 		return err
 	}
@@ -311,8 +316,8 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 
 // withUI serves the REST API under /api/, /healthz and the download
 // links, and the web UI everywhere else.
-func withUI(api http.Handler, logger *slog.Logger) (http.Handler, error) {
-	web, err := (&ui.Server{API: api, Logger: logger}).Handler()
+func withUI(api http.Handler, destKinds *deliver.Registry, logger *slog.Logger) (http.Handler, error) {
+	web, err := (&ui.Server{API: api, Kinds: destKinds, Logger: logger}).Handler()
 	if err != nil {
 		return nil, err
 	}

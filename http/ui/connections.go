@@ -99,36 +99,43 @@ func (s *Server) testSource(w http.ResponseWriter, r *http.Request, v view) erro
 	return nil
 }
 
-// configField describes one setting of a destination kind, for its form.
+// configField is one setting of a destination kind, for its form: the
+// kind's registration, and the label the form shows.
 type configField struct {
-	Name string // the JSON name in the config
-	// Type is text, number, password (a secret), textarea, secret-textarea,
-	// checkbox, lines (a list, one per line), headers ("Name: value" lines,
-	// secret) or select (Options).
-	Type    string
-	Options []string
+	deliver.Field
+	Label string
 }
 
-// Secret reports whether the field is write-only.
-func (c configField) Secret() bool {
-	return c.Type == "password" || c.Type == "secret-textarea" || c.Type == "headers"
-}
-
-// kinds are the destination kinds, in the order the form offers them, with
-// their settings.
-var kinds = []struct {
+// formKind is a destination kind as the form offers it, read from the
+// registry of kinds.
+type formKind struct {
 	Kind   string
+	Label  string
 	Fields []configField
-}{
-	{facteur.DestinationEmail, []configField{{Name: "to", Type: "lines"},
-		{Name: "recipients", Type: "select", Options: []string{deliver.EmailSeparate, deliver.EmailBcc, deliver.EmailTogether}}, {Name: "subject", Type: "text"}, {Name: "message", Type: "textarea"}, {Name: "html", Type: "checkbox"}}},
-	{facteur.DestinationSFTP, []configField{{Name: "host", Type: "text"}, {Name: "port", Type: "number"}, {Name: "user", Type: "text"}, {Name: "password", Type: "password"},
-		{Name: "private_key", Type: "secret-textarea"}, {Name: "host_key", Type: "text"}, {Name: "directory", Type: "text"}, {Name: "overwrite", Type: "checkbox"}, {Name: "timeout", Type: "number"}}},
-	{facteur.DestinationS3, []configField{{Name: "bucket", Type: "text"}, {Name: "prefix", Type: "text"}, {Name: "region", Type: "text"}, {Name: "endpoint", Type: "text"},
-		{Name: "access_key_id", Type: "text"}, {Name: "secret_access_key", Type: "password"}, {Name: "overwrite", Type: "checkbox"}}},
-	{facteur.DestinationWebhook, []configField{{Name: "url", Type: "text"}, {Name: "secret", Type: "password"}, {Name: "mode", Type: "select", Options: []string{"file", "json"}},
-		{Name: "timeout", Type: "number"}, {Name: "headers", Type: "headers"}}},
-	{facteur.DestinationFolder, []configField{{Name: "path", Type: "text"}, {Name: "overwrite", Type: "checkbox"}}},
+	// KeyPair offers "Generate a new key pair".
+	KeyPair bool
+}
+
+// formKinds returns the kinds the form offers, in the registry's order,
+// labelled with the UI's texts where it has them and the registration's
+// help otherwise.
+func formKinds(reg *deliver.Registry) []formKind {
+	var out []formKind
+	for _, k := range reg.Kinds() {
+		fk := formKind{Kind: k.Name, Label: textOr("kind."+k.Name, k.Help), KeyPair: k.NewKey != nil}
+		if fk.Label == "" {
+			fk.Label = k.Name
+		}
+		for _, f := range k.Fields {
+			label := textOr("cfg."+f.Name, f.Help)
+			if label == "" {
+				label = f.Name
+			}
+			fk.Fields = append(fk.Fields, configField{Field: f, Label: label})
+		}
+		out = append(out, fk)
+	}
+	return out
 }
 
 // destination is a destination as the API shows it.
@@ -175,7 +182,7 @@ func (d destination) Where() string {
 // Value is the shown value of a setting: lists one per line, headers never.
 func (d destination) Value(f configField) string {
 	v, ok := d.Config[f.Name]
-	if !ok || v == nil || f.Secret() {
+	if !ok || v == nil || f.Secret {
 		return ""
 	}
 	if list, ok := v.([]any); ok {
@@ -209,9 +216,11 @@ func (s *Server) destinations(w http.ResponseWriter, r *http.Request, v view) er
 
 // configFromForm builds a kind's config from the form's "<kind>.<name>"
 // fields.
-func configFromForm(kind string, form url.Values) (map[string]any, error) {
+func configFromForm(kinds []formKind, kind string, form url.Values) (map[string]any, error) {
 	config := map[string]any{}
+	var names []string
 	for _, k := range kinds {
+		names = append(names, k.Kind)
 		if k.Kind != kind {
 			continue
 		}
@@ -248,12 +257,12 @@ func configFromForm(kind string, form url.Values) (map[string]any, error) {
 				}
 				config[f.Name] = h
 			default:
-				if raw = strings.TrimSpace(raw); raw != "" || !f.Secret() {
+				if raw = strings.TrimSpace(raw); raw != "" || !f.Secret {
 					config[f.Name] = raw
 				}
 			}
 		}
 		return config, nil
 	}
-	return nil, facteur.Errorf(facteur.EINVALID, "kind: choose one of email, sftp, s3, webhook, folder")
+	return nil, facteur.Errorf(facteur.EINVALID, "kind: choose one of %s", strings.Join(names, ", "))
 }

@@ -19,11 +19,8 @@ import (
 
 type destinationForm struct {
 	Destination destination
-	Kinds       []struct {
-		Kind   string
-		Fields []configField
-	}
-	Errors formErrors
+	Kinds       []formKind
+	Errors      formErrors
 	// Typed is the posted form when it comes back refused; its values
 	// are shown instead of the stored ones.
 	Typed url.Values
@@ -32,7 +29,7 @@ type destinationForm struct {
 // Value is the shown value of a kind's field: as typed in a refused form,
 // else as stored. Secrets are never shown.
 func (f destinationForm) Value(kind string, c configField) string {
-	if c.Secret() {
+	if c.Secret {
 		return ""
 	}
 	if f.Typed != nil {
@@ -64,7 +61,7 @@ func (f destinationForm) Stored(kind string, c configField) bool {
 // Retype reports whether a secret was typed in a refused form: it was not
 // kept and must be typed again.
 func (f destinationForm) Retype(kind string, c configField) bool {
-	return f.Typed != nil && c.Secret() && strings.TrimSpace(f.Typed.Get(kind+"."+c.Name)) != ""
+	return f.Typed != nil && c.Secret && strings.TrimSpace(f.Typed.Get(kind+"."+c.Name)) != ""
 }
 
 // Generate reports whether "Generate a new key pair" was ticked in a
@@ -73,12 +70,12 @@ func (f destinationForm) Generate() bool { return f.Typed.Get("generate_key") !=
 
 // destinationInputs maps the fields the API names to the form's inputs:
 // the name, the kind and the settings of kind.
-func destinationInputs(kind string) map[string]fieldInput {
+func destinationInputs(kinds []formKind, kind string) map[string]fieldInput {
 	in := map[string]fieldInput{"name": {"name", "form.name"}, "kind": {"kind", "col.kind"}}
 	for _, k := range kinds {
 		if k.Kind == kind {
 			for _, c := range k.Fields {
-				in[c.Name] = fieldInput{kind + "." + c.Name, "cfg." + c.Name}
+				in[c.Name] = fieldInput{kind + "." + c.Name, c.Label} // relabel looks the label up as a text key; a label that is none stays as it is
 			}
 		}
 	}
@@ -86,14 +83,14 @@ func destinationInputs(kind string) map[string]fieldInput {
 }
 
 func (s *Server) destinationForm(w http.ResponseWriter, r *http.Request, v view) error {
-	f := destinationForm{Kinds: kinds, Destination: destination{Kind: r.URL.Query().Get("kind"), Config: map[string]any{}}}
+	f := destinationForm{Kinds: formKinds(s.Kinds), Destination: destination{Kind: r.URL.Query().Get("kind"), Config: map[string]any{}}}
 	if id := r.PathValue("id"); id != "" {
 		if err := s.call(r, "GET", "/api/v1/destinations/"+id, nil, &f.Destination); err != nil {
 			return err
 		}
 	}
-	if f.Destination.Kind == "" {
-		f.Destination.Kind = facteur.DestinationEmail
+	if f.Destination.Kind == "" && len(f.Kinds) > 0 {
+		f.Destination.Kind = f.Kinds[0].Kind
 	}
 	return s.renderDestinationForm(w, v, f, http.StatusOK)
 }
@@ -113,7 +110,7 @@ func (s *Server) refusedDestination(w http.ResponseWriter, r *http.Request, v vi
 		return err
 	}
 	msg, status := ae.Message, ae.Status
-	f := destinationForm{Kinds: kinds}
+	f := destinationForm{Kinds: formKinds(s.Kinds)}
 	if id := r.PathValue("id"); id != "" {
 		if err := s.call(r, "GET", "/api/v1/destinations/"+id, nil, &f.Destination); err != nil {
 			return err
@@ -123,7 +120,7 @@ func (s *Server) refusedDestination(w http.ResponseWriter, r *http.Request, v vi
 		f.Typed = r.PostForm
 		f.Destination.Name, f.Destination.Kind, f.Destination.RawCells = r.PostFormValue("name"), r.PostFormValue("kind"), r.PostFormValue("raw_cells") != ""
 	}
-	f.Errors.addAPI(msg, destinationInputs(f.Destination.Kind))
+	f.Errors.addAPI(msg, destinationInputs(f.Kinds, f.Destination.Kind))
 	return s.renderDestinationForm(w, v, f, status)
 }
 
@@ -145,7 +142,7 @@ func (s *Server) saveDestination(w http.ResponseWriter, r *http.Request, v view)
 // the update of the one in the path.
 func (s *Server) putDestination(r *http.Request) (destination, error) {
 	kind := r.PostFormValue("kind")
-	config, err := configFromForm(kind, r.PostForm)
+	config, err := configFromForm(formKinds(s.Kinds), kind, r.PostForm)
 	if err != nil {
 		return destination{}, &apiError{Status: http.StatusBadRequest, Code: facteur.EINVALID, Message: facteur.ErrorMessage(err)}
 	}

@@ -3,13 +3,16 @@ package ui
 import (
 	"net/http/httptest"
 	"testing"
+
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 // TestRelabel: the API's messages name their field by its key; the form
 // says them in the words of the field's label, by the field's input.
 func TestRelabel(t *testing.T) {
-	sftp := destinationInputs("sftp")
-	email := destinationInputs("email")
+	kinds := formKinds(kinds.Builtin())
+	sftp := destinationInputs(kinds, "sftp")
+	email := destinationInputs(kinds, "email")
 	for _, c := range []struct {
 		msg             string
 		fields          map[string]fieldInput

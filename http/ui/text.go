@@ -397,6 +397,15 @@ var messages = map[string]string{
 	"form.read_only":               "Read only: this schedule belongs to another account; only its owner or an administrator can change it.",
 }
 
+// textOr returns the UI string of key, or def when there is none (a
+// destination kind registered without the UI's texts).
+func textOr(key, def string) string {
+	if s, ok := messages[key]; ok {
+		return s
+	}
+	return def
+}
+
 // text returns the UI string of key, formatted with args.
 func text(key string, args ...any) string {
 	s, ok := messages[key]

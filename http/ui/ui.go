@@ -27,6 +27,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 //go:embed templates static
@@ -37,6 +39,9 @@ type Server struct {
 	// API is the REST API's handler; every page is built on it.
 	API    http.Handler
 	Logger *slog.Logger
+	// Kinds are the destination kinds the destination form offers, with
+	// their settings. Nil: kinds.Builtin().
+	Kinds *deliver.Registry
 
 	pages  map[string]*template.Template
 	assets map[string]asset // by cache-busted path
@@ -59,6 +64,9 @@ type asset struct {
 func (s *Server) Handler() (http.Handler, error) {
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Kinds == nil {
+		s.Kinds = kinds.Builtin()
 	}
 	if err := s.loadAssets(); err != nil {
 		return nil, err

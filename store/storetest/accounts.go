@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 // user records an active account.
@@ -466,9 +467,11 @@ func testOwners(t *testing.T, newDB NewDatabase) {
 }
 
 // testRunsVisibleTo checks that the history hides the runs of others to
-// file storage and to deleted destinations.
+// file storage and to deleted destinations: the store is told which kinds
+// are shared, and keeps no list of its own.
 func testRunsVisibleTo(t *testing.T, newDB NewDatabase) {
 	ctx, s := testContext(t), Open(t, newDB(t))
+	shared := kinds.Builtin().Shared() // the kinds registered as not file storage
 	me := user(t, ctx, s, "me@example.org", facteur.RoleFileScheduler)
 	other := user(t, ctx, s, "other@example.org", facteur.RoleFileScheduler)
 	dest := map[string]*facteur.Destination{}
@@ -514,11 +517,12 @@ func testRunsVisibleTo(t *testing.T, newDB NewDatabase) {
 		want []int64
 	}{
 		{"everyone's", facteur.RunFilter{}, id(9, 8, 7, 6, 5, 4, 3, 2, 1)},
-		{"visible to me", facteur.RunFilter{VisibleTo: me.ID}, id(8, 6, 5, 2)},
-		{"visible to the other", facteur.RunFilter{VisibleTo: other.ID}, id(9, 7, 6, 5, 4, 3, 1)},
-		{"visible to a third", facteur.RunFilter{VisibleTo: 9999}, id(6, 5)},
-		{"visible to me, paged", facteur.RunFilter{VisibleTo: me.ID, Limit: 2, BeforeID: ids[5]}, id(5, 2)},
-		{"visible to me, succeeded", facteur.RunFilter{VisibleTo: me.ID, Status: facteur.RunSucceeded, Limit: 1}, id(8)},
+		{"visible to me", facteur.RunFilter{VisibleTo: me.ID, SharedKinds: shared}, id(8, 6, 5, 2)},
+		{"visible to the other", facteur.RunFilter{VisibleTo: other.ID, SharedKinds: shared}, id(9, 7, 6, 5, 4, 3, 1)},
+		{"visible to a third", facteur.RunFilter{VisibleTo: 9999, SharedKinds: shared}, id(6, 5)},
+		{"visible to me, paged", facteur.RunFilter{VisibleTo: me.ID, SharedKinds: shared, Limit: 2, BeforeID: ids[5]}, id(5, 2)},
+		{"visible to me, no shared kinds", facteur.RunFilter{VisibleTo: me.ID}, id(8, 2)},
+		{"visible to me, succeeded", facteur.RunFilter{VisibleTo: me.ID, SharedKinds: shared, Status: facteur.RunSucceeded, Limit: 1}, id(8)},
 	} {
 		got, err := s.Runs(ctx, c.f)
 		must(t, err)

@@ -1,4 +1,7 @@
-package deliver
+// Package email delivers files by e-mail: attached, or as a download link
+// when larger than the policy allows, to each recipient the way the
+// destination says (D1).
+package email
 
 import (
 	"bytes"
@@ -12,20 +15,21 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 	fmail "github.com/facteur/facteur/mail"
 )
 
 // How an e-mail destination addresses its recipients.
 const (
-	// EmailSeparate sends each recipient a mail of their own (the default):
+	// Separate sends each recipient a mail of their own (the default):
 	// no recipient learns another's address.
-	EmailSeparate = "separate"
-	// EmailBcc sends one mail with every recipient in Bcc: none is named.
-	EmailBcc = "bcc"
-	// EmailTogether sends one mail with the organisation's recipients
+	Separate = "separate"
+	// Bcc sends one mail with every recipient in Bcc: none is named.
+	Bcc = "bcc"
+	// Together sends one mail with the organisation's recipients
 	// together in To (they see each other), and each recipient outside the
 	// organisation a mail of their own.
-	EmailTogether = "together"
+	Together = "together"
 )
 
 // Bounds of an e-mail destination's texts.
@@ -34,15 +38,15 @@ const (
 	emailMaxMessage = 64 << 10 // bytes
 )
 
-// EmailConfig is the JSON config of an "email" destination (D1).
-type EmailConfig struct {
+// Config is the JSON config of an "email" destination (D1).
+type Config struct {
 	// To are the recipients. Each must be the owner's own address or in a
 	// domain the server's policy approves (facteur.Policy.CheckRecipients,
 	// applied by whoever saves, tests or runs the destination). At most
 	// facteur.MaxRecipients.
 	To []string `json:"to"`
-	// Recipients says how the recipients are addressed: EmailSeparate (the
-	// default), EmailBcc or EmailTogether.
+	// Recipients says how the recipients are addressed: Separate (the
+	// default), Bcc or Together.
 	Recipients string `json:"recipients,omitempty"`
 	// Subject of the mail; {file_name} and {rows} are replaced. Default
 	// "{file_name}".
@@ -54,20 +58,20 @@ type EmailConfig struct {
 	HTML bool `json:"html,omitempty"`
 }
 
-// ParseEmailConfig decodes and validates an e-mail destination's config.
-func ParseEmailConfig(raw json.RawMessage) (EmailConfig, error) {
-	var c EmailConfig
+// ParseConfig decodes and validates an e-mail destination's config.
+func ParseConfig(raw json.RawMessage) (Config, error) {
+	var c Config
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return c, configError(err)
+		return c, deliver.ConfigError(err)
 	}
 	return c, c.Validate()
 }
 
 // Validate checks the recipients' syntax and number and how they are
 // addressed; the policy is checked on save and at every delivery.
-func (c EmailConfig) Validate() error {
+func (c Config) Validate() error {
 	switch {
 	case len(c.To) == 0:
 		return facteur.Errorf(facteur.EINVALID, "to: give at least one recipient")
@@ -88,26 +92,26 @@ func (c EmailConfig) Validate() error {
 		}
 	}
 	switch c.Recipients {
-	case "", EmailSeparate, EmailBcc, EmailTogether:
+	case "", Separate, Bcc, Together:
 	default:
 		return facteur.Errorf(facteur.EINVALID, "recipients: use %q (a mail to each recipient), %q (one mail, every recipient in Bcc) or %q (one mail to the organisation's recipients together, a mail of their own to the others)",
-			EmailSeparate, EmailBcc, EmailTogether)
+			Separate, Bcc, Together)
 	}
 	return nil
 }
 
 // Email delivers files by e-mail through the server's mail settings.
 type Email struct {
-	cfg EmailConfig
-	env Env
+	cfg Config
+	env deliver.Env
 }
 
 var (
 	_ facteur.Deliverer = (*Email)(nil)
 )
 
-// NewEmail returns an e-mail deliverer. env.Mail must be set.
-func NewEmail(cfg EmailConfig, env Env) (*Email, error) {
+// New returns an e-mail deliverer. env.Mail must be set.
+func New(cfg Config, env deliver.Env) (*Email, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -127,7 +131,7 @@ func (e *Email) policy(ctx context.Context) (facteur.Policy, error) {
 
 // Deliver sends the file to the recipients, attached, or as a download
 // link when it is larger than the policy's attachment limit; each mail
-// goes to the recipients EmailConfig.Recipients says. Each recipient's
+// goes to the recipients Config.Recipients says. Each recipient's
 // state is recorded for the delivering run (env.Recipients): a recipient
 // already sent by an earlier attempt is skipped, and a mail sent again
 // (the server accepted it and the process died before recording it) keeps
@@ -137,7 +141,7 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
-	if err := ValidateFileName(a.Name); err != nil {
+	if err := deliver.CheckArtifact(a); err != nil {
 		return facteur.Delivery{}, err
 	}
 	tmpl := fmail.Message{Subject: expand(e.cfg.Subject, "{file_name}", a, "", nil)}
@@ -153,7 +157,12 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 			return facteur.Delivery{}, err
 		}
 	} else {
-		tmpl.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: contentType(a), Path: a.Path}}
+		// The attachment is read as the mail is written, past the point
+		// where a mismatch could stop it: the spooled file is checked first.
+		if err := deliver.CheckSpooled(ctx, a); err != nil {
+			return facteur.Delivery{}, err
+		}
+		tmpl.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: deliver.ContentType(a), Path: a.Path}}
 	}
 	tmpl.Text, tmpl.HTML = e.body(a, link, fmail.Duration(p.LinkTTL()))
 	groups, err := e.groups(ctx, p)
@@ -200,13 +209,13 @@ type group struct {
 // addresses are the group's recipients.
 func (g group) addresses() []string { return append(append([]string{}, g.to...), g.bcc...) }
 
-// groups divides the recipients into mails as EmailConfig.Recipients says.
+// groups divides the recipients into mails as Config.Recipients says.
 func (e *Email) groups(ctx context.Context, p facteur.Policy) ([]group, error) {
 	var out []group
 	switch e.cfg.Recipients {
-	case EmailBcc:
+	case Bcc:
 		return []group{{bcc: e.cfg.To}}, nil
-	case EmailTogether:
+	case Together:
 		var accounts []string
 		if e.env.Accounts != nil {
 			var err error
@@ -334,7 +343,7 @@ func (e *Email) Test(ctx context.Context) (facteur.Delivery, error) {
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
-	who := requester(ctx)
+	who := deliver.Requester(ctx)
 	if who == "" {
 		who = "a user"
 	}
@@ -388,19 +397,5 @@ func shortSHA(s string) string {
 	if len(s) > 16 {
 		return s[:16]
 	}
-	return s
-}
-
-type requesterKey struct{}
-
-// WithRequester returns ctx carrying the address of the account that asked
-// for a Send test, for the test mail to name.
-func WithRequester(ctx context.Context, email string) context.Context {
-	return context.WithValue(ctx, requesterKey{}, email)
-}
-
-// requester is the account WithRequester put in ctx, or "".
-func requester(ctx context.Context) string {
-	s, _ := ctx.Value(requesterKey{}).(string)
 	return s
 }

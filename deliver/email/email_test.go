@@ -1,53 +1,17 @@
-package deliver_test
+package email_test
 
 import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/mail"
 )
-
-// memRecipients keeps recipients' states in memory, as the store does: a
-// sent recipient stays sent.
-type memRecipients struct {
-	mu   sync.Mutex
-	rows []*facteur.MailRecipient
-}
-
-func (m *memRecipients) SetMailRecipient(_ context.Context, r *facteur.MailRecipient) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, x := range m.rows {
-		if x.RunID == r.RunID && x.Purpose == r.Purpose && x.Address == r.Address {
-			if x.State != facteur.MailSent {
-				*x = *r
-			}
-			return nil
-		}
-	}
-	c := *r
-	m.rows = append(m.rows, &c)
-	return nil
-}
-
-func (m *memRecipients) MailRecipients(_ context.Context, run int64) ([]*facteur.MailRecipient, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*facteur.MailRecipient
-	for _, x := range m.rows {
-		if x.RunID == run {
-			c := *x
-			out = append(out, &c)
-		}
-	}
-	return out, nil
-}
 
 // mailEnv is an Env whose mails are kept in sent; fail, when set, decides
 // a recipient's error.
@@ -82,11 +46,11 @@ func TestEmailRecipientsModes(t *testing.T) {
 		want [][2][]string // To, Bcc of each mail
 	}{
 		{"", [][2][]string{{{"a@example.org"}}, {{"partner@elsewhere.example"}}, {{"boss@holding.example"}}, {{"b@example.org"}}}},
-		{deliver.EmailBcc, [][2][]string{{nil, to}}},
-		{deliver.EmailTogether, [][2][]string{{{"a@example.org", "boss@holding.example", "b@example.org"}}, {{"partner@elsewhere.example"}}}},
+		{email.Bcc, [][2][]string{{nil, to}}},
+		{email.Together, [][2][]string{{{"a@example.org", "boss@holding.example", "b@example.org"}}, {{"partner@elsewhere.example"}}}},
 	} {
 		var sent []mail.Message
-		e, err := deliver.NewEmail(deliver.EmailConfig{To: to, Recipients: tt.mode}, mailEnv(&sent, nil, nil))
+		e, err := email.New(email.Config{To: to, Recipients: tt.mode}, mailEnv(&sent, nil, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,11 +72,11 @@ func TestEmailRecipientsModes(t *testing.T) {
 			t.Errorf("%q: Message-IDs are not one per mail: %v", tt.mode, ids)
 		}
 	}
-	if _, err := deliver.ParseEmailConfig([]byte(`{"to":["a@example.org"],"recipients":"cc"}`)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "recipients: ") {
+	if _, err := email.ParseConfig([]byte(`{"to":["a@example.org"],"recipients":"cc"}`)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "recipients: ") {
 		t.Errorf("recipients cc: %v", err)
 	}
 	many := `{"to":[` + strings.Repeat(`"a@example.org",`, facteur.MaxRecipients) + `"b@example.org"]}`
-	if _, err := deliver.ParseEmailConfig([]byte(many)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "to: at most") {
+	if _, err := email.ParseConfig([]byte(many)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "to: at most") {
 		t.Errorf("%d recipients: %v", facteur.MaxRecipients+1, err)
 	}
 }
@@ -122,10 +86,10 @@ func TestEmailRecipientsModes(t *testing.T) {
 // recorded with the server's reply or the reason; a mail sent again keeps
 // its Message-ID.
 func TestEmailResumeSkipsSent(t *testing.T) {
-	rec := &memRecipients{}
+	rec := &delivertest.MailRecipients{}
 	var sent []mail.Message
 	down := true
-	e, err := deliver.NewEmail(deliver.EmailConfig{To: []string{"a@example.org", "b@example.org", "c@example.org", "gone@example.org"}},
+	e, err := email.New(email.Config{To: []string{"a@example.org", "b@example.org", "c@example.org", "gone@example.org"}},
 		mailEnv(&sent, rec, func(m mail.Message) error {
 			switch {
 			case m.To[0] == "gone@example.org":
@@ -185,7 +149,7 @@ func TestEmailHTML(t *testing.T) {
 	var sent []mail.Message
 	env := mailEnv(&sent, nil, nil)
 	env.Policy = func(ctx context.Context) (facteur.Policy, error) { return facteur.Policy{AttachmentLimit: 1}, nil }
-	e, err := deliver.NewEmail(deliver.EmailConfig{To: []string{"a@example.org"}, HTML: true,
+	e, err := email.New(email.Config{To: []string{"a@example.org"}, HTML: true,
 		Message: "<p>Hello,</p><p>here is <b>{file_name}</b> with {rows} rows.</p>"}, env)
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +177,7 @@ func TestEmailTestSaysWho(t *testing.T) {
 	var sent []mail.Message
 	env := mailEnv(&sent, nil, nil)
 	env.DestinationName, env.PublicURL = "Partner mail", "https://facteur.example.org"
-	e, err := deliver.NewEmail(deliver.EmailConfig{To: []string{"a@example.org", "b@example.org"}}, env)
+	e, err := email.New(email.Config{To: []string{"a@example.org", "b@example.org"}}, env)
 	if err != nil {
 		t.Fatal(err)
 	}

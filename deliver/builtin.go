@@ -1,0 +1,219 @@
+package deliver
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"strconv"
+
+	"github.com/facteur/facteur"
+)
+
+// SFTPKind is the registration of SFTP destinations (D3).
+func SFTPKind() Kind {
+	return Kind{
+		Name: facteur.DestinationSFTP,
+		Help: "a directory on a partner's SSH server",
+		Fields: []Field{
+			{Name: "host", Type: "text", Help: "Host", Required: true},
+			{Name: "port", Type: "number", Help: "Port"},
+			{Name: "user", Type: "text", Help: "User", Required: true},
+			{Name: "password", Type: "password", Help: "Password", Secret: true},
+			{Name: "private_key", Type: "textarea", Help: "Private key", Secret: true},
+			{Name: "host_key", Type: "text", Help: "Host key"},
+			{Name: "directory", Type: "text", Help: "Directory", Required: true},
+			{Name: "overwrite", Type: "checkbox", Help: "Overwrite a different file of the same name"},
+			{Name: "timeout", Type: "number", Help: "Timeout (seconds)"},
+		},
+		FileStorage: true, Overwrite: true, TempNames: true,
+		Open: func(config json.RawMessage, env Env) (facteur.Deliverer, error) {
+			cfg, err := ParseSFTPConfig(config)
+			if err != nil {
+				return nil, err
+			}
+			return NewSFTP(cfg, env)
+		},
+		Endpoints: func(config json.RawMessage) []string {
+			cfg, err := ParseSFTPConfig(config)
+			if err != nil {
+				return nil
+			}
+			port := cfg.Port
+			if port == 0 {
+				port = sftpDefaultPort
+			}
+			return []string{"https://" + net.JoinHostPort(cfg.Host, strconv.Itoa(port))}
+		},
+		PublicKey: func(config json.RawMessage) string {
+			cfg, err := ParseSFTPConfig(config)
+			if err != nil {
+				return ""
+			}
+			key, _ := cfg.PublicKey()
+			return key
+		},
+		NewKey: withNewKey,
+	}
+}
+
+// S3Kind is the registration of S3 destinations (D4).
+func S3Kind() Kind {
+	return Kind{
+		Name: facteur.DestinationS3,
+		Help: "a bucket of Amazon S3 or an S3-compatible store",
+		Fields: []Field{
+			{Name: "bucket", Type: "text", Help: "Bucket", Required: true},
+			{Name: "prefix", Type: "text", Help: "Prefix"},
+			{Name: "region", Type: "text", Help: "Region"},
+			{Name: "endpoint", Type: "text", Help: "Endpoint"},
+			{Name: "access_key_id", Type: "text", Help: "Access key ID", Required: true},
+			{Name: "secret_access_key", Type: "password", Help: "Secret access key", Secret: true, Required: true},
+			{Name: "overwrite", Type: "checkbox", Help: "Overwrite a different file of the same name"},
+		},
+		FileStorage: true, Overwrite: true, Metadata: true,
+		Open: func(config json.RawMessage, env Env) (facteur.Deliverer, error) {
+			cfg, err := ParseS3Config(config)
+			if err != nil {
+				return nil, err
+			}
+			return NewS3(cfg, env)
+		},
+		Endpoints: func(config json.RawMessage) []string {
+			if cfg, err := ParseS3Config(config); err == nil && cfg.Endpoint != "" {
+				return []string{cfg.Endpoint}
+			}
+			return nil
+		},
+	}
+}
+
+// WebhookKind is the registration of webhook destinations (D6).
+func WebhookKind() Kind {
+	return Kind{
+		Name: facteur.DestinationWebhook,
+		Help: "a signed POST to a partner's HTTP(S) endpoint",
+		Fields: []Field{
+			{Name: "url", Type: "text", Help: "URL", Required: true},
+			{Name: "secret", Type: "password", Help: "Signing secret", Secret: true, Required: true},
+			{Name: "mode", Type: "select", Options: []string{"file", "json"}, Help: "What is posted"},
+			{Name: "timeout", Type: "number", Help: "Timeout (seconds)"},
+			{Name: "headers", Type: "headers", Help: "Headers", Secret: true},
+		},
+		FileStorage: true, Metadata: true,
+		Open: func(config json.RawMessage, env Env) (facteur.Deliverer, error) {
+			cfg, err := ParseWebhookConfig(config)
+			if err != nil {
+				return nil, err
+			}
+			return NewWebhook(cfg, env, env.Links)
+		},
+		Endpoints: func(config json.RawMessage) []string {
+			if cfg, err := ParseWebhookConfig(config); err == nil {
+				return []string{cfg.URL}
+			}
+			return nil
+		},
+	}
+}
+
+// FolderKind is the registration of folder destinations (D5): they write
+// on Facteur's own machine, so only administrators create them.
+func FolderKind() Kind {
+	return Kind{
+		Name: facteur.DestinationFolder,
+		Help: "a directory on the machine that runs Facteur",
+		Fields: []Field{
+			{Name: "path", Type: "text", Help: "Path", Required: true},
+			{Name: "overwrite", Type: "checkbox", Help: "Overwrite a different file of the same name"},
+		},
+		Role: facteur.RoleAdmin, Overwrite: true, TempNames: true,
+		Open: func(config json.RawMessage, env Env) (facteur.Deliverer, error) {
+			cfg, err := ParseFolderConfig(config)
+			if err != nil {
+				return nil, err
+			}
+			return NewFolder(cfg)
+		},
+	}
+}
+
+// Validator is implemented by deliverers whose settings can be checked
+// without contacting anyone (a folder exists and is writable): the API
+// runs it when a destination is saved. Remote destinations are not contacted on save, since the
+// partner may not have authorised the key yet: Send test, or the first run,
+// checks them.
+type Validator interface {
+	Validate(ctx context.Context) error
+}
+
+var (
+	_ Validator = (*Folder)(nil)
+)
+
+// Validate reports whether the directory exists and is writable.
+func (f *Folder) Validate(ctx context.Context) error { return f.checkDir() }
+
+// PublicKey returns the public key a partner must authorise for a
+// destination (the authorized_keys line of an SFTP destination's private
+// key), or "" when it has none.
+func (r *Registry) PublicKey(d *facteur.Destination) string {
+	k, err := r.Lookup(d.Kind)
+	if err != nil || k.PublicKey == nil {
+		return ""
+	}
+	return k.PublicKey(d.Config)
+}
+
+// WithNewKey returns a destination's config with a newly generated key
+// pair, and the key's public half for the partner. It fails with EINVALID
+// for a kind without a key pair.
+func (r *Registry) WithNewKey(d *facteur.Destination) (json.RawMessage, string, error) {
+	k, err := r.Lookup(d.Kind)
+	if err != nil {
+		return nil, "", err
+	}
+	if k.NewKey == nil {
+		return nil, "", facteur.Errorf(facteur.EINVALID, "generate_key: only SFTP destinations use a key pair")
+	}
+	return k.NewKey(d.Config)
+}
+
+// withNewKey returns an SFTP config with a newly generated Ed25519 private
+// key, and the key's public half.
+func withNewKey(config json.RawMessage) (json.RawMessage, string, error) {
+	private, public, err := GenerateKeyPair()
+	if err != nil {
+		return nil, "", err
+	}
+	m := map[string]any{}
+	if len(config) > 0 {
+		if err := json.Unmarshal(config, &m); err != nil {
+			return nil, "", facteur.Errorf(facteur.EINVALID, "config: not a JSON object")
+		}
+	}
+	m["private_key"] = private
+	out, err := json.Marshal(m)
+	return out, public, err
+}
+
+// Endpoints returns the network addresses a destination connects to, as
+// URLs, so that the outbound policy can check them when it is saved (the
+// dialer checks them again at every connection).
+func (r *Registry) Endpoints(d *facteur.Destination) []string {
+	k, err := r.Lookup(d.Kind)
+	if err != nil || k.Endpoints == nil {
+		return nil
+	}
+	return k.Endpoints(d.Config)
+}
+
+// Recipients returns the addresses a destination mails, and nil for kinds
+// that mail no one, so that the policy's recipient rule can be applied by
+// whoever saves, tests or runs it.
+func (r *Registry) Recipients(d *facteur.Destination) ([]string, error) {
+	k, err := r.Lookup(d.Kind)
+	if err != nil || k.Recipients == nil {
+		return nil, nil
+	}
+	return k.Recipients(d.Config)
+}

@@ -1,0 +1,37 @@
+package email
+
+import (
+	"encoding/json"
+
+	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
+)
+
+// Kind is the registration of e-mail destinations (D1).
+func Kind() deliver.Kind {
+	return deliver.Kind{
+		Name: facteur.DestinationEmail,
+		Help: "mails the file to people",
+		Fields: []deliver.Field{
+			{Name: "to", Type: "lines", Help: "Recipients", Required: true},
+			{Name: "recipients", Type: "select", Options: []string{Separate, Bcc, Together}, Help: "How recipients are addressed"},
+			{Name: "subject", Type: "text", Help: "Subject"},
+			{Name: "message", Type: "textarea", Help: "Message"},
+			{Name: "html", Type: "checkbox", Help: "The message is HTML"},
+		},
+		Open: func(config json.RawMessage, env deliver.Env) (facteur.Deliverer, error) {
+			cfg, err := ParseConfig(config)
+			if err != nil {
+				return nil, err
+			}
+			return New(cfg, env)
+		},
+		Recipients: func(config json.RawMessage) ([]string, error) {
+			c, err := ParseConfig(config)
+			if err != nil {
+				return nil, err
+			}
+			return c.To, nil
+		},
+	}
+}

@@ -1,0 +1,22 @@
+// Package kinds assembles the registry of the destination kinds Facteur
+// ships with. Kinds that live in packages of their own (deliver/email)
+// import deliver, so the registry of all of them is put together here,
+// for main to build and hand to the parts that need it.
+package kinds
+
+import (
+	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/email"
+)
+
+// Builtin returns a new registry of the kinds Facteur ships with, in the
+// order the web form offers them: email, sftp, s3, webhook and folder.
+func Builtin() *deliver.Registry {
+	r := deliver.NewRegistry()
+	for _, k := range []deliver.Kind{email.Kind(), deliver.SFTPKind(), deliver.S3Kind(), deliver.WebhookKind(), deliver.FolderKind()} {
+		if err := r.Register(k); err != nil {
+			panic(err) // the built-in kinds have distinct names
+		}
+	}
+	return r
+}
