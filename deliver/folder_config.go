@@ -3,10 +3,7 @@ package deliver
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"path/filepath"
-	"reflect"
 	"strings"
 
 	"github.com/facteur/facteur"
@@ -35,13 +32,8 @@ func ParseFolderConfig(raw json.RawMessage) (FolderConfig, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cfg, facteur.Errorf(facteur.EINVALID, "path: give the absolute path of the directory to deliver to")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return FolderConfig{}, configError(err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return FolderConfig{}, facteur.Errorf(facteur.EINVALID, "config: expected a single JSON object")
+	if err := DecodeConfig(raw, &cfg, `a folder destination has "path" and "overwrite"`, nil); err != nil {
+		return FolderConfig{}, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return FolderConfig{}, err
@@ -62,34 +54,4 @@ func (c FolderConfig) Validate() error {
 		return facteur.Errorf(facteur.EINVALID, "path: %q is not an absolute path; give the full path, such as /srv/exports", c.Path)
 	}
 	return checkDirPath("path", c.Path)
-}
-
-// configError turns a JSON decoding error into a message naming the field.
-func configError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return facteur.WrapError(facteur.EINVALID, err, "%s: expected %s", typeErr.Field, jsonType(typeErr.Type.Kind()))
-	case errors.As(err, &typeErr):
-		return facteur.WrapError(facteur.EINVALID, err, "config: expected a JSON object with \"path\" and \"overwrite\"")
-	case errors.As(err, &syntaxErr):
-		return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON at byte %d", syntaxErr.Offset)
-	}
-	// encoding/json reports an unknown field only as text.
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return facteur.Errorf(facteur.EINVALID, "%s: unknown field; a folder destination has \"path\" and \"overwrite\"", strings.Trim(name, `"`))
-	}
-	return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON")
-}
-
-// jsonType names the JSON value expected for a Go kind.
-func jsonType(k reflect.Kind) string {
-	switch k {
-	case reflect.Bool:
-		return "true or false"
-	case reflect.String:
-		return "a string"
-	}
-	return "a " + k.String()
 }

@@ -3,8 +3,6 @@ package deliver
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/url"
 	"regexp"
 	"strings"
@@ -56,13 +54,8 @@ func ParseS3Config(raw json.RawMessage) (S3Config, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cfg, facteur.Errorf(facteur.EINVALID, "bucket: give the name of the bucket to deliver to")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return S3Config{}, s3ConfigError(err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return S3Config{}, facteur.Errorf(facteur.EINVALID, "config: expected a single JSON object")
+	if err := DecodeConfig(raw, &cfg, `an S3 destination has "bucket", "prefix", "region", "access_key_id", "secret_access_key", "endpoint" and "overwrite"`, nil); err != nil {
+		return S3Config{}, err
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -173,23 +166,4 @@ func validateS3Endpoint(e string) error {
 		return facteur.Errorf(facteur.EINVALID, "endpoint: %q has a query or fragment; %s", e, example)
 	}
 	return nil
-}
-
-// s3ConfigError turns a JSON decoding error into a message naming the field.
-func s3ConfigError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	const fields = `"bucket", "prefix", "region", "access_key_id", "secret_access_key", "endpoint" and "overwrite"`
-	switch {
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return facteur.WrapError(facteur.EINVALID, err, "%s: expected %s", typeErr.Field, jsonType(typeErr.Type.Kind()))
-	case errors.As(err, &typeErr):
-		return facteur.WrapError(facteur.EINVALID, err, "config: expected a JSON object with %s", fields)
-	case errors.As(err, &syntaxErr):
-		return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON at byte %d", syntaxErr.Offset)
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return facteur.Errorf(facteur.EINVALID, "%s: unknown field; an S3 destination has %s", strings.Trim(name, `"`), fields)
-	}
-	return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON")
 }

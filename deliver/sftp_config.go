@@ -8,10 +8,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"path"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -68,13 +66,8 @@ func ParseSFTPConfig(raw json.RawMessage) (SFTPConfig, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cfg, facteur.Errorf(facteur.EINVALID, "host: give the host name or IP address of the SFTP server")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return SFTPConfig{}, sftpConfigError(err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return SFTPConfig{}, facteur.Errorf(facteur.EINVALID, "config: expected a single JSON object")
+	if err := DecodeConfig(raw, &cfg, "an SFTP destination has host, port, user, password, private_key, host_key, directory, overwrite and timeout", nil); err != nil {
+		return SFTPConfig{}, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return SFTPConfig{}, err
@@ -217,28 +210,4 @@ func parseHostKey(s string) (ssh.PublicKey, error) {
 		return k, nil
 	}
 	return nil, facteur.WrapError(facteur.EINVALID, err, "host_key: not a public key such as \"ssh-ed25519 AAAA…\" (the server's /etc/ssh/ssh_host_ed25519_key.pub, or ssh-keyscan's output); leave it empty to record the key on the first connection")
-}
-
-// sftpConfigError turns a JSON decoding error into a message naming the
-// field.
-func sftpConfigError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		want := jsonType(typeErr.Type.Kind())
-		if typeErr.Type.Kind() == reflect.Int {
-			want = "a whole number"
-		}
-		return facteur.WrapError(facteur.EINVALID, err, "%s: expected %s", typeErr.Field, want)
-	case errors.As(err, &typeErr):
-		return facteur.WrapError(facteur.EINVALID, err, "config: expected a JSON object with \"host\", \"user\", \"directory\"…")
-	case errors.As(err, &syntaxErr):
-		return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON at byte %d", syntaxErr.Offset)
-	}
-	// encoding/json reports an unknown field only as text.
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return facteur.Errorf(facteur.EINVALID, "%s: unknown field; an SFTP destination has host, port, user, password, private_key, host_key, directory, overwrite and timeout", strings.Trim(name, `"`))
-	}
-	return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON")
 }

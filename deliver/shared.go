@@ -2,9 +2,11 @@ package deliver
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/strictjson"
 )
 
 // What every kind of destination shares, for the kinds that live in
@@ -18,9 +20,13 @@ func CheckArtifact(a *facteur.Artifact) error {
 	return err
 }
 
-// ConfigError turns the error of decoding a destination's config into a
-// message naming the field.
-func ConfigError(err error) error { return configError(err) }
+// DecodeConfig decodes a destination's config strictly (see strictjson),
+// naming the field at fault; fields follows the message about an unknown
+// field ("a folder destination has …"), and hints replace the expected
+// type's name for some fields.
+func DecodeConfig(raw json.RawMessage, v any, fields string, hints map[string]string) error {
+	return strictjson.Decode(raw, v, strictjson.Options{Where: "config", Fields: fields, Hints: hints})
+}
 
 // CheckSpooled fails with EINTERNAL when the spooled file of a does not
 // match its size and SHA-256, so that a damaged file is never

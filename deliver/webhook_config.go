@@ -3,11 +3,8 @@ package deliver
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"time"
 
@@ -70,13 +67,8 @@ func ParseWebhookConfig(raw json.RawMessage) (WebhookConfig, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cfg, facteur.Errorf(facteur.EINVALID, "url: give the http:// or https:// URL to post files to")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return WebhookConfig{}, webhookConfigError(err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return WebhookConfig{}, facteur.Errorf(facteur.EINVALID, "config: expected a single JSON object")
+	if err := DecodeConfig(raw, &cfg, "a webhook destination has "+webhookFields, map[string]string{"timeout": "a whole number of seconds", "headers": `an object of header names and values, such as {"Authorization": "Bearer …"}`, "headers:string": "a string as every header's value"}); err != nil {
+		return WebhookConfig{}, err
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -211,31 +203,5 @@ func webhookReservedHeader(canon string) bool {
 	return strings.HasPrefix(canon, "Facteur-")
 }
 
-// webhookConfigError turns a JSON decoding error into a message naming the
-// field.
-func webhookConfigError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	const fields = `"url", "secret", "mode", "timeout" and "headers"`
-	switch {
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		want := jsonType(typeErr.Type.Kind())
-		switch {
-		case typeErr.Type.Kind() == reflect.Map:
-			want = `an object of header names and values, such as {"Authorization": "Bearer …"}`
-		case typeErr.Type.Kind() == reflect.Int:
-			want = "a whole number of seconds"
-		case typeErr.Field == "headers" || strings.HasPrefix(typeErr.Field, "headers."):
-			return facteur.WrapError(facteur.EINVALID, err, "headers: every value must be a string")
-		}
-		return facteur.WrapError(facteur.EINVALID, err, "%s: expected %s", typeErr.Field, want)
-	case errors.As(err, &typeErr):
-		return facteur.WrapError(facteur.EINVALID, err, "config: expected a JSON object with %s", fields)
-	case errors.As(err, &syntaxErr):
-		return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON at byte %d", syntaxErr.Offset)
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return facteur.Errorf(facteur.EINVALID, "%s: unknown field; a webhook destination has %s", strings.Trim(name, `"`), fields)
-	}
-	return facteur.WrapError(facteur.EINVALID, err, "config: not valid JSON")
-}
+// webhookFields are the fields of a webhook destination's config.
+const webhookFields = `"url", "secret", "mode", "timeout" and "headers"`

@@ -32,7 +32,7 @@ func TestParseWebhookConfig(t *testing.T) {
 		{`{"url":"https://partner.example/in","timeout":3601,` + secret + `}`, "timeout: give a number of seconds"},
 		{`{"url":"https://partner.example/in","timeout":"60",` + secret + `}`, "timeout: expected a whole number of seconds"},
 		{`{"url":"https://partner.example/in","headers":["a"],` + secret + `}`, "headers: expected an object"},
-		{`{"url":"https://partner.example/in","headers":{"X-A":1},` + secret + `}`, "headers: every value must be a string"},
+		{`{"url":"https://partner.example/in","headers":{"X-A":1},` + secret + `}`, "headers: expected a string as every header's value"},
 		{`{"url":"https://partner.example/in","headers":{"X-A":"a\r\nHost: evil"},` + secret + `}`, "headers.X-A: the value contains a line break"},
 		{`{"url":"https://partner.example/in","headers":{"X-A":"a\u0007"},` + secret + `}`, "headers.X-A: the value contains a control character"},
 		{`{"url":"https://partner.example/in","headers":{"X-A\r\nHost":"a"},` + secret + `}`, "headers: \"X-A\\r\\nHost\" is not a header name"},

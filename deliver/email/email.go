@@ -4,7 +4,6 @@
 package email
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -61,10 +60,8 @@ type Config struct {
 // ParseConfig decodes and validates an e-mail destination's config.
 func ParseConfig(raw json.RawMessage) (Config, error) {
 	var c Config
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return c, deliver.ConfigError(err)
+	if err := deliver.DecodeConfig(raw, &c, `an e-mail destination has "to", "recipients", "subject", "message" and "html"`, nil); err != nil {
+		return Config{}, err
 	}
 	return c, c.Validate()
 }

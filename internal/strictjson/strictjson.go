@@ -31,7 +31,10 @@ type Options struct {
 	// ("overwrit: unknown field; a folder destination has …").
 	Fields string
 	// Hints replace the name of the expected JSON type for some fields,
-	// by path: {"timeout": "a whole number of seconds"}.
+	// by path: {"timeout": "a whole number of seconds"}. A key may add the
+	// Go kind the value failed to decode into, for a map whose values are
+	// wrong rather than the map itself: {"headers:string": "…"}; that key
+	// is looked up first.
 	Hints map[string]string
 }
 
@@ -93,7 +96,10 @@ func decodeError(err error, o Options) error {
 	var syn *json.SyntaxError
 	switch {
 	case errors.As(err, &typ) && typ.Field != "":
-		want, ok := o.Hints[typ.Field]
+		want, ok := o.Hints[typ.Field+":"+typ.Type.Kind().String()]
+		if !ok {
+			want, ok = o.Hints[typ.Field]
+		}
 		if !ok {
 			want = jsonType(typ.Type)
 		}

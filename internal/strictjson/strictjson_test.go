@@ -29,14 +29,15 @@ func TestFieldAt(t *testing.T) {
 func TestDecodeErrors(t *testing.T) {
 	t.Parallel()
 	type cfg struct {
-		Path      string   `json:"path"`
-		Overwrite bool     `json:"overwrite"`
-		Port      int      `json:"port"`
-		Timeout   int      `json:"timeout"`
-		To        []string `json:"to"`
-		Ratio     float64  `json:"ratio"`
+		Path      string            `json:"path"`
+		Overwrite bool              `json:"overwrite"`
+		Port      int               `json:"port"`
+		Timeout   int               `json:"timeout"`
+		To        []string          `json:"to"`
+		Ratio     float64           `json:"ratio"`
+		Headers   map[string]string `json:"headers"`
 	}
-	o := Options{Where: "config", Prefix: "smtp.", Fields: `it has "path" and "overwrite"`, Hints: map[string]string{"timeout": "a whole number of seconds"}}
+	o := Options{Where: "config", Prefix: "smtp.", Fields: `it has "path" and "overwrite"`, Hints: map[string]string{"timeout": "a whole number of seconds", "headers": "an object", "headers:string": "a string as every value"}}
 	for body, want := range map[string]string{
 		``:                      "config: expected a JSON object",
 		`  `:                    "config: expected a JSON object",
