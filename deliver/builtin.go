@@ -44,6 +44,13 @@ func SFTPKind() Kind {
 			}
 			return []string{"https://" + net.JoinHostPort(cfg.Host, strconv.Itoa(port))}
 		},
+		Where: func(config json.RawMessage) string {
+			cfg, err := ParseSFTPConfig(config)
+			if err != nil {
+				return ""
+			}
+			return cfg.User + "@" + cfg.Host + ":" + cfg.Directory
+		},
 		PublicKey: func(config json.RawMessage) string {
 			cfg, err := ParseSFTPConfig(config)
 			if err != nil {
@@ -78,6 +85,12 @@ func S3Kind() Kind {
 			}
 			return NewS3(cfg, env)
 		},
+		Where: func(config json.RawMessage) string {
+			if cfg, err := ParseS3Config(config); err == nil {
+				return "s3://" + cfg.Bucket + "/" + cfg.Prefix
+			}
+			return ""
+		},
 		Endpoints: func(config json.RawMessage) []string {
 			if cfg, err := ParseS3Config(config); err == nil && cfg.Endpoint != "" {
 				return []string{cfg.Endpoint}
@@ -107,6 +120,12 @@ func WebhookKind() Kind {
 			}
 			return NewWebhook(cfg, env, env.Links)
 		},
+		Where: func(config json.RawMessage) string {
+			if cfg, err := ParseWebhookConfig(config); err == nil {
+				return cfg.URL
+			}
+			return ""
+		},
 		Endpoints: func(config json.RawMessage) []string {
 			if cfg, err := ParseWebhookConfig(config); err == nil {
 				return []string{cfg.URL}
@@ -133,6 +152,12 @@ func FolderKind() Kind {
 				return nil, err
 			}
 			return NewFolder(cfg)
+		},
+		Where: func(config json.RawMessage) string {
+			if cfg, err := ParseFolderConfig(config); err == nil {
+				return cfg.Path
+			}
+			return ""
 		},
 	}
 }

@@ -48,6 +48,9 @@ type Kind struct {
 	// Recipients returns the addresses a destination of the kind mails,
 	// for the policy's recipient rule; nil: none.
 	Recipients func(config json.RawMessage) ([]string, error)
+	// Where says in a few words where a destination of the kind delivers
+	// ("partner@sftp.example.org:/in"), for lists; it holds no secret.
+	Where func(config json.RawMessage) string
 	// PublicKey returns the key a partner must authorise; nil: none.
 	PublicKey func(config json.RawMessage) string
 	// NewKey returns config with a newly generated key pair and the
@@ -172,6 +175,16 @@ func (r *Registry) Shared() []string {
 		}
 	}
 	return out
+}
+
+// Where says in a few words where d delivers, or "" when its kind does not
+// say or its config cannot be read.
+func (r *Registry) Where(d *facteur.Destination) string {
+	k, err := r.Lookup(d.Kind)
+	if err != nil || k.Where == nil {
+		return ""
+	}
+	return k.Where(d.Config)
 }
 
 // Open returns the deliverer of a destination, after checking its kind and

@@ -85,3 +85,28 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("Redact of an unknown kind = %s, want {}", cfg)
 	}
 }
+
+// Every built-in kind says where a destination delivers, from its config
+// and without its secrets; a config it cannot read says nothing.
+func TestWhere(t *testing.T) {
+	r := kinds.Builtin()
+	for kind, c := range map[string]struct{ config, want string }{
+		facteur.DestinationFolder:  {`{"path":"/srv/out"}`, "/srv/out"},
+		facteur.DestinationSFTP:    {`{"host":"sftp.partner.example","user":"acme","password":"a secret","directory":"/in"}`, "acme@sftp.partner.example:/in"},
+		facteur.DestinationS3:      {`{"bucket":"reports","prefix":"daily/","access_key_id":"k","secret_access_key":"a secret"}`, "s3://reports/daily/"},
+		facteur.DestinationWebhook: {`{"url":"https://hooks.partner.example/in","secret":"a secret of 16 bytes"}`, "https://hooks.partner.example/in"},
+		facteur.DestinationEmail:   {`{"to":["a@example.org","b@example.org"]}`, "a@example.org, b@example.org"},
+	} {
+		d := &facteur.Destination{Kind: kind, Config: json.RawMessage(c.config)}
+		if got := r.Where(d); got != c.want || strings.Contains(got, "secret") {
+			t.Errorf("%s: %q, want %q", kind, got, c.want)
+		}
+		d.Config = json.RawMessage(`{"nonsense":1}`)
+		if got := r.Where(d); got != "" {
+			t.Errorf("%s with a config it cannot read: %q", kind, got)
+		}
+	}
+	if len(r.Kinds()) != 5 {
+		t.Errorf("%d built-in kinds; give the new one a case here", len(r.Kinds()))
+	}
+}

@@ -18,6 +18,8 @@ type destinationJSON struct {
 	SecretsSet []string `json:"secrets_set"`
 	// PublicKey is the key to give the partner (SFTP with a private key).
 	PublicKey string `json:"public_key,omitempty"`
+	// Where says in a few words where it delivers, from its kind.
+	Where string `json:"where"`
 }
 
 func (s *Server) toDestinationJSON(d *facteur.Destination) (destinationJSON, error) {
@@ -30,7 +32,7 @@ func (s *Server) toDestinationJSON(d *facteur.Destination) (destinationJSON, err
 	if set == nil {
 		set = []string{}
 	}
-	return destinationJSON{Destination: &shown, SecretsSet: set, PublicKey: s.kinds().PublicKey(d)}, nil
+	return destinationJSON{Destination: &shown, SecretsSet: set, PublicKey: s.kinds().PublicKey(d), Where: s.kinds().Where(d)}, nil
 }
 
 // destinationInput is the body of create and update. A secret left out or

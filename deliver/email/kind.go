@@ -2,6 +2,7 @@ package email
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
@@ -25,6 +26,12 @@ func Kind() deliver.Kind {
 				return nil, err
 			}
 			return New(cfg, env)
+		},
+		Where: func(config json.RawMessage) string {
+			if c, err := ParseConfig(config); err == nil {
+				return strings.Join(c.To, ", ")
+			}
+			return ""
 		},
 		Recipients: func(config json.RawMessage) ([]string, error) {
 			c, err := ParseConfig(config)

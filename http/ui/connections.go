@@ -148,35 +148,7 @@ type destination struct {
 	OwnerID    int64          `json:"owner_id"`
 	SecretsSet []string       `json:"secrets_set"`
 	PublicKey  string         `json:"public_key"`
-}
-
-// Where says in a few words where the destination delivers.
-func (d destination) Where() string {
-	get := func(k string) string {
-		if v, ok := d.Config[k]; ok && v != nil {
-			switch x := v.(type) {
-			case []any:
-				var parts []string
-				for _, e := range x {
-					parts = append(parts, fmt.Sprint(e))
-				}
-				return strings.Join(parts, ", ")
-			}
-			return fmt.Sprint(v)
-		}
-		return ""
-	}
-	switch d.Kind {
-	case facteur.DestinationSFTP:
-		return get("user") + "@" + get("host") + ":" + get("directory")
-	case facteur.DestinationS3:
-		return "s3://" + get("bucket") + "/" + get("prefix")
-	case facteur.DestinationWebhook:
-		return get("url")
-	case facteur.DestinationEmail:
-		return get("to")
-	}
-	return get("path")
+	Where      string         `json:"where"`
 }
 
 // Value is the shown value of a setting: lists one per line, headers never.
