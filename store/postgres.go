@@ -51,6 +51,7 @@ func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	db := &DB{pool: pool}
 	db.store, db.root = rootStore(DialectPostgres, pgExecutor{pool}, beginPG(pool), cfg.Keyring)
+	db.store.formats = cfg.Formats
 	return db, nil
 }
 

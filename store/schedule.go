@@ -16,12 +16,17 @@ const scheduleColumns = `id, name, report_id, destination_id, format, file_name,
 // scheduleJSON holds the JSON columns of a schedule, encoded.
 type scheduleJSON struct{ format, calendar, include, options string }
 
-// prepareSchedule fills the defaults of s, validates it and encodes its
-// JSON columns.
-func prepareSchedule(s *facteur.Schedule) (scheduleJSON, error) {
+// prepareSchedule fills the defaults of s, validates it (its format with
+// the store's FormatChecker, when it has one) and encodes its JSON columns.
+func (st *store) prepareSchedule(s *facteur.Schedule) (scheduleJSON, error) {
 	s.SetDefaults()
 	if err := s.Validate(); err != nil {
 		return scheduleJSON{}, err
+	}
+	if st.formats != nil {
+		if err := st.formats.Validate(s.Format); err != nil {
+			return scheduleJSON{}, err
+		}
 	}
 	format, err := json.Marshal(s.Format)
 	if err != nil {
@@ -62,7 +67,7 @@ func (s *store) scheduleRefError(ctx context.Context, sc *facteur.Schedule, err 
 // records it, owned by sc.OwnerID, and sets its ID and timestamps. It fails with EINVALID when sc
 // does not validate or its report or destination does not exist.
 func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error {
-	j, err := prepareSchedule(sc)
+	j, err := s.prepareSchedule(sc)
 	if err != nil {
 		return err
 	}
@@ -135,7 +140,7 @@ func (s *store) listSchedules(ctx context.Context, query string, args ...any) ([
 // set at creation only). It fails with EINVALID like CreateSchedule and
 // ENOTFOUND when there is no such schedule.
 func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error {
-	j, err := prepareSchedule(sc)
+	j, err := s.prepareSchedule(sc)
 	if err != nil {
 		return err
 	}

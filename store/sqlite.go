@@ -70,6 +70,7 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 
 	db := &DB{sqlDB: sqlDB}
 	db.store, db.root = rootStore(DialectSQLite, sqlExecutor{sqlDB}, beginSQL(sqlDB), cfg.Keyring)
+	db.store.formats = cfg.Formats
 	if err := db.setupSQLite(ctx, cfg, path); err != nil {
 		_ = sqlDB.Close()
 		return nil, err

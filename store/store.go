@@ -45,6 +45,15 @@ type Config struct {
 	Keyring *secret.Keyring
 	// Logger receives what the migrations applied. Nil discards it.
 	Logger *slog.Logger
+	// Formats, when set, checks the format and its options of every
+	// schedule saved: the registry of formats (format.Registry) that the
+	// API and the runner read too. Nil checks only what needs no registry.
+	Formats FormatChecker
+}
+
+// FormatChecker checks a schedule's format options; format.Registry is one.
+type FormatChecker interface {
+	Validate(facteur.FormatOptions) error
 }
 
 // validate checks that exactly one database is named.

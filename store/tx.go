@@ -23,6 +23,8 @@ type store struct {
 	// begin starts a transaction: a real one on the database, a savepoint
 	// inside a transaction.
 	begin func(ctx context.Context) (transaction, error)
+	// formats checks the format of schedules saved; nil: not checked.
+	formats FormatChecker
 }
 
 // transaction is a database transaction or a savepoint inside one.
@@ -68,7 +70,7 @@ func (s *store) inTx(ctx context.Context, fn func(tx *store, raw any) error) err
 		defer cancel()
 		_ = t.rollback(rctx)
 	}()
-	tx := &store{dialect: s.dialect, q: t, begin: t.nest, ring: s.ring}
+	tx := &store{dialect: s.dialect, q: t, begin: t.nest, ring: s.ring, formats: s.formats}
 	if err := fn(tx, t.raw()); err != nil {
 		done = true
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
+	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/store"
 )
 
@@ -216,9 +217,9 @@ func openStore(ctx context.Context, data, database string, stdout io.Writer) (*s
 	if err != nil {
 		return nil, store.Config{}, err
 	}
-	cfg := store.Config{SQLitePath: filepath.Join(data, "facteur.db"), Keyring: ring}
+	cfg := store.Config{SQLitePath: filepath.Join(data, "facteur.db"), Keyring: ring, Formats: format.Builtin()}
 	if database != "" {
-		cfg = store.Config{PostgresURL: database, Keyring: ring}
+		cfg = store.Config{PostgresURL: database, Keyring: ring, Formats: format.Builtin()}
 	}
 	db, err := store.Open(ctx, cfg)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/store"
 )
@@ -29,7 +30,7 @@ type NewDatabase func(t *testing.T) store.Config
 // directory.
 func SQLite(t *testing.T) store.Config {
 	t.Helper()
-	return store.Config{SQLitePath: filepath.Join(t.TempDir(), "facteur.db")}
+	return store.Config{SQLitePath: filepath.Join(t.TempDir(), "facteur.db"), Formats: format.Builtin()}
 }
 
 // Postgres creates a database named facteur_test_<random> on the server in
@@ -38,7 +39,7 @@ func SQLite(t *testing.T) store.Config {
 // be reached, and is skipped only when the variable is "skip".
 func Postgres(t *testing.T) store.Config {
 	t.Helper()
-	return store.Config{PostgresURL: testdb.PostgresDatabase(t, "facteur_test_")}
+	return store.Config{PostgresURL: testdb.PostgresDatabase(t, "facteur_test_"), Formats: format.Builtin()}
 }
 
 // Open opens the store cfg names and closes it when the test ends.
