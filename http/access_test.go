@@ -138,7 +138,9 @@ func newEnvWith(t *testing.T, formats *format.Registry, extraKinds ...deliver.Ki
 	t.Helper()
 	auth.Cost = bcrypt.MinCost
 	ctx := context.Background()
-	db := storetest.Open(t, storetest.SQLite(t))
+	cfg := storetest.SQLite(t)
+	cfg.Formats = formats // the store checks schedules with the API's formats
+	db := storetest.Open(t, cfg)
 	e := &env{t: t, db: db, users: map[facteur.Role]*facteur.User{}, tokens: map[facteur.Role]string{}, dir: t.TempDir(), kinds: kinds.Builtin()}
 	for _, k := range extraKinds {
 		must(t, e.kinds.Register(k))
