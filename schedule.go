@@ -65,6 +65,16 @@ const (
 	XLSXDatesText  = "text"  // text cells holding the ISO 8601 text, as in CSV
 )
 
+// Codecs that compress the columns inside a Parquet file.
+const (
+	CodecZstd   = "zstd"   // the default: smaller files
+	CodecSnappy = "snappy" // faster, larger; read by every Parquet reader
+)
+
+// MaxRowLimit bounds FormatOptions.RowLimit: formats for people stop
+// being readable long before it.
+const MaxRowLimit = 1_000_000
+
 // FormatOptions says how rows become a file.
 type FormatOptions struct {
 	// Format is the name of a registered format (see package format).
@@ -82,6 +92,13 @@ type FormatOptions struct {
 	// "cells" (or empty, the default) for date cells a spreadsheet can
 	// filter and compute with, "text" for their ISO 8601 text.
 	XLSXDates string `json:"xlsx_dates,omitempty"`
+	// RowLimit is the most rows a format made for reading on a page or
+	// screen takes (PDF, plain text); 0 means the format's own default.
+	// What happens past it is the format's to say (README, Formats).
+	RowLimit int64 `json:"row_limit,omitempty"`
+	// Codec compresses the columns inside a Parquet file: "zstd" (or
+	// empty, the default) or "snappy".
+	Codec string `json:"codec,omitempty"`
 	// Neutralize prefixes CSV and XLSX text cells that a spreadsheet would
 	// run as a formula with an apostrophe. Set from the destination (see
 	// Destination.RawCells), not by users.
@@ -179,7 +196,8 @@ func (s *Schedule) Validate() error {
 }
 
 // Validate checks the values of the options that do not depend on the
-// format: the compression and how xlsx dates are held. Which format exists
+// format: the compression, how xlsx dates are held, the row limit and the
+// Parquet codec. Which format exists
 // and which options it reads is checked by the program's registry of
 // formats (format.Registry.Validate), which calls this method.
 func (f FormatOptions) Validate() error {
@@ -190,6 +208,10 @@ func (f FormatOptions) Validate() error {
 		return Errorf(EINVALID, "format.compression: use gzip or zstd, or leave it empty")
 	case f.XLSXDates != "" && f.XLSXDates != XLSXDatesCells && f.XLSXDates != XLSXDatesText:
 		return Errorf(EINVALID, "format.xlsx_dates: use %q (date cells) or %q (ISO text), or leave it empty", XLSXDatesCells, XLSXDatesText)
+	case f.RowLimit < 0 || f.RowLimit > MaxRowLimit:
+		return Errorf(EINVALID, "format.row_limit: use a number of rows from 1 to %d, or 0 for the format's default", MaxRowLimit)
+	case f.Codec != "" && f.Codec != CodecZstd && f.Codec != CodecSnappy:
+		return Errorf(EINVALID, "format.codec: use %q or %q, or leave it empty", CodecZstd, CodecSnappy)
 	}
 	return nil
 }

@@ -32,6 +32,12 @@ type Spec struct {
 	Formats *format.Registry
 	// InnerName is the name of the file inside a csv.zip.
 	InnerName string
+	// Title, Time and Period are what formats for people print at the
+	// top of the file (see format.Target): the report's name, when the run
+	// was due and the time range its rows were kept to.
+	Title  string
+	Time   time.Time
+	Period *facteur.Period
 	// Path is where the artifact is spooled. It appears only once complete.
 	Path string
 	// Progress, when not nil, is kept up to date with the rows written so far.
@@ -54,6 +60,11 @@ type Spec struct {
 	// ScheduleLimits are the limits the schedule set itself, for the error
 	// to say who set the limit that stopped the run.
 	ScheduleLimits facteur.RunLimits
+}
+
+// target is what the encoder of spec's format is made for.
+func (spec Spec) target(cols []facteur.Column) format.Target {
+	return format.Target{Cols: cols, Options: spec.Format, InnerName: spec.InnerName, Title: spec.Title, Time: spec.Time, Period: spec.Period}
 }
 
 // limitError returns the error of an export stopped by one of its limits.
@@ -122,7 +133,7 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 	if err != nil {
 		return Result{}, sourceError(err)
 	}
-	enc, err := spec.Formats.New(w, proj.cols, spec.Format, spec.InnerName)
+	enc, err := spec.Formats.New(w, spec.target(proj.cols))
 	if err != nil {
 		return Result{}, encodeError(err)
 	}
@@ -220,7 +231,7 @@ func runCopy(ctx context.Context, copier source.CSVCopier, spec Spec, w io.Write
 		return Result{}, sourceError(err)
 	}
 	described := time.Since(start)
-	header, err := spec.Formats.New(w, proj.cols, spec.Format, spec.InnerName)
+	header, err := spec.Formats.New(w, spec.target(proj.cols))
 	if err != nil {
 		return Result{}, encodeError(err)
 	}

@@ -66,7 +66,7 @@ func benchEncoder(b *testing.B, f string) {
 	var out countWriter
 	b.ReportAllocs()
 	for b.Loop() {
-		enc, err := format.Builtin().New(&out, benchCols, facteur.FormatOptions{Format: f}, "bench.csv")
+		enc, err := format.Builtin().New(&out, format.Target{Cols: benchCols, Options: facteur.FormatOptions{Format: f}, InnerName: "bench.csv"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestAllocs(t *testing.T) {
 	const n = 200_000
 	rows := fixtureBytes()
 	for _, f := range []string{"csv", "json", "ndjson"} {
-		enc, err := format.Builtin().New(io.Discard, fixtureCols, facteur.FormatOptions{Format: f}, "")
+		enc, err := format.Builtin().New(io.Discard, format.Target{Cols: fixtureCols, Options: facteur.FormatOptions{Format: f}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestAllocs(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			enc, err := format.Builtin().New(&out, c.cols, facteur.FormatOptions{Format: f}, "x.csv")
+			enc, err := format.Builtin().New(&out, format.Target{Cols: c.cols, Options: facteur.FormatOptions{Format: f}, InnerName: "x.csv"})
 			if err != nil {
 				t.Fatal(err)
 			}

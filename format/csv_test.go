@@ -207,7 +207,7 @@ func TestEncoderErrors(t *testing.T) {
 	for _, f := range []string{"csv", "csv.zip", "json", "ndjson", "xlsx"} {
 		t.Run(f, func(t *testing.T) {
 			t.Parallel()
-			enc, err := format.Builtin().New(io.Discard, cols, facteur.FormatOptions{Format: f}, "x.csv")
+			enc, err := format.Builtin().New(io.Discard, format.Target{Cols: cols, Options: facteur.FormatOptions{Format: f}, InnerName: "x.csv"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +227,7 @@ func TestEncoderErrors(t *testing.T) {
 				t.Errorf("Write after Close: %v, want ErrClosed", err)
 			}
 
-			enc, err = format.Builtin().New(&failWriter{n: 10}, cols, facteur.FormatOptions{Format: f}, "x.csv")
+			enc, err = format.Builtin().New(&failWriter{n: 10}, format.Target{Cols: cols, Options: facteur.FormatOptions{Format: f}, InnerName: "x.csv"})
 			if err != nil {
 				t.Fatal(err)
 			}

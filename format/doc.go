@@ -14,7 +14,7 @@
 // one file and one line in Builtin, and passes the suite of formattest.
 //
 //	formats := format.Builtin()
-//	enc, err := formats.New(w, cols, schedule.Format, "agents.csv")
+//	enc, err := formats.New(w, format.Target{Cols: cols, Options: schedule.Format, InnerName: "agents.csv"})
 //	for rows.Next() {
 //		if err := enc.Write(rows.Row(), nil); err != nil { … } // nil: the columns' kinds
 //	}

@@ -44,7 +44,7 @@ func TestNewOptions(t *testing.T) {
 		{facteur.FormatOptions{Format: "csv.zip"}, "..", "file_name"},
 	}
 	for _, tt := range tests {
-		enc, err := format.Builtin().New(io.Discard, fixtureCols, tt.opts, tt.innerName)
+		enc, err := format.Builtin().New(io.Discard, format.Target{Cols: fixtureCols, Options: tt.opts, InnerName: tt.innerName})
 		if tt.field == "" {
 			if err != nil || enc == nil {
 				t.Errorf("%+v: %v", tt.opts, err)
@@ -80,7 +80,7 @@ func TestXLSXDatesOption(t *testing.T) {
 			t.Errorf("%+v: %v", tt.opts, err)
 		}
 	}
-	if _, err := format.Builtin().New(io.Discard, fixtureCols, facteur.FormatOptions{Format: "xlsx", TimeZone: "Mars/Olympus"}, ""); facteur.ErrorCode(err) != facteur.EINVALID {
+	if _, err := format.Builtin().New(io.Discard, format.Target{Cols: fixtureCols, Options: facteur.FormatOptions{Format: "xlsx", TimeZone: "Mars/Olympus"}}); facteur.ErrorCode(err) != facteur.EINVALID {
 		t.Errorf("an unknown time zone: %v, want EINVALID", err)
 	}
 }
@@ -88,10 +88,10 @@ func TestXLSXDatesOption(t *testing.T) {
 func TestNewTooManyColumnsForXLSX(t *testing.T) {
 	t.Parallel()
 	cols := make([]facteur.Column, 16385)
-	if _, err := format.Builtin().New(io.Discard, cols, facteur.FormatOptions{Format: "xlsx"}, ""); facteur.ErrorCode(err) != facteur.EINVALID {
+	if _, err := format.Builtin().New(io.Discard, format.Target{Cols: cols, Options: facteur.FormatOptions{Format: "xlsx"}}); facteur.ErrorCode(err) != facteur.EINVALID {
 		t.Errorf("16,385 columns: %v, want EINVALID", err)
 	}
-	if _, err := format.Builtin().New(io.Discard, cols[:16384], facteur.FormatOptions{Format: "xlsx"}, ""); err != nil {
+	if _, err := format.Builtin().New(io.Discard, format.Target{Cols: cols[:16384], Options: facteur.FormatOptions{Format: "xlsx"}}); err != nil {
 		t.Errorf("16,384 columns: %v", err)
 	}
 }
@@ -126,7 +126,7 @@ func TestNewWritesEachFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
-		enc, err := format.Builtin().New(&buf, fixtureCols, tt.opts, "")
+		enc, err := format.Builtin().New(&buf, format.Target{Cols: fixtureCols, Options: tt.opts})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +192,7 @@ func TestCSVZip(t *testing.T) {
 func TestCSVZipNoRows(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	enc, err := format.Builtin().New(&buf, []facteur.Column{{Name: "id"}}, facteur.FormatOptions{Format: "csv.zip"}, "empty.csv")
+	enc, err := format.Builtin().New(&buf, format.Target{Cols: []facteur.Column{{Name: "id"}}, Options: facteur.FormatOptions{Format: "csv.zip"}, InnerName: "empty.csv"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestRowReuse(t *testing.T) {
 				enc = format.NewCSVZipEncoder(&buf, fixtureCols, format.CSVOptions{}, "a.csv", modified)
 			} else {
 				var err error
-				if enc, err = format.Builtin().New(&buf, fixtureCols, facteur.FormatOptions{Format: f}, ""); err != nil {
+				if enc, err = format.Builtin().New(&buf, format.Target{Cols: fixtureCols, Options: facteur.FormatOptions{Format: f}}); err != nil {
 					t.Fatal(err)
 				}
 			}

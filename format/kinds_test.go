@@ -35,7 +35,7 @@ func TestValueKinds(t *testing.T) {
 	}
 	for _, f := range []string{facteur.FormatCSV, facteur.FormatJSON, facteur.FormatXLSX} {
 		var buf bytes.Buffer
-		enc, err := format.Builtin().New(&buf, cols, facteur.FormatOptions{Format: f, Neutralize: true}, "")
+		enc, err := format.Builtin().New(&buf, format.Target{Cols: cols, Options: facteur.FormatOptions{Format: f, Neutralize: true}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ import (
 // quotes it next to the choices it explains.
 func BenchmarkCompressLevels(b *testing.B) {
 	var csv bytes.Buffer
-	enc, err := format.Builtin().New(&csv, benchCols, facteur.FormatOptions{Format: facteur.FormatCSV}, "")
+	enc, err := format.Builtin().New(&csv, format.Target{Cols: benchCols, Options: facteur.FormatOptions{Format: facteur.FormatCSV}})
 	if err != nil {
 		b.Fatal(err)
 	}

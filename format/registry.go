@@ -52,6 +52,15 @@ type Target struct {
 	// Modified dates the entries of archive formats; the zero time leaves
 	// the date unset, for files that are identical byte for byte.
 	Modified time.Time
+	// Title names the file's content for people: the report's name. Formats
+	// that show a title (HTML, PDF) or name their root (XML) use it.
+	Title string
+	// Time is when the run was due, in the export's time zone, for formats
+	// that print it; the zero time prints none (files identical byte for byte).
+	Time time.Time
+	// Period, when not nil, is the time range the rows were kept to, for
+	// formats that print it.
+	Period *facteur.Period
 }
 
 // The options a format may read, by their JSON names in facteur.FormatOptions.
@@ -60,10 +69,12 @@ const (
 	OptionDelimiter = "delimiter"
 	OptionBOM       = "bom"
 	OptionXLSXDates = "xlsx_dates"
+	OptionRowLimit  = "row_limit"
+	OptionCodec     = "codec"
 )
 
 // OptionNames lists every option a format may read, in the order forms show them.
-var OptionNames = []string{OptionNoHeader, OptionDelimiter, OptionBOM, OptionXLSXDates}
+var OptionNames = []string{OptionNoHeader, OptionDelimiter, OptionBOM, OptionXLSXDates, OptionRowLimit, OptionCodec}
 
 // given reports whether o sets the option called name.
 func given(o facteur.FormatOptions, name string) bool {
@@ -76,6 +87,10 @@ func given(o facteur.FormatOptions, name string) bool {
 		return o.BOM
 	case OptionXLSXDates:
 		return o.XLSXDates != ""
+	case OptionRowLimit:
+		return o.RowLimit != 0
+	case OptionCodec:
+		return o.Codec != ""
 	}
 	return false
 }
@@ -181,6 +196,9 @@ func (r *Registry) Validate(o facteur.FormatOptions) error {
 					readers = append(readers, g.Name)
 				}
 			}
+			if len(readers) == 0 {
+				return facteur.Errorf(facteur.EINVALID, "format.%s: no format uses it; leave it empty", opt)
+			}
 			return facteur.Errorf(facteur.EINVALID, "format.%s: only %s files use it; leave it empty for %s", opt, list(readers), f.Name)
 		}
 	}
@@ -203,21 +221,23 @@ func delimiter(d string) (rune, error) {
 	return r, nil
 }
 
-// New returns the encoder of o's format, writing to w. innerName is the
-// name of the file inside an archive format (e.g. "agents.csv" inside a
-// csv.zip); its entry is dated now. Options the format does not read are
-// ignored here (a schedule saved before a rule was added still runs);
-// Validate refuses them when a schedule is saved. It fails with a
-// *facteur.Error of code EINVALID for an unknown format or a bad option.
-func (r *Registry) New(w io.Writer, cols []facteur.Column, o facteur.FormatOptions, innerName string) (Encoder, error) {
-	if err := o.Validate(); err != nil {
+// New returns the encoder of t.Options' format, writing to w. An archive
+// format's entry is dated now when t.Modified is zero. Options the format
+// does not read are ignored here (a schedule saved before a rule was added
+// still runs); Validate refuses them when a schedule is saved. It fails with
+// a *facteur.Error of code EINVALID for an unknown format or a bad option.
+func (r *Registry) New(w io.Writer, t Target) (Encoder, error) {
+	if err := t.Options.Validate(); err != nil {
 		return nil, err
 	}
-	f, ok := r.Lookup(o.Format)
+	f, ok := r.Lookup(t.Options.Format)
 	if !ok {
-		return nil, facteur.Errorf(facteur.EINVALID, "format.format: unknown format %q; use one of %s", o.Format, list(r.Names()))
+		return nil, facteur.Errorf(facteur.EINVALID, "format.format: unknown format %q; use one of %s", t.Options.Format, list(r.Names()))
 	}
-	return f.New(w, Target{Cols: cols, Options: o, InnerName: innerName, Modified: time.Now()})
+	if t.Modified.IsZero() {
+		t.Modified = time.Now()
+	}
+	return f.New(w, t)
 }
 
 // Extension returns the file extension of the format called name without

@@ -86,7 +86,7 @@ func TestValidate(t *testing.T) {
 		{facteur.FormatOptions{Format: "csv", NoHeader: true, Delimiter: "\t", BOM: true, Compression: "gzip"}, ""},
 		{facteur.FormatOptions{Format: "xlsx", XLSXDates: "text"}, ""},
 		{facteur.FormatOptions{Format: "csv.zip", Delimiter: "é"}, ""},
-		{facteur.FormatOptions{Format: "pdf"}, "format.format: use one of csv, csv.zip, json, ndjson or xlsx"},
+		{facteur.FormatOptions{Format: "docx"}, "format.format: use one of csv, csv.zip, json, ndjson"},
 		{facteur.FormatOptions{}, "format.format: use one of"},
 		{facteur.FormatOptions{Format: "xlsx", Compression: "gzip"}, "format.compression: xlsx files are compressed in themselves (zip files already are); compress csv, json or ndjson, or leave it empty"},
 		{facteur.FormatOptions{Format: "csv", Compression: "lz4"}, "format.compression: use gzip or zstd"},
@@ -98,6 +98,11 @@ func TestValidate(t *testing.T) {
 		{facteur.FormatOptions{Format: "csv", Delimiter: "ab"}, "format.delimiter: use a single character"},
 		{facteur.FormatOptions{Format: "csv", Delimiter: "\x00"}, "format.delimiter: use a single character"},
 		{facteur.FormatOptions{Format: "csv", Delimiter: "\xff"}, "format.delimiter: use a single character"},
+		{facteur.FormatOptions{Format: "csv", RowLimit: -1}, "format.row_limit: use a number of rows from 1 to 1000000"},
+		{facteur.FormatOptions{Format: "csv", RowLimit: facteur.MaxRowLimit + 1}, "format.row_limit: use a number of rows from 1 to 1000000"},
+		{facteur.FormatOptions{Format: "csv", RowLimit: 10}, "format.row_limit: "},
+		{facteur.FormatOptions{Format: "csv", Codec: "lz4"}, "format.codec: use \"zstd\" or \"snappy\""},
+		{facteur.FormatOptions{Format: "csv", Codec: "snappy"}, "format.codec: "},
 	} {
 		err := r.Validate(tt.o)
 		switch {

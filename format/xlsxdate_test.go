@@ -47,7 +47,7 @@ var calcWant = [][][2]string{
 func writeCalc(t *testing.T, dates string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	enc, err := format.Builtin().New(&buf, calcCols, facteur.FormatOptions{Format: facteur.FormatXLSX, XLSXDates: dates, TimeZone: "Europe/Paris"}, "")
+	enc, err := format.Builtin().New(&buf, format.Target{Cols: calcCols, Options: facteur.FormatOptions{Format: facteur.FormatXLSX, XLSXDates: dates, TimeZone: "Europe/Paris"}})
 	if err != nil {
 		t.Fatal(err)
 	}

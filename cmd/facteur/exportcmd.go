@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -30,6 +31,9 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	fs.BoolVar(&o.BOM, "bom", false, "start CSV with a UTF-8 byte order mark (Excel, Power BI)")
 	fs.StringVar(&o.Compression, "compression", "", "compress the file: gzip or zstd ("+compressibleHelp(formats)+")")
 	fs.StringVar(&o.XLSXDates, "xlsx-dates", "", "how xlsx holds dates and timestamps: cells (date cells in --time-zone, the default) or text (ISO 8601)")
+	fs.Int64Var(&o.RowLimit, "row-limit", 0, fmt.Sprintf("most rows of a pdf or txt file (1 to %d; 0 for the format's default)", facteur.MaxRowLimit))
+	fs.StringVar(&o.Codec, "codec", "", "how parquet compresses its columns: zstd (the default) or snappy")
+	title := fs.String("title", "", "title printed at the top of html and pdf files and naming the root of xml (default: the output file's name)")
 	output := fs.String("output", "", "file to write (required; - for standard output)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "statement timeout")
 	zone := fs.String("time-zone", "UTC", "zone in which timestamps with a time zone are written")
@@ -75,12 +79,18 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	o.Neutralize = !*rawCells
 	o.TimeZone = *zone
 	start := time.Now()
+	now := start
+	if loc, err := time.LoadLocation(*zone); err == nil {
+		now = now.In(loc)
+	}
 	res, err := export.Run(ctx, export.Spec{
 		Source:    src,
 		Query:     facteur.Query{SQL: *query, Table: *table, Timeout: *timeout},
 		Format:    o,
 		Formats:   formats,
 		InnerName: inner,
+		Title:     exportTitle(*title, *output),
+		Time:      now,
 		Path:      path,
 		Copy:      *pgCopy,
 	})
@@ -137,6 +147,19 @@ func compressibleHelp(formats *format.Registry) string {
 
 // flagOptions returns o without the flags' defaults, so that a format that
 // does not read the CSV flags is not refused for their default values.
+// exportTitle is the title the CLI gives an export: title when set, else
+// the output file's name without its extensions ("export" on stdout).
+func exportTitle(title, output string) string {
+	if title != "" || output == "-" {
+		return cmp.Or(title, "export")
+	}
+	name := filepath.Base(output)
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	return name
+}
+
 func flagOptions(o facteur.FormatOptions) facteur.FormatOptions {
 	if o.Delimiter == "," {
 		o.Delimiter = ""

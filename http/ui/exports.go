@@ -25,6 +25,9 @@ type exportsPage struct {
 // Value is a posted value, to keep what was typed.
 func (p exportsPage) Value(k string) string { return p.Form.Get(k) }
 
+// MaxRowLimit bounds the row limit's box.
+func (exportsPage) MaxRowLimit() int64 { return facteur.MaxRowLimit }
+
 func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 	p := exportsPage{Zones: zones, Form: url.Values{"time_zone": {"Europe/Paris"}, "format": {"csv"}}}
 	status := http.StatusOK
@@ -46,6 +49,12 @@ func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 		}
 		if p.Formats.reads(r.PostFormValue("format"), "xlsx_dates") {
 			format["xlsx_dates"] = r.PostFormValue("xlsx_dates")
+		}
+		if p.Formats.reads(r.PostFormValue("format"), "row_limit") {
+			format["row_limit"] = formCount(r.PostFormValue("row_limit"))
+		}
+		if p.Formats.reads(r.PostFormValue("format"), "codec") {
+			format["codec"] = r.PostFormValue("codec")
 		}
 		body := map[string]any{"report_id": reportID, "format": format,
 			"time_zone": strings.TrimSpace(r.PostFormValue("time_zone")), "include_fields": r.PostForm["include_"+r.PostFormValue("report_id")]}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -60,4 +61,18 @@ func readForm(w http.ResponseWriter, r *http.Request) (int, string) {
 		}
 	}
 	return 0, ""
+}
+
+// formCount reads a count typed in a number box: 0 when left empty, -1
+// when it is not a whole number, for the API to refuse with its own words.
+func formCount(raw string) int64 {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }

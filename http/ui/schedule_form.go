@@ -38,6 +38,9 @@ type scheduleForm struct {
 	Tested       string            // the result of Send test
 }
 
+// MaxRowLimit bounds the row limit's box.
+func (scheduleForm) MaxRowLimit() int64 { return facteur.MaxRowLimit }
+
 type dayChoice struct{ Value, Label string }
 type monthChoice struct {
 	Value int
@@ -328,6 +331,12 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 	}
 	if formats.reads(chosen, "xlsx_dates") {
 		fo.XLSXDates = form.Get("xlsx_dates")
+	}
+	if formats.reads(chosen, "row_limit") {
+		fo.RowLimit = formCount(form.Get("row_limit"))
+	}
+	if formats.reads(chosen, "codec") {
+		fo.Codec = form.Get("codec")
 	}
 	if !formats.reads(chosen, "no_header") {
 		fo.NoHeader = false
