@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
@@ -64,6 +65,7 @@ func Run(t *testing.T, kind *deliver.Kind, newDest NewFunc) {
 		{"Bytes", testBytes, false},
 		{"Empty", testEmpty, false},
 		{"Redeliver", testRedeliver, false},
+		{"NoPartialFile", testNoPartialFile, false},
 		{"IdempotencyKey", testIdempotencyKey, false},
 		{"Conflict", testConflict, true},
 		{"Overwrite", testOverwrite, true},
@@ -208,6 +210,43 @@ func testEmpty(t *testing.T, newDest NewFunc, named bool) {
 	dest := newDest(t, false)
 	mustDeliver(t, dest.Deliverer, NewArtifact(t, "empty.csv", nil))
 	wantFiles(t, dest, map[string][]byte{"empty.csv": {}})
+}
+
+// testNoPartialFile: while a large file is being delivered, the
+// destination never shows its final name with anything but the whole
+// file (two-step delivery: a temporary name, then a rename, or a store
+// whose writes are atomic). The destination is looked at over and over
+// during the delivery, not only after it.
+func testNoPartialFile(t *testing.T, newDest NewFunc, named bool) {
+	dest := newDest(t, false)
+	content := Content(7<<20, 9) // under the attachment limit of e-mail
+	const name = "large.csv"
+	a := NewArtifact(t, name, content)
+	done := make(chan error, 1)
+	go func() {
+		_, err := dest.Deliverer.Deliver(t.Context(), a)
+		done <- err
+	}()
+	looks := 0
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Deliver(%s): %v", name, err)
+			}
+			t.Logf("%d looks at the destination during the delivery", looks)
+			wantFiles(t, dest, map[string][]byte{name: content})
+			return
+		default:
+		}
+		looks++
+		time.Sleep(time.Millisecond) // leave the delivery a share of the CPU
+		for n, b := range dest.Files(t) {
+			if n == name && string(b) != string(content) {
+				t.Fatalf("look %d during the delivery: %q holds %d bytes of %d: a partial file under the final name", looks, name, len(b), len(content))
+			}
+		}
+	}
 }
 
 func testRedeliver(t *testing.T, newDest NewFunc, named bool) {
