@@ -15,6 +15,8 @@ var readers = map[string]formattest.Reader{
 	"csv.zip": formattest.PythonCSVInZip,
 	"json":    formattest.PythonJSON,
 	"ndjson":  formattest.PythonNDJSON,
+	"html":    formattest.Chromium,
+	"txt":     formattest.PythonTextTable,
 	"xlsx":    withOptions(formattest.Openpyxl, facteur.FormatOptions{XLSXDates: facteur.XLSXDatesText}), // dates as their text, to compare them
 }
 

@@ -31,6 +31,8 @@ var (
 	_ Encoder = (*JSONEncoder)(nil)
 	_ Encoder = (*NDJSONEncoder)(nil)
 	_ Encoder = (*XLSXEncoder)(nil)
+	_ Encoder = (*HTMLEncoder)(nil)
+	_ Encoder = (*TextEncoder)(nil)
 )
 
 // ErrClosed is returned by Write after Close.
