@@ -56,6 +56,17 @@ type Artifact struct {
 	// Test marks the file of Send test: destinations that can say so
 	// (S3 metadata, a webhook header, the mail's subject) do.
 	Test bool
+	// Body, when not nil, holds the report's first rows as the text of a
+	// mail, spooled beside the file, for a destination that shows the
+	// report in the mail itself.
+	Body *Body
+}
+
+// Body is the report's first rows as the text of a mail: an HTML table (a
+// fragment, with inline styles) and its plain-text version, each ending
+// with the number of rows and how many were left out.
+type Body struct {
+	HTMLPath, TextPath string
 }
 
 // Open opens the spooled bytes for reading.

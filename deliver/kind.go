@@ -48,6 +48,10 @@ type Kind struct {
 	// Recipients returns the addresses a destination of the kind mails,
 	// for the policy's recipient rule; nil: none.
 	Recipients func(config json.RawMessage) ([]string, error)
+	// BodyRows returns how many of the report's rows a destination of the
+	// kind shows in the text of a mail (0: none), for the export to write
+	// them beside the file (facteur.Artifact.Body); nil: none.
+	BodyRows func(config json.RawMessage) int64
 	// Where says in a few words where a destination of the kind delivers
 	// ("partner@sftp.example.org:/in"), for lists; it holds no secret.
 	Where func(config json.RawMessage) string

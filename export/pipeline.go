@@ -38,6 +38,9 @@ type Spec struct {
 	Title  string
 	Time   time.Time
 	Period *facteur.Period
+	// Body, when not nil, also writes the first rows as the text of a
+	// mail (an e-mail destination showing the report in the mail).
+	Body *Body
 	// Path is where the artifact is spooled. It appears only once complete.
 	Path string
 	// Progress, when not nil, is kept up to date with the rows written so far.
@@ -97,7 +100,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, err
 	}
 	var res Result
-	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && spec.MaxRows == 0 && spec.Limits == (facteur.RunLimits{}) && canCopy(spec.Format) {
+	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && spec.MaxRows == 0 && spec.Limits == (facteur.RunLimits{}) && spec.Body == nil && canCopy(spec.Format) {
 		res, err = runCopy(ctx, copier, spec, spool.out)
 	} else {
 		res, err = runRows(ctx, spec, spool.out, spool.size)
@@ -143,6 +146,11 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 			enc.Close()
 		}
 	}()
+	body, err := newBodyWriter(spec.Body, proj.cols)
+	if err != nil {
+		return Result{}, err
+	}
+	defer body.abort() // nothing left once committed
 	// A source that knows each value's kind (SQLite) says it row by row;
 	// the others leave every value to its column's kind.
 	kinded, _ := rows.(facteur.KindedRows)
@@ -163,7 +171,11 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 		if kinded != nil {
 			kinds = proj.applyKinds(kinded.Kinds())
 		}
-		if err := enc.Write(proj.apply(rows.Row()), kinds); err != nil {
+		row := proj.apply(rows.Row())
+		if err := enc.Write(row, kinds); err != nil {
+			return Result{}, encodeError(fmt.Errorf("encode row %d: %w", n+1, err))
+		}
+		if err := body.write(row, kinds); err != nil {
 			return Result{}, encodeError(fmt.Errorf("encode row %d: %w", n+1, err))
 		}
 		n++
@@ -197,6 +209,9 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 	}
 	if err := rows.Close(); err != nil && !limited {
 		return Result{}, sourceError(err)
+	}
+	if err := body.commit(); err != nil {
+		return Result{}, err
 	}
 	if spec.Progress != nil {
 		spec.Progress.Store(n)

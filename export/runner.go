@@ -389,6 +389,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 	r.logf(ctx, run.ID, "info", "Exporting report %q as %s.", def.Report.Name, s.Format.Format)
 	fo := s.Format
 	fo.Neutralize = def.Destination == nil || !def.Destination.RawCells
+	path := filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext))
 	fo.TimeZone = s.Calendar.TimeZone
 	res, err := Run(ctx, Spec{
 		Source:         q,
@@ -400,7 +401,8 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		Title:          def.Report.Name,
 		Time:           at,
 		Period:         def.Period,
-		Path:           filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext)),
+		Path:           path,
+		Body:           r.body(def.Destination, path),
 		Progress:       progress,
 		MaxRows:        maxRows,
 		Limits:         facteur.RunLimits{MaxRows: lim.MaxRows, MaxBytes: lim.MaxBytes},
@@ -423,7 +425,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		run.Stages = setStage(run.Stages, st.Name, st.Duration)
 	}
 	run.FileName, run.Rows, run.Bytes, run.SHA256 = name, res.Rows, res.Bytes, res.SHA256
-	run.ArtifactPath = filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext))
+	run.ArtifactPath = path
 	how := ""
 	if res.FastPath {
 		how = " (written by the database's COPY)"
@@ -512,14 +514,47 @@ func (r *Runner) formats() *format.Registry {
 	return r.Formats
 }
 
-// artifactOf returns the artifact of run, typed by formats.
+// body returns what the export writes for the text of a mail when the
+// destination d shows the report in it, nil when it does not. The file
+// spooled at path keeps it beside it (BodyPaths).
+func (r *Runner) body(d *facteur.Destination, path string) *Body {
+	if d == nil {
+		return nil
+	}
+	k, err := r.kinds().Lookup(d.Kind)
+	if err != nil || k.BodyRows == nil {
+		return nil
+	}
+	n := k.BodyRows(d.Config)
+	if n <= 0 {
+		return nil
+	}
+	html, text := BodyPaths(path)
+	return &Body{MaxRows: n, HTMLPath: html, TextPath: text}
+}
+
+// artifactOf returns the artifact of run, typed by formats, with the text
+// of a mail when its export wrote one.
 func artifactOf(run *facteur.Run, formats *format.Registry) *facteur.Artifact {
 	id := run.ID
 	if run.RetryOf != 0 {
 		id = run.RetryOf
 	}
-	return &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id,
+	a := &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id,
 		ContentType: formats.MediaType(run.FileName), DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
+	if run.ArtifactPath != "" {
+		html, text := BodyPaths(run.ArtifactPath)
+		if exists(html) && exists(text) {
+			a.Body = &facteur.Body{HTMLPath: html, TextPath: text}
+		}
+	}
+	return a
+}
+
+// exists reports whether a file is at path.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // spooled reports whether the run's artifact is still in the spool, whole.

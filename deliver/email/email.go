@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"html"
 	"net/mail"
+	"os"
 	"strings"
 
 	"github.com/facteur/facteur"
@@ -29,6 +30,25 @@ const (
 	// together in To (they see each other), and each recipient outside the
 	// organisation a mail of their own.
 	Together = "together"
+)
+
+// Where the report goes in a mail.
+const (
+	// BodyAttachment attaches the file (the default), or links to it when
+	// it is larger than the policy's attachment limit.
+	BodyAttachment = "attachment"
+	// BodyTable shows the report's first rows in the mail itself, as a
+	// table, with no attachment; when rows are left out, the mail links to
+	// the whole file.
+	BodyTable = "table"
+	// BodyBoth shows the table and attaches (or links) the file.
+	BodyBoth = "both"
+)
+
+// Bounds of the rows a mail shows.
+const (
+	DefaultBodyRows = 1000
+	MaxBodyRows     = 10_000
 )
 
 // Bounds of an e-mail destination's texts.
@@ -55,12 +75,30 @@ type Config struct {
 	Message string `json:"message,omitempty"`
 	// HTML sends Message as HTML, with a plain-text version made from it.
 	HTML bool `json:"html,omitempty"`
+	// Body says where the report goes: BodyAttachment (or empty, the
+	// default), BodyTable or BodyBoth.
+	Body string `json:"body,omitempty"`
+	// BodyRows is the most rows a mail shows with BodyTable or BodyBoth:
+	// 1 to MaxBodyRows, 0 for DefaultBodyRows.
+	BodyRows int64 `json:"body_rows,omitempty"`
+}
+
+// Rows returns how many rows the mail shows in its text: 0 when the
+// report is only attached.
+func (c Config) Rows() int64 {
+	if c.Body != BodyTable && c.Body != BodyBoth {
+		return 0
+	}
+	if c.BodyRows == 0 {
+		return DefaultBodyRows
+	}
+	return c.BodyRows
 }
 
 // ParseConfig decodes and validates an e-mail destination's config.
 func ParseConfig(raw json.RawMessage) (Config, error) {
 	var c Config
-	if err := deliver.DecodeConfig(raw, &c, `an e-mail destination has "to", "recipients", "subject", "message" and "html"`, nil); err != nil {
+	if err := deliver.DecodeConfig(raw, &c, `an e-mail destination has "to", "recipients", "subject", "message", "html", "body" and "body_rows"`, nil); err != nil {
 		return Config{}, err
 	}
 	return c, c.Validate()
@@ -78,6 +116,10 @@ func (c Config) Validate() error {
 		return facteur.Errorf(facteur.EINVALID, "subject: one line of at most %d bytes", emailMaxSubject)
 	case len(c.Message) > emailMaxMessage:
 		return facteur.Errorf(facteur.EINVALID, "message: at most %d bytes (this one has %d)", emailMaxMessage, len(c.Message))
+	case c.Body != "" && c.Body != BodyAttachment && c.Body != BodyTable && c.Body != BodyBoth:
+		return facteur.Errorf(facteur.EINVALID, "body: use %q (the file attached), %q (the first rows in the mail) or %q (both)", BodyAttachment, BodyTable, BodyBoth)
+	case c.BodyRows < 0 || c.BodyRows > MaxBodyRows:
+		return facteur.Errorf(facteur.EINVALID, "body_rows: use a number of rows from 1 to %d, or 0 for %d", MaxBodyRows, DefaultBodyRows)
 	}
 	for i, a := range c.To {
 		if len(a) > facteur.MaxEmailLen {
@@ -145,15 +187,26 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 	if a.Test {
 		tmpl.Subject = "[Test] " + tmpl.Subject
 	}
+	tbl, err := e.table(a, p)
+	if err != nil {
+		return facteur.Delivery{}, err
+	}
+	attach := tbl == nil || e.cfg.Body == BodyBoth
 	link := ""
-	if a.Size > p.AttachmentLimit {
+	switch {
+	case attach && a.Size > p.AttachmentLimit, !attach && tbl.leftOut > 0:
+		// The file is too large to attach, or the mail shows part of it:
+		// it links to the whole file.
 		if e.env.Links == nil {
-			return facteur.Delivery{}, facteur.Errorf(facteur.EINVALID, "The file (%d bytes) is larger than the attachment limit (%d bytes) and download links are not available.", a.Size, p.AttachmentLimit)
+			if attach {
+				return facteur.Delivery{}, facteur.Errorf(facteur.EINVALID, "The file (%d bytes) is larger than the attachment limit (%d bytes) and download links are not available.", a.Size, p.AttachmentLimit)
+			}
+			return facteur.Delivery{}, facteur.Errorf(facteur.EINVALID, "The mail shows %d of the %d rows and download links to the whole file are not available; show the rows in the mail and attach the file (body %q).", a.Rows-tbl.leftOut, a.Rows, BodyBoth)
 		}
 		if link, err = e.env.Links(a); err != nil {
 			return facteur.Delivery{}, err
 		}
-	} else {
+	case attach:
 		// The attachment is read as the mail is written, past the point
 		// where a mismatch could stop it: the spooled file is checked first.
 		if err := deliver.CheckSpooled(ctx, a); err != nil {
@@ -161,7 +214,12 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 		}
 		tmpl.Attachments = []fmail.Attachment{{Name: a.Name, ContentType: deliver.ContentType(a), Path: a.Path}}
 	}
-	tmpl.Text, tmpl.HTML = e.body(a, link, fmail.Duration(p.LinkTTL()))
+	ttl := fmail.Duration(p.LinkTTL())
+	if tbl != nil {
+		tmpl.Text, tmpl.HTML = e.tableBody(a, tbl, link, ttl, attach)
+	} else {
+		tmpl.Text, tmpl.HTML = e.body(a, link, ttl)
+	}
 	groups, err := e.groups(ctx, p)
 	if err != nil {
 		return facteur.Delivery{}, err
@@ -196,6 +254,82 @@ func (e *Email) body(a *facteur.Artifact, link, ttl string) (text, htmlBody stri
 		return expand(msg, "", a, link, nil), ""
 	}
 	return expand(fmail.HTMLText(msg), "", a, link, nil), expand(msg, "", a, link, html.EscapeString)
+}
+
+// table is the report's first rows as a mail shows them.
+type table struct {
+	html, text string
+	leftOut    int64 // rows of the file the table does not show
+}
+
+// table reads the rows the export wrote for the mail's text (see
+// facteur.Artifact.Body), nil when the destination does not show them,
+// when the export wrote none (a retry of a run exported before the
+// destination asked for them), or when they are larger than the policy's
+// attachment limit: the file is then attached, or linked, instead.
+func (e *Email) table(a *facteur.Artifact, p facteur.Policy) (*table, error) {
+	shown := e.cfg.Rows()
+	if shown == 0 || a.Body == nil {
+		return nil, nil
+	}
+	var parts [2][]byte
+	for i, path := range []string{a.Body.HTMLPath, a.Body.TextPath} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, facteur.WrapError(facteur.EINTERNAL, err, "The rows of %s for the mail are missing from the spool; export it again.", a.Name)
+		}
+		if fi.Size() > p.AttachmentLimit/2 {
+			return nil, nil
+		}
+		if parts[i], err = os.ReadFile(path); err != nil {
+			return nil, facteur.WrapError(facteur.EINTERNAL, err, "The rows of %s for the mail cannot be read from the spool; export it again.", a.Name)
+		}
+	}
+	return &table{html: string(parts[0]), text: string(parts[1]), leftOut: max(0, a.Rows-shown)}, nil
+}
+
+// tableBody returns the text and HTML of a mail showing t: the configured
+// message (default: the file's name and rows), the table, and a link to
+// the whole file when there is one; attached says the file is attached.
+func (e *Email) tableBody(a *facteur.Artifact, t *table, link, ttl string, attached bool) (text, htmlBody string) {
+	msg := e.cfg.Message
+	if msg == "" {
+		msg = "{file_name}: {rows} rows."
+		if attached && link == "" {
+			msg = "{file_name} ({rows} rows) is attached."
+		}
+	}
+	var after string
+	if link != "" {
+		after = "The whole file (the link works for " + ttl + "):"
+		if attached {
+			after = "The file is too large to attach. Download it (the link works for " + ttl + "):"
+		}
+		if strings.Contains(msg, "{link}") {
+			after = ""
+		}
+	}
+	plain := expand(msg, "", a, link, nil)
+	if e.cfg.HTML {
+		plain = expand(fmail.HTMLText(msg), "", a, link, nil)
+	}
+	text = plain + "\n\n" + t.text
+	if after != "" {
+		text += "\n" + after + "\n" + link + "\n"
+	}
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n")
+	if e.cfg.HTML {
+		b.WriteString(expand(msg, "", a, link, html.EscapeString))
+	} else {
+		b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(expand(msg, "", a, link, nil)), "\n", "<br>\n") + "</p>")
+	}
+	b.WriteString("\n" + t.html + "\n")
+	if after != "" {
+		b.WriteString("<p>" + html.EscapeString(after) + "<br>\n<a href=\"" + html.EscapeString(link) + "\">" + html.EscapeString(link) + "</a></p>\n")
+	}
+	b.WriteString("</body></html>\n")
+	return text, b.String()
 }
 
 // group is one mail of a delivery and its recipients.

@@ -2,6 +2,7 @@ package email_test
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -194,5 +195,74 @@ func TestEmailTestSaysWho(t *testing.T) {
 	}
 	if sent[0].Subject != "Facteur test e-mail: Partner mail" {
 		t.Errorf("subject %q", sent[0].Subject)
+	}
+}
+
+// bodyArtifact is an artifact of rows CSV rows whose export wrote the
+// mail's tables (html, text) beside it.
+func bodyArtifact(t *testing.T, rows int64, html, text string) *facteur.Artifact {
+	t.Helper()
+	a := delivertest.NewArtifact(t, "agents.csv", []byte("id\n1\n"))
+	a.Rows = rows
+	a.Body = &facteur.Body{HTMLPath: a.Path + ".body.html", TextPath: a.Path + ".body.txt"}
+	if err := os.WriteFile(a.Body.HTMLPath, []byte(html), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(a.Body.TextPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestEmailBody: where the report goes in the mail, and what happens when
+// the table cannot be shown.
+func TestEmailBody(t *testing.T) {
+	const table, text = "<table><tr><td>1</td></tr></table>", " id\n 1\n"
+	big := strings.Repeat("<tr><td>x</td></tr>", 40_000) // larger than half the 1 MiB attachment limit
+	for _, tt := range []struct {
+		name     string
+		cfg      email.Config
+		a        *facteur.Artifact
+		attached bool
+		link     bool
+		html     string // in the HTML part; "" for no HTML part
+		text     string // in the text part
+	}{
+		{"attachment", email.Config{}, bodyArtifact(t, 1, table, text), true, false, "", "Please find attached agents.csv (1 rows)."},
+		{"table", email.Config{Body: email.BodyTable}, bodyArtifact(t, 1, table, text), false, false, table, "agents.csv: 1 rows.\n\n" + text},
+		{"table past its rows", email.Config{Body: email.BodyTable, BodyRows: 1}, bodyArtifact(t, 3, table, text), false, true, table, "The whole file (the link works for"},
+		{"both", email.Config{Body: email.BodyBoth, Message: "Hi <b>team</b>", HTML: true}, bodyArtifact(t, 1, table, text), true, false, "Hi <b>team</b>\n" + table, "Hi team"},
+		{"table not exported", email.Config{Body: email.BodyTable}, delivertest.NewArtifact(t, "agents.csv", []byte("id\n1\n")), true, false, "", "Please find attached"},
+		{"table too large", email.Config{Body: email.BodyTable}, bodyArtifact(t, 1, big, text), true, false, "", "Please find attached"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var sent []mail.Message
+			tt.cfg.To = []string{"a@example.org"}
+			e, err := email.New(tt.cfg, mailEnv(&sent, nil, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.Deliver(t.Context(), tt.a); err != nil {
+				t.Fatal(err)
+			}
+			m := sent[0]
+			if (len(m.Attachments) == 1) != tt.attached {
+				t.Errorf("attachments %v, want attached=%v", m.Attachments, tt.attached)
+			}
+			if strings.Contains(m.Text, "https://facteur.example.org/download/") != tt.link {
+				t.Errorf("text %q, want a link: %v", m.Text, tt.link)
+			}
+			if !strings.Contains(m.Text, tt.text) {
+				t.Errorf("text %q lacks %q", m.Text, tt.text)
+			}
+			if tt.html == "" && m.HTML != "" || !strings.Contains(m.HTML, tt.html) {
+				t.Errorf("HTML %q, want %q", m.HTML, tt.html)
+			}
+		})
+	}
+	for _, c := range []string{`{"to":["a@example.org"],"body":"inline"}`, `{"to":["a@example.org"],"body_rows":10001}`, `{"to":["a@example.org"],"body_rows":-5}`} {
+		if _, err := email.ParseConfig([]byte(c)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "body") {
+			t.Errorf("%s: %v", c, err)
+		}
 	}
 }

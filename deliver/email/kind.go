@@ -19,6 +19,8 @@ func Kind() deliver.Kind {
 			{Name: "subject", Type: "text", Help: "Subject"},
 			{Name: "message", Type: "textarea", Help: "Message"},
 			{Name: "html", Type: "checkbox", Help: "The message is HTML"},
+			{Name: "body", Type: "select", Options: []string{BodyAttachment, BodyTable, BodyBoth}, Help: "Where the report goes"},
+			{Name: "body_rows", Type: "number", Help: "Rows shown in the mail"},
 		},
 		Open: func(config json.RawMessage, env deliver.Env) (facteur.Deliverer, error) {
 			cfg, err := ParseConfig(config)
@@ -32,6 +34,13 @@ func Kind() deliver.Kind {
 				return strings.Join(c.To, ", ")
 			}
 			return ""
+		},
+		BodyRows: func(config json.RawMessage) int64 {
+			c, err := ParseConfig(config)
+			if err != nil {
+				return 0
+			}
+			return c.Rows()
 		},
 		Recipients: func(config json.RawMessage) ([]string, error) {
 			c, err := ParseConfig(config)

@@ -193,6 +193,8 @@ var messages = map[string]string{
 	"cfg.subject":                  "Subject ({file_name} and {rows} are replaced)",
 	"cfg.message":                  "Message ({file_name}, {rows}, {link})",
 	"cfg.html":                     "Send the message as HTML",
+	"cfg.body":                     "Where the report goes (attachment: the file attached; table: the first rows in the mail, with a link to the whole file when there are more; both: the table and the file attached)",
+	"cfg.body_rows":                "Rows shown in the mail (at most 10000; empty for 1000)",
 	"cfg.host":                     "Host",
 	"cfg.port":                     "Port",
 	"cfg.user":                     "User",
