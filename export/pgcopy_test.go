@@ -108,7 +108,8 @@ func pgCopyReference(t *testing.T, admin *pgx.Conn, q string) ([]csvField, [][]c
 // values in every format, cell by cell, under the documented mapping: bool
 // t/f -> true/false, bytea \x hex -> base64 of the same bytes, timestamptz
 // -> the same instant in RFC 3339, timestamp ' ' -> 'T', numbers digit for
-// digit, NULL -> an empty unquoted CSV field, JSON null, no XLSX cell.
+// digit, NULL -> an empty unquoted CSV field, JSON null, no XLSX cell, an
+// empty HTML or text cell, xsi:nil in XML.
 func TestEveryFormatCarriesPostgresCopyValues(t *testing.T) {
 	t.Parallel()
 	dsn, schema, admin := pgSchema(t)
@@ -157,6 +158,23 @@ func TestEveryFormatCarriesPostgresCopyValues(t *testing.T) {
 					t.Errorf("%s row %d: key %d is %q, want %q", f, i+1, j, m.key, header[j].text)
 				}
 				checkJSON(t, f, i, j, want[i][j], m.raw)
+			}
+		}
+	}
+
+	for _, f := range []string{"html", "txt", "xml"} {
+		names, rows := readTable(t, f, runExport(t, src, q, nil, facteur.FormatOptions{Format: f}).data)
+		if len(rows) != len(want) || len(names) != len(header) {
+			t.Fatalf("%s: %d rows of %d columns, want %d of %d", f, len(rows), len(names), len(want), len(header))
+		}
+		for j, n := range names {
+			if n != header[j].text {
+				t.Errorf("%s: column %d is %q, COPY's %q", f, j, n, header[j].text)
+			}
+		}
+		for i, row := range rows {
+			for j, c := range row {
+				checkTableCell(t, f, i, j, want[i][j], c)
 			}
 		}
 	}
@@ -280,6 +298,28 @@ func checkJSON(t *testing.T, format string, i, j int, want csvField, raw json.Ra
 		checkInstant(t, where, want.text, s)
 	} else if s != copyText(t, j, want.text) {
 		t.Errorf("%s: %q, want %q (COPY %q)", where, s, copyText(t, j, want.text), want.text)
+	}
+}
+
+// copyKinds are the kinds of the rules, for what a text table cuts.
+var copyKinds = map[string]facteur.Kind{"number": facteur.KindDecimal, "text": facteur.KindText, "bool": facteur.KindBool,
+	"timestamp": facteur.KindDateTime, "timestamptz": facteur.KindTimestamp, "bytes": facteur.KindBytes, "json": facteur.KindJSON}
+
+// checkTableCell compares one cell of an HTML, text or XML file with COPY's
+// field: the same text as CSV's, as the format shows it.
+func checkTableCell(t *testing.T, f string, i, j int, want csvField, c pyCell) {
+	t.Helper()
+	where := f + " row " + strconv.Itoa(i+1) + " column " + allTypesColumns[j].name
+	rule := allTypesColumns[j].rule
+	switch {
+	case want.null:
+		if c != nullCell(f) {
+			t.Errorf("%s: %q, want no value", where, c)
+		}
+	case rule == "timestamptz":
+		checkInstant(t, where, want.text, c[1])
+	case c != pyCell{"str", shown(f, copyKinds[rule], copyText(t, j, want.text))}:
+		t.Errorf("%s: %q, want %q (COPY %q)", where, c, shown(f, copyKinds[rule], copyText(t, j, want.text)), want.text)
 	}
 }
 

@@ -23,7 +23,8 @@ import (
 // The "source values" tests export awkward values from the real MariaDB and
 // SQLite to every format and read each file back with readers independent
 // of Facteur and of Go: Python's csv and json modules and openpyxl (Debian's
-// python3-openpyxl, which scripts/test.sh installs). The values themselves
+// python3-openpyxl, which scripts/test.sh installs), and those of the text
+// formats (see tableReaders: Chromium, Python, xmllint). The values themselves
 // come from independent readers too: the mariadb client with the server's
 // own CAST and HEX, and Python's sqlite3. FACTEUR_TEST_OPENPYXL=skip skips
 // them.
@@ -85,7 +86,7 @@ print(json.dumps(out))
 type pyCell [2]string
 
 // valueFormats are the formats every awkward value is read back from.
-var valueFormats = []string{facteur.FormatCSV, facteur.FormatJSON, facteur.FormatNDJSON, facteur.FormatXLSX}
+var valueFormats = []string{facteur.FormatCSV, facteur.FormatJSON, facteur.FormatNDJSON, facteur.FormatXLSX, "html", "txt", "xml"}
 
 // exportAndRead exports q from src in every format, as a scheduled run does
 // (formula neutralisation on, date cells in UTC), and returns what the
@@ -97,8 +98,13 @@ func exportAndRead(t *testing.T, src facteur.Querier, q facteur.Query) map[strin
 	}
 	dir := t.TempDir()
 	var args []string
+	tables := map[string][][]pyCell{}
 	for _, f := range valueFormats {
 		e := runExport(t, src, q, nil, facteur.FormatOptions{Format: f, Neutralize: true})
+		if _, ok := tableReaders[f]; ok {
+			_, tables[f] = readTable(t, f, e.data)
+			continue
+		}
 		path := filepath.Join(dir, "values."+f)
 		if err := os.WriteFile(path, e.data, 0o600); err != nil {
 			t.Fatal(err)
@@ -117,6 +123,9 @@ func exportAndRead(t *testing.T, src facteur.Querier, q facteur.Query) map[strin
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("Python readers' output: %v\n%s", err, out)
 	}
+	for f, rows := range tables {
+		got[f] = rows
+	}
 	return got
 }
 
@@ -130,7 +139,7 @@ func formulaLike(s string) bool {
 	return strings.ContainsRune("=+-@\t\r＝＋－＠", r)
 }
 
-// neutral is a text cell as a neutralised CSV or XLSX holds it.
+// neutral is a text cell as a neutralised CSV, XLSX or HTML holds it.
 func neutral(s string) string {
 	if formulaLike(s) {
 		return "'" + s
@@ -265,14 +274,10 @@ func checkSQLiteCell(t *testing.T, where, f string, v, c pyCell) {
 	}
 	switch class {
 	case "null":
-		want := pyCell{"null", ""}
-		if f == facteur.FormatCSV {
-			want = pyCell{"str", ""}
-		}
-		checkCell(t, where, c, c == want, "no value")
+		checkCell(t, where, c, c == nullCell(f), "no value")
 	case "int":
 		switch {
-		case f == facteur.FormatCSV:
+		case textual(f):
 			checkCell(t, where, c, c == pyCell{"str", val}, "the digits "+val)
 		case f == facteur.FormatXLSX && len(strings.TrimLeft(val, "-")) > 15:
 			checkCell(t, where, c, c == pyCell{"str", val}, "text with every digit")
@@ -285,7 +290,7 @@ func checkSQLiteCell(t *testing.T, where, f string, v, c pyCell) {
 		case math.IsInf(x, 0) || math.IsNaN(x):
 			word := map[bool]string{true: "Infinity", false: "-Infinity"}[x > 0]
 			checkCell(t, where, c, c == pyCell{"str", word}, "the text "+word)
-		case f == facteur.FormatCSV || f == facteur.FormatXLSX && !excelHolds(x):
+		case textual(f) || f == facteur.FormatXLSX && !excelHolds(x):
 			checkCell(t, where, c, c[0] == "str" && sameDouble(c[1], val), "text of the double "+val)
 		case f == facteur.FormatXLSX && x == 0:
 			// Spreadsheets have no negative zero.
@@ -295,12 +300,13 @@ func checkSQLiteCell(t *testing.T, where, f string, v, c pyCell) {
 		}
 	case "text", "base64":
 		want := val
-		if f == facteur.FormatCSV || f == facteur.FormatXLSX {
+		if f == facteur.FormatCSV || f == facteur.FormatXLSX || f == "html" {
 			want = neutral(want)
 		}
 		if f == facteur.FormatXLSX {
 			want = withoutXMLForbidden(want)
 		}
+		want = shown(f, map[string]facteur.Kind{"text": facteur.KindText, "base64": facteur.KindBytes}[class], want)
 		checkCell(t, where, c, c == pyCell{"str", want}, strconv.Quote(want))
 	}
 }
@@ -427,11 +433,7 @@ func TestSourceValuesMariaDB(t *testing.T) {
 func checkMariaDBCell(t *testing.T, where, f, rule, ref string, c pyCell) {
 	t.Helper()
 	if ref == "NULL" {
-		want := pyCell{"null", ""}
-		if f == facteur.FormatCSV {
-			want = pyCell{"str", ""}
-		}
-		checkCell(t, where, c, c == want, "no value")
+		checkCell(t, where, c, c == nullCell(f), "no value")
 		return
 	}
 	switch rule {
@@ -444,14 +446,15 @@ func checkMariaDBCell(t *testing.T, where, f, rule, ref string, c pyCell) {
 	switch rule {
 	case "text":
 		want := ref
-		if f == facteur.FormatCSV || f == facteur.FormatXLSX {
+		if f == facteur.FormatCSV || f == facteur.FormatXLSX || f == "html" {
 			want = neutral(want)
 		}
+		want = shown(f, facteur.KindText, want)
 		checkCell(t, where, c, c == pyCell{"str", want}, strconv.Quote(want))
 	case "exact":
 		digits := len(strings.Trim(strings.NewReplacer("-", "", ".", "").Replace(ref), "0"))
 		switch {
-		case f == facteur.FormatCSV:
+		case textual(f):
 			checkCell(t, where, c, c == pyCell{"str", ref}, "the digits "+ref)
 		case f == facteur.FormatXLSX && (digits > 15 || !jsonNumber.MatchString(ref)):
 			checkCell(t, where, c, c == pyCell{"str", ref}, "text with every digit "+ref)
@@ -474,7 +477,7 @@ func checkMariaDBCell(t *testing.T, where, f, rule, ref string, c pyCell) {
 		}
 		x, _ := strconv.ParseFloat(ref, 64)
 		switch {
-		case f == facteur.FormatCSV || f == facteur.FormatXLSX && !excelHolds(x):
+		case textual(f) || f == facteur.FormatXLSX && !excelHolds(x):
 			checkCell(t, where, c, c[0] == "str" && same(c[1]), "the text of the same float")
 		default:
 			checkCell(t, where, c, c[0] == "num" && same(c[1]), "the number of the same float")

@@ -17,6 +17,7 @@ var readers = map[string]formattest.Reader{
 	"ndjson":  formattest.PythonNDJSON,
 	"html":    formattest.Chromium,
 	"txt":     formattest.PythonTextTable,
+	"xml":     formattest.XMLLint,
 	"xlsx":    withOptions(formattest.Openpyxl, facteur.FormatOptions{XLSXDates: facteur.XLSXDatesText}), // dates as their text, to compare them
 }
 

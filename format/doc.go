@@ -1,5 +1,5 @@
 // Package format turns a stream of rows into a file: CSV, zipped CSV, JSON,
-// NDJSON and XLSX (PRODUCT B1–B3). Each encoder takes rows one at a time, as
+// NDJSON, XLSX, HTML, plain text and XML (PRODUCT B1–B7). Each encoder takes rows one at a time, as
 // the canonical text of each value's facteur.Kind (nil for SQL NULL), and
 // writes them out at once: memory stays flat whatever the number of rows.
 // A value's kind is its column's, unless the row comes with the kind of
@@ -119,5 +119,62 @@
 //
 // The parts are [Content_Types].xml, _rels/.rels, xl/worksheets/sheetN.xml,
 // xl/workbook.xml, xl/_rels/workbook.xml.rels and xl/styles.xml, in that
-// order.
+// order. A row that ends in NULLs ends with its last column's empty cell
+// (<c r="L7"/>): the sheet has no <dimension> (its size is not known
+// while it streams), and readers such as openpyxl's read-only mode take a
+// row's length from its last cell.
+//
+// # HTML
+//
+// A standalone HTML5 page (lang="en", UTF-8, a viewport for phones, an
+// inline style sheet; no script, no link, no image, nothing fetched): the
+// report's title as <title> and <h1> ("Export" when there is none), the
+// run's time and the period the rows were kept to when they are known, the
+// table — a header row of <th scope="col">, a row per row, numbers (int,
+// decimal, float values) right-aligned — and after it the number of rows.
+// Cells hold each value's canonical text, escaped; NULL is an empty cell.
+// Cells keep line breaks and runs of spaces (white-space: pre-wrap). CR LF
+// and CR are written as LF (what an HTML parser makes of them); the other
+// C0 controls and DEL, which HTML does not allow, are shown as their
+// control pictures (␀ ␇ ␛ …, U+2400–U+2421); C1 controls, noncharacters
+// and invalid UTF-8 as U+FFFD. Text cells that start like a formula are
+// neutralised, as in CSV and XLSX: a spreadsheet can open an HTML table.
+//
+// HTMLOptions.Fragment writes the table alone, styled inline, for an
+// e-mail body, and HTMLOptions.MaxRows shows at most that many rows: the
+// sentence after the table says how many were left out (RowCountText).
+//
+// # Plain text
+//
+// An aligned table: the column names, a rule ("---+----"), a row a line
+// with " | " between cells, a blank line, the number of rows ("(8 rows)"),
+// and, when some were cut, a note naming them. The first TextSampleRows
+// (100) rows set the width of each column, in display cells (East Asian
+// wide characters count 2, combining marks 0); the encoder holds those
+// rows, then streams. A text, JSON or binary value wider than
+// TextCellWidth (40) cells, or than its column's width after the first 100
+// rows, is cut and ends with "…"; numbers, booleans, dates and times are
+// cut only past TextDataWidth (100) cells — past their column's width a
+// longer one pushes the rest of its line. Numbers are right-aligned. NULL is an
+// empty cell. So that a row stays one line whose cells line up, control
+// characters are shown as their control pictures (tab ␉, LF ␊, CR ␍, NUL
+// ␀, DEL ␡), U+2028 and U+2029 as ␤, C1 controls and invalid UTF-8 as
+// U+FFFD. Spaces at the ends of a value cannot be told from the padding.
+// Past TextOptions.MaxRows rows, Write fails with an error naming csv and
+// xlsx, or, with TextOptions.LeftOut (an e-mail body), the rows are counted
+// and the count says how many were left out.
+//
+// # XML
+//
+// A streamed XML 1.0 document in UTF-8: the root element is named after the
+// report's title (made a name by the rule of XMLNames; "export" when the
+// title has no letter or digit) and declares the xsi namespace; each row is
+// a <row> element on a line of its own, holding an element per column, in
+// order, named by XMLNames; a column whose name had to change carries its
+// name in a name attribute (<_1st name="1st">). NULL is an empty element
+// with xsi:nil="true"; an empty string an empty element without it.
+// Values are their canonical text (base64 for bytes, the JSON document as
+// text), with & < > escaped and CR written as &#13;. The characters XML
+// 1.0 forbids — the C0 controls other than tab, LF and CR, U+FFFE, U+FFFF —
+// and invalid UTF-8 become U+FFFD, so the document is always well-formed.
 package format

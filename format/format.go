@@ -33,6 +33,7 @@ var (
 	_ Encoder = (*XLSXEncoder)(nil)
 	_ Encoder = (*HTMLEncoder)(nil)
 	_ Encoder = (*TextEncoder)(nil)
+	_ Encoder = (*XMLEncoder)(nil)
 )
 
 // ErrClosed is returned by Write after Close.

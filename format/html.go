@@ -88,14 +88,15 @@ func (e *HTMLEncoder) LeftOut() int64 {
 }
 
 // The styles of the page, and of a fragment's cells. Cells keep their line
-// breaks and runs of spaces (pre-wrap), and long words break rather than
-// widen the page on a phone.
+// breaks and runs of spaces (pre-wrap) and wrap at 30em, breaking a word
+// only when it is longer; a table wider than the screen scrolls sideways
+// in its region rather than squeezing its columns.
 const (
-	htmlCellStyle = "border:1px solid #c8c8c8;padding:4px 8px;vertical-align:top;white-space:pre-wrap;overflow-wrap:anywhere"
+	htmlCellStyle = "border:1px solid #c8c8c8;padding:4px 8px;vertical-align:top;white-space:pre-wrap;overflow-wrap:break-word;max-width:30em"
 	htmlStyle     = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1rem;color:#1a1a1a;background:#fff;line-height:1.4}` +
 		`h1{font-size:1.4rem;margin:0 0 .5rem}p{margin:.25rem 0}.scroll{overflow-x:auto;margin:1rem 0}` +
 		`table{border-collapse:collapse;font-size:.9rem}` +
-		`th,td{border:1px solid #c8c8c8;padding:4px 8px;text-align:left;vertical-align:top;white-space:pre-wrap;overflow-wrap:anywhere;min-width:2ch}` +
+		`th,td{border:1px solid #c8c8c8;padding:4px 8px;text-align:left;vertical-align:top;white-space:pre-wrap;overflow-wrap:break-word;max-width:30em}` +
 		`th{background:#eef1f5;position:sticky;top:0}tbody tr:nth-child(even){background:#f7f8fa}` +
 		`.n{text-align:right;font-variant-numeric:tabular-nums}`
 )

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/format"
@@ -98,4 +99,29 @@ func TestTextWidths(t *testing.T) {
 	if !strings.Contains(buf.String(), "\nx     | 12345678901234567890\n") {
 		t.Errorf("a number past the sample's width is not written whole:\n%s", buf.String()[buf.Len()-200:])
 	}
+}
+
+// FuzzTextTable: whatever a value holds, its row is one line of valid
+// UTF-8 without control characters, and the table ends with its count.
+func FuzzTextTable(f *testing.F) {
+	f.Add([]byte("a\r\nb\x00\x7f\u2028\xff"), []byte("1"))
+	f.Add([]byte(strings.Repeat("日本", 30)), []byte(""))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		cols := []facteur.Column{{Name: "a", Kind: facteur.KindText}, {Name: "b", Kind: facteur.KindInt}}
+		var buf bytes.Buffer
+		encodeAll(t, format.NewTextEncoder(&buf, cols, format.TextOptions{}), [][][]byte{{a, b}})
+		out := buf.String()
+		if !utf8.ValidString(out) {
+			t.Fatalf("not UTF-8: %q", out)
+		}
+		lines := strings.Split(out, "\n")
+		if len(lines) < 6 || lines[3] != "" || lines[4] != "(1 row)" {
+			t.Fatalf("not a table of one row: %q", out)
+		}
+		for _, r := range out {
+			if r < 0x20 && r != '\n' || r == 0x7F || r >= 0x80 && r <= 0x9F || r == '\u2028' || r == '\u2029' {
+				t.Fatalf("control character %U in %q", r, out)
+			}
+		}
+	})
 }

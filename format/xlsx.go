@@ -102,7 +102,8 @@ func NewXLSXEncoder(w io.Writer, cols []facteur.Column, o XLSXOptions) *XLSXEnco
 	return e
 }
 
-// Write writes one row; a NULL leaves its cell empty.
+// Write writes one row; a NULL leaves its cell empty (an empty <c> when it
+// is the row's last, so that every row spans every column).
 func (e *XLSXEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 	if e.err != nil {
 		return e.err
@@ -130,6 +131,14 @@ func (e *XLSXEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 		if v != nil {
 			e.cell(i, kinds, v)
 		}
+	}
+	if n := len(row); n > 0 && row[n-1] == nil {
+		// A row ending in NULLs still ends in its last column: readers that
+		// stream a sheet without a <dimension> (openpyxl's read-only mode,
+		// which pandas uses) take a row's length from its last cell.
+		e.bw.Write(e.cellPos[n-1])
+		e.bw.Write(e.rowNum)
+		e.bw.WriteString(`"/>`)
 	}
 	_, e.err = e.bw.WriteString(`</row>`)
 	return e.err

@@ -9,7 +9,7 @@
 #                          databases and tables in (default: the local server)
 #   FACTEUR_TEST_MYSQL     MariaDB/MySQL URL, likewise
 #   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT, FACTEUR_TEST_CHROMIUM,
-#   FACTEUR_TEST_LIBREOFFICE, FACTEUR_TEST_AXE  set to "skip" to skip those
+#   FACTEUR_TEST_LIBREOFFICE, FACTEUR_TEST_AXE, FACTEUR_TEST_VNU  set to "skip" to skip those
 #                          servers; otherwise scripts/servers/*.sh start them
 #   GOTESTFLAGS            extra flags for go test (e.g. "-run TestCalendar -v")
 set -euo pipefail
@@ -116,6 +116,21 @@ if [ "${FACTEUR_TEST_OPENPYXL:-}" != skip ]; then
 	echo "openpyxl: $(/usr/bin/python3 -c 'import openpyxl; print(openpyxl.__version__)')"
 else
 	echo "openpyxl tests SKIPPED (FACTEUR_TEST_OPENPYXL=skip)"
+fi
+
+# The independent readers of XML (xmllint, from Debian's libxml2-utils) and
+# of HTML's validity (the Nu Html Checker: vnu.jar from the npm package
+# vnu-jar, in the same cache as axe-core, run with Java 17 or later).
+command -v xmllint >/dev/null || apt_install libxml2-utils
+if [ "${FACTEUR_TEST_VNU:-}" != skip ] && [ -z "${FACTEUR_TEST_VNU:-}" ]; then
+	referees="${XDG_CACHE_HOME:-$HOME/.cache}/facteur-referees"
+	if [ ! -f "$referees/node_modules/vnu-jar/build/dist/vnu.jar" ]; then
+		command -v npm >/dev/null || apt_install npm
+		mkdir -p "$referees" && (cd "$referees" && npm install --silent --no-audit --no-fund vnu-jar@26.9.27 >/dev/null) || die "cannot install vnu-jar from the npm registry"
+	fi
+	command -v java >/dev/null || apt_install default-jre-headless
+	export FACTEUR_TEST_VNU="$referees/node_modules/vnu-jar/build/dist/vnu.jar"
+	echo "Nu Html Checker: $FACTEUR_TEST_VNU"
 fi
 
 # The benchmark's SQLite baseline, run small by its test: the sqlite3 shell.

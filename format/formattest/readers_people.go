@@ -278,3 +278,57 @@ func cells(r rune) int {
 	}
 	return 1
 }
+
+// pyXMLTable reads an XML document with Python's xml.etree: the root's
+// children are the rows, each row's children its cells in order; a cell's
+// column name is its "name" attribute, or else its tag; xsi:nil="true" is
+// a NULL. Every row must hold the same elements in the same order.
+const pyXMLTable = `
+import json, sys
+import xml.etree.ElementTree as ET
+NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+root = ET.parse(sys.argv[1]).getroot()
+header, rows, tags = None, [], None
+for row in root:
+    assert row.tag == "row", "a child of the root is <%s>, not <row>" % row.tag
+    if tags is None:
+        tags = [c.tag for c in row]
+        header = [c.get("name", c.tag) for c in row]
+    assert [c.tag for c in row] == tags, "the rows do not hold the same elements"
+    assert len(set(tags)) == len(tags), "two columns share an element name"
+    cells = []
+    for c in row:
+        assert len(c) == 0, "a cell holds elements"
+        if c.get(NIL) == "true":
+            assert not c.text, "a nil cell holds text"
+            cells.append(None)
+        else:
+            cells.append(c.text or "")
+    rows.append(cells)
+print(json.dumps({"header": header, "rows": rows}))
+`
+
+// XMLLint checks an XML document with xmllint --noout (Debian's
+// libxml2-utils), then reads it with Python's xml.etree (see pyXMLTable).
+// Text is read as the package documentation says (see XMLShows).
+var XMLLint = Reader{Program: "xmllint and Python's xml.etree", Shows: XMLShows,
+	Read: func(t *testing.T, file []byte) ([]*string, [][]*string) {
+		path := filepath.Join(t.TempDir(), "export.xml")
+		if err := os.WriteFile(path, file, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run(t, "xmllint (Debian's libxml2-utils)", "xmllint", "--noout", path)
+		return decodeTable(t, "Python's xml.etree", run(t, "Python's xml.etree", "/usr/bin/python3", "-c", pyXMLTable, path))
+	}}
+
+// XMLShows is what an XML parser reads of a value: the characters XML 1.0
+// forbids (C0 controls other than tab, LF and CR, U+FFFE, U+FFFF) as
+// U+FFFD.
+func XMLShows(_ facteur.Kind, text []byte) []byte {
+	return []byte(strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return utf8.RuneError
+		}
+		return r
+	}, string(text)))
+}
