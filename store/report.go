@@ -143,7 +143,7 @@ func scanReport(r row) (*facteur.Report, error) {
 	return &rep, nil
 }
 
-// marshalChart encodes a report's chart for its column; none is stored as ''.
+// marshalChart encodes a report's chart for its column; none is stored as ”.
 func marshalChart(c *facteur.Chart) (string, error) {
 	if c == nil {
 		return "", nil
