@@ -34,7 +34,7 @@ func TestFormatsList(t *testing.T) {
 			t.Errorf("%s: %+v, want an extension, a media type, a help line and a list of options", f.Name, f)
 		}
 	}
-	if strings.Join(names, " ") != "csv csv.zip json ndjson xlsx" {
+	if !strings.HasPrefix(strings.Join(names, " "), "csv csv.zip json ndjson xlsx") {
 		t.Errorf("formats %q", names)
 	}
 	if x := got.Formats[4]; x.Name != "xlsx" || !x.ForPeople || x.Compressible || strings.Join(x.Options, ",") != "xlsx_dates" {
