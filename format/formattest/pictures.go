@@ -25,16 +25,19 @@ import (
 // compared on the characters the embedded font covers (Latin, Greek,
 // Cyrillic letters, digits and punctuation), whitespace aside, the cell
 // cut to format.PDFMaxCellRunes characters as the format documents.
-var Poppler = Reader{Program: "poppler's pdftotext and pdfinfo", Check: checkPDF,
+var Poppler = Reader{Program: "poppler's pdftotext and pdfinfo", Check: CheckPDF,
 	RowLimit: format.PDFDefaultRowLimit, MaxHeap: 512 << 20}
 
 // PopplerChart is Poppler for a report with a chart (see PNGChart), whose
 // picture is the PDF's last page; a chart draws at most
 // format.MaxChartPoints rows.
-var PopplerChart = Reader{Program: "poppler's pdftotext and pdfinfo, with a chart", Check: checkPDF,
+var PopplerChart = Reader{Program: "poppler's pdftotext and pdfinfo, with a chart", Check: CheckPDF,
 	Chart: suiteChart, RowLimit: format.MaxChartPoints, MaxHeap: 512 << 20}
 
-func checkPDF(t *testing.T, file []byte, cols []facteur.Column, rows [][][]byte) {
+// CheckPDF checks a PDF as Poppler does: its page numbers, the names of
+// cols and the text of every cell of rows (nil for NULL, printed as
+// nothing). It is exported for the tests of whole exports.
+func CheckPDF(t *testing.T, file []byte, cols []facteur.Column, rows [][][]byte) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "file.pdf")
 	if err := os.WriteFile(path, file, 0o600); err != nil {
@@ -65,7 +68,7 @@ func checkPDF(t *testing.T, file []byte, cols []facteur.Column, rows [][][]byte)
 				want = want[:format.PDFMaxCellRunes]
 			}
 			if w := covered(string(want)); !strings.Contains(flat, w) {
-				t.Errorf("row %d, column %s: pdftotext does not find %q", i+1, cols[j].Name, short(w))
+				t.Errorf("row %d, column %d: pdftotext does not find %q", i+1, j+1, short(w))
 			}
 		}
 	}
