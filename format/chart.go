@@ -215,6 +215,17 @@ func (d *chartData) plot() (*plot.Plot, error) {
 	}
 	if len(d.xs) == 0 {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+		return p, nil
+	}
+	// A margin around the points, so that the highest bar or point and the
+	// outer bars of a group are not cut by the frame.
+	pad := (p.Y.Max - p.Y.Min) * 0.05
+	p.Y.Max += pad
+	if p.Y.Min < 0 || d.chart.Type == facteur.ChartLine {
+		p.Y.Min -= pad
+	}
+	if d.axis == xText {
+		p.X.Min, p.X.Max = p.X.Min-0.5, p.X.Max+0.5
 	}
 	return p, nil
 }
