@@ -118,6 +118,11 @@ else
 	echo "openpyxl tests SKIPPED (FACTEUR_TEST_OPENPYXL=skip)"
 fi
 
+# Independent readers of PDF and PNG files: poppler's pdftotext, pdfinfo and
+# pdfimages, and Pillow (called as /usr/bin/python3, like openpyxl).
+command -v pdftotext >/dev/null || apt_install poppler-utils
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || apt_install python3 python3-pil
+
 # The benchmark's SQLite baseline, run small by its test: the sqlite3 shell.
 command -v sqlite3 >/dev/null || apt_install sqlite3
 
