@@ -18,7 +18,7 @@ const (
 	// sets no row_limit.
 	PDFDefaultRowLimit = 50_000
 	// PDFMaxRowLimit is the largest row_limit a PDF accepts.
-	PDFMaxRowLimit = 200_000
+	PDFMaxRowLimit = 100_000
 )
 
 // Page geometry, in millimetres, and type sizes, in points.
@@ -277,7 +277,11 @@ func (e *PDFEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 		return rowError(len(row), len(kinds), len(e.cols))
 	}
 	if e.rows++; e.rows > e.limit {
-		e.err = facteur.Errorf(facteur.EINVALID, "format.row_limit: the report has more than %d rows, too many to read on pages; choose csv or xlsx for a file of every row, or raise row_limit (at most %d)", e.limit, PDFMaxRowLimit)
+		raise := ""
+		if e.limit < PDFMaxRowLimit {
+			raise = fmt.Sprintf(", or raise row_limit (at most %d)", PDFMaxRowLimit)
+		}
+		e.err = facteur.Errorf(facteur.EINVALID, "format.row_limit: the report has more than %d rows, too many to read on pages; choose csv or xlsx for a file of every row%s", e.limit, raise)
 		return e.err
 	}
 	if e.chart != nil {
