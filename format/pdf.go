@@ -202,7 +202,7 @@ func (e *PDFEncoder) pageTop() {
 	} else {
 		names := make([]string, len(e.cols))
 		for i, c := range e.cols {
-			names[i] = c.Name
+			names[i] = e.text.clean(c.Name, 200)
 		}
 		e.row(names, make([]bool, len(names)), e.widths, pdfHeadLines, true)
 	}

@@ -26,13 +26,13 @@ import (
 // Cyrillic letters, digits and punctuation), whitespace aside, the cell
 // cut to format.PDFMaxCellRunes characters as the format documents.
 var Poppler = Reader{Program: "poppler's pdftotext and pdfinfo", Check: CheckPDF,
-	RowLimit: format.PDFDefaultRowLimit, MaxHeap: 512 << 20}
+	RowLimit: format.PDFDefaultRowLimit, MaxHeap: 64 << 20}
 
 // PopplerChart is Poppler for a report with a chart (see PNGChart), whose
 // picture is the PDF's last page; a chart draws at most
 // format.MaxChartPoints rows.
 var PopplerChart = Reader{Program: "poppler's pdftotext and pdfinfo, with a chart", Check: CheckPDF,
-	Chart: suiteChart, RowLimit: format.MaxChartPoints, MaxHeap: 512 << 20}
+	Chart: suiteChart, RowLimit: format.MaxChartPoints, MaxHeap: 64 << 20}
 
 // CheckPDF checks a PDF as Poppler does: its page numbers, the names of
 // cols and the text of every cell of rows (nil for NULL, printed as
@@ -147,7 +147,7 @@ func suiteChart(cols []facteur.Column) *facteur.Chart {
 // legend) holds coloured pixels: series are drawn in colours, the axes,
 // grid and text in greys.
 var PNGChart = Reader{Program: "Go's image/png and Pillow", Check: checkPNG, Chart: suiteChart,
-	RowLimit: format.MaxChartPoints, MaxHeap: 64 << 20}
+	RowLimit: format.MaxChartPoints, MaxHeap: 16 << 20}
 
 // pillowScript prints the format and size of a picture, the number of
 // colours of its plot area, and how many of its pixels are coloured
