@@ -115,3 +115,52 @@ func FuzzPolicyJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzChartValidate: a chart is refused with EINVALID on a chart field, or
+// has a known type, 1 to MaxChartSeries distinct y columns other than x,
+// names and a title within their bounds, and only listed fields.
+func FuzzChartValidate(f *testing.F) {
+	f.Add("line", "day", "total,orders", "Sales", "day,total,orders")
+	f.Add("bar", "region", "region", "", "")
+	f.Add("pie", "", "", "a\nb", "x")
+	f.Add("bar", "x", strings.Repeat("y,", 9), strings.Repeat("t", 201), "")
+	f.Fuzz(func(t *testing.T, typ, x, ys, title, fields string) {
+		c := facteur.Chart{Type: typ, X: x, Title: title}
+		if ys != "" {
+			c.Y = strings.Split(ys, ",")
+		}
+		var listed []facteur.Field
+		if fields != "" {
+			for _, n := range strings.Split(fields, ",") {
+				listed = append(listed, facteur.Field{Name: n})
+			}
+		}
+		err := c.Validate(listed)
+		if err != nil {
+			if facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "chart.") {
+				t.Fatalf("Validate(%+v): %v", c, err)
+			}
+			return
+		}
+		if typ != facteur.ChartLine && typ != facteur.ChartBar || len(c.Y) == 0 || len(c.Y) > facteur.MaxChartSeries ||
+			len(title) > facteur.MaxChartTitle || strings.TrimSpace(x) == "" || len(x) > facteur.MaxNameLen {
+			t.Fatalf("Validate accepted %+v", c)
+		}
+		seen := map[string]bool{x: true}
+		for _, y := range c.Y {
+			if seen[y] || strings.TrimSpace(y) == "" {
+				t.Fatalf("Validate accepted %+v: y %q repeated or blank", c, y)
+			}
+			seen[y] = true
+		}
+		for n := range seen {
+			found := len(listed) == 0
+			for _, l := range listed {
+				found = found || l.Name == n
+			}
+			if !found {
+				t.Fatalf("Validate accepted %+v with column %q not among the fields %q", c, n, fields)
+			}
+		}
+	})
+}

@@ -38,10 +38,13 @@ type Report struct {
 	OwnerID int64 `json:"owner_id"`
 	// CreatedColumn and UpdatedColumn name the columns that periods filter on
 	// (A5); either may be empty.
-	CreatedColumn string    `json:"created_column,omitempty"`
-	UpdatedColumn string    `json:"updated_column,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	CreatedColumn string `json:"created_column,omitempty"`
+	UpdatedColumn string `json:"updated_column,omitempty"`
+	// Chart, when set, is how the formats that draw (png, pdf) draw the
+	// report's rows.
+	Chart     *Chart    `json:"chart,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Field is one column of a report (A3). A sensitive field (names, e-mails,
@@ -91,6 +94,9 @@ func (r *Report) Validate() error {
 			return Errorf(EINVALID, "fields[%d].name: column %q is listed twice", i, f.Name)
 		}
 		seen[f.Name] = true
+	}
+	if r.Chart != nil {
+		return r.Chart.Validate(r.Fields)
 	}
 	return nil
 }

@@ -51,6 +51,8 @@ const (
 	FormatJSON   = "json"
 	FormatNDJSON = "ndjson"
 	FormatXLSX   = "xlsx"
+	FormatPNG    = "png"
+	FormatPDF    = "pdf"
 )
 
 // Compressions of a whole file (C1).

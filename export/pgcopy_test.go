@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format/formattest"
 	"github.com/facteur/facteur/source"
 )
 
@@ -143,7 +144,24 @@ func TestEveryFormatCarriesPostgresCopyValues(t *testing.T) {
 		t.Error("CSV from PostgreSQL did not take the COPY path")
 	}
 	check("csv (COPY)", parseCSV(t, csv.data, ','))
-	check("csv (rows)", parseCSV(t, runExport(t, rowsOnly{src}, q, nil, facteur.FormatOptions{Format: facteur.FormatCSV}).data, ','))
+	rows := parseCSV(t, runExport(t, rowsOnly{src}, q, nil, facteur.FormatOptions{Format: facteur.FormatCSV}).data, ',')
+	check("csv (rows)", rows)
+	// PDF: every value's text, as the rows' CSV holds it, found by pdftotext.
+	cols := make([]facteur.Column, len(header))
+	for j, h := range header {
+		cols[j].Name = h.text
+	}
+	var texts [][][]byte
+	for _, rec := range rows[1:] {
+		row := make([][]byte, len(rec))
+		for j, f := range rec {
+			if !f.null {
+				row[j] = []byte(f.text)
+			}
+		}
+		texts = append(texts, row)
+	}
+	formattest.CheckPDF(t, runExport(t, src, q, nil, facteur.FormatOptions{Format: facteur.FormatPDF}).data, cols, texts)
 	_, inner := unzipOne(t, runExport(t, src, q, nil, facteur.FormatOptions{Format: facteur.FormatCSVZip}).data)
 	check("csv.zip", parseCSV(t, inner, ','))
 

@@ -41,6 +41,9 @@ type Spec struct {
 	// Body, when not nil, also writes the first rows as the text of a
 	// mail (an e-mail destination showing the report in the mail).
 	Body *Body
+	// Chart is the report's chart, nil when it has none, for the formats
+	// that draw it (png, pdf).
+	Chart *facteur.Chart
 	// Path is where the artifact is spooled. It appears only once complete.
 	Path string
 	// Progress, when not nil, is kept up to date with the rows written so far.
@@ -67,7 +70,7 @@ type Spec struct {
 
 // target is what the encoder of spec's format is made for.
 func (spec Spec) target(cols []facteur.Column) format.Target {
-	return format.Target{Cols: cols, Options: spec.Format, InnerName: spec.InnerName, Title: spec.Title, Time: spec.Time, Period: spec.Period}
+	return format.Target{Cols: cols, Options: spec.Format, InnerName: spec.InnerName, Title: spec.Title, Time: spec.Time, Period: spec.Period, Chart: spec.Chart}
 }
 
 // limitError returns the error of an export stopped by one of its limits.

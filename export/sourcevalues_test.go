@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format/formattest"
 	"github.com/facteur/facteur/source"
 )
 
@@ -127,6 +128,24 @@ func exportAndRead(t *testing.T, src facteur.Querier, q facteur.Query) map[strin
 		got[f] = rows
 	}
 	return got
+}
+
+// checkPDFValues exports q from src as PDF and checks with poppler
+// (formattest.CheckPDF) that every value's text is on its pages: the text
+// Python's json read of the JSON export (not neutralised, as PDF is not;
+// nested JSON compared without its spaces), "" for NULL.
+func checkPDFValues(t *testing.T, src facteur.Querier, q facteur.Query, json [][]pyCell) {
+	t.Helper()
+	rows := make([][][]byte, len(json))
+	for i, r := range json {
+		rows[i] = make([][]byte, len(r))
+		for j, c := range r {
+			if c[0] != "null" {
+				rows[i][j] = []byte(c[1])
+			}
+		}
+	}
+	formattest.CheckPDF(t, runExport(t, src, q, nil, facteur.FormatOptions{Format: facteur.FormatPDF, Neutralize: true}).data, nil, rows)
 }
 
 // formulaLike reports whether a text cell starts the way a formula does,
@@ -251,6 +270,7 @@ func TestSourceValuesSQLite(t *testing.T) {
 	}
 	src := openSource(t, "sqlite:"+db, source.Options{})
 	got := exportAndRead(t, src, facteur.Query{SQL: query})
+	checkPDFValues(t, src, facteur.Query{SQL: query}, got[facteur.FormatJSON])
 	for _, f := range valueFormats {
 		if len(got[f]) != len(ref) {
 			t.Fatalf("%s: %d rows, Python's sqlite3 read %d", f, len(got[f]), len(ref))
@@ -415,6 +435,7 @@ func TestSourceValuesMariaDB(t *testing.T) {
 	ref := mariadbRef(t, dsn, "SELECT "+strings.Join(refs, ", ")+" FROM "+table+" ORDER BY id")
 	src := openSource(t, dsn, source.Options{})
 	got := exportAndRead(t, src, facteur.Query{SQL: "SELECT * FROM " + table + " ORDER BY id"})
+	checkPDFValues(t, src, facteur.Query{SQL: "SELECT * FROM " + table + " ORDER BY id"}, got[facteur.FormatJSON])
 	for _, f := range valueFormats {
 		if len(got[f]) != len(ref) {
 			t.Fatalf("%s: %d rows, the mariadb client read %d", f, len(got[f]), len(ref))

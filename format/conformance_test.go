@@ -19,6 +19,8 @@ var readers = map[string]formattest.Reader{
 	"txt":     formattest.PythonTextTable,
 	"xml":     formattest.XMLLint,
 	"xlsx":    withOptions(formattest.Openpyxl, facteur.FormatOptions{XLSXDates: facteur.XLSXDatesText}), // dates as their text, to compare them
+	"png":     formattest.PNGChart,
+	"pdf":     formattest.Poppler,
 }
 
 func withOptions(r formattest.Reader, o facteur.FormatOptions) formattest.Reader {
@@ -38,4 +40,11 @@ func TestConformance(t *testing.T) {
 			formattest.Run(t, f, rd)
 		})
 	}
+}
+
+// TestConformancePDFChart runs the suite on PDF files of a report with a
+// chart, its picture on their last page.
+func TestConformancePDFChart(t *testing.T) {
+	f, _ := format.Builtin().Lookup(facteur.FormatPDF)
+	formattest.Run(t, f, formattest.PopplerChart)
 }

@@ -99,7 +99,7 @@ func TestNewTooManyColumnsForXLSX(t *testing.T) {
 func TestExtension(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ format, ext string }{
-		{"csv", "csv"}, {"csv.zip", "zip"}, {"json", "json"}, {"ndjson", "ndjson"}, {"xlsx", "xlsx"}, {"pdf", ""},
+		{"csv", "csv"}, {"csv.zip", "zip"}, {"json", "json"}, {"ndjson", "ndjson"}, {"xlsx", "xlsx"}, {"pdf", "pdf"}, {"png", "png"}, {"docx", ""},
 	}
 	for _, tt := range tests {
 		if got := format.Builtin().Extension(tt.format); got != tt.ext {

@@ -36,6 +36,12 @@ type Format struct {
 	// by their JSON names (see OptionNames); any other option given with
 	// the format is refused.
 	Options []string
+	// Chart says whether the format draws the report's chart.
+	Chart ChartUse
+	// MaxRowLimit, when above 0, is the largest row_limit the format
+	// accepts, below facteur.MaxRowLimit: a format that holds its whole
+	// file until Close (PDF) bounds its memory so.
+	MaxRowLimit int64
 	// New returns an encoder writing the format to w. It fails with a
 	// *facteur.Error of code EINVALID naming the field when t cannot be
 	// written in this format.
@@ -61,7 +67,20 @@ type Target struct {
 	// Period, when not nil, is the time range the rows were kept to, for
 	// formats that print it.
 	Period *facteur.Period
+	// Chart is the report's chart, nil when it has none, for the formats
+	// that draw it (see Format.Chart).
+	Chart *facteur.Chart
 }
+
+// ChartUse says what a format does with a report's chart.
+type ChartUse uint8
+
+// What a format does with a report's chart.
+const (
+	ChartIgnored  ChartUse = iota // the format draws no chart
+	ChartOptional                 // drawn when the report has one (pdf)
+	ChartNeeded                   // the file is the chart: a report without one is refused (png)
+)
 
 // The options a format may read, by their JSON names in facteur.FormatOptions.
 const (
@@ -106,7 +125,10 @@ type Registry struct {
 // Builtin returns a new registry holding the formats Facteur ships with.
 func Builtin() *Registry {
 	r := &Registry{}
-	for _, f := range []Format{csvFormat(), csvZipFormat(), jsonFormat(), ndjsonFormat(), xlsxFormat(), htmlFormat(), textFormat(), xmlFormat()} {
+	for _, f := range []Format{csvFormat(), csvZipFormat(), jsonFormat(), ndjsonFormat(), xlsxFormat(), htmlFormat(), textFormat(), xmlFormat(),
+		pngFormat(),
+		pdfFormat(),
+	} {
 		if err := r.Register(f); err != nil {
 			panic(err) // a programming error in the list above
 		}
@@ -202,8 +224,37 @@ func (r *Registry) Validate(o facteur.FormatOptions) error {
 			return facteur.Errorf(facteur.EINVALID, "format.%s: only %s files use it; leave it empty for %s", opt, list(readers), f.Name)
 		}
 	}
+	if f.MaxRowLimit > 0 && o.RowLimit > f.MaxRowLimit {
+		return facteur.Errorf(facteur.EINVALID, "format.row_limit: %s files hold at most %d rows; choose csv or xlsx for more", f.Name, f.MaxRowLimit)
+	}
 	if _, err := delimiter(o.Delimiter); err != nil {
 		return err
+	}
+	return nil
+}
+
+// CheckChart checks that a report with chart c (nil: none) can be written
+// in o's format, exporting fields (nil: every column): a format that needs
+// a chart is refused without one, and a chart's columns must be exported.
+// It fails with EINVALID naming the field.
+func (r *Registry) CheckChart(o facteur.FormatOptions, c *facteur.Chart, fields []string) error {
+	f, ok := r.Lookup(o.Format)
+	if !ok || f.Chart == ChartIgnored {
+		return nil
+	}
+	if c == nil {
+		if f.Chart == ChartNeeded {
+			return facteur.Errorf(facteur.EINVALID, "format.format: %s files draw the report's chart, and this report has none; define one in the report (its Chart section) or choose another format", f.Name)
+		}
+		return nil
+	}
+	if fields == nil {
+		return nil
+	}
+	for _, col := range c.Columns() {
+		if !slices.Contains(fields, col) {
+			return facteur.Errorf(facteur.EINVALID, "include_fields: the report's chart draws field %q, which this export leaves out; include it, or choose a format that draws no chart", col)
+		}
 	}
 	return nil
 }

@@ -56,7 +56,11 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	if err := s.Formats.Validate(in.Format); err != nil {
 		return 0, nil, err
 	}
-	if _, err := rep.SelectFields(in.IncludeFields); err != nil {
+	fields, err := rep.SelectFields(in.IncludeFields)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.Formats.CheckChart(in.Format, rep.Chart, fields); err != nil {
 		return 0, nil, err
 	}
 	if in.TimeZone == "" {

@@ -23,12 +23,17 @@ type reportInput struct {
 	Fields        []facteur.Field `json:"fields"`
 	CreatedColumn string          `json:"created_column"`
 	UpdatedColumn string          `json:"updated_column"`
+	Chart         *facteur.Chart  `json:"chart"`
 }
 
 func (in reportInput) apply(rep *facteur.Report) {
 	rep.Name, rep.SourceID = strings.TrimSpace(in.Name), in.SourceID
 	rep.SQL, rep.Table = strings.TrimSpace(in.SQL), strings.TrimSpace(in.Table)
 	rep.Fields, rep.CreatedColumn, rep.UpdatedColumn = in.Fields, in.CreatedColumn, in.UpdatedColumn
+	rep.Chart = in.Chart
+	if rep.Chart != nil {
+		rep.Chart.Title = strings.TrimSpace(rep.Chart.Title)
+	}
 }
 
 func (s *Server) listReports(r *http.Request) (int, any, error) {
@@ -98,6 +103,11 @@ func (s *Server) duplicateReport(r *http.Request) (int, any, error) {
 	dup := *rep
 	dup.ID, dup.OwnerID = 0, user(r).ID
 	dup.Fields = append([]facteur.Field(nil), rep.Fields...)
+	if rep.Chart != nil {
+		c := *rep.Chart
+		c.Y = append([]string(nil), c.Y...)
+		dup.Chart = &c
+	}
 	dup.Name = strings.TrimSpace(in.Name)
 	if dup.Name == "" {
 		dup.Name = rep.Name + " (copy)"
@@ -147,6 +157,9 @@ func (s *Server) checkReport(ctx context.Context, rep *facteur.Report) error {
 		if col != "" && !names[col] {
 			return facteur.Errorf(facteur.EINVALID, "%s: the query returns no column %q", field, col)
 		}
+	}
+	if rep.Chart != nil {
+		return rep.Chart.Validate(rep.Fields)
 	}
 	return nil
 }

@@ -182,7 +182,11 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := s.checkTarget(ctx, user(r), owner, dest); err != nil {
 		return err
 	}
-	if _, err := rep.SelectFields(sc.IncludeFields); err != nil {
+	fields, err := rep.SelectFields(sc.IncludeFields)
+	if err != nil {
+		return err
+	}
+	if err := s.Formats.CheckChart(sc.Format, rep.Chart, fields); err != nil {
 		return err
 	}
 	for i, a := range sc.Options.AlertEmails {

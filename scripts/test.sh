@@ -132,6 +132,10 @@ if [ "${FACTEUR_TEST_VNU:-}" != skip ] && [ -z "${FACTEUR_TEST_VNU:-}" ]; then
 	export FACTEUR_TEST_VNU="$referees/node_modules/vnu-jar/build/dist/vnu.jar"
 	echo "Nu Html Checker: $FACTEUR_TEST_VNU"
 fi
+# Independent readers of PDF and PNG files: poppler's pdftotext, pdfinfo and
+# pdfimages, and Pillow (called as /usr/bin/python3, like openpyxl).
+command -v pdftotext >/dev/null || apt_install poppler-utils
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || apt_install python3 python3-pil
 
 # The benchmark's SQLite baseline, run small by its test: the sqlite3 shell.
 command -v sqlite3 >/dev/null || apt_install sqlite3

@@ -36,6 +36,10 @@ func migrateFacteur(ctx context.Context, db *sql.DB, d dialect, logger *slog.Log
 	p, err := goose.NewProvider(gd, db, fsys,
 		goose.WithTableName(migrationTable),
 		goose.WithDisableGlobalRegistry(true),
+		// Migration numbers are given to changes made side by side, which
+		// may be released in another order: a database at 00011 still
+		// gets a 00007 released after it.
+		goose.WithAllowOutofOrder(true),
 	)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)

@@ -9,7 +9,7 @@ import (
 )
 
 const reportColumns = `id, name, source_id, sql, table_name, fields, created_column, updated_column,
-	owner_id, created_at, updated_at`
+	chart, owner_id, created_at, updated_at`
 
 // CreateReport records r, owned by r.OwnerID, and sets its ID and timestamps. It fails with
 // EINVALID when r does not validate or its source does not exist.
@@ -21,11 +21,15 @@ func (s *store) CreateReport(ctx context.Context, r *facteur.Report) error {
 	if err != nil {
 		return err
 	}
+	chart, err := marshalChart(r.Chart)
+	if err != nil {
+		return err
+	}
 	t := now()
 	err = s.q.queryRow(ctx, `INSERT INTO reports (name, source_id, sql, table_name, fields,
-			created_column, updated_column, owner_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn, r.OwnerID,
+			created_column, updated_column, chart, owner_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn, chart, r.OwnerID,
 		s.dialect.ts(t), s.dialect.ts(t)).Scan(&r.ID)
 	if isForeignKeyViolation(err) {
 		return facteur.Errorf(facteur.EINVALID, "source_id: there is no source %d", r.SourceID)
@@ -79,11 +83,15 @@ func (s *store) UpdateReport(ctx context.Context, r *facteur.Report) error {
 	if err != nil {
 		return err
 	}
+	chart, err := marshalChart(r.Chart)
+	if err != nil {
+		return err
+	}
 	t := nextVersion(r.UpdatedAt)
 	err = s.q.queryRow(ctx, `UPDATE reports SET name = ?, source_id = ?, sql = ?, table_name = ?, fields = ?,
-			created_column = ?, updated_column = ?, updated_at = ?
+			created_column = ?, updated_column = ?, chart = ?, updated_at = ?
 		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
-		append([]any{r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn,
+		append([]any{r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn, chart,
 			s.dialect.ts(t), r.ID}, s.versionArgs(r.UpdatedAt)...)...).Scan(timeScan{&r.CreatedAt}, &r.OwnerID)
 	if isNoRows(err) {
 		return s.updateMissed(ctx, "report", "reports", r.ID)
@@ -115,9 +123,10 @@ func scanReport(r row) (*facteur.Report, error) {
 	var (
 		rep    facteur.Report
 		fields []byte
+		chart  string
 	)
 	err := r.Scan(&rep.ID, &rep.Name, &rep.SourceID, &rep.SQL, &rep.Table, &fields,
-		&rep.CreatedColumn, &rep.UpdatedColumn, &rep.OwnerID, timeScan{&rep.CreatedAt}, timeScan{&rep.UpdatedAt})
+		&rep.CreatedColumn, &rep.UpdatedColumn, &chart, &rep.OwnerID, timeScan{&rep.CreatedAt}, timeScan{&rep.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +134,25 @@ func scanReport(r row) (*facteur.Report, error) {
 	if err := json.Unmarshal(fields, &rep.Fields); err != nil {
 		return nil, fmt.Errorf("report %d: fields: %w", rep.ID, err)
 	}
+	if chart != "" {
+		rep.Chart = new(facteur.Chart)
+		if err := json.Unmarshal([]byte(chart), rep.Chart); err != nil {
+			return nil, fmt.Errorf("report %d: chart: %w", rep.ID, err)
+		}
+	}
 	return &rep, nil
+}
+
+// marshalChart encodes a report's chart for its column; none is stored as ”.
+func marshalChart(c *facteur.Chart) (string, error) {
+	if c == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("encode chart: %w", err)
+	}
+	return string(b), nil
 }
 
 // marshalList encodes a list for a JSON column; nil is stored as [].

@@ -114,7 +114,7 @@ func TestOneOffExport(t *testing.T) {
 		{map[string]any{"report_id": rep.ID, "period": map[string]any{"on": "updated", "from": "2026-02-01"}}, "has no updated time column"},
 		{map[string]any{"report_id": rep.ID, "period": map[string]any{"on": "created", "from": "2026-03-01", "to": "2026-02-01"}}, "period.to"},
 		{map[string]any{"report_id": rep.ID, "period": map[string]any{"on": "created", "from": "1 Feb"}}, "period.from"},
-		{map[string]any{"report_id": rep.ID, "format": map[string]any{"format": "pdf"}}, "format.format"},
+		{map[string]any{"report_id": rep.ID, "format": map[string]any{"format": "docx"}}, "format.format"},
 	} {
 		var e struct{ Error struct{ Message string } }
 		if st := ed.call("POST", "/api/v1/exports", bad.body, &e); st != 400 || !strings.Contains(e.Error.Message, bad.msg) {

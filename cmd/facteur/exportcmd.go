@@ -34,6 +34,11 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	fs.Int64Var(&o.RowLimit, "row-limit", 0, fmt.Sprintf("most rows of a pdf or txt file (1 to %d; 0 for the format's default)", facteur.MaxRowLimit))
 	fs.StringVar(&o.Codec, "codec", "", "how parquet compresses its columns: zstd (the default) or snappy")
 	title := fs.String("title", "", "title printed at the top of html and pdf files and naming the root of xml (default: the output file's name)")
+	var chart facteur.Chart
+	fs.StringVar(&chart.Type, "chart", "", "chart drawn by png and pdf: line or bar (with --chart-x and --chart-y)")
+	fs.StringVar(&chart.X, "chart-x", "", "the chart's x column: dates and times, numbers or categories")
+	chartY := fs.String("chart-y", "", "the chart's y columns of numbers, separated by commas (at most 8)")
+	fs.StringVar(&chart.Title, "chart-title", "", "the chart's title (default: --title)")
 	output := fs.String("output", "", "file to write (required; - for standard output)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "statement timeout")
 	zone := fs.String("time-zone", "UTC", "zone in which timestamps with a time zone are written")
@@ -54,6 +59,19 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 		return facteur.Errorf(facteur.EINVALID, "--output: give the file to write, or - for standard output")
 	}
 	if err := formats.Validate(flagOptions(o)); err != nil {
+		return err
+	}
+	var drawn *facteur.Chart
+	if chart.Type != "" {
+		if *chartY != "" {
+			chart.Y = strings.Split(*chartY, ",")
+		}
+		if err := chart.Validate(nil); err != nil {
+			return err
+		}
+		drawn = &chart
+	}
+	if err := formats.CheckChart(o, drawn, nil); err != nil {
 		return err
 	}
 
@@ -91,6 +109,7 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 		InnerName: inner,
 		Title:     exportTitle(*title, *output),
 		Time:      now,
+		Chart:     drawn,
 		Path:      path,
 		Copy:      *pgCopy,
 	})

@@ -28,6 +28,26 @@ type Reader struct {
 	// Read returns the file's header (nil when the format has none, or
 	// the file no row to take it from) and its rows, nil for a null.
 	Read func(t *testing.T, file []byte) (header []*string, rows [][]*string)
+	// Check, for a format whose files do not give values back cell by
+	// cell (a PDF's laid-out text, a PNG picture), replaces Read: it
+	// checks the file against the columns and rows the suite wrote as a
+	// user would (every cell's text on the pages; a picture of its size
+	// that is not blank), and fails t otherwise. Exactly one of Read and
+	// Check is set; the shared checks of Read's formats are unchanged.
+	Check func(t *testing.T, file []byte, cols []facteur.Column, rows [][][]byte)
+	// Chart, for a format that draws the report's chart, returns the
+	// chart of the suite's columns; nil when a case has nothing the format
+	// can draw (1,000 text columns for a chart of numbers): the case is
+	// skipped, saying so.
+	Chart func(cols []facteur.Column) *facteur.Chart
+	// RowLimit, for a format that holds its file until Close and so
+	// bounds its rows (PDF, PNG), is the most rows it takes with Options.
+	// Instead of the flat-memory check, the suite then writes RowLimit
+	// rows, checks the live heap stays under MaxHeap, and that one row
+	// more fails at Write or Close.
+	RowLimit int
+	// MaxHeap is the most live heap at RowLimit rows (see RowLimit).
+	MaxHeap uint64
 	// Options are the format's options for the suite (e.g. xlsx dates as
 	// text, to compare them with their text).
 	Options facteur.FormatOptions
@@ -113,20 +133,57 @@ var Modified = time.Date(2024, 3, 31, 12, 0, 0, 0, time.UTC)
 // encode writes rows in f with the reader's options.
 func encode(t testing.TB, f format.Format, rd Reader, w io.Writer, cols []facteur.Column, rows func(yield func([][]byte) bool)) {
 	t.Helper()
+	if err := tryEncode(f, rd, w, cols, rows); err != nil {
+		t.Fatalf("%s: %v", f.Name, err)
+	}
+}
+
+// tryEncode writes rows in f with the reader's options and chart, and
+// returns the first error.
+func tryEncode(f format.Format, rd Reader, w io.Writer, cols []facteur.Column, rows func(yield func([][]byte) bool)) error {
 	o := rd.Options
 	o.Format = f.Name
-	enc, err := f.New(w, format.Target{Cols: cols, Options: o, InnerName: "export.csv", Modified: Modified})
+	target := format.Target{Cols: cols, Options: o, InnerName: "export.csv", Modified: Modified}
+	if rd.Chart != nil {
+		target.Chart = rd.Chart(cols)
+	}
+	enc, err := f.New(w, target)
 	if err != nil {
-		t.Fatalf("%s: %v", f.Name, err)
+		return err
 	}
 	for row := range rows {
 		if err := enc.Write(row, nil); err != nil {
-			t.Fatalf("%s: write: %v", f.Name, err)
+			_ = enc.Close()
+			return fmt.Errorf("write: %w", err)
 		}
 	}
 	if err := enc.Close(); err != nil {
-		t.Fatalf("%s: close: %v", f.Name, err)
+		return fmt.Errorf("close: %w", err)
 	}
+	return nil
+}
+
+// drawable skips the case when rd draws charts and has none for cols.
+func drawable(t *testing.T, rd Reader, cols []facteur.Column) {
+	t.Helper()
+	if rd.Chart != nil && rd.Chart(cols) == nil {
+		t.Skipf("%s: these columns have nothing to draw", rd.Program)
+	}
+}
+
+// collect returns the rows of a sequence as copies.
+func collect(rows func(yield func([][]byte) bool)) [][][]byte {
+	var out [][][]byte
+	for row := range rows {
+		c := make([][]byte, len(row))
+		for i, v := range row {
+			if v != nil {
+				c[i] = append([]byte{}, v...)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // Run runs the suite on f, reading its files with rd.
@@ -145,8 +202,8 @@ func awkward(t *testing.T, f format.Format, rd Reader) {
 	for _, k := range kinds() {
 		cols = append(cols, facteur.Column{Name: "v_" + k.String(), Kind: k})
 	}
-	var buf bytes.Buffer
-	encode(t, f, rd, &buf, cols, func(yield func([][]byte) bool) {
+	drawable(t, rd, cols)
+	awkwardRows := func(yield func([][]byte) bool) {
 		for _, v := range Awkward {
 			row := make([][]byte, len(cols))
 			row[0] = []byte(v.Name)
@@ -155,7 +212,13 @@ func awkward(t *testing.T, f format.Format, rd Reader) {
 				return
 			}
 		}
-	})
+	}
+	var buf bytes.Buffer
+	encode(t, f, rd, &buf, cols, awkwardRows)
+	if rd.Check != nil {
+		rd.Check(t, buf.Bytes(), cols, collect(awkwardRows))
+		return
+	}
 	header, rows := rd.Read(t, buf.Bytes())
 	checkHeader(t, rd, header, cols)
 	if len(rows) != len(Awkward) {
@@ -180,8 +243,13 @@ func awkward(t *testing.T, f format.Format, rd Reader) {
 // noRows: a file of no row reads as no row (and its header, if any).
 func noRows(t *testing.T, f format.Format, rd Reader) {
 	cols := []facteur.Column{{Name: "id", Kind: facteur.KindInt}, {Name: "label", Kind: facteur.KindText}}
+	drawable(t, rd, cols)
 	var buf bytes.Buffer
 	encode(t, f, rd, &buf, cols, func(func([][]byte) bool) {})
+	if rd.Check != nil {
+		rd.Check(t, buf.Bytes(), cols, nil)
+		return
+	}
 	header, rows := rd.Read(t, buf.Bytes())
 	if len(rows) != 0 {
 		t.Errorf("%s reads %d rows, want none", rd.Program, len(rows))
@@ -199,8 +267,13 @@ func wide(t *testing.T, f format.Format, rd Reader) {
 		cols[i] = facteur.Column{Name: fmt.Sprintf("c%d", i), Kind: facteur.KindText}
 		row[i] = []byte(fmt.Sprintf("v%d", i))
 	}
+	drawable(t, rd, cols)
 	var buf bytes.Buffer
 	encode(t, f, rd, &buf, cols, func(yield func([][]byte) bool) { yield(row) })
+	if rd.Check != nil {
+		rd.Check(t, buf.Bytes(), cols, [][][]byte{row})
+		return
+	}
 	header, rows := rd.Read(t, buf.Bytes())
 	checkHeader(t, rd, header, cols)
 	if len(rows) != 1 || len(rows[0]) != len(cols) {
@@ -215,7 +288,7 @@ func wide(t *testing.T, f format.Format, rd Reader) {
 
 // reproducible: the same rows give the same bytes.
 func reproducible(t *testing.T, f format.Format, rd Reader) {
-	cols := []facteur.Column{{Name: "id", Kind: facteur.KindInt}, {Name: "at", Kind: facteur.KindTimestamp}, {Name: "label", Kind: facteur.KindText}}
+	cols := manyCols()
 	var a, b bytes.Buffer
 	for _, w := range []*bytes.Buffer{&a, &b} {
 		encode(t, f, rd, w, cols, manyRows(1000))
@@ -225,12 +298,22 @@ func reproducible(t *testing.T, f format.Format, rd Reader) {
 	}
 }
 
+// manyCols are the columns of manyRows.
+func manyCols() []facteur.Column {
+	return []facteur.Column{{Name: "id", Kind: facteur.KindInt}, {Name: "at", Kind: facteur.KindTimestamp}, {Name: "label", Kind: facteur.KindText}}
+}
+
 // flatMemory: the live heap while writing 200,000 rows is that of
-// writing 10,000, within 256 KiB.
+// writing 10,000, within 256 KiB. A format with a RowLimit is checked
+// against its bound instead (see Reader.RowLimit).
 func flatMemory(t *testing.T, f format.Format, rd Reader) {
+	if rd.RowLimit > 0 {
+		boundedMemory(t, f, rd)
+		return
+	}
 	heap := func(n int) uint64 {
 		var peak uint64
-		cols := []facteur.Column{{Name: "id", Kind: facteur.KindInt}, {Name: "at", Kind: facteur.KindTimestamp}, {Name: "label", Kind: facteur.KindText}}
+		cols := manyCols()
 		rows := manyRows(n)
 		encode(t, f, rd, io.Discard, cols, func(yield func([][]byte) bool) {
 			i := 0
@@ -253,6 +336,38 @@ func flatMemory(t *testing.T, f format.Format, rd Reader) {
 	t.Logf("%s: live heap %d KiB at 10,000 rows, %d KiB at 200,000", f.Name, small>>10, large>>10)
 	if large > small+256<<10 {
 		t.Errorf("the live heap grows with the rows: %d KiB at 10,000 rows, %d KiB at 200,000", small>>10, large>>10)
+	}
+}
+
+// boundedMemory: writing RowLimit rows keeps the live heap under
+// MaxHeap, and one row more is refused with an error.
+func boundedMemory(t *testing.T, f format.Format, rd Reader) {
+	var peak uint64
+	n := rd.RowLimit
+	rows := manyRows(n)
+	encode(t, f, rd, io.Discard, manyCols(), func(yield func([][]byte) bool) {
+		i := 0
+		for row := range rows {
+			if !yield(row) {
+				return
+			}
+			if i++; i == n-1 {
+				runtime.GC()
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				peak = m.HeapAlloc
+			}
+		}
+	})
+	t.Logf("%s: live heap %d KiB at %d rows, its limit", f.Name, peak>>10, n)
+	if peak > rd.MaxHeap {
+		t.Errorf("the live heap at %d rows is %d KiB, more than the %d KiB the reader allows", n, peak>>10, rd.MaxHeap>>10)
+	}
+	err := tryEncode(f, rd, io.Discard, manyCols(), manyRows(n+1))
+	if err == nil {
+		t.Errorf("%d rows, one more than the limit, were written without an error", n+1)
+	} else {
+		t.Logf("one row past the limit: %v", err)
 	}
 }
 

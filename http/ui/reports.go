@@ -43,6 +43,10 @@ type reportForm struct {
 	Sources []*facteur.Source
 	Errors  map[string]string
 	Preview *preview
+	// Chart is the report's chart, or an empty one to fill in; ChartY
+	// says which fields it draws against its x column.
+	Chart  facteur.Chart
+	ChartY map[string]bool
 }
 
 type preview struct {
@@ -51,7 +55,13 @@ type preview struct {
 }
 
 func (s *Server) reportForm(r *http.Request, rep facteur.Report) (reportForm, error) {
-	f := reportForm{Report: rep, Errors: map[string]string{}}
+	f := reportForm{Report: rep, Errors: map[string]string{}, ChartY: map[string]bool{}}
+	if rep.Chart != nil {
+		f.Chart = *rep.Chart
+	}
+	for _, y := range f.Chart.Y {
+		f.ChartY[y] = true
+	}
 	err := s.call(r, "GET", "/api/v1/sources", nil, &f.Sources)
 	return f, err
 }
@@ -100,7 +110,7 @@ func (s *Server) saveReport(w http.ResponseWriter, r *http.Request, v view) erro
 	body := map[string]any{"name": rep.Name, "source_id": rep.SourceID, "sql": rep.SQL, "table": rep.Table,
 		"created_column": rep.CreatedColumn, "updated_column": rep.UpdatedColumn}
 	if rep.ID != 0 {
-		body["fields"] = rep.Fields
+		body["fields"], body["chart"] = rep.Fields, rep.Chart
 	}
 	var saved facteur.Report
 	var err error
@@ -148,6 +158,9 @@ func reportFromForm(form url.Values) facteur.Report {
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].pos < fields[j].pos })
 	for _, f := range fields {
 		rep.Fields = append(rep.Fields, f.Field)
+	}
+	if typ := form.Get("chart_type"); typ != "" {
+		rep.Chart = &facteur.Chart{Type: typ, X: form.Get("chart_x"), Y: form["chart_y"], Title: strings.TrimSpace(form.Get("chart_title"))}
 	}
 	return rep
 }

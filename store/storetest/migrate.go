@@ -48,6 +48,40 @@ func testMigrateTwice(t *testing.T, newDB NewDatabase) {
 	}
 }
 
+// testMigrateOutOfOrder: a database that has every migration but a lower
+// numbered one (released after the higher ones) gets it at the next Open.
+// The report chart's migration, 00007, is taken out and must come back.
+func testMigrateOutOfOrder(t *testing.T, newDB NewDatabase) {
+	cfg := newDB(t)
+	ctx := testContext(t)
+	db, err := store.Open(ctx, cfg)
+	must(t, err)
+	if queryInt(t, ctx, db, "SELECT count(*) FROM facteur_migration WHERE version_id > 7") == 0 {
+		t.Fatal("no migration above 00007: the test needs one")
+	}
+	for _, q := range []string{"ALTER TABLE reports DROP COLUMN chart", "DELETE FROM facteur_migration WHERE version_id = 7"} {
+		if db.Dialect() == store.DialectSQLite {
+			_, err = db.SQL().ExecContext(ctx, q)
+		} else {
+			_, err = db.Pool().Exec(ctx, q)
+		}
+		must(t, err)
+	}
+	must(t, db.Close())
+
+	db = Open(t, cfg)
+	src := &facteur.Source{Name: "crm", DSN: "sqlite:/crm.db"}
+	must(t, db.CreateSource(ctx, src))
+	r := &facteur.Report{Name: "sales", SourceID: src.ID, Table: "sales",
+		Chart: &facteur.Chart{Type: facteur.ChartLine, X: "day", Y: []string{"total"}}}
+	must(t, db.CreateReport(ctx, r))
+	got, err := db.Report(ctx, r.ID)
+	must(t, err)
+	if got.Chart == nil || got.Chart.X != "day" {
+		t.Fatalf("report after the missing migration = %s", js(got))
+	}
+}
+
 // testMigrateConcurrently opens one fresh database from two handles at
 // once, as two nodes starting together: both succeed, each migration is
 // applied once.

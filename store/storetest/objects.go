@@ -125,6 +125,7 @@ func testReports(t *testing.T, newDB NewDatabase) {
 			{Name: "notes", Extra: true}, {Name: "é \"quoted\" ✓"},
 		},
 		CreatedColumn: "created_at", UpdatedColumn: "updated_at",
+		Chart: &facteur.Chart{Type: facteur.ChartBar, X: "city", Y: []string{"id", "é \"quoted\" ✓"}, Title: "Agents by city ✓"},
 	}
 	must(t, s.CreateReport(ctx, r))
 	checkStamps(t, before, r.CreatedAt, r.UpdatedAt)
@@ -135,12 +136,20 @@ func testReports(t *testing.T, newDB NewDatabase) {
 	}
 
 	r.Table, r.SQL = "", "SELECT id, city FROM agents WHERE city <> '?'"
-	r.Fields = nil
+	r.Fields, r.Chart = nil, nil
 	must(t, s.UpdateReport(ctx, r))
 	got, err = s.Report(ctx, r.ID)
 	must(t, err)
-	if got.SQL != r.SQL || got.Table != "" || got.Fields == nil || len(got.Fields) != 0 {
-		t.Fatalf("updated report = %s: want the new SQL, no table and fields []", js(got))
+	if got.SQL != r.SQL || got.Table != "" || got.Fields == nil || len(got.Fields) != 0 || got.Chart != nil {
+		t.Fatalf("updated report = %s: want the new SQL, no table, fields [] and no chart", js(got))
+	}
+	bad := *got
+	bad.Fields = []facteur.Field{{Name: "id"}, {Name: "city"}}
+	bad.Chart = &facteur.Chart{Type: facteur.ChartLine, X: "city", Y: []string{"total"}}
+	err = s.UpdateReport(ctx, &bad)
+	wantCode(t, err, facteur.EINVALID)
+	if msg := facteur.ErrorMessage(err); msg != `chart.y[0]: the report has no field "total"` {
+		t.Errorf("message = %q", msg)
 	}
 	list, err := s.Reports(ctx)
 	must(t, err)

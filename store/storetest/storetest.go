@@ -87,6 +87,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"InTxRiverJob", testInTxRiverJob},
 		{"Concurrency", testConcurrency},
 		{"MigrateTwice", testMigrateTwice},
+		{"MigrateOutOfOrder", testMigrateOutOfOrder},
 		{"MigrateConcurrently", testMigrateConcurrently},
 		{"Settings", testSettings},
 		{"CancelledStays", testCancelledStays},
