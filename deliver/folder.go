@@ -2,9 +2,6 @@ package deliver
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"path/filepath"
 	"time"
 
@@ -43,7 +40,7 @@ func NewFolder(cfg FolderConfig) (*Folder, error) {
 // a spooled file that does not match its size or SHA-256 with EINTERNAL.
 // On failure, nothing is left in the folder.
 func (f *Folder) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	p, err := artifactPayload(a)
+	p, err := ArtifactPayload(a)
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
@@ -55,24 +52,12 @@ func (f *Folder) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deli
 // way as Deliver. It returns the file's absolute path, or the error a
 // delivery would meet.
 func (f *Folder) Test(ctx context.Context) (facteur.Delivery, error) {
-	return f.put(ctx, testPayload(f.now(), f.dir))
-}
-
-// payload is a file to deliver: its name, what it must contain and how to
-// read it.
-type payload struct {
-	name   string
-	size   int64
-	sha256 string // hex
-	open   func() (io.ReadCloser, error)
-	test   bool // the file of Send test (see facteur.Artifact.Test)
-	// contentType is the file's media type, for the destinations that send one.
-	contentType string
+	return f.put(ctx, TestPayload(f.now(), f.dir))
 }
 
 // put delivers p in two steps: temporary file, verify, rename.
-func (f *Folder) put(ctx context.Context, p payload) (facteur.Delivery, error) {
-	final := filepath.Join(f.dir, p.name)
+func (f *Folder) put(ctx context.Context, p Payload) (facteur.Delivery, error) {
+	final := filepath.Join(f.dir, p.Name)
 	done := facteur.Delivery{Location: final}
 	if err := f.checkDir(); err != nil {
 		return facteur.Delivery{}, err
@@ -97,10 +82,4 @@ func (f *Folder) put(ctx context.Context, p payload) (facteur.Delivery, error) {
 		return facteur.Delivery{}, err
 	}
 	return done, nil
-}
-
-// validSHA256 reports whether s is a SHA-256 sum in hex.
-func validSHA256(s string) bool {
-	b, err := hex.DecodeString(s)
-	return err == nil && len(b) == sha256.Size
 }

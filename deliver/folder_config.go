@@ -53,5 +53,5 @@ func (c FolderConfig) Validate() error {
 	case !filepath.IsAbs(c.Path):
 		return facteur.Errorf(facteur.EINVALID, "path: %q is not an absolute path; give the full path, such as /srv/exports", c.Path)
 	}
-	return checkDirPath("path", c.Path)
+	return CheckDirPath("path", c.Path)
 }

@@ -24,7 +24,7 @@ func (f *Folder) RemovePartials(ctx context.Context, name string) ([]string, err
 	}
 	var removed []string
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !isPartialOf(e.Name(), name) {
+		if !e.Type().IsRegular() || !IsPartialOf(e.Name(), name) {
 			continue
 		}
 		path := filepath.Join(f.dir, e.Name())

@@ -2,8 +2,6 @@ package deliver
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -16,10 +14,6 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/internal/filewrite"
 )
-
-// copyBufferSize is the size of the reads and writes of a copy: large
-// enough that a big export is not thousands of small writes.
-const copyBufferSize = 1 << 20
 
 // checkDir checks that the folder's directory is there.
 func (f *Folder) checkDir() error {
@@ -35,7 +29,7 @@ func (f *Folder) checkDir() error {
 
 // compare reports whether final already holds p's content. A different
 // file there fails with ECONFLICT unless overwriting is allowed.
-func (f *Folder) compare(ctx context.Context, final string, p payload) (same bool, err error) {
+func (f *Folder) compare(ctx context.Context, final string, p Payload) (same bool, err error) {
 	fi, err := os.Lstat(final)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -43,18 +37,18 @@ func (f *Folder) compare(ctx context.Context, final string, p payload) (same boo
 	case err != nil:
 		return false, f.pathError(err)
 	case fi.IsDir():
-		return false, facteur.Errorf(facteur.ECONFLICT, "A directory named %s already exists in %s. Remove it or change the file name template.", p.name, f.dir)
-	case fi.Mode().IsRegular() && fi.Size() == p.size:
-		sum, err := hashFile(ctx, final)
+		return false, facteur.Errorf(facteur.ECONFLICT, "A directory named %s already exists in %s. Remove it or change the file name template.", p.Name, f.dir)
+	case fi.Mode().IsRegular() && fi.Size() == p.Size:
+		sum, err := HashFile(ctx, final)
 		if err != nil {
 			return false, f.ioError(ctx, err)
 		}
-		if sum == strings.ToLower(p.sha256) {
+		if sum == strings.ToLower(p.SHA256) {
 			return true, nil
 		}
 	}
 	if !f.overwrite {
-		return false, f.conflict(p.name)
+		return false, f.conflict(p.Name)
 	}
 	return false, nil
 }
@@ -67,14 +61,14 @@ func (f *Folder) conflict(name string) error {
 // writeTemp copies p into a new hidden file of the folder, syncs it and
 // checks its size and SHA-256. It returns the file's path; on failure it
 // removes the file.
-func (f *Folder) writeTemp(ctx context.Context, p payload) (path string, err error) {
-	src, err := p.open()
+func (f *Folder) writeTemp(ctx context.Context, p Payload) (path string, err error) {
+	src, err := p.Open()
 	if err != nil {
-		return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.name)
+		return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 	}
 	defer src.Close()
 
-	tmp, err := createTemp(f.dir, p.name)
+	tmp, err := createTemp(f.dir, p.Name)
 	if err != nil {
 		return "", f.ioError(ctx, err)
 	}
@@ -88,16 +82,16 @@ func (f *Folder) writeTemp(ctx context.Context, p payload) (path string, err err
 	// The copy is hashed and written on a goroutine of its own while the
 	// next piece is read, and handed to the disk as it goes.
 	// Buffers no larger than the file: small runs are most runs.
-	size := int(min(max(p.size, 4096), copyBufferSize))
+	size := int(min(max(p.Size, 4096), CopyBufferSize))
 	hashed := filewrite.NewHashed(tmp)
 	w := filewrite.NewAsync(hashed, size)
-	n, err := io.CopyBuffer(w, ctxReader{ctx, spoolReader{src}}, make([]byte, size))
+	n, err := io.CopyBuffer(w, ContextReader(ctx, SpoolReader(src)), make([]byte, size))
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		if errors.As(err, new(spoolError)) {
-			return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.name)
+		if errors.As(err, new(SpoolError)) {
+			return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 		}
 		return "", f.ioError(ctx, err)
 	}
@@ -111,11 +105,11 @@ func (f *Folder) writeTemp(ctx context.Context, p payload) (path string, err err
 	if err != nil {
 		return "", f.ioError(ctx, err)
 	}
-	if n != p.size || fi.Size() != p.size {
-		return "", facteur.Errorf(facteur.EINTERNAL, "The exported file %s should be %d bytes but %d were copied; export it again.", p.name, p.size, fi.Size())
+	if n != p.Size || fi.Size() != p.Size {
+		return "", facteur.Errorf(facteur.EINTERNAL, "The exported file %s should be %d bytes but %d were copied; export it again.", p.Name, p.Size, fi.Size())
 	}
-	if _, sum := hashed.Sum(); sum != strings.ToLower(p.sha256) {
-		return "", facteur.Errorf(facteur.EINTERNAL, "The copy of the exported file %s does not match its SHA-256 (got %s, want %s); export it again.", p.name, sum, p.sha256)
+	if _, sum := hashed.Sum(); sum != strings.ToLower(p.SHA256) {
+		return "", facteur.Errorf(facteur.EINTERNAL, "The copy of the exported file %s does not match its SHA-256 (got %s, want %s); export it again.", p.Name, sum, p.SHA256)
 	}
 	return tmp.Name(), nil
 }
@@ -124,7 +118,7 @@ func (f *Folder) writeTemp(ctx context.Context, p payload) (path string, err err
 // directory, so that the rename survives a crash. Without overwrite, the
 // file is hard-linked to its final name, which fails if any file has taken
 // that name since compare: another program's file is never replaced.
-func (f *Folder) publish(ctx context.Context, tmp, final string, p payload) error {
+func (f *Folder) publish(ctx context.Context, tmp, final string, p Payload) error {
 	if !f.overwrite {
 		err := os.Link(tmp, final)
 		switch {
@@ -137,7 +131,7 @@ func (f *Folder) publish(ctx context.Context, tmp, final string, p payload) erro
 			if same, err := f.compare(ctx, final, p); err != nil {
 				return err
 			} else if !same {
-				return f.conflict(p.name)
+				return f.conflict(p.Name)
 			}
 			removeQuietly(tmp)
 			return nil
@@ -145,7 +139,7 @@ func (f *Folder) publish(ctx context.Context, tmp, final string, p payload) erro
 		// The file system cannot hard-link (some network shares): check
 		// once more and rename.
 		if _, err := os.Lstat(final); err == nil {
-			return f.conflict(p.name)
+			return f.conflict(p.Name)
 		}
 	}
 	if err := os.Rename(tmp, final); err != nil {
@@ -177,7 +171,7 @@ func (f *Folder) syncDir() error {
 // whoever picks it up.
 func createTemp(dir, name string) (*os.File, error) {
 	for range 100 {
-		tmp := filepath.Join(dir, tempName(name))
+		tmp := filepath.Join(dir, TempName(name))
 		fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrExist) {
 			continue
@@ -187,53 +181,6 @@ func createTemp(dir, name string) (*os.File, error) {
 	return nil, &fs.PathError{Op: "create", Path: dir, Err: fs.ErrExist}
 }
 
-// hashFile returns the SHA-256 of a file in hex.
-func hashFile(ctx context.Context, path string) (string, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer fh.Close()
-	h := sha256.New()
-	if _, err := io.CopyBuffer(h, ctxReader{ctx, fh}, make([]byte, copyBufferSize)); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // removeQuietly removes a temporary file. A failure leaves a hidden file
 // that consumers ignore; there is nothing better to do with it.
 func removeQuietly(path string) { _ = os.Remove(path) }
-
-// ctxReader stops a copy when its context is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads from the underlying reader unless the context is done.
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
-// spoolReader marks the errors of reading the artifact, so that they are
-// not taken for errors of the destination.
-type spoolReader struct{ r io.Reader }
-
-// Read reads from the spooled artifact.
-func (s spoolReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
-		err = spoolError{err}
-	}
-	return n, err
-}
-
-// spoolError is an error reading the spooled artifact.
-type spoolError struct{ err error }
-
-func (e spoolError) Error() string { return "read spool: " + e.err.Error() }
-func (e spoolError) Unwrap() error { return e.err }

@@ -69,7 +69,7 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 	}
 	httpClient := &http.Client{
 		Transport: &http.Transport{
-			DialContext:           env.dial,
+			DialContext:           env.DialContext,
 			ForceAttemptHTTP2:     true,
 			MaxIdleConnsPerHost:   s3Concurrency + 1,
 			IdleConnTimeout:       90 * time.Second,
@@ -95,7 +95,7 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 			o.MaxBackoff = 2 * time.Second
 			// An address the outbound guard refuses stays refused.
 			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
-				if refusal(err) != nil {
+				if Refusal(err) != nil {
 					return aws.FalseTernary
 				}
 				return aws.UnknownTernary
@@ -131,7 +131,7 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 // size or SHA-256 with EINTERNAL. On failure no object appears and the
 // multipart upload is aborted.
 func (s *S3) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	p, err := artifactPayload(a)
+	p, err := ArtifactPayload(a)
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
@@ -146,7 +146,7 @@ func (s *S3) Test(ctx context.Context) (facteur.Delivery, error) {
 	if err := s.Check(ctx); err != nil {
 		return facteur.Delivery{}, err
 	}
-	return s.put(ctx, testPayload(s.now(), fmt.Sprintf("s3://%s/%s", s.cfg.Bucket, s.cfg.Prefix)))
+	return s.put(ctx, TestPayload(s.now(), fmt.Sprintf("s3://%s/%s", s.cfg.Bucket, s.cfg.Prefix)))
 }
 
 // Check reports whether the bucket exists and the credentials are

@@ -81,7 +81,7 @@ func (s *S3) noSuchBucket(err error) error {
 // with the code that says whether trying again can help. It never includes
 // the secret key: the SDK's errors do not carry it.
 func (s *S3) apiError(ctx context.Context, err error) error {
-	if fe := refusal(err); fe != nil {
+	if fe := Refusal(err); fe != nil {
 		return facteur.WrapError(facteur.EINVALID, err, "Cannot reach %s. %s", s.where(), fe.Message)
 	}
 	switch {

@@ -25,12 +25,12 @@ type s3Object struct {
 }
 
 // same reports whether the object holds the file p.
-func (o s3Object) same(p payload) bool { return o.size == p.size && o.sha256 == p.sha256 }
+func (o s3Object) same(p Payload) bool { return o.size == p.Size && o.sha256 == p.SHA256 }
 
 // put delivers p under prefix + name: compare with what is there, upload,
 // verify.
-func (s *S3) put(ctx context.Context, p payload) (facteur.Delivery, error) {
-	key := s.cfg.Prefix + p.name
+func (s *S3) put(ctx context.Context, p Payload) (facteur.Delivery, error) {
+	key := s.cfg.Prefix + p.Name
 	done := facteur.Delivery{Location: s.location(key)}
 
 	// An object already there with the same content is the same delivery
@@ -94,30 +94,30 @@ func (s *S3) head(ctx context.Context, key string) (obj s3Object, found bool, er
 // upload streams p to key with the transfer manager: one PUT below
 // s3PartSize, a multipart upload above, aborted on failure. With
 // ifNoneMatch, it fails with errS3PreconditionFailed when the key exists.
-func (s *S3) upload(ctx context.Context, key string, p payload, ifNoneMatch bool) error {
-	src, err := p.open()
+func (s *S3) upload(ctx context.Context, key string, p Payload, ifNoneMatch bool) error {
+	src, err := p.Open()
 	if err != nil {
-		return facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.name)
+		return facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 	}
 	defer src.Close()
 
-	body := &verifyingReader{r: src, size: p.size, sha256: p.sha256, h: sha256.New()}
+	body := &verifyingReader{r: src, size: p.Size, sha256: p.SHA256, h: sha256.New()}
 	in := &transfermanager.UploadObjectInput{
 		Bucket:        aws.String(s.cfg.Bucket),
 		Key:           aws.String(key),
 		Body:          body,
-		ContentLength: aws.Int64(p.size),
-		ContentType:   aws.String(p.contentType),
-		Metadata:      map[string]string{s3MetaSHA256: p.sha256},
+		ContentLength: aws.Int64(p.Size),
+		ContentType:   aws.String(p.ContentType),
+		Metadata:      map[string]string{s3MetaSHA256: p.SHA256},
 	}
-	if p.test {
+	if p.Test {
 		in.Metadata[s3MetaTest] = "true" // x-amz-meta-facteur-test
 	}
-	if p.size < s3PartSize {
+	if p.Size < s3PartSize {
 		// One PUT: the server checks the whole object against the
 		// artifact's own SHA-256. (A multipart upload can only carry a
 		// checksum of the parts' checksums; each part is checked instead.)
-		sum, _ := hex.DecodeString(p.sha256)
+		sum, _ := hex.DecodeString(p.SHA256)
 		in.ChecksumSHA256 = aws.String(base64.StdEncoding.EncodeToString(sum))
 	}
 	if ifNoneMatch {
@@ -132,7 +132,7 @@ func (s *S3) upload(ctx context.Context, key string, p payload, ifNoneMatch bool
 	case err == nil:
 		return nil
 	case body.err != nil && errors.Is(err, body.err):
-		return facteur.WrapError(facteur.EINTERNAL, body.err, "The exported file %s does not match its size or SHA-256 in the spool; export it again.", p.name)
+		return facteur.WrapError(facteur.EINTERNAL, body.err, "The exported file %s does not match its size or SHA-256 in the spool; export it again.", p.Name)
 	case s3PreconditionFailed(err):
 		return errS3PreconditionFailed
 	case ifNoneMatch && s3NotImplemented(err):
@@ -144,7 +144,7 @@ func (s *S3) upload(ctx context.Context, key string, p payload, ifNoneMatch bool
 // verify checks the uploaded object's size and SHA-256 metadata. An object
 // that does not hold the file is deleted (best effort) and the delivery
 // fails with EUNAVAILABLE, so that it is tried again.
-func (s *S3) verify(ctx context.Context, key string, p payload) error {
+func (s *S3) verify(ctx context.Context, key string, p Payload) error {
 	obj, found, err := s.head(ctx, key)
 	switch {
 	case err != nil:
@@ -154,7 +154,7 @@ func (s *S3) verify(ctx context.Context, key string, p payload) error {
 	}
 	what := "is missing after its upload"
 	if found {
-		what = fmt.Sprintf("holds %d bytes (SHA-256 %q) after its upload, not the %d bytes delivered", obj.size, obj.sha256, p.size)
+		what = fmt.Sprintf("holds %d bytes (SHA-256 %q) after its upload, not the %d bytes delivered", obj.size, obj.sha256, p.Size)
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortTimeout)
 		defer cancel()
 		_, _ = s.client.DeleteObject(dctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})

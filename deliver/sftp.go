@@ -69,7 +69,7 @@ func NewSFTP(cfg SFTPConfig, env Env) (*SFTP, error) {
 // missing or not writable; EINTERNAL for a spooled file that does not match
 // its size or SHA-256. On failure, the temporary file is removed.
 func (s *SFTP) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	p, err := artifactPayload(a)
+	p, err := ArtifactPayload(a)
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
@@ -80,7 +80,7 @@ func (s *SFTP) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delive
 // "facteur-test-<UTC time>.txt" the same two-step way as Deliver. It
 // returns the file's location, or the error a delivery would meet.
 func (s *SFTP) Test(ctx context.Context) (facteur.Delivery, error) {
-	return s.deliver(ctx, testPayload(s.now(), s.where()))
+	return s.deliver(ctx, TestPayload(s.now(), s.where()))
 }
 
 // Check logs in and checks that the directory exists and is writable,
@@ -95,7 +95,7 @@ func (s *SFTP) Check(ctx context.Context) error {
 	if err := s.checkDir(ctx, ss); err != nil {
 		return err
 	}
-	tmp := path.Join(s.cfg.dir(), tempName(".facteur-check"))
+	tmp := path.Join(s.cfg.dir(), TempName(".facteur-check"))
 	f, err := ss.client.OpenFile(tmp, createExcl)
 	if err != nil {
 		return s.uploadError(ctx, err)
@@ -111,7 +111,7 @@ func (s *SFTP) Check(ctx context.Context) error {
 }
 
 // deliver connects and puts p.
-func (s *SFTP) deliver(ctx context.Context, p payload) (facteur.Delivery, error) {
+func (s *SFTP) deliver(ctx context.Context, p Payload) (facteur.Delivery, error) {
 	if err := ctx.Err(); err != nil {
 		return facteur.Delivery{}, s.netError(ctx, err)
 	}
@@ -123,7 +123,7 @@ func (s *SFTP) deliver(ctx context.Context, p payload) (facteur.Delivery, error)
 	if err := s.put(ctx, ss, p); err != nil {
 		return facteur.Delivery{}, err
 	}
-	return facteur.Delivery{Location: s.where() + "/" + p.name}, nil
+	return facteur.Delivery{Location: s.where() + "/" + p.Name}, nil
 }
 
 // where names the destination directory as a URL, for locations and

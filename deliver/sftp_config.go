@@ -113,7 +113,7 @@ func (c SFTPConfig) Validate() error {
 			return facteur.Errorf(facteur.EINVALID, "%s: at most %d bytes (this one has %d)", f.name, f.max, len(f.v))
 		}
 	}
-	if err := checkDirPath("directory", c.Directory); err != nil {
+	if err := CheckDirPath("directory", c.Directory); err != nil {
 		return err
 	}
 	if c.PrivateKey != "" {

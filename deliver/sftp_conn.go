@@ -57,7 +57,7 @@ func (s *SFTP) connect(ctx context.Context) (*sftpSession, error) {
 	addr := s.cfg.addr()
 
 	dialCtx, cancel := context.WithTimeout(ctx, timeout)
-	raw, err := s.env.dial(dialCtx, "tcp", addr)
+	raw, err := s.env.DialContext(dialCtx, "tcp", addr)
 	cancel()
 	if err != nil {
 		return nil, s.netError(ctx, err)

@@ -21,7 +21,7 @@ import (
 func (s *SFTP) netError(ctx context.Context, err error) error {
 	addr := s.cfg.addr()
 	var dnsErr *net.DNSError
-	if fe := refusal(err); fe != nil {
+	if fe := Refusal(err); fe != nil {
 		return facteur.WrapError(facteur.EINVALID, err, "Connection failed. %s", fe.Message)
 	}
 	switch {

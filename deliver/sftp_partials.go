@@ -28,7 +28,7 @@ func (s *SFTP) RemovePartials(ctx context.Context, name string) ([]string, error
 	}
 	var removed []string
 	for _, e := range entries {
-		if !e.Mode().IsRegular() || !isPartialOf(e.Name(), name) {
+		if !e.Mode().IsRegular() || !IsPartialOf(e.Name(), name) {
 			continue
 		}
 		p := path.Join(s.cfg.dir(), e.Name())

@@ -42,11 +42,11 @@ func (s *SFTP) checkDir(ctx context.Context, ss *sftpSession) error {
 
 // put delivers p in two steps on an open session: temporary file, verify,
 // rename.
-func (s *SFTP) put(ctx context.Context, ss *sftpSession, p payload) error {
+func (s *SFTP) put(ctx context.Context, ss *sftpSession, p Payload) error {
 	if err := s.checkDir(ctx, ss); err != nil {
 		return err
 	}
-	final := path.Join(s.cfg.dir(), p.name)
+	final := path.Join(s.cfg.dir(), p.Name)
 	switch same, err := s.compare(ctx, ss, final, p); {
 	case err != nil:
 		return err
@@ -66,7 +66,7 @@ func (s *SFTP) put(ctx context.Context, ss *sftpSession, p payload) error {
 
 // compare reports whether final already holds p's content. A different
 // file there fails with ECONFLICT unless overwriting is allowed.
-func (s *SFTP) compare(ctx context.Context, ss *sftpSession, final string, p payload) (same bool, err error) {
+func (s *SFTP) compare(ctx context.Context, ss *sftpSession, final string, p Payload) (same bool, err error) {
 	fi, err := ss.client.Lstat(final)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -74,11 +74,11 @@ func (s *SFTP) compare(ctx context.Context, ss *sftpSession, final string, p pay
 	case err != nil:
 		return false, s.dirError(ctx, err)
 	case fi.IsDir():
-		return false, facteur.Errorf(facteur.ECONFLICT, "A directory named %s already exists in %s. Remove it or change the file name template.", p.name, s.cfg.dir())
-	case fi.Mode().IsRegular() && fi.Size() == p.size && (!s.cfg.Overwrite || p.size < sftpHashLimit):
+		return false, facteur.Errorf(facteur.ECONFLICT, "A directory named %s already exists in %s. Remove it or change the file name template.", p.Name, s.cfg.dir())
+	case fi.Mode().IsRegular() && fi.Size() == p.Size && (!s.cfg.Overwrite || p.Size < sftpHashLimit):
 		sum, err := hashRemote(ss, final)
 		switch {
-		case err == nil && sum == strings.ToLower(p.sha256):
+		case err == nil && sum == strings.ToLower(p.SHA256):
 			return true, nil
 		case errors.Is(err, os.ErrPermission):
 			// A drop box may let us write but not read: we cannot tell.
@@ -87,7 +87,7 @@ func (s *SFTP) compare(ctx context.Context, ss *sftpSession, final string, p pay
 		}
 	}
 	if !s.cfg.Overwrite {
-		return false, s.conflict(p.name)
+		return false, s.conflict(p.Name)
 	}
 	return false, nil
 }
@@ -100,14 +100,14 @@ func (s *SFTP) conflict(name string) error {
 // upload copies p to a new hidden file of the directory and checks its
 // size on the server and the SHA-256 of the bytes sent. It returns the
 // file's path; on failure it removes the file.
-func (s *SFTP) upload(ctx context.Context, ss *sftpSession, p payload) (_ string, err error) {
-	src, err := p.open()
+func (s *SFTP) upload(ctx context.Context, ss *sftpSession, p Payload) (_ string, err error) {
+	src, err := p.Open()
 	if err != nil {
-		return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.name)
+		return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 	}
 	defer src.Close()
 
-	tmp := path.Join(s.cfg.dir(), tempName(p.name))
+	tmp := path.Join(s.cfg.dir(), TempName(p.Name))
 	f, err := ss.client.OpenFile(tmp, createExcl)
 	if err != nil {
 		return "", s.uploadError(ctx, err)
@@ -121,29 +121,29 @@ func (s *SFTP) upload(ctx context.Context, ss *sftpSession, p payload) (_ string
 	h := sha256.New()
 	// Concurrent writes keep up to 64 requests in flight: the link's
 	// latency is paid once, not per 32 KiB packet.
-	n, err := f.ReadFromWithConcurrency(ctxReader{ctx, io.TeeReader(spoolReader{src}, h)}, 0)
+	n, err := f.ReadFromWithConcurrency(ContextReader(ctx, io.TeeReader(SpoolReader(src), h)), 0)
 	if closeErr := f.Close(); err == nil {
 		err = closeErr
 	}
 	if err != nil {
-		if errors.As(err, new(spoolError)) {
-			return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.name)
+		if errors.As(err, new(SpoolError)) {
+			return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 		}
 		return "", s.uploadError(ctx, ss.cause(err))
 	}
-	if n != p.size {
-		return "", facteur.Errorf(facteur.EINTERNAL, "The exported file %s should be %d bytes but %d were read from the spool; export it again.", p.name, p.size, n)
+	if n != p.Size {
+		return "", facteur.Errorf(facteur.EINTERNAL, "The exported file %s should be %d bytes but %d were read from the spool; export it again.", p.Name, p.Size, n)
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); sum != strings.ToLower(p.sha256) {
-		return "", facteur.Errorf(facteur.EINTERNAL, "The exported file %s does not match its SHA-256 (got %s, want %s); export it again.", p.name, sum, p.sha256)
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != strings.ToLower(p.SHA256) {
+		return "", facteur.Errorf(facteur.EINTERNAL, "The exported file %s does not match its SHA-256 (got %s, want %s); export it again.", p.Name, sum, p.SHA256)
 	}
 	fi, err := ss.client.Stat(tmp)
 	if err != nil {
 		return "", s.uploadError(ctx, err)
 	}
-	if fi.Size() != p.size {
+	if fi.Size() != p.Size {
 		err = errors.New("size mismatch")
-		return "", facteur.WrapError(facteur.EUNAVAILABLE, err, "Connection failed. Upload failed due to an error: the server stored %d bytes of the %d sent.", fi.Size(), p.size)
+		return "", facteur.WrapError(facteur.EUNAVAILABLE, err, "Connection failed. Upload failed due to an error: the server stored %d bytes of the %d sent.", fi.Size(), p.Size)
 	}
 	return tmp, nil
 }
@@ -153,7 +153,7 @@ func (s *SFTP) upload(ctx context.Context, ss *sftpSession, p payload) (_ string
 // file another program wrote there since compare is never lost. With
 // overwrite, posix-rename@openssh.com replaces the old file atomically; a
 // server without it gets remove then rename.
-func (s *SFTP) publish(ctx context.Context, ss *sftpSession, tmp, final string, p payload) error {
+func (s *SFTP) publish(ctx context.Context, ss *sftpSession, tmp, final string, p Payload) error {
 	if !s.cfg.Overwrite {
 		err := ss.client.Rename(tmp, final)
 		if err == nil || ctx.Err() != nil {
@@ -165,7 +165,7 @@ func (s *SFTP) publish(ctx context.Context, ss *sftpSession, tmp, final string, 
 			if same, err := s.compare(ctx, ss, final, p); err != nil {
 				return err
 			} else if !same {
-				return s.conflict(p.name)
+				return s.conflict(p.Name)
 			}
 			s.removeTemp(ss, tmp)
 			return nil

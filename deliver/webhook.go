@@ -78,7 +78,7 @@ func NewWebhook(cfg WebhookConfig, env Env, links func(a *facteur.Artifact) (str
 	w.client = &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 nil, // a proxy would connect where the guard cannot see
-			DialContext:           env.dial,
+			DialContext:           env.DialContext,
 			TLSHandshakeTimeout:   cfg.timeout(),
 			ExpectContinueTimeout: time.Second,
 			DisableKeepAlives:     true, // one request per delivery; no idle connection outlives it
@@ -113,7 +113,7 @@ func (w *Webhook) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Del
 	if err := ValidateFileName(a.Name); err != nil {
 		return facteur.Delivery{}, err
 	}
-	if a.Size < 0 || !validSHA256(a.SHA256) {
+	if a.Size < 0 || !ValidSHA256(a.SHA256) {
 		return facteur.Delivery{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
 	}
 	if err := ctx.Err(); err != nil {

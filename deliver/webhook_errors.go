@@ -73,7 +73,7 @@ func (w *Webhook) sendError(ctx context.Context, r webhookRequest, err error) er
 	var hostErr x509.HostnameError
 	var invalidCert x509.CertificateInvalidError
 	switch {
-	case errors.As(err, new(spoolError)):
+	case errors.As(err, new(SpoolError)):
 		return webhookSpoolError(r.name, err)
 	case errors.Is(err, errWebhookChanged):
 		return facteur.WrapError(facteur.EINTERNAL, err, "The exported file %s changed while it was sent; the upload was stopped before its end. Export it again.", r.name)

@@ -58,7 +58,7 @@ func (w *Webhook) signFile(ctx context.Context, timestamp string, a *facteur.Art
 	h := sha256.New()
 	m := hmac.New(sha256.New, []byte(w.cfg.Secret))
 	m.Write([]byte(timestamp + "."))
-	n, err := io.CopyBuffer(io.MultiWriter(h, m), ctxReader{ctx, f}, make([]byte, copyBufferSize))
+	n, err := io.CopyBuffer(io.MultiWriter(h, m), ContextReader(ctx, f), make([]byte, CopyBufferSize))
 	switch {
 	case ctx.Err() != nil:
 		return "", w.netError(ctx, ctx.Err())
@@ -188,7 +188,7 @@ type verifiedBody struct {
 func (v *verifiedBody) Read(p []byte) (int, error) {
 	n, err := v.f.Read(p)
 	if err != nil && err != io.EOF {
-		return 0, spoolError{err}
+		return 0, SpoolError{Err: err}
 	}
 	v.h.Write(p[:n])
 	v.n += int64(n)
