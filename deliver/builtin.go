@@ -1,7 +1,6 @@
 package deliver
 
 import (
-	"context"
 	"encoding/json"
 	"net"
 	"strconv"
@@ -134,40 +133,6 @@ func WebhookKind() Kind {
 		},
 	}
 }
-
-// FolderKind is the registration of folder destinations (D5): they write
-// on Facteur's own machine, so only administrators create them.
-func FolderKind() Kind {
-	return Kind{
-		Name: facteur.DestinationFolder,
-		Help: "a directory on the machine that runs Facteur",
-		Fields: []Field{
-			{Name: "path", Type: "text", Help: "Path", Required: true},
-			{Name: "overwrite", Type: "checkbox", Help: "Overwrite a different file of the same name"},
-		},
-		Role: facteur.RoleAdmin, Overwrite: true, TempNames: true,
-		Open: func(config json.RawMessage, env Env) (facteur.Deliverer, error) {
-			cfg, err := ParseFolderConfig(config)
-			if err != nil {
-				return nil, err
-			}
-			return NewFolder(cfg)
-		},
-		Where: func(config json.RawMessage) string {
-			if cfg, err := ParseFolderConfig(config); err == nil {
-				return cfg.Path
-			}
-			return ""
-		},
-	}
-}
-
-var (
-	_ Validator = (*Folder)(nil)
-)
-
-// Validate reports whether the directory exists and is writable.
-func (f *Folder) Validate(ctx context.Context) error { return f.checkDir() }
 
 // withNewKey returns an SFTP config with a newly generated Ed25519 private
 // key, and the key's public half.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/netguard"
 )
 
@@ -45,14 +46,14 @@ func TestGuardRefusalErrors(t *testing.T) {
 func TestFolderConfigPathBounds(t *testing.T) {
 	t.Parallel()
 	long := "/srv/" + strings.Repeat("a", 256) + "/in"
-	if _, err := deliver.ParseFolderConfig([]byte(`{"path":"` + long + `"}`)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "path: ") {
+	if _, err := folder.ParseConfig([]byte(`{"path":"` + long + `"}`)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "path: ") {
 		t.Errorf("folder with a 256-byte name: %v, want EINVALID on path", err)
 	}
 	deep := strings.Repeat("/abcdefgh", 600)
-	if _, err := deliver.ParseFolderConfig([]byte(`{"path":"` + deep + `"}`)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "path: ") {
+	if _, err := folder.ParseConfig([]byte(`{"path":"` + deep + `"}`)); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "path: ") {
 		t.Errorf("folder with a 5400-byte path: %v, want EINVALID on path", err)
 	}
-	if _, err := deliver.ParseFolderConfig([]byte(`{"path":"/srv/` + strings.Repeat("a", 255) + `"}`)); err != nil {
+	if _, err := folder.ParseConfig([]byte(`{"path":"/srv/` + strings.Repeat("a", 255) + `"}`)); err != nil {
 		t.Errorf("folder with a 255-byte name: %v, want it accepted", err)
 	}
 	cfg := deliver.SFTPConfig{Host: "sftp.example.com", User: "u", Password: "p", Directory: long}

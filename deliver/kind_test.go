@@ -9,6 +9,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/email"
+	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/deliver/kinds"
 )
 
@@ -17,7 +18,7 @@ import (
 // the config cannot drift apart.
 func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 	configs := map[string]reflect.Type{
-		facteur.DestinationFolder:  reflect.TypeFor[deliver.FolderConfig](),
+		facteur.DestinationFolder:  reflect.TypeFor[folder.Config](),
 		facteur.DestinationSFTP:    reflect.TypeFor[deliver.SFTPConfig](),
 		facteur.DestinationS3:      reflect.TypeFor[deliver.S3Config](),
 		facteur.DestinationWebhook: reflect.TypeFor[deliver.WebhookConfig](),

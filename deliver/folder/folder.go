@@ -1,4 +1,4 @@
-package deliver
+package folder
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // Folder delivers artifacts into a directory on the machine that runs
@@ -21,10 +22,10 @@ type Folder struct {
 
 var _ facteur.Deliverer = (*Folder)(nil)
 
-// NewFolder returns the deliverer of a folder destination. It fails with
+// New returns the deliverer of a folder destination. It fails with
 // EINVALID when cfg is not valid; the directory itself is checked on each
 // delivery, since a share may be mounted or created later.
-func NewFolder(cfg FolderConfig) (*Folder, error) {
+func New(cfg Config) (*Folder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -40,7 +41,7 @@ func NewFolder(cfg FolderConfig) (*Folder, error) {
 // a spooled file that does not match its size or SHA-256 with EINTERNAL.
 // On failure, nothing is left in the folder.
 func (f *Folder) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	p, err := ArtifactPayload(a)
+	p, err := deliver.ArtifactPayload(a)
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
@@ -52,11 +53,11 @@ func (f *Folder) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deli
 // way as Deliver. It returns the file's absolute path, or the error a
 // delivery would meet.
 func (f *Folder) Test(ctx context.Context) (facteur.Delivery, error) {
-	return f.put(ctx, TestPayload(f.now(), f.dir))
+	return f.put(ctx, deliver.TestPayload(f.now(), f.dir))
 }
 
 // put delivers p in two steps: temporary file, verify, rename.
-func (f *Folder) put(ctx context.Context, p Payload) (facteur.Delivery, error) {
+func (f *Folder) put(ctx context.Context, p deliver.Payload) (facteur.Delivery, error) {
 	final := filepath.Join(f.dir, p.Name)
 	done := facteur.Delivery{Location: final}
 	if err := f.checkDir(); err != nil {

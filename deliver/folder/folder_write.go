@@ -1,4 +1,4 @@
-package deliver
+package folder
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/internal/filewrite"
 )
 
@@ -29,7 +30,7 @@ func (f *Folder) checkDir() error {
 
 // compare reports whether final already holds p's content. A different
 // file there fails with ECONFLICT unless overwriting is allowed.
-func (f *Folder) compare(ctx context.Context, final string, p Payload) (same bool, err error) {
+func (f *Folder) compare(ctx context.Context, final string, p deliver.Payload) (same bool, err error) {
 	fi, err := os.Lstat(final)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -39,7 +40,7 @@ func (f *Folder) compare(ctx context.Context, final string, p Payload) (same boo
 	case fi.IsDir():
 		return false, facteur.Errorf(facteur.ECONFLICT, "A directory named %s already exists in %s. Remove it or change the file name template.", p.Name, f.dir)
 	case fi.Mode().IsRegular() && fi.Size() == p.Size:
-		sum, err := HashFile(ctx, final)
+		sum, err := deliver.HashFile(ctx, final)
 		if err != nil {
 			return false, f.ioError(ctx, err)
 		}
@@ -61,7 +62,7 @@ func (f *Folder) conflict(name string) error {
 // writeTemp copies p into a new hidden file of the folder, syncs it and
 // checks its size and SHA-256. It returns the file's path; on failure it
 // removes the file.
-func (f *Folder) writeTemp(ctx context.Context, p Payload) (path string, err error) {
+func (f *Folder) writeTemp(ctx context.Context, p deliver.Payload) (path string, err error) {
 	src, err := p.Open()
 	if err != nil {
 		return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
@@ -82,15 +83,15 @@ func (f *Folder) writeTemp(ctx context.Context, p Payload) (path string, err err
 	// The copy is hashed and written on a goroutine of its own while the
 	// next piece is read, and handed to the disk as it goes.
 	// Buffers no larger than the file: small runs are most runs.
-	size := int(min(max(p.Size, 4096), CopyBufferSize))
+	size := int(min(max(p.Size, 4096), deliver.CopyBufferSize))
 	hashed := filewrite.NewHashed(tmp)
 	w := filewrite.NewAsync(hashed, size)
-	n, err := io.CopyBuffer(w, ContextReader(ctx, SpoolReader(src)), make([]byte, size))
+	n, err := io.CopyBuffer(w, deliver.ContextReader(ctx, deliver.SpoolReader(src)), make([]byte, size))
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		if errors.As(err, new(SpoolError)) {
+		if errors.As(err, new(deliver.SpoolError)) {
 			return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 		}
 		return "", f.ioError(ctx, err)
@@ -118,7 +119,7 @@ func (f *Folder) writeTemp(ctx context.Context, p Payload) (path string, err err
 // directory, so that the rename survives a crash. Without overwrite, the
 // file is hard-linked to its final name, which fails if any file has taken
 // that name since compare: another program's file is never replaced.
-func (f *Folder) publish(ctx context.Context, tmp, final string, p Payload) error {
+func (f *Folder) publish(ctx context.Context, tmp, final string, p deliver.Payload) error {
 	if !f.overwrite {
 		err := os.Link(tmp, final)
 		switch {
@@ -171,7 +172,7 @@ func (f *Folder) syncDir() error {
 // whoever picks it up.
 func createTemp(dir, name string) (*os.File, error) {
 	for range 100 {
-		tmp := filepath.Join(dir, TempName(name))
+		tmp := filepath.Join(dir, deliver.TempName(name))
 		fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrExist) {
 			continue

@@ -1,4 +1,4 @@
-package deliver_test
+package folder_test
 
 import (
 	"encoding/json"
@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/folder"
 )
 
 // newFolder returns a folder deliverer of dir and fails the test on error.
-func newFolder(t *testing.T, dir string, overwrite bool) *deliver.Folder {
+func newFolder(t *testing.T, dir string, overwrite bool) *folder.Folder {
 	t.Helper()
-	f, err := deliver.NewFolder(deliver.FolderConfig{Path: dir, Overwrite: overwrite})
+	f, err := folder.New(folder.Config{Path: dir, Overwrite: overwrite})
 	if err != nil {
 		t.Fatalf("NewFolder(%q): %v", dir, err)
 	}
@@ -42,9 +42,11 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 	return files
 }
 
-// folderConformance runs the suite against folders of a temporary directory.
-func folderConformance(t *testing.T, kind *deliver.Kind) {
-	delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
+// TestConformance runs the suite against folders of a temporary directory.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	kind := folder.Kind()
+	delivertest.Run(t, &kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 		dir := t.TempDir()
 		return delivertest.Destination{
 			Deliverer: newFolder(t, dir, overwrite),
@@ -254,7 +256,7 @@ func TestFolderLongFileName(t *testing.T) {
 func TestNewFolder(t *testing.T) {
 	t.Parallel()
 	for _, path := range []string{"", "  ", "exports", "./exports", "~/exports", "/srv/ex\x00ports"} {
-		_, err := deliver.NewFolder(deliver.FolderConfig{Path: path})
+		_, err := folder.New(folder.Config{Path: path})
 		if facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "path: ") {
 			t.Errorf("NewFolder(%q): error %v, want EINVALID naming path", path, err)
 		}
@@ -265,11 +267,11 @@ func TestParseFolderConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		raw     string
-		want    deliver.FolderConfig
+		want    folder.Config
 		wantErr string // the start of the message
 	}{
-		{raw: `{"path": "/srv/exports"}`, want: deliver.FolderConfig{Path: "/srv/exports"}},
-		{raw: `{"path": "/srv/exports", "overwrite": true}`, want: deliver.FolderConfig{Path: "/srv/exports", Overwrite: true}},
+		{raw: `{"path": "/srv/exports"}`, want: folder.Config{Path: "/srv/exports"}},
+		{raw: `{"path": "/srv/exports", "overwrite": true}`, want: folder.Config{Path: "/srv/exports", Overwrite: true}},
 		{raw: ``, wantErr: "path: "},
 		{raw: `null`, wantErr: "path: "},
 		{raw: `{}`, wantErr: "path: "},
@@ -282,7 +284,7 @@ func TestParseFolderConfig(t *testing.T) {
 		{raw: `{"path": "/srv"} {}`, wantErr: "config: expected a single JSON object"},
 	}
 	for _, tc := range tests {
-		got, err := deliver.ParseFolderConfig(json.RawMessage(tc.raw))
+		got, err := folder.ParseConfig(json.RawMessage(tc.raw))
 		switch {
 		case tc.wantErr == "" && err != nil:
 			t.Errorf("ParseFolderConfig(%s): %v", tc.raw, err)
@@ -290,45 +292,6 @@ func TestParseFolderConfig(t *testing.T) {
 			t.Errorf("ParseFolderConfig(%s) = %+v, want %+v", tc.raw, got, tc.want)
 		case tc.wantErr != "" && (facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), tc.wantErr)):
 			t.Errorf("ParseFolderConfig(%s): error %v, want EINVALID starting %q", tc.raw, err, tc.wantErr)
-		}
-	}
-}
-
-func TestValidateFileName(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		ok   bool
-	}{
-		{"tickets_20240331_0200.csv", true},
-		{"Rapport été 2024 (final).xlsx", true},
-		{".hidden.csv", true},
-		{"a.b.c", true},
-		{strings.Repeat("a", 255), true},
-		{strings.Repeat("é", 127) + "a", true}, // 255 bytes
-		{"", false},
-		{".", false},
-		{"..", false},
-		{"../etc/passwd", false},
-		{"..csv", false},
-		{"a/b", false},
-		{"/abs.csv", false},
-		{`a\b`, false},
-		{"a\x00b", false},
-		{"a\tb", false},
-		{"a\rb", false},
-		{"a\u0085b", false}, // a C1 control character
-		{"a\xffb", false},
-		{strings.Repeat("a", 256), false},
-		{strings.Repeat("é", 128), false}, // 256 bytes
-	}
-	for _, tc := range tests {
-		err := deliver.ValidateFileName(tc.name)
-		if tc.ok && err != nil {
-			t.Errorf("ValidateFileName(%q): %v", tc.name, err)
-		}
-		if !tc.ok && (facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "file_name: ")) {
-			t.Errorf("ValidateFileName(%q): error %v, want EINVALID naming file_name", tc.name, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package deliver
+package folder
 
 import (
 	"bytes"
@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
-// FolderConfig is the JSON config of a "folder" destination (PRODUCT D5):
+// Config is the JSON config of a "folder" destination (PRODUCT D5):
 // a directory on the machine that runs Facteur, often a mounted share that
 // another program picks files up from.
-type FolderConfig struct {
+type Config struct {
 	// Path is the absolute path of the directory files are delivered to.
 	// Required. It must exist and be writable by the Facteur process when a
 	// file is delivered; Facteur never creates it.
@@ -24,19 +25,19 @@ type FolderConfig struct {
 	Overwrite bool `json:"overwrite"`
 }
 
-// ParseFolderConfig decodes the config of a folder destination and
+// ParseConfig decodes the config of a folder destination and
 // validates it. It fails with EINVALID naming the field at fault, also for
 // a field it does not know.
-func ParseFolderConfig(raw json.RawMessage) (FolderConfig, error) {
-	var cfg FolderConfig
+func ParseConfig(raw json.RawMessage) (Config, error) {
+	var cfg Config
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cfg, facteur.Errorf(facteur.EINVALID, "path: give the absolute path of the directory to deliver to")
 	}
-	if err := DecodeConfig(raw, &cfg, `a folder destination has "path" and "overwrite"`, nil); err != nil {
-		return FolderConfig{}, err
+	if err := deliver.DecodeConfig(raw, &cfg, `a folder destination has "path" and "overwrite"`, nil); err != nil {
+		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return FolderConfig{}, err
+		return Config{}, err
 	}
 	return cfg, nil
 }
@@ -44,7 +45,7 @@ func ParseFolderConfig(raw json.RawMessage) (FolderConfig, error) {
 // Validate checks the fields of the config without touching the disk; it
 // fails with EINVALID naming the field. Whether the directory exists and is
 // writable is checked when delivering, since a share may be mounted later.
-func (c FolderConfig) Validate() error {
+func (c Config) Validate() error {
 	switch {
 	case strings.TrimSpace(c.Path) == "":
 		return facteur.Errorf(facteur.EINVALID, "path: give the absolute path of the directory to deliver to")
@@ -53,5 +54,5 @@ func (c FolderConfig) Validate() error {
 	case !filepath.IsAbs(c.Path):
 		return facteur.Errorf(facteur.EINVALID, "path: %q is not an absolute path; give the full path, such as /srv/exports", c.Path)
 	}
-	return CheckDirPath("path", c.Path)
+	return deliver.CheckDirPath("path", c.Path)
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package deliver_test
+package folder_test
 
 import (
 	"bufio"

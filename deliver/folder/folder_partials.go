@@ -1,4 +1,4 @@
-package deliver
+package folder
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 var _ facteur.PartialRemover = (*Folder)(nil)
@@ -15,7 +16,7 @@ var _ facteur.PartialRemover = (*Folder)(nil)
 // their paths. Only names of that exact shape (RANDOM in hexadecimal) are
 // touched: never a delivered file, nor another file's temporary one.
 func (f *Folder) RemovePartials(ctx context.Context, name string) ([]string, error) {
-	if err := ValidateFileName(name); err != nil {
+	if err := deliver.ValidateFileName(name); err != nil {
 		return nil, err
 	}
 	entries, err := os.ReadDir(f.dir)
@@ -24,7 +25,7 @@ func (f *Folder) RemovePartials(ctx context.Context, name string) ([]string, err
 	}
 	var removed []string
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !IsPartialOf(e.Name(), name) {
+		if !e.Type().IsRegular() || !deliver.IsPartialOf(e.Name(), name) {
 			continue
 		}
 		path := filepath.Join(f.dir, e.Name())
