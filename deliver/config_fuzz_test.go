@@ -8,14 +8,6 @@ import (
 	"github.com/facteur/facteur/deliver/email"
 )
 
-func FuzzSFTPConfig(f *testing.F) {
-	delivertest.FuzzConfig(f, deliver.ParseSFTPConfig, deliver.SFTPConfig.Validate,
-		`{"host":"sftp.example.com","user":"u","password":"p","directory":"/in"}`, `{"host":"-oProxyCommand=x","user":"u","password":"p","directory":"/in"}`,
-		`{"host":"h","port":70000,"user":"u","password":"p","directory":"/in"}`, `{"host":"h","user":"u\r\n","password":"p","directory":"/in"}`,
-		`{"host":"h","user":"u","private_key":"nope","directory":"/in"}`, `{"host":"h","user":"u","password":"p","directory":"in"}`,
-		`{"host":"h","user":"u","password":"p","directory":"/in","timeout":9223372036854775807}`)
-}
-
 func FuzzS3Config(f *testing.F) {
 	delivertest.FuzzConfig(f, deliver.ParseS3Config, deliver.S3Config.Validate,
 		`{"bucket":"exports","region":"eu-west-3","access_key_id":"k","secret_access_key":"s","prefix":"a/b/"}`,

@@ -5,14 +5,10 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
-	"net"
 	netmail "net/mail"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +24,6 @@ import (
 // conformance runs the suite against each built-in kind of destination,
 // on a real server where it has one.
 var conformance = map[string]func(t *testing.T, kind *deliver.Kind){
-	facteur.DestinationSFTP:    sftpConformance,
 	facteur.DestinationS3:      s3Conformance,
 	facteur.DestinationWebhook: webhookConformance,
 	facteur.DestinationEmail:   emailConformance,
@@ -55,7 +50,7 @@ func TestConformance(t *testing.T) {
 func emailConformance(t *testing.T, kind *deliver.Kind) {
 	delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 		smtp := smtptest.Start(t, smtptest.Options{})
-		env, logs := logEnv()
+		env, logs := delivertest.LogEnv()
 		env.Mail = (&mail.Sender{Settings: mail.Settings{Host: smtp.Host, Port: smtp.Port, Security: mail.SecurityNone, From: "facteur@example.org"}}).Submit
 		env.Recipients = &delivertest.MailRecipients{}
 		env.MailHost = "facteur.test"
@@ -63,7 +58,7 @@ func emailConformance(t *testing.T, kind *deliver.Kind) {
 			return facteur.Policy{AttachmentLimit: 8 << 20}, nil
 		}
 		down := env
-		host, port, _ := splitPort(t, closedAddr(t))
+		host, port, _ := delivertest.SplitPort(t, delivertest.ClosedAddr(t))
 		down.Mail = (&mail.Sender{Settings: mail.Settings{Host: host, Port: port, Security: mail.SecurityNone, From: "facteur@example.org", Timeout: 5 * time.Second}}).Submit
 		down.Recipients = &delivertest.MailRecipients{}
 		cfg := email.Config{To: []string{"partner@example.org"}}
@@ -155,51 +150,4 @@ func mailFiles(t *testing.T, received []smtptest.Received) map[string][]byte {
 		}
 	}
 	return files
-}
-
-// logEnv returns an Env whose logger writes to a buffer, and a function
-// returning what was logged.
-func logEnv() (deliver.Env, func() string) {
-	var (
-		mu  sync.Mutex
-		buf bytes.Buffer
-	)
-	w := writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return buf.Write(p)
-	})
-	logs := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return buf.String()
-	}
-	return deliver.Env{Logger: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))}, logs
-}
-
-type writerFunc func(p []byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-// closedAddr returns a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// splitPort splits addr into host and port, with a timeout of 5 seconds.
-func splitPort(t *testing.T, addr string) (string, int, int) {
-	t.Helper()
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, _ := strconv.Atoi(port)
-	return host, n, 5
 }

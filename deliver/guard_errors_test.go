@@ -9,6 +9,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/folder"
+	"github.com/facteur/facteur/deliver/sftp"
 	"github.com/facteur/facteur/netguard"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestGuardRefusalErrors(t *testing.T) {
 	t.Parallel()
 	env := deliver.Env{Dial: netguard.Policy{}.Dial}
-	sftp, err := deliver.NewSFTP(deliver.SFTPConfig{Host: "localhost", Port: 2222, User: "u", Password: "p", Directory: "/in"}, env)
+	sftpDest, err := sftp.New(sftp.Config{Host: "localhost", Port: 2222, User: "u", Password: "p", Directory: "/in"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func TestGuardRefusalErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, d := range map[string]facteur.Deliverer{"sftp": sftp, "s3": s3} {
+	for name, d := range map[string]facteur.Deliverer{"sftp": sftpDest, "s3": s3} {
 		start := time.Now()
 		_, err := d.Test(context.Background())
 		took := time.Since(start)
@@ -56,7 +57,7 @@ func TestFolderConfigPathBounds(t *testing.T) {
 	if _, err := folder.ParseConfig([]byte(`{"path":"/srv/` + strings.Repeat("a", 255) + `"}`)); err != nil {
 		t.Errorf("folder with a 255-byte name: %v, want it accepted", err)
 	}
-	cfg := deliver.SFTPConfig{Host: "sftp.example.com", User: "u", Password: "p", Directory: long}
+	cfg := sftp.Config{Host: "sftp.example.com", User: "u", Password: "p", Directory: long}
 	if err := cfg.Validate(); facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "directory: ") {
 		t.Errorf("sftp with a 256-byte name: %v, want EINVALID on directory", err)
 	}

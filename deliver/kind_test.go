@@ -11,6 +11,7 @@ import (
 	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/deliver/kinds"
+	"github.com/facteur/facteur/deliver/sftp"
 )
 
 // Each built-in kind's fields are its config's fields, and the secret ones
@@ -19,7 +20,7 @@ import (
 func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 	configs := map[string]reflect.Type{
 		facteur.DestinationFolder:  reflect.TypeFor[folder.Config](),
-		facteur.DestinationSFTP:    reflect.TypeFor[deliver.SFTPConfig](),
+		facteur.DestinationSFTP:    reflect.TypeFor[sftp.Config](),
 		facteur.DestinationS3:      reflect.TypeFor[deliver.S3Config](),
 		facteur.DestinationWebhook: reflect.TypeFor[deliver.WebhookConfig](),
 		facteur.DestinationEmail:   reflect.TypeFor[email.Config](),

@@ -30,9 +30,9 @@ func s3Conformance(t *testing.T, kind *deliver.Kind) {
 			delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 				bucket := srv.newBucket(t)
 				cfg := srv.config(bucket, tc.prefix, overwrite)
-				env, logs := logEnv()
+				env, logs := delivertest.LogEnv()
 				down := cfg
-				down.Endpoint = "http://" + closedAddr(t)
+				down.Endpoint = "http://" + delivertest.ClosedAddr(t)
 				return delivertest.Destination{
 					Deliverer:   newS3(t, cfg, env),
 					Files:       func(t *testing.T) map[string][]byte { return srv.files(t, bucket, tc.keyPrefix) },

@@ -36,7 +36,7 @@ func newWebhook(t *testing.T, cfg deliver.WebhookConfig, env deliver.Env, links 
 func webhookConformance(t *testing.T, kind *deliver.Kind) {
 	delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 		rc := startReceiver(t, overwrite)
-		env, logs := logEnv()
+		env, logs := delivertest.LogEnv()
 		headers := map[string]string{"Authorization": "Bearer partner-token-3141"}
 		return delivertest.Destination{
 			Deliverer: newWebhook(t, deliver.WebhookConfig{URL: rc.URL(), Headers: headers}, env, nil),
@@ -50,7 +50,7 @@ func webhookConformance(t *testing.T, kind *deliver.Kind) {
 			},
 			Secrets:     []string{testSecret, "partner-token-3141"},
 			Logs:        logs,
-			Unreachable: newWebhook(t, deliver.WebhookConfig{URL: "http://" + closedAddr(t) + "/in", Headers: headers, Timeout: 5}, env, nil),
+			Unreachable: newWebhook(t, deliver.WebhookConfig{URL: "http://" + delivertest.ClosedAddr(t) + "/in", Headers: headers, Timeout: 5}, env, nil),
 		}
 	})
 }

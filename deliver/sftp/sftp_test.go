@@ -1,4 +1,4 @@
-package deliver_test
+package sftp_test
 
 import (
 	"crypto/rand"
@@ -11,12 +11,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pkg/sftp"
+	pkgsftp "github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/sftp"
 )
 
 // sftpServer is the OpenSSH server started by scripts/servers/sshd.sh.
@@ -75,22 +76,22 @@ func (s sftpServer) needPassword(t testing.TB) {
 }
 
 // config returns a password-login config for dir.
-func (s sftpServer) config(t testing.TB, dir string) deliver.SFTPConfig {
+func (s sftpServer) config(t testing.TB, dir string) sftp.Config {
 	t.Helper()
 	s.needPassword(t)
 	port, _ := strconv.Atoi(s.port)
-	return deliver.SFTPConfig{Host: s.host, Port: port, User: s.user, Password: s.password, HostKey: s.hostKey, Directory: dir}
+	return sftp.Config{Host: s.host, Port: port, User: s.user, Password: s.password, HostKey: s.hostKey, Directory: dir}
 }
 
 // keyConfig returns a key-login config for dir.
-func (s sftpServer) keyConfig(dir string) deliver.SFTPConfig {
+func (s sftpServer) keyConfig(dir string) sftp.Config {
 	port, _ := strconv.Atoi(s.port)
-	return deliver.SFTPConfig{Host: s.host, Port: port, User: s.user, PrivateKey: s.key, HostKey: s.hostKey, Directory: dir}
+	return sftp.Config{Host: s.host, Port: port, User: s.user, PrivateKey: s.key, HostKey: s.hostKey, Directory: dir}
 }
 
 // client returns a direct SFTP client of the server, for looking at what
 // arrived, closed when the test ends.
-func (s sftpServer) client(t testing.TB) *sftp.Client {
+func (s sftpServer) client(t testing.TB) *pkgsftp.Client {
 	t.Helper()
 	signer, err := ssh.ParsePrivateKey([]byte(s.key))
 	if err != nil {
@@ -109,7 +110,7 @@ func (s sftpServer) client(t testing.TB) *sftp.Client {
 	if err != nil {
 		t.Fatalf("connect to the test sshd: %v", err)
 	}
-	c, err := sftp.NewClient(conn)
+	c, err := pkgsftp.NewClient(conn)
 	if err != nil {
 		conn.Close()
 		t.Fatalf("sftp: %v", err)
@@ -139,7 +140,7 @@ func (s sftpServer) newRemoteDir(t testing.TB) string {
 
 // remoteFiles returns every file of a directory on the server, hidden and
 // temporary ones included, by name.
-func remoteFiles(t *testing.T, c *sftp.Client, dir string) map[string][]byte {
+func remoteFiles(t *testing.T, c *pkgsftp.Client, dir string) map[string][]byte {
 	t.Helper()
 	entries, err := c.ReadDir(dir)
 	if err != nil {
@@ -162,9 +163,9 @@ func remoteFiles(t *testing.T, c *sftp.Client, dir string) map[string][]byte {
 }
 
 // newSFTP returns a deliverer and fails the test on error.
-func newSFTP(t testing.TB, cfg deliver.SFTPConfig, env deliver.Env) *deliver.SFTP {
+func newSFTP(t testing.TB, cfg sftp.Config, env deliver.Env) *sftp.SFTP {
 	t.Helper()
-	d, err := deliver.NewSFTP(cfg, env)
+	d, err := sftp.New(cfg, env)
 	if err != nil {
 		t.Fatalf("NewSFTP: %v", err)
 	}
@@ -192,14 +193,16 @@ func wantError(t *testing.T, err error, code string, retry bool, want ...string)
 	}
 }
 
-// sftpConformance runs the suite against the test OpenSSH server, logging
+// TestConformance runs the suite against the test OpenSSH server, logging
 // in with a password and with a key.
-func sftpConformance(t *testing.T, kind *deliver.Kind) {
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	kind := sftp.Kind()
 	srv := testSFTPServer(t)
 	for _, login := range []string{"Password", "Key"} {
 		t.Run(login, func(t *testing.T) {
 			t.Parallel()
-			delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
+			delivertest.Run(t, &kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 				dir := srv.newRemoteDir(t)
 				cfg := srv.keyConfig(dir)
 				if login == "Password" {
@@ -207,9 +210,9 @@ func sftpConformance(t *testing.T, kind *deliver.Kind) {
 				}
 				cfg.Overwrite = overwrite
 				c := srv.client(t)
-				env, logs := logEnv()
+				env, logs := delivertest.LogEnv()
 				down := cfg
-				down.Host, down.Port, down.Timeout = splitPort(t, closedAddr(t))
+				down.Host, down.Port, down.Timeout = delivertest.SplitPort(t, delivertest.ClosedAddr(t))
 				return delivertest.Destination{
 					Deliverer:   newSFTP(t, cfg, env),
 					Files:       func(t *testing.T) map[string][]byte { return remoteFiles(t, c, dir) },
@@ -241,7 +244,7 @@ func TestSFTPCheck(t *testing.T) {
 	srv := testSFTPServer(t)
 	dir := srv.newRemoteDir(t)
 	c := srv.client(t)
-	for _, cfg := range []deliver.SFTPConfig{srv.config(t, dir), srv.keyConfig(dir)} {
+	for _, cfg := range []sftp.Config{srv.config(t, dir), srv.keyConfig(dir)} {
 		if err := newSFTP(t, cfg, deliver.Env{}).Check(t.Context()); err != nil {
 			t.Errorf("Check: %v", err)
 		}
@@ -284,7 +287,7 @@ func TestSFTPWrongCredentials(t *testing.T) {
 	t.Parallel()
 	srv := testSFTPServer(t)
 	dir := srv.newRemoteDir(t)
-	otherKey, _, err := deliver.GenerateKeyPair()
+	otherKey, _, err := sftp.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +297,7 @@ func TestSFTPWrongCredentials(t *testing.T) {
 	wrongKey.PrivateKey = otherKey
 	wrongUser := srv.keyConfig(dir)
 	wrongUser.User = "nobody-" + srv.user
-	for name, cfg := range map[string]deliver.SFTPConfig{"password": wrongPassword, "key": wrongKey, "user": wrongUser} {
+	for name, cfg := range map[string]sftp.Config{"password": wrongPassword, "key": wrongKey, "user": wrongUser} {
 		d := newSFTP(t, cfg, deliver.Env{})
 		_, err := d.Deliver(t.Context(), delivertest.NewArtifact(t, "a.csv", []byte("x\n")))
 		wantError(t, err, facteur.EUNAUTHORIZED, false, "Validation failed. Check your credentials")

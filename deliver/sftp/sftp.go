@@ -1,4 +1,4 @@
-package deliver
+package sftp
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // SFTP delivers artifacts into a directory of an SSH server (PRODUCT D3).
@@ -20,8 +21,8 @@ import (
 // when none is configured, the key presented on the first successful login
 // is recorded (and saved through Env.SaveConfig) and required from then on.
 type SFTP struct {
-	cfg    SFTPConfig // as configured; never changed, so read without the lock
-	env    Env
+	cfg    Config // as configured; never changed, so read without the lock
+	env    deliver.Env
 	signer ssh.Signer       // nil without a private key
 	now    func() time.Time // the clock that names Test's file
 
@@ -33,9 +34,9 @@ var (
 	_ facteur.Deliverer = (*SFTP)(nil)
 )
 
-// NewSFTP returns the deliverer of an SFTP destination. It fails with
+// New returns the deliverer of an SFTP destination. It fails with
 // EINVALID when cfg is not valid; it does not connect.
-func NewSFTP(cfg SFTPConfig, env Env) (*SFTP, error) {
+func New(cfg Config, env deliver.Env) (*SFTP, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func NewSFTP(cfg SFTPConfig, env Env) (*SFTP, error) {
 // missing or not writable; EINTERNAL for a spooled file that does not match
 // its size or SHA-256. On failure, the temporary file is removed.
 func (s *SFTP) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	p, err := ArtifactPayload(a)
+	p, err := deliver.ArtifactPayload(a)
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
@@ -80,7 +81,7 @@ func (s *SFTP) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delive
 // "facteur-test-<UTC time>.txt" the same two-step way as Deliver. It
 // returns the file's location, or the error a delivery would meet.
 func (s *SFTP) Test(ctx context.Context) (facteur.Delivery, error) {
-	return s.deliver(ctx, TestPayload(s.now(), s.where()))
+	return s.deliver(ctx, deliver.TestPayload(s.now(), s.where()))
 }
 
 // Check logs in and checks that the directory exists and is writable,
@@ -95,7 +96,7 @@ func (s *SFTP) Check(ctx context.Context) error {
 	if err := s.checkDir(ctx, ss); err != nil {
 		return err
 	}
-	tmp := path.Join(s.cfg.dir(), TempName(".facteur-check"))
+	tmp := path.Join(s.cfg.dir(), deliver.TempName(".facteur-check"))
 	f, err := ss.client.OpenFile(tmp, createExcl)
 	if err != nil {
 		return s.uploadError(ctx, err)
@@ -111,7 +112,7 @@ func (s *SFTP) Check(ctx context.Context) error {
 }
 
 // deliver connects and puts p.
-func (s *SFTP) deliver(ctx context.Context, p Payload) (facteur.Delivery, error) {
+func (s *SFTP) deliver(ctx context.Context, p deliver.Payload) (facteur.Delivery, error) {
 	if err := ctx.Err(); err != nil {
 		return facteur.Delivery{}, s.netError(ctx, err)
 	}

@@ -1,4 +1,4 @@
-package deliver_test
+package sftp_test
 
 import (
 	"crypto/ed25519"
@@ -12,11 +12,12 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/sftp"
 )
 
 func TestParseSFTPConfig(t *testing.T) {
 	t.Parallel()
-	key, pub, err := deliver.GenerateKeyPair()
+	key, pub, err := sftp.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,12 +53,12 @@ func TestParseSFTPConfig(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := deliver.ParseSFTPConfig(json.RawMessage(tc.json))
+			cfg, err := sftp.ParseConfig(json.RawMessage(tc.json))
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("ParseSFTPConfig: %v", err)
 				}
-				if _, err := deliver.NewSFTP(cfg, deliver.Env{}); err != nil {
+				if _, err := sftp.New(cfg, deliver.Env{}); err != nil {
 					t.Errorf("NewSFTP: %v", err)
 				}
 				return
@@ -79,7 +80,7 @@ func TestSFTPConfigPassphraseKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := deliver.SFTPConfig{Host: "h", User: "u", PrivateKey: priv, Directory: "/in"}
+	cfg := sftp.Config{Host: "h", User: "u", PrivateKey: priv, Directory: "/in"}
 	err = cfg.Validate()
 	if msg := facteur.ErrorMessage(err); !strings.Contains(msg, "passphrase") {
 		t.Errorf("Validate: %v, want a message about the passphrase", err)
@@ -88,7 +89,7 @@ func TestSFTPConfigPassphraseKey(t *testing.T) {
 
 func TestGenerateKeyPair(t *testing.T) {
 	t.Parallel()
-	priv, pub, err := deliver.GenerateKeyPair()
+	priv, pub, err := sftp.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,14 +110,14 @@ func TestGenerateKeyPair(t *testing.T) {
 	if string(signer.PublicKey().Marshal()) != string(k.Marshal()) {
 		t.Error("the public key is not the private key's")
 	}
-	got, err := deliver.SFTPConfig{PrivateKey: priv}.PublicKey()
+	got, err := sftp.Config{PrivateKey: priv}.PublicKey()
 	if err != nil || got != pub {
 		t.Errorf("PublicKey() = %q, %v; want %q", got, err, pub)
 	}
-	if got, err := (deliver.SFTPConfig{Password: "p"}).PublicKey(); got != "" || err != nil {
+	if got, err := (sftp.Config{Password: "p"}).PublicKey(); got != "" || err != nil {
 		t.Errorf("PublicKey() without a key = %q, %v; want \"\"", got, err)
 	}
-	priv2, _, _ := deliver.GenerateKeyPair()
+	priv2, _, _ := sftp.GenerateKeyPair()
 	if priv2 == priv {
 		t.Error("two calls generated the same key")
 	}

@@ -1,4 +1,4 @@
-package deliver
+package sftp
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pkg/sftp"
+	pkgsftp "github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/facteur/facteur"
@@ -24,7 +24,7 @@ type sftpSession struct {
 	raw    net.Conn
 	idle   *idleConn
 	ssh    *ssh.Client
-	client *sftp.Client
+	client *pkgsftp.Client
 	stop   func() bool // unregisters the close on context end
 }
 
@@ -103,7 +103,7 @@ func (s *SFTP) connect(ctx context.Context) (*sftpSession, error) {
 			return fail(err)
 		}
 	}
-	client, err := sftp.NewClient(sshClient, sftp.UseConcurrentWrites(true), sftp.UseConcurrentReads(true))
+	client, err := pkgsftp.NewClient(sshClient, pkgsftp.UseConcurrentWrites(true), pkgsftp.UseConcurrentReads(true))
 	if err != nil {
 		_ = sshClient.Close()
 		return fail(s.sftpStartError(ctx, err))

@@ -1,4 +1,4 @@
-package deliver
+package sftp
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // SFTP defaults.
@@ -27,9 +28,9 @@ const (
 	keyComment         = "facteur"
 )
 
-// SFTPConfig is the JSON config of an "sftp" destination (PRODUCT D3): a
+// Config is the JSON config of an "sftp" destination (PRODUCT D3): a
 // directory on a partner's SSH server.
-type SFTPConfig struct {
+type Config struct {
 	// Host is the server's host name or IP address. Required.
 	Host string `json:"host"`
 	// Port is the server's SSH port. Default 22.
@@ -58,26 +59,26 @@ type SFTPConfig struct {
 	Timeout int `json:"timeout,omitempty"`
 }
 
-// ParseSFTPConfig decodes the config of an SFTP destination and validates
+// ParseConfig decodes the config of an SFTP destination and validates
 // it. It fails with EINVALID naming the field at fault, also for a field it
 // does not know.
-func ParseSFTPConfig(raw json.RawMessage) (SFTPConfig, error) {
-	var cfg SFTPConfig
+func ParseConfig(raw json.RawMessage) (Config, error) {
+	var cfg Config
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cfg, facteur.Errorf(facteur.EINVALID, "host: give the host name or IP address of the SFTP server")
 	}
-	if err := DecodeConfig(raw, &cfg, "an SFTP destination has host, port, user, password, private_key, host_key, directory, overwrite and timeout", nil); err != nil {
-		return SFTPConfig{}, err
+	if err := deliver.DecodeConfig(raw, &cfg, "an SFTP destination has host, port, user, password, private_key, host_key, directory, overwrite and timeout", nil); err != nil {
+		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return SFTPConfig{}, err
+		return Config{}, err
 	}
 	return cfg, nil
 }
 
 // Validate checks the fields of the config without connecting; it fails
 // with EINVALID naming the field.
-func (c SFTPConfig) Validate() error {
+func (c Config) Validate() error {
 	host := strings.TrimSpace(c.Host)
 	switch {
 	case host == "":
@@ -113,7 +114,7 @@ func (c SFTPConfig) Validate() error {
 			return facteur.Errorf(facteur.EINVALID, "%s: at most %d bytes (this one has %d)", f.name, f.max, len(f.v))
 		}
 	}
-	if err := CheckDirPath("directory", c.Directory); err != nil {
+	if err := deliver.CheckDirPath("directory", c.Directory); err != nil {
 		return err
 	}
 	if c.PrivateKey != "" {
@@ -130,7 +131,7 @@ func (c SFTPConfig) Validate() error {
 }
 
 // addr returns host:port, with the default port.
-func (c SFTPConfig) addr() string {
+func (c Config) addr() string {
 	port := c.Port
 	if port == 0 {
 		port = sftpDefaultPort
@@ -139,7 +140,7 @@ func (c SFTPConfig) addr() string {
 }
 
 // timeout returns the configured timeout, or the default.
-func (c SFTPConfig) timeout() time.Duration {
+func (c Config) timeout() time.Duration {
 	if c.Timeout == 0 {
 		return sftpDefaultTimeout
 	}
@@ -147,10 +148,10 @@ func (c SFTPConfig) timeout() time.Duration {
 }
 
 // dir returns the cleaned directory path.
-func (c SFTPConfig) dir() string { return path.Clean(c.Directory) }
+func (c Config) dir() string { return path.Clean(c.Directory) }
 
 // signer parses the private key; it fails with EINVALID.
-func (c SFTPConfig) signer() (ssh.Signer, error) {
+func (c Config) signer() (ssh.Signer, error) {
 	s, err := ssh.ParsePrivateKey([]byte(c.PrivateKey))
 	var missing *ssh.PassphraseMissingError
 	switch {
@@ -165,7 +166,7 @@ func (c SFTPConfig) signer() (ssh.Signer, error) {
 // PublicKey returns the authorized_keys line of the config's private key,
 // with the comment "facteur", to give to the partner; "" when the config
 // has no private key. It fails with EINVALID when the key does not parse.
-func (c SFTPConfig) PublicKey() (string, error) {
+func (c Config) PublicKey() (string, error) {
 	if c.PrivateKey == "" {
 		return "", nil
 	}

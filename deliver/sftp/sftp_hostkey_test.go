@@ -1,4 +1,4 @@
-package deliver_test
+package sftp_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/sftp"
 )
 
 // fingerprint returns the SHA256:… fingerprint of a public key line.
@@ -32,7 +33,7 @@ func TestSFTPHostKeyChanged(t *testing.T) {
 	t.Parallel()
 	srv := testSFTPServer(t)
 	dir := srv.newRemoteDir(t)
-	_, pinned, err := deliver.GenerateKeyPair()
+	_, pinned, err := sftp.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestSFTPHostKeyPinnedOnFirstUse(t *testing.T) {
 	if len(saved) != 1 {
 		t.Fatalf("SaveConfig called %d times, want once", len(saved))
 	}
-	got, err := deliver.ParseSFTPConfig(saved[0])
+	got, err := sftp.ParseConfig(saved[0])
 	if err != nil {
 		t.Fatalf("the saved config does not parse: %v\n%s", err, saved[0])
 	}

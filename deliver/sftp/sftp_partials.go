@@ -1,10 +1,11 @@
-package deliver
+package sftp
 
 import (
 	"context"
 	"path"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 var _ facteur.PartialRemover = (*SFTP)(nil)
@@ -14,7 +15,7 @@ var _ facteur.PartialRemover = (*SFTP)(nil)
 // and returns their paths on the server. Only names of that exact shape
 // are touched.
 func (s *SFTP) RemovePartials(ctx context.Context, name string) ([]string, error) {
-	if err := ValidateFileName(name); err != nil {
+	if err := deliver.ValidateFileName(name); err != nil {
 		return nil, err
 	}
 	ss, err := s.connect(ctx)
@@ -28,7 +29,7 @@ func (s *SFTP) RemovePartials(ctx context.Context, name string) ([]string, error
 	}
 	var removed []string
 	for _, e := range entries {
-		if !e.Mode().IsRegular() || !IsPartialOf(e.Name(), name) {
+		if !e.Mode().IsRegular() || !deliver.IsPartialOf(e.Name(), name) {
 			continue
 		}
 		p := path.Join(s.cfg.dir(), e.Name())

@@ -1,4 +1,4 @@
-package deliver
+package sftp
 
 import (
 	"context"
@@ -9,10 +9,11 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/pkg/sftp"
+	pkgsftp "github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // netError explains a failure to reach or talk to the server. Everything
@@ -21,7 +22,7 @@ import (
 func (s *SFTP) netError(ctx context.Context, err error) error {
 	addr := s.cfg.addr()
 	var dnsErr *net.DNSError
-	if fe := Refusal(err); fe != nil {
+	if fe := deliver.Refusal(err); fe != nil {
 		return facteur.WrapError(facteur.EINVALID, err, "Connection failed. %s", fe.Message)
 	}
 	switch {
@@ -128,11 +129,11 @@ func isConnLost(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, net.ErrClosed) ||
-		errors.Is(err, sftp.ErrSSHFxConnectionLost) || errors.Is(err, sftp.ErrSSHFxNoConnection)
+		errors.Is(err, pkgsftp.ErrSSHFxConnectionLost) || errors.Is(err, pkgsftp.ErrSSHFxNoConnection)
 }
 
 // isStatus reports an error status sent by the SFTP server.
 func isStatus(err error) bool {
-	var st *sftp.StatusError
+	var st *pkgsftp.StatusError
 	return errors.As(err, &st)
 }

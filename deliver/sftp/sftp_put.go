@@ -1,4 +1,4 @@
-package deliver
+package sftp
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 const (
@@ -42,7 +43,7 @@ func (s *SFTP) checkDir(ctx context.Context, ss *sftpSession) error {
 
 // put delivers p in two steps on an open session: temporary file, verify,
 // rename.
-func (s *SFTP) put(ctx context.Context, ss *sftpSession, p Payload) error {
+func (s *SFTP) put(ctx context.Context, ss *sftpSession, p deliver.Payload) error {
 	if err := s.checkDir(ctx, ss); err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func (s *SFTP) put(ctx context.Context, ss *sftpSession, p Payload) error {
 
 // compare reports whether final already holds p's content. A different
 // file there fails with ECONFLICT unless overwriting is allowed.
-func (s *SFTP) compare(ctx context.Context, ss *sftpSession, final string, p Payload) (same bool, err error) {
+func (s *SFTP) compare(ctx context.Context, ss *sftpSession, final string, p deliver.Payload) (same bool, err error) {
 	fi, err := ss.client.Lstat(final)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -100,14 +101,14 @@ func (s *SFTP) conflict(name string) error {
 // upload copies p to a new hidden file of the directory and checks its
 // size on the server and the SHA-256 of the bytes sent. It returns the
 // file's path; on failure it removes the file.
-func (s *SFTP) upload(ctx context.Context, ss *sftpSession, p Payload) (_ string, err error) {
+func (s *SFTP) upload(ctx context.Context, ss *sftpSession, p deliver.Payload) (_ string, err error) {
 	src, err := p.Open()
 	if err != nil {
 		return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 	}
 	defer src.Close()
 
-	tmp := path.Join(s.cfg.dir(), TempName(p.Name))
+	tmp := path.Join(s.cfg.dir(), deliver.TempName(p.Name))
 	f, err := ss.client.OpenFile(tmp, createExcl)
 	if err != nil {
 		return "", s.uploadError(ctx, err)
@@ -121,12 +122,12 @@ func (s *SFTP) upload(ctx context.Context, ss *sftpSession, p Payload) (_ string
 	h := sha256.New()
 	// Concurrent writes keep up to 64 requests in flight: the link's
 	// latency is paid once, not per 32 KiB packet.
-	n, err := f.ReadFromWithConcurrency(ContextReader(ctx, io.TeeReader(SpoolReader(src), h)), 0)
+	n, err := f.ReadFromWithConcurrency(deliver.ContextReader(ctx, io.TeeReader(deliver.SpoolReader(src), h)), 0)
 	if closeErr := f.Close(); err == nil {
 		err = closeErr
 	}
 	if err != nil {
-		if errors.As(err, new(SpoolError)) {
+		if errors.As(err, new(deliver.SpoolError)) {
 			return "", facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 		}
 		return "", s.uploadError(ctx, ss.cause(err))
@@ -153,7 +154,7 @@ func (s *SFTP) upload(ctx context.Context, ss *sftpSession, p Payload) (_ string
 // file another program wrote there since compare is never lost. With
 // overwrite, posix-rename@openssh.com replaces the old file atomically; a
 // server without it gets remove then rename.
-func (s *SFTP) publish(ctx context.Context, ss *sftpSession, tmp, final string, p Payload) error {
+func (s *SFTP) publish(ctx context.Context, ss *sftpSession, tmp, final string, p deliver.Payload) error {
 	if !s.cfg.Overwrite {
 		err := ss.client.Rename(tmp, final)
 		if err == nil || ctx.Err() != nil {

@@ -1,4 +1,4 @@
-package deliver_test
+package sftp_test
 
 import (
 	"crypto/sha256"
