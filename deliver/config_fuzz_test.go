@@ -8,13 +8,6 @@ import (
 	"github.com/facteur/facteur/deliver/email"
 )
 
-func FuzzS3Config(f *testing.F) {
-	delivertest.FuzzConfig(f, deliver.ParseS3Config, deliver.S3Config.Validate,
-		`{"bucket":"exports","region":"eu-west-3","access_key_id":"k","secret_access_key":"s","prefix":"a/b/"}`,
-		`{"bucket":"Bad_Bucket","access_key_id":"k","secret_access_key":"s"}`, `{"bucket":"exports","access_key_id":"k","secret_access_key":"s","prefix":"../x"}`,
-		`{"bucket":"exports","access_key_id":"k","secret_access_key":"s","endpoint":"http://u:p@s3.example"}`, `{"bucket":"exports"}`)
-}
-
 func FuzzWebhookConfig(f *testing.F) {
 	delivertest.FuzzConfig(f, deliver.ParseWebhookConfig, deliver.WebhookConfig.Validate,
 		`{"url":"https://partner.example/in","secret":"0123456789abcdef0123"}`, `{"url":"ftp://x","secret":"0123456789abcdef0123"}`,

@@ -24,7 +24,6 @@ import (
 // conformance runs the suite against each built-in kind of destination,
 // on a real server where it has one.
 var conformance = map[string]func(t *testing.T, kind *deliver.Kind){
-	facteur.DestinationS3:      s3Conformance,
 	facteur.DestinationWebhook: webhookConformance,
 	facteur.DestinationEmail:   emailConformance,
 }

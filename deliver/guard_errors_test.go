@@ -9,6 +9,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/folder"
+	"github.com/facteur/facteur/deliver/s3"
 	"github.com/facteur/facteur/deliver/sftp"
 	"github.com/facteur/facteur/netguard"
 )
@@ -24,11 +25,11 @@ func TestGuardRefusalErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s3, err := deliver.NewS3(deliver.S3Config{Endpoint: "http://localhost:7070", Bucket: "exports", AccessKeyID: "k", SecretAccessKey: "s"}, env)
+	s3Dest, err := s3.New(s3.Config{Endpoint: "http://localhost:7070", Bucket: "exports", AccessKeyID: "k", SecretAccessKey: "s"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, d := range map[string]facteur.Deliverer{"sftp": sftpDest, "s3": s3} {
+	for name, d := range map[string]facteur.Deliverer{"sftp": sftpDest, "s3": s3Dest} {
 		start := time.Now()
 		_, err := d.Test(context.Background())
 		took := time.Since(start)

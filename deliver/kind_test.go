@@ -11,6 +11,7 @@ import (
 	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/deliver/kinds"
+	"github.com/facteur/facteur/deliver/s3"
 	"github.com/facteur/facteur/deliver/sftp"
 )
 
@@ -21,7 +22,7 @@ func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 	configs := map[string]reflect.Type{
 		facteur.DestinationFolder:  reflect.TypeFor[folder.Config](),
 		facteur.DestinationSFTP:    reflect.TypeFor[sftp.Config](),
-		facteur.DestinationS3:      reflect.TypeFor[deliver.S3Config](),
+		facteur.DestinationS3:      reflect.TypeFor[s3.Config](),
 		facteur.DestinationWebhook: reflect.TypeFor[deliver.WebhookConfig](),
 		facteur.DestinationEmail:   reflect.TypeFor[email.Config](),
 	}

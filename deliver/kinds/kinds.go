@@ -8,6 +8,7 @@ import (
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/deliver/folder"
+	"github.com/facteur/facteur/deliver/s3"
 	"github.com/facteur/facteur/deliver/sftp"
 )
 
@@ -15,7 +16,7 @@ import (
 // order the web form offers them: email, sftp, s3, webhook and folder.
 func Builtin() *deliver.Registry {
 	r := deliver.NewRegistry()
-	for _, k := range []deliver.Kind{email.Kind(), sftp.Kind(), deliver.S3Kind(), deliver.WebhookKind(), folder.Kind()} {
+	for _, k := range []deliver.Kind{email.Kind(), sftp.Kind(), s3.Kind(), deliver.WebhookKind(), folder.Kind()} {
 		if err := r.Register(k); err != nil {
 			panic(err) // the built-in kinds have distinct names
 		}

@@ -1,4 +1,4 @@
-package deliver
+package s3
 
 import (
 	"bytes"
@@ -10,17 +10,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
-// S3DefaultRegion is the region used when an S3 destination gives none.
-const S3DefaultRegion = "us-east-1"
+// DefaultRegion is the region used when an S3 destination gives none.
+const DefaultRegion = "us-east-1"
 
 // s3MaxKeyLen is the longest object key S3 accepts, in bytes.
 const s3MaxKeyLen = 1024
 
-// S3Config is the JSON config of an "s3" destination (PRODUCT D4): a bucket
+// Config is the JSON config of an "s3" destination (PRODUCT D4): a bucket
 // of Amazon S3 or of an S3-compatible store (MinIO, Ceph, versitygw, …).
-type S3Config struct {
+type Config struct {
 	// Bucket is the name of the bucket files are delivered to. Required;
 	// it must exist (Facteur never creates it).
 	Bucket string `json:"bucket"`
@@ -28,7 +29,7 @@ type S3Config struct {
 	// "exports/partner/". Optional; a missing trailing slash is added and
 	// repeated or leading slashes are dropped.
 	Prefix string `json:"prefix,omitempty"`
-	// Region is the bucket's region. Default "us-east-1" (S3DefaultRegion).
+	// Region is the bucket's region. Default "us-east-1" (DefaultRegion).
 	Region string `json:"region,omitempty"`
 	// AccessKeyID is the access key of the credentials. Required.
 	AccessKeyID string `json:"access_key_id"`
@@ -46,31 +47,31 @@ type S3Config struct {
 	Overwrite bool `json:"overwrite"`
 }
 
-// ParseS3Config decodes the config of an S3 destination, fills its defaults
+// ParseConfig decodes the config of an S3 destination, fills its defaults
 // and validates it. It fails with EINVALID naming the field at fault, also
 // for a field it does not know.
-func ParseS3Config(raw json.RawMessage) (S3Config, error) {
-	var cfg S3Config
+func ParseConfig(raw json.RawMessage) (Config, error) {
+	var cfg Config
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cfg, facteur.Errorf(facteur.EINVALID, "bucket: give the name of the bucket to deliver to")
 	}
-	if err := DecodeConfig(raw, &cfg, `an S3 destination has "bucket", "prefix", "region", "access_key_id", "secret_access_key", "endpoint" and "overwrite"`, nil); err != nil {
-		return S3Config{}, err
+	if err := deliver.DecodeConfig(raw, &cfg, `an S3 destination has "bucket", "prefix", "region", "access_key_id", "secret_access_key", "endpoint" and "overwrite"`, nil); err != nil {
+		return Config{}, err
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
-		return S3Config{}, err
+		return Config{}, err
 	}
 	return cfg, nil
 }
 
 // withDefaults returns the config with its defaults filled in and its
 // prefix normalised: the one place where defaults are set.
-func (c S3Config) withDefaults() S3Config {
+func (c Config) withDefaults() Config {
 	c.Bucket = strings.TrimSpace(c.Bucket)
 	c.Region = strings.TrimSpace(c.Region)
 	if c.Region == "" {
-		c.Region = S3DefaultRegion
+		c.Region = DefaultRegion
 	}
 	c.Endpoint = strings.TrimSpace(c.Endpoint)
 	c.Prefix = normalizeS3Prefix(c.Prefix)
@@ -98,9 +99,9 @@ var (
 )
 
 // Validate checks the fields of the config without any network access
-// (defaults, such as the region, must already be filled in: ParseS3Config
-// and NewS3 do it). It fails with EINVALID naming the field.
-func (c S3Config) Validate() error {
+// (defaults, such as the region, must already be filled in: ParseConfig
+// and New do it). It fails with EINVALID naming the field.
+func (c Config) Validate() error {
 	switch {
 	case c.Bucket == "":
 		return facteur.Errorf(facteur.EINVALID, "bucket: give the name of the bucket to deliver to")
@@ -143,8 +144,8 @@ func validateS3Prefix(p string) error {
 			return facteur.Errorf(facteur.EINVALID, "prefix: %q contains a %q folder; give a plain path such as \"exports/partner/\"", p, s)
 		}
 	}
-	if len(p)+MaxFileNameLen > s3MaxKeyLen {
-		return facteur.Errorf(facteur.EINVALID, "prefix: the prefix is %d bytes long; the limit is %d", len(p), s3MaxKeyLen-MaxFileNameLen)
+	if len(p)+deliver.MaxFileNameLen > s3MaxKeyLen {
+		return facteur.Errorf(facteur.EINVALID, "prefix: the prefix is %d bytes long; the limit is %d", len(p), s3MaxKeyLen-deliver.MaxFileNameLen)
 	}
 	return nil
 }

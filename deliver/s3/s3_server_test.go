@@ -1,4 +1,4 @@
-package deliver_test
+package s3_test
 
 import (
 	"context"
@@ -15,9 +15,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/s3"
 )
 
 // s3Server is the S3-compatible server the tests run against (versitygw,
@@ -45,15 +46,15 @@ func testS3Server(t *testing.T) s3Server {
 			"Run ./scripts/test.sh, or eval \"$(scripts/servers/versitygw.sh)\" before go test (FACTEUR_TEST_S3_ENDPOINT=skip skips these tests).")
 	}
 	if srv.region == "" {
-		srv.region = deliver.S3DefaultRegion
+		srv.region = s3.DefaultRegion
 	}
 	return srv
 }
 
 // client returns an S3 client of the server with the root credentials,
 // for setting up and looking at buckets the way a user would.
-func (srv s3Server) client() *s3.Client {
-	return s3.New(s3.Options{
+func (srv s3Server) client() *awss3.Client {
+	return awss3.New(awss3.Options{
 		Region:                     srv.region,
 		BaseEndpoint:               aws.String(srv.endpoint),
 		UsePathStyle:               true,
@@ -64,8 +65,8 @@ func (srv s3Server) client() *s3.Client {
 }
 
 // config returns the config of a destination of bucket on the server.
-func (srv s3Server) config(bucket, prefix string, overwrite bool) deliver.S3Config {
-	return deliver.S3Config{
+func (srv s3Server) config(bucket, prefix string, overwrite bool) s3.Config {
+	return s3.Config{
 		Bucket: bucket, Prefix: prefix, Region: srv.region, Endpoint: srv.endpoint,
 		AccessKeyID: srv.accessKey, SecretAccessKey: srv.secretKey, Overwrite: overwrite,
 	}
@@ -81,7 +82,7 @@ func (srv s3Server) newBucket(t *testing.T) string {
 	c := srv.client()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("create bucket %s on %s: %v", bucket, srv.endpoint, err)
 	}
 	t.Cleanup(func() { srv.removeBucket(t, bucket) })
@@ -95,22 +96,22 @@ func (srv s3Server) removeBucket(t *testing.T, bucket string) {
 	c := srv.client()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ups, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
+	ups, err := c.ListMultipartUploads(ctx, &awss3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
 	if err == nil {
 		for _, u := range ups.Uploads {
-			_, _ = c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(bucket), Key: u.Key, UploadId: u.UploadId})
+			_, _ = c.AbortMultipartUpload(ctx, &awss3.AbortMultipartUploadInput{Bucket: aws.String(bucket), Key: u.Key, UploadId: u.UploadId})
 		}
 	}
-	for page := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}); page.HasMorePages(); {
+	for page := awss3.NewListObjectsV2Paginator(c, &awss3.ListObjectsV2Input{Bucket: aws.String(bucket)}); page.HasMorePages(); {
 		out, err := page.NextPage(ctx)
 		if err != nil {
 			break
 		}
 		for _, o := range out.Contents {
-			_, _ = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: o.Key})
+			_, _ = c.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(bucket), Key: o.Key})
 		}
 	}
-	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Logf("remove bucket %s: %v", bucket, err)
 	}
 }
@@ -124,7 +125,7 @@ func (srv s3Server) files(t *testing.T, bucket, prefix string) map[string][]byte
 	c := srv.client()
 	ctx := t.Context()
 	files := map[string][]byte{}
-	for page := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}); page.HasMorePages(); {
+	for page := awss3.NewListObjectsV2Paginator(c, &awss3.ListObjectsV2Input{Bucket: aws.String(bucket)}); page.HasMorePages(); {
 		out, err := page.NextPage(ctx)
 		if err != nil {
 			t.Fatalf("list bucket %s: %v", bucket, err)
@@ -148,7 +149,7 @@ func (srv s3Server) files(t *testing.T, bucket, prefix string) map[string][]byte
 // uploads.
 func (srv s3Server) pendingUploads(t *testing.T, bucket string) map[string]bool {
 	t.Helper()
-	out, err := srv.client().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
+	out, err := srv.client().ListMultipartUploads(t.Context(), &awss3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
 	if err != nil {
 		t.Fatalf("list multipart uploads of %s: %v", bucket, err)
 	}
@@ -162,7 +163,7 @@ func (srv s3Server) pendingUploads(t *testing.T, bucket string) map[string]bool 
 // read returns the bytes of an object.
 func (srv s3Server) read(t *testing.T, bucket, key string) []byte {
 	t.Helper()
-	out, err := srv.client().GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	out, err := srv.client().GetObject(t.Context(), &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		t.Fatalf("get s3://%s/%s: %v", bucket, key, err)
 	}
@@ -175,9 +176,9 @@ func (srv s3Server) read(t *testing.T, bucket, key string) []byte {
 }
 
 // newS3 returns the deliverer of cfg and fails the test on error.
-func newS3(t *testing.T, cfg deliver.S3Config, env deliver.Env) *deliver.S3 {
+func newS3(t *testing.T, cfg s3.Config, env deliver.Env) *s3.S3 {
 	t.Helper()
-	d, err := deliver.NewS3(cfg, env)
+	d, err := s3.New(cfg, env)
 	if err != nil {
 		t.Fatalf("NewS3: %v", err)
 	}

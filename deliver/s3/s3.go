@@ -1,4 +1,4 @@
-package deliver
+package s3
 
 import (
 	"context"
@@ -11,9 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // Upload tuning. Memory held by one upload is about s3PartSize ×
@@ -49,8 +50,8 @@ const s3MetaTest = "facteur-test"
 // memory; S3 shows an object only once its upload is complete, and a failed
 // upload is aborted, so nobody ever sees a partial file under the final key.
 type S3 struct {
-	cfg    S3Config
-	client *s3.Client
+	cfg    Config
+	client *awss3.Client
 	tm     *transfermanager.Client
 	now    func() time.Time // the clock that names Test's file
 }
@@ -59,10 +60,10 @@ var (
 	_ facteur.Deliverer = (*S3)(nil)
 )
 
-// NewS3 returns the deliverer of an S3 destination. It fills cfg's
+// New returns the deliverer of an S3 destination. It fills cfg's
 // defaults and fails with EINVALID when cfg is not valid; it does not
 // connect (see Check). Every connection is opened through env.
-func NewS3(cfg S3Config, env Env) (*S3, error) {
+func New(cfg Config, env deliver.Env) (*S3, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -82,7 +83,7 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 		// follow it somewhere the outbound guard has not seen.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	opts := s3.Options{
+	opts := awss3.Options{
 		Region:                     cfg.Region,
 		Credentials:                aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, "")),
 		HTTPClient:                 httpClient,
@@ -95,7 +96,7 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 			o.MaxBackoff = 2 * time.Second
 			// An address the outbound guard refuses stays refused.
 			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
-				if Refusal(err) != nil {
+				if deliver.Refusal(err) != nil {
 					return aws.FalseTernary
 				}
 				return aws.UnknownTernary
@@ -106,7 +107,7 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 		opts.BaseEndpoint = aws.String(cfg.Endpoint)
 		opts.UsePathStyle = true
 	}
-	client := s3.New(opts)
+	client := awss3.New(opts)
 	tm := transfermanager.New(client, func(o *transfermanager.Options) {
 		o.PartSizeBytes = s3PartSize
 		o.MultipartUploadThreshold = s3PartSize
@@ -131,7 +132,7 @@ func NewS3(cfg S3Config, env Env) (*S3, error) {
 // size or SHA-256 with EINTERNAL. On failure no object appears and the
 // multipart upload is aborted.
 func (s *S3) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	p, err := ArtifactPayload(a)
+	p, err := deliver.ArtifactPayload(a)
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
@@ -146,7 +147,7 @@ func (s *S3) Test(ctx context.Context) (facteur.Delivery, error) {
 	if err := s.Check(ctx); err != nil {
 		return facteur.Delivery{}, err
 	}
-	return s.put(ctx, TestPayload(s.now(), fmt.Sprintf("s3://%s/%s", s.cfg.Bucket, s.cfg.Prefix)))
+	return s.put(ctx, deliver.TestPayload(s.now(), fmt.Sprintf("s3://%s/%s", s.cfg.Bucket, s.cfg.Prefix)))
 }
 
 // Check reports whether the bucket exists and the credentials are
@@ -156,7 +157,7 @@ func (s *S3) Test(ctx context.Context) (facteur.Delivery, error) {
 func (s *S3) Check(ctx context.Context) error {
 	hctx, cancel := context.WithTimeout(ctx, s3CheckTimeout)
 	defer cancel()
-	if _, err := s.client.HeadBucket(hctx, &s3.HeadBucketInput{Bucket: aws.String(s.cfg.Bucket)}); err != nil {
+	if _, err := s.client.HeadBucket(hctx, &awss3.HeadBucketInput{Bucket: aws.String(s.cfg.Bucket)}); err != nil {
 		return s.bucketError(ctx, err)
 	}
 	octx, cancel := context.WithTimeout(ctx, s3CheckTimeout)

@@ -1,4 +1,4 @@
-package deliver_test
+package s3_test
 
 import (
 	"context"
@@ -9,17 +9,20 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/s3"
 )
 
-// s3Conformance runs the suite against the test S3 gateway, with and
+// TestConformance runs the suite against the test S3 gateway, with and
 // without a prefix.
-func s3Conformance(t *testing.T, kind *deliver.Kind) {
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	kind := s3.Kind()
 	srv := testS3Server(t)
 	for _, tc := range []struct{ name, prefix, keyPrefix string }{
 		{"NoPrefix", "", ""},
@@ -27,7 +30,7 @@ func s3Conformance(t *testing.T, kind *deliver.Kind) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
+			delivertest.Run(t, &kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 				bucket := srv.newBucket(t)
 				cfg := srv.config(bucket, tc.prefix, overwrite)
 				env, logs := delivertest.LogEnv()
@@ -63,7 +66,7 @@ func TestS3LocationAndMetadata(t *testing.T) {
 	if want := "s3://" + bucket + "/" + key; got.Location != want {
 		t.Errorf("Location = %q, want %q", got.Location, want)
 	}
-	head, err := srv.client().HeadObject(t.Context(), &s3.HeadObjectInput{
+	head, err := srv.client().HeadObject(t.Context(), &awss3.HeadObjectInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled,
 	})
 	if err != nil {
@@ -114,7 +117,7 @@ func TestS3RedeliverDoesNotUpload(t *testing.T) {
 // etag returns the ETag of an object.
 func (srv s3Server) etag(t *testing.T, bucket, key string) string {
 	t.Helper()
-	head, err := srv.client().HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	head, err := srv.client().HeadObject(t.Context(), &awss3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		t.Fatal(err)
 	}

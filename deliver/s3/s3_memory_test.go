@@ -1,4 +1,4 @@
-package deliver_test
+package s3_test
 
 import (
 	"bufio"
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
@@ -53,7 +53,7 @@ func TestS3LargeFileBoundedMemory(t *testing.T) {
 	}
 
 	// What arrived is the file, byte for byte (read streaming).
-	out, err := srv.client().GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("big/" + a.Name)})
+	out, err := srv.client().GetObject(t.Context(), &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("big/" + a.Name)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package deliver
+package s3
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // errS3PreconditionFailed reports that a conditional upload found an object
@@ -81,7 +82,7 @@ func (s *S3) noSuchBucket(err error) error {
 // with the code that says whether trying again can help. It never includes
 // the secret key: the SDK's errors do not carry it.
 func (s *S3) apiError(ctx context.Context, err error) error {
-	if fe := Refusal(err); fe != nil {
+	if fe := deliver.Refusal(err); fe != nil {
 		return facteur.WrapError(facteur.EINVALID, err, "Cannot reach %s. %s", s.where(), fe.Message)
 	}
 	switch {

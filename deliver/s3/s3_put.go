@@ -1,4 +1,4 @@
-package deliver
+package s3
 
 import (
 	"context"
@@ -13,9 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // s3Object is what HeadObject says about an object Facteur cares about.
@@ -25,11 +26,11 @@ type s3Object struct {
 }
 
 // same reports whether the object holds the file p.
-func (o s3Object) same(p Payload) bool { return o.size == p.Size && o.sha256 == p.SHA256 }
+func (o s3Object) same(p deliver.Payload) bool { return o.size == p.Size && o.sha256 == p.SHA256 }
 
 // put delivers p under prefix + name: compare with what is there, upload,
 // verify.
-func (s *S3) put(ctx context.Context, p Payload) (facteur.Delivery, error) {
+func (s *S3) put(ctx context.Context, p deliver.Payload) (facteur.Delivery, error) {
 	key := s.cfg.Prefix + p.Name
 	done := facteur.Delivery{Location: s.location(key)}
 
@@ -81,7 +82,7 @@ func (s *S3) conflict(key string) error {
 // head returns the size and SHA-256 metadata of the object at key; found is
 // false when there is none.
 func (s *S3) head(ctx context.Context, key string) (obj s3Object, found bool, err error) {
-	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	out, err := s.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	if err != nil {
 		if s3NotFound(err) {
 			return s3Object{}, false, nil
@@ -94,7 +95,7 @@ func (s *S3) head(ctx context.Context, key string) (obj s3Object, found bool, er
 // upload streams p to key with the transfer manager: one PUT below
 // s3PartSize, a multipart upload above, aborted on failure. With
 // ifNoneMatch, it fails with errS3PreconditionFailed when the key exists.
-func (s *S3) upload(ctx context.Context, key string, p Payload, ifNoneMatch bool) error {
+func (s *S3) upload(ctx context.Context, key string, p deliver.Payload, ifNoneMatch bool) error {
 	src, err := p.Open()
 	if err != nil {
 		return facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
@@ -144,7 +145,7 @@ func (s *S3) upload(ctx context.Context, key string, p Payload, ifNoneMatch bool
 // verify checks the uploaded object's size and SHA-256 metadata. An object
 // that does not hold the file is deleted (best effort) and the delivery
 // fails with EUNAVAILABLE, so that it is tried again.
-func (s *S3) verify(ctx context.Context, key string, p Payload) error {
+func (s *S3) verify(ctx context.Context, key string, p deliver.Payload) error {
 	obj, found, err := s.head(ctx, key)
 	switch {
 	case err != nil:
@@ -157,7 +158,7 @@ func (s *S3) verify(ctx context.Context, key string, p Payload) error {
 		what = fmt.Sprintf("holds %d bytes (SHA-256 %q) after its upload, not the %d bytes delivered", obj.size, obj.sha256, p.Size)
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortTimeout)
 		defer cancel()
-		_, _ = s.client.DeleteObject(dctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+		_, _ = s.client.DeleteObject(dctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	}
 	return facteur.Errorf(facteur.EUNAVAILABLE, "Object %s %s; the delivery will be tried again.", s.location(key), what)
 }
@@ -215,5 +216,5 @@ func (s *S3) abortAgain(ctx context.Context, key, uploadID string) {
 	case <-ctx.Done():
 		return
 	}
-	_, _ = s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key), UploadId: aws.String(uploadID)})
+	_, _ = s.client.AbortMultipartUpload(ctx, &awss3.AbortMultipartUploadInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key), UploadId: aws.String(uploadID)})
 }
