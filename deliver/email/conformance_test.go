@@ -1,4 +1,4 @@
-package deliver_test
+package email_test
 
 import (
 	"bytes"
@@ -16,38 +16,16 @@ import (
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
 	"github.com/facteur/facteur/deliver/email"
-	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/mail/smtptest"
 )
 
-// conformance runs the suite against each built-in kind of destination,
-// on a real server where it has one.
-var conformance = map[string]func(t *testing.T, kind *deliver.Kind){
-	facteur.DestinationWebhook: webhookConformance,
-	facteur.DestinationEmail:   emailConformance,
-}
-
-// Every registered kind passes the suite: a kind registered without an
-// entry in conformance fails here.
+// TestConformance runs the suite against the in-process SMTP server: the
+// files that arrive are the attachments it receives.
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	for _, kind := range kinds.Builtin().Kinds() {
-		run, ok := conformance[kind.Name]
-		if !ok {
-			continue
-		}
-		t.Run(kind.Name, func(t *testing.T) {
-			t.Parallel()
-			run(t, kind)
-		})
-	}
-}
-
-// emailConformance runs the suite against the in-process SMTP server: the
-// files that arrive are the attachments it receives.
-func emailConformance(t *testing.T, kind *deliver.Kind) {
-	delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
+	kind := email.Kind()
+	delivertest.Run(t, &kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 		smtp := smtptest.Start(t, smtptest.Options{})
 		env, logs := delivertest.LogEnv()
 		env.Mail = (&mail.Sender{Settings: mail.Settings{Host: smtp.Host, Port: smtp.Port, Security: mail.SecurityNone, From: "facteur@example.org"}}).Submit

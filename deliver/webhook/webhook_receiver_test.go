@@ -1,4 +1,4 @@
-package deliver_test
+package webhook_test
 
 import (
 	"crypto/hmac"

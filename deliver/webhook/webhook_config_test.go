@@ -1,4 +1,4 @@
-package deliver_test
+package webhook_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/webhook"
 )
 
 func TestParseWebhookConfig(t *testing.T) {
@@ -49,7 +50,7 @@ func TestParseWebhookConfig(t *testing.T) {
 		{`[1]`, "config: expected a JSON object"},
 	}
 	for _, tt := range tests {
-		cfg, err := deliver.ParseWebhookConfig(json.RawMessage(tt.json))
+		cfg, err := webhook.ParseConfig(json.RawMessage(tt.json))
 		if tt.err == "" {
 			if err != nil {
 				t.Errorf("ParseWebhookConfig(%s): %v", tt.json, err)
@@ -64,19 +65,19 @@ func TestParseWebhookConfig(t *testing.T) {
 
 func TestWebhookConfigDefaults(t *testing.T) {
 	t.Parallel()
-	cfg, err := deliver.ParseWebhookConfig(json.RawMessage(`{"url":" https://partner.example/in ","secret":"0123456789abcdef"}`))
+	cfg, err := webhook.ParseConfig(json.RawMessage(`{"url":" https://partner.example/in ","secret":"0123456789abcdef"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := deliver.WebhookConfig{URL: "https://partner.example/in", Secret: "0123456789abcdef", Mode: "file", Timeout: 60}
+	want := webhook.Config{URL: "https://partner.example/in", Secret: "0123456789abcdef", Mode: "file", Timeout: 60}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("config %+v, want %+v", cfg, want)
 	}
 	// NewWebhook fills the same defaults and checks the same rules.
-	if _, err := deliver.NewWebhook(deliver.WebhookConfig{URL: "https://partner.example/in", Secret: "0123456789abcdef"}, deliver.Env{}, nil); err != nil {
+	if _, err := webhook.New(webhook.Config{URL: "https://partner.example/in", Secret: "0123456789abcdef"}, deliver.Env{}, nil); err != nil {
 		t.Errorf("NewWebhook with defaults: %v", err)
 	}
-	if _, err := deliver.NewWebhook(deliver.WebhookConfig{URL: "https://partner.example/in"}, deliver.Env{}, nil); facteur.ErrorCode(err) != facteur.EINVALID {
+	if _, err := webhook.New(webhook.Config{URL: "https://partner.example/in"}, deliver.Env{}, nil); facteur.ErrorCode(err) != facteur.EINVALID {
 		t.Errorf("NewWebhook without a secret: %v", err)
 	}
 }
@@ -84,7 +85,7 @@ func TestWebhookConfigDefaults(t *testing.T) {
 // The secret is write-only: tagged for the API to strip it.
 func TestWebhookSecretIsTagged(t *testing.T) {
 	t.Parallel()
-	f, ok := reflect.TypeFor[deliver.WebhookConfig]().FieldByName("Secret")
+	f, ok := reflect.TypeFor[webhook.Config]().FieldByName("Secret")
 	if !ok || f.Tag.Get("secret") != "true" || f.Tag.Get("json") != "secret" {
 		t.Errorf("WebhookConfig.Secret tags %q, want json:\"secret\" secret:\"true\"", f.Tag)
 	}

@@ -1,4 +1,4 @@
-package deliver
+package webhook
 
 import (
 	"bytes"
@@ -9,17 +9,18 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // Webhook modes: what the POST carries.
 const (
-	WebhookModeFile = "file" // the file itself is the body
-	WebhookModeJSON = "json" // a JSON description of the file, with a download link when there is one
+	ModeFile = "file" // the file itself is the body
+	ModeJSON = "json" // a JSON description of the file, with a download link when there is one
 )
 
 // Limits of a webhook's settings.
 const (
-	WebhookDefaultTimeout = 60   // seconds
+	DefaultTimeout        = 60   // seconds
 	webhookMaxTimeout     = 3600 // seconds
 	webhookMinSecret      = 16   // bytes
 	webhookMaxURL         = 2048 // bytes
@@ -28,10 +29,10 @@ const (
 	webhookMaxHeaderValue = 8192 // bytes
 )
 
-// WebhookConfig is the JSON config of a "webhook" destination (PRODUCT D6):
+// Config is the JSON config of a "webhook" destination (PRODUCT D6):
 // an HTTP(S) endpoint of the partner that receives each file in a signed
 // POST request.
-type WebhookConfig struct {
+type Config struct {
 	// URL is the http:// or https:// address files are posted to.
 	// Required. Redirects are not followed: give the final URL. It may not
 	// contain a user name or password (give credentials in Headers).
@@ -42,7 +43,7 @@ type WebhookConfig struct {
 	Secret string `json:"secret" secret:"true"`
 	// Mode is "file" (default): the body is the file, with a Content-Type
 	// from its extension; or "json": the body is a JSON object describing
-	// the file (see WebhookPayload).
+	// the file (see Payload).
 	Mode string `json:"mode,omitempty"`
 	// Timeout is how long, in seconds, Facteur waits on the receiver at each
 	// step: to connect, for the upload to move on, for the answer once the
@@ -59,43 +60,43 @@ type WebhookConfig struct {
 	Headers map[string]string `json:"headers,omitempty" secret:"true"`
 }
 
-// ParseWebhookConfig decodes the config of a webhook destination, fills
+// ParseConfig decodes the config of a webhook destination, fills
 // its defaults and validates it. It fails with EINVALID naming the field at
 // fault, also for a field it does not know.
-func ParseWebhookConfig(raw json.RawMessage) (WebhookConfig, error) {
-	var cfg WebhookConfig
+func ParseConfig(raw json.RawMessage) (Config, error) {
+	var cfg Config
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cfg, facteur.Errorf(facteur.EINVALID, "url: give the http:// or https:// URL to post files to")
 	}
-	if err := DecodeConfig(raw, &cfg, "a webhook destination has "+webhookFields, map[string]string{"timeout": "a whole number of seconds", "headers": `an object of header names and values, such as {"Authorization": "Bearer …"}`, "headers:string": "a string as every header's value"}); err != nil {
-		return WebhookConfig{}, err
+	if err := deliver.DecodeConfig(raw, &cfg, "a webhook destination has "+webhookFields, map[string]string{"timeout": "a whole number of seconds", "headers": `an object of header names and values, such as {"Authorization": "Bearer …"}`, "headers:string": "a string as every header's value"}); err != nil {
+		return Config{}, err
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
-		return WebhookConfig{}, err
+		return Config{}, err
 	}
 	return cfg, nil
 }
 
 // withDefaults returns the config with its defaults filled in: the one
 // place where defaults are set.
-func (c WebhookConfig) withDefaults() WebhookConfig {
+func (c Config) withDefaults() Config {
 	c.URL = strings.TrimSpace(c.URL)
 	if c.Mode == "" {
-		c.Mode = WebhookModeFile
+		c.Mode = ModeFile
 	}
 	if c.Timeout == 0 {
-		c.Timeout = WebhookDefaultTimeout
+		c.Timeout = DefaultTimeout
 	}
 	return c
 }
 
 // Validate checks the fields of the config without any network access
-// (defaults must already be filled in: ParseWebhookConfig and NewWebhook do
+// (defaults must already be filled in: ParseConfig and New do
 // it). It fails with EINVALID naming the field. Whether the URL's host is
 // an address Facteur may reach is the outbound guard's decision, made when
 // the destination is saved and again at every connection.
-func (c WebhookConfig) Validate() error {
+func (c Config) Validate() error {
 	if err := ValidateURL(c.URL); err != nil {
 		return err
 	}
@@ -106,16 +107,16 @@ func (c WebhookConfig) Validate() error {
 		return facteur.Errorf(facteur.EINVALID, "secret: at most %d characters (this one has %d)", webhookMaxSecret, len(c.Secret))
 	case len(c.Secret) < webhookMinSecret:
 		return facteur.Errorf(facteur.EINVALID, "secret: the secret is %d characters long; use at least %d, such as a random string from a password generator", len(c.Secret), webhookMinSecret)
-	case c.Mode != WebhookModeFile && c.Mode != WebhookModeJSON:
-		return facteur.Errorf(facteur.EINVALID, "mode: use %q to post the file or %q to post a JSON description of it", WebhookModeFile, WebhookModeJSON)
+	case c.Mode != ModeFile && c.Mode != ModeJSON:
+		return facteur.Errorf(facteur.EINVALID, "mode: use %q to post the file or %q to post a JSON description of it", ModeFile, ModeJSON)
 	case c.Timeout < 1 || c.Timeout > webhookMaxTimeout:
-		return facteur.Errorf(facteur.EINVALID, "timeout: give a number of seconds between 1 and %d (default %d)", webhookMaxTimeout, WebhookDefaultTimeout)
+		return facteur.Errorf(facteur.EINVALID, "timeout: give a number of seconds between 1 and %d (default %d)", webhookMaxTimeout, DefaultTimeout)
 	}
 	return validateWebhookHeaders(c.Headers)
 }
 
 // timeout returns the config's timeout as a duration.
-func (c WebhookConfig) timeout() time.Duration { return time.Duration(c.Timeout) * time.Second }
+func (c Config) timeout() time.Duration { return time.Duration(c.Timeout) * time.Second }
 
 // ValidateURL checks that raw is an absolute http:// or https:// URL with a
 // host and without a user name or password (the URL is shown to anyone who

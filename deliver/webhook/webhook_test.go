@@ -1,4 +1,4 @@
-package deliver_test
+package webhook_test
 
 import (
 	"encoding/json"
@@ -16,30 +16,33 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/webhook"
 )
 
 // newWebhook returns a webhook deliverer and fails the test on error.
-func newWebhook(t *testing.T, cfg deliver.WebhookConfig, env deliver.Env, links func(*facteur.Artifact) (string, error)) *deliver.Webhook {
+func newWebhook(t *testing.T, cfg webhook.Config, env deliver.Env, links func(*facteur.Artifact) (string, error)) *webhook.Webhook {
 	t.Helper()
 	if cfg.Secret == "" {
 		cfg.Secret = testSecret
 	}
-	w, err := deliver.NewWebhook(cfg, env, links)
+	w, err := webhook.New(cfg, env, links)
 	if err != nil {
 		t.Fatalf("NewWebhook: %v", err)
 	}
 	return w
 }
 
-// webhookConformance runs the suite against a receiver that keeps the
-// files it accepts: what a partner would see.
-func webhookConformance(t *testing.T, kind *deliver.Kind) {
-	delivertest.Run(t, kind, func(t *testing.T, overwrite bool) delivertest.Destination {
+// TestConformance runs the suite against a receiver that keeps the files
+// it accepts: what a partner would see.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	kind := webhook.Kind()
+	delivertest.Run(t, &kind, func(t *testing.T, overwrite bool) delivertest.Destination {
 		rc := startReceiver(t, overwrite)
 		env, logs := delivertest.LogEnv()
 		headers := map[string]string{"Authorization": "Bearer partner-token-3141"}
 		return delivertest.Destination{
-			Deliverer: newWebhook(t, deliver.WebhookConfig{URL: rc.URL(), Headers: headers}, env, nil),
+			Deliverer: newWebhook(t, webhook.Config{URL: rc.URL(), Headers: headers}, env, nil),
 			Files:     rc.Files,
 			Keys: func(*testing.T) []string {
 				var keys []string
@@ -50,7 +53,7 @@ func webhookConformance(t *testing.T, kind *deliver.Kind) {
 			},
 			Secrets:     []string{testSecret, "partner-token-3141"},
 			Logs:        logs,
-			Unreachable: newWebhook(t, deliver.WebhookConfig{URL: "http://" + delivertest.ClosedAddr(t) + "/in", Headers: headers, Timeout: 5}, env, nil),
+			Unreachable: newWebhook(t, webhook.Config{URL: "http://" + delivertest.ClosedAddr(t) + "/in", Headers: headers, Timeout: 5}, env, nil),
 		}
 	})
 }
@@ -60,7 +63,7 @@ func webhookConformance(t *testing.T, kind *deliver.Kind) {
 func TestWebhookRequest(t *testing.T) {
 	t.Parallel()
 	rc := startReceiver(t, false)
-	w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL(), Headers: map[string]string{"Authorization": "Bearer partner-token", "X-Partner": "acme"}}, deliver.Env{}, nil)
+	w := newWebhook(t, webhook.Config{URL: rc.URL(), Headers: map[string]string{"Authorization": "Bearer partner-token", "X-Partner": "acme"}}, deliver.Env{}, nil)
 	content := delivertest.Content(1<<20, 7)
 	a := delivertest.NewArtifact(t, "tickets 2024 é.csv", content)
 	a.Rows = 12345
@@ -111,7 +114,7 @@ func TestWebhookRequest(t *testing.T) {
 func TestWebhookContentTypeIsTheArtifacts(t *testing.T) {
 	t.Parallel()
 	rc := startReceiver(t, false)
-	w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL()}, deliver.Env{}, nil)
+	w := newWebhook(t, webhook.Config{URL: rc.URL()}, deliver.Env{}, nil)
 	for _, tt := range []struct{ name, contentType, want string }{
 		{"report.tsv", "text/tab-separated-values", "text/tab-separated-values"},
 		{"report.csv", "", "application/octet-stream"},
@@ -141,7 +144,7 @@ func TestWebhookRetryIsIdempotent(t *testing.T) {
 		}
 		return false
 	})
-	w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL()}, deliver.Env{}, nil)
+	w := newWebhook(t, webhook.Config{URL: rc.URL()}, deliver.Env{}, nil)
 	a := delivertest.NewArtifact(t, "agents.csv", delivertest.Content(5000, 8))
 	_, err := w.Deliver(t.Context(), a)
 	if facteur.ErrorCode(err) != facteur.EUNAVAILABLE || !facteur.Retryable(err) {
@@ -196,7 +199,7 @@ func TestWebhookJSONMode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		rc := startReceiverMode(t, false, true)
-		w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL(), Mode: deliver.WebhookModeJSON}, deliver.Env{}, tt.links)
+		w := newWebhook(t, webhook.Config{URL: rc.URL(), Mode: webhook.ModeJSON}, deliver.Env{}, tt.links)
 		if _, err := w.Deliver(t.Context(), a); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -217,7 +220,7 @@ func TestWebhookJSONMode(t *testing.T) {
 	// A link that cannot be made fails the delivery before anything is sent.
 	rc := startReceiver(t, false)
 	broken := func(*facteur.Artifact) (string, error) { return "", errors.New("no signing key") }
-	w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL(), Mode: deliver.WebhookModeJSON}, deliver.Env{}, broken)
+	w := newWebhook(t, webhook.Config{URL: rc.URL(), Mode: webhook.ModeJSON}, deliver.Env{}, broken)
 	if _, err := w.Deliver(t.Context(), a); err == nil || !strings.Contains(err.Error(), "no signing key") {
 		t.Errorf("Deliver with a broken links func: %v", err)
 	}
@@ -230,7 +233,7 @@ func TestWebhookJSONMode(t *testing.T) {
 func TestWebhookTest(t *testing.T) {
 	t.Parallel()
 	rc := startReceiver(t, false)
-	w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL()}, deliver.Env{}, nil)
+	w := newWebhook(t, webhook.Config{URL: rc.URL()}, deliver.Env{}, nil)
 	if _, err := w.Test(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +270,7 @@ func TestWebhookRedirectRefused(t *testing.T) {
 			http.Redirect(w, r, target.URL(), code)
 			return true
 		})
-		w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL()}, deliver.Env{}, nil)
+		w := newWebhook(t, webhook.Config{URL: rc.URL()}, deliver.Env{}, nil)
 		_, err := w.Deliver(t.Context(), delivertest.NewArtifact(t, "a.csv", []byte("x\n")))
 		msg := facteur.ErrorMessage(err)
 		if facteur.ErrorCode(err) != facteur.EINVALID || facteur.Retryable(err) ||
@@ -311,7 +314,7 @@ func TestWebhookStatusCodes(t *testing.T) {
 			io.WriteString(w, "\r\n  "+long)
 			return true
 		})
-		w := newWebhook(t, deliver.WebhookConfig{URL: rc.URL()}, deliver.Env{}, nil)
+		w := newWebhook(t, webhook.Config{URL: rc.URL()}, deliver.Env{}, nil)
 		_, err := w.Deliver(t.Context(), delivertest.NewArtifact(t, "a.csv", []byte("x\n")))
 		msg := facteur.ErrorMessage(err)
 		if got := facteur.ErrorCode(err); got != tt.code || facteur.Retryable(err) != (tt.code == facteur.EUNAVAILABLE) {
@@ -353,7 +356,7 @@ func TestWebhookTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		srv := slow(tt.readFirst)
-		w := newWebhook(t, deliver.WebhookConfig{URL: srv.URL, Timeout: 1}, deliver.Env{}, nil)
+		w := newWebhook(t, webhook.Config{URL: srv.URL, Timeout: 1}, deliver.Env{}, nil)
 		start := time.Now()
 		_, err := w.Deliver(t.Context(), delivertest.NewArtifact(t, "big.csv", delivertest.Content(32<<20, 9)))
 		took := time.Since(start)
@@ -375,7 +378,7 @@ func TestWebhookNetworkErrors(t *testing.T) {
 	}
 	closed := "http://" + ln.Addr().String() + "/in"
 	ln.Close()
-	w := newWebhook(t, deliver.WebhookConfig{URL: closed}, deliver.Env{}, nil)
+	w := newWebhook(t, webhook.Config{URL: closed}, deliver.Env{}, nil)
 	_, err = w.Deliver(t.Context(), delivertest.NewArtifact(t, "a.csv", []byte("x\n")))
 	if facteur.ErrorCode(err) != facteur.EUNAVAILABLE || !facteur.Retryable(err) || !strings.Contains(facteur.ErrorMessage(err), "connection was refused") {
 		t.Errorf("closed port: %v, want a retryable EUNAVAILABLE saying the connection was refused", err)
@@ -383,7 +386,7 @@ func TestWebhookNetworkErrors(t *testing.T) {
 
 	// An https:// URL to a plain HTTP server.
 	rc := startReceiver(t, false)
-	w = newWebhook(t, deliver.WebhookConfig{URL: strings.Replace(rc.URL(), "http://", "https://", 1)}, deliver.Env{}, nil)
+	w = newWebhook(t, webhook.Config{URL: strings.Replace(rc.URL(), "http://", "https://", 1)}, deliver.Env{}, nil)
 	_, err = w.Deliver(t.Context(), delivertest.NewArtifact(t, "a.csv", []byte("x\n")))
 	if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(facteur.ErrorMessage(err), "does not speak HTTPS") {
 		t.Errorf("https to http: %v", err)
@@ -392,7 +395,7 @@ func TestWebhookNetworkErrors(t *testing.T) {
 	// A certificate nobody signed.
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(tlsSrv.Close)
-	w = newWebhook(t, deliver.WebhookConfig{URL: tlsSrv.URL}, deliver.Env{}, nil)
+	w = newWebhook(t, webhook.Config{URL: tlsSrv.URL}, deliver.Env{}, nil)
 	_, err = w.Deliver(t.Context(), delivertest.NewArtifact(t, "a.csv", []byte("x\n")))
 	if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(facteur.ErrorMessage(err), "TLS certificate") {
 		t.Errorf("untrusted certificate: %v", err)

@@ -1,4 +1,4 @@
-package deliver
+package webhook
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // Webhook delivers artifacts by POSTing them to a partner's HTTP(S)
@@ -44,15 +45,15 @@ import (
 //
 // This is the webhook's two-step delivery (C5): the receiver acts only on
 // a complete body whose SHA-256 and signature match. In "json" mode the
-// body is a WebhookPayload, and Facteur-SHA256 is still the file's.
+// body is a Payload, and Facteur-SHA256 is still the file's.
 //
 // The receiver's answer decides: 2xx is delivered. Redirects are not
 // followed. 401 and 403 fail with EUNAUTHORIZED, 409 with ECONFLICT, other
 // 3xx and 4xx with EINVALID (permanent); 408, 425, 429, 5xx, timeouts and
 // connection failures with EUNAVAILABLE, which the run retries.
 type Webhook struct {
-	cfg    WebhookConfig
-	env    Env
+	cfg    Config
+	env    deliver.Env
 	links  func(a *facteur.Artifact) (string, error)
 	client *http.Client
 	now    func() time.Time
@@ -60,7 +61,7 @@ type Webhook struct {
 
 var _ facteur.Deliverer = (*Webhook)(nil)
 
-// NewWebhook returns the deliverer of a webhook destination. It fills the
+// New returns the deliverer of a webhook destination. It fills the
 // config's defaults and fails with EINVALID when it is not valid.
 // Connections are opened through env's dialer (the outbound guard, once
 // wired), never through a proxy.
@@ -69,7 +70,7 @@ var _ facteur.Deliverer = (*Webhook)(nil)
 // mode its result is the payload's download_url. When links is nil, or
 // returns "", download_url is left out. An error from links fails the
 // delivery.
-func NewWebhook(cfg WebhookConfig, env Env, links func(a *facteur.Artifact) (string, error)) (*Webhook, error) {
+func New(cfg Config, env deliver.Env, links func(a *facteur.Artifact) (string, error)) (*Webhook, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -89,9 +90,9 @@ func NewWebhook(cfg WebhookConfig, env Env, links func(a *facteur.Artifact) (str
 	return w, nil
 }
 
-// WebhookPayload is the body of a "json" mode delivery: what the file is
+// Payload is the body of a "json" mode delivery: what the file is
 // and, when Facteur serves it, where to download it.
-type WebhookPayload struct {
+type Payload struct {
 	FileName string `json:"file_name"`
 	Rows     int64  `json:"rows"`
 	Bytes    int64  `json:"bytes"`
@@ -99,7 +100,7 @@ type WebhookPayload struct {
 	// RunID is the run that produced the file; left out when unknown.
 	RunID int64 `json:"run_id,omitempty"`
 	// DownloadURL is a link to the file that expires. It is filled when
-	// the webhook was made with a links function (NewWebhook) that returns
+	// the webhook was made with a links function (New) that returns
 	// one, and left out otherwise.
 	DownloadURL string `json:"download_url,omitempty"`
 }
@@ -110,10 +111,10 @@ type WebhookPayload struct {
 // or SHA-256 with EINTERNAL, both before anything is sent; the receiver's
 // refusals and network failures are classified as documented on Webhook.
 func (w *Webhook) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
-	if err := ValidateFileName(a.Name); err != nil {
+	if err := deliver.ValidateFileName(a.Name); err != nil {
 		return facteur.Delivery{}, err
 	}
-	if a.Size < 0 || !ValidSHA256(a.SHA256) {
+	if a.Size < 0 || !deliver.ValidSHA256(a.SHA256) {
 		return facteur.Delivery{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
 	}
 	if err := ctx.Err(); err != nil {
@@ -134,7 +135,7 @@ func (w *Webhook) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Del
 		return facteur.Delivery{}, err
 	}
 	switch w.cfg.Mode {
-	case WebhookModeJSON:
+	case ModeJSON:
 		body, err := w.jsonPayload(a)
 		if err != nil {
 			return facteur.Delivery{}, err
@@ -143,7 +144,7 @@ func (w *Webhook) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Del
 		req.setBody(body)
 		req.signature = w.sign(ts, body)
 	default:
-		req.contentType = ContentType(a)
+		req.contentType = deliver.ContentType(a)
 		req.size = a.Size
 		req.open = func() (io.ReadCloser, error) { return openVerified(a) }
 		req.signature = mac
@@ -190,7 +191,7 @@ func (w *Webhook) Test(ctx context.Context) (facteur.Delivery, error) {
 
 // jsonPayload is the body of a "json" mode delivery of a.
 func (w *Webhook) jsonPayload(a *facteur.Artifact) ([]byte, error) {
-	p := WebhookPayload{FileName: a.Name, Rows: a.Rows, Bytes: a.Size, SHA256: a.SHA256, RunID: a.RunID}
+	p := Payload{FileName: a.Name, Rows: a.Rows, Bytes: a.Size, SHA256: a.SHA256, RunID: a.RunID}
 	if w.links != nil {
 		link, err := w.links(a)
 		if err != nil {

@@ -1,4 +1,4 @@
-package deliver_test
+package kinds_test
 
 import (
 	"encoding/json"
@@ -13,6 +13,7 @@ import (
 	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/deliver/s3"
 	"github.com/facteur/facteur/deliver/sftp"
+	"github.com/facteur/facteur/deliver/webhook"
 )
 
 // Each built-in kind's fields are its config's fields, and the secret ones
@@ -23,7 +24,7 @@ func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 		facteur.DestinationFolder:  reflect.TypeFor[folder.Config](),
 		facteur.DestinationSFTP:    reflect.TypeFor[sftp.Config](),
 		facteur.DestinationS3:      reflect.TypeFor[s3.Config](),
-		facteur.DestinationWebhook: reflect.TypeFor[deliver.WebhookConfig](),
+		facteur.DestinationWebhook: reflect.TypeFor[webhook.Config](),
 		facteur.DestinationEmail:   reflect.TypeFor[email.Config](),
 	}
 	for _, k := range kinds.Builtin().Kinds() {

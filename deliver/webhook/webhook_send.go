@@ -1,4 +1,4 @@
-package deliver
+package webhook
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // webhookRequest is one signed POST to a webhook.
@@ -58,7 +59,7 @@ func (w *Webhook) signFile(ctx context.Context, timestamp string, a *facteur.Art
 	h := sha256.New()
 	m := hmac.New(sha256.New, []byte(w.cfg.Secret))
 	m.Write([]byte(timestamp + "."))
-	n, err := io.CopyBuffer(io.MultiWriter(h, m), ContextReader(ctx, f), make([]byte, CopyBufferSize))
+	n, err := io.CopyBuffer(io.MultiWriter(h, m), deliver.ContextReader(ctx, f), make([]byte, deliver.CopyBufferSize))
 	switch {
 	case ctx.Err() != nil:
 		return "", w.netError(ctx, ctx.Err())
@@ -153,7 +154,7 @@ func (w *Webhook) setHeaders(h http.Header, r webhookRequest) {
 	if r.testFile {
 		h.Set("Facteur-Test", "true")
 	}
-	if w.cfg.Mode == WebhookModeFile {
+	if w.cfg.Mode == ModeFile {
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": r.name}))
 	}
 }
@@ -188,7 +189,7 @@ type verifiedBody struct {
 func (v *verifiedBody) Read(p []byte) (int, error) {
 	n, err := v.f.Read(p)
 	if err != nil && err != io.EOF {
-		return 0, SpoolError{Err: err}
+		return 0, deliver.SpoolError{Err: err}
 	}
 	v.h.Write(p[:n])
 	v.n += int64(n)

@@ -1,4 +1,4 @@
-package deliver_test
+package webhook_test
 
 import (
 	"net"
@@ -10,6 +10,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
+	"github.com/facteur/facteur/deliver/webhook"
 	"github.com/facteur/facteur/netguard"
 	"github.com/facteur/facteur/netguard/netguardtest"
 )
@@ -50,7 +51,7 @@ func TestWebhookThroughOutboundGuard(t *testing.T) {
 				t.Fatalf("%s: CheckURL(%s) = %v; a plain name passes at save time", tt.name, u, err)
 			}
 		}
-		w := newWebhook(t, deliver.WebhookConfig{URL: u}, deliver.Env{Dial: tt.policy.Dial}, nil)
+		w := newWebhook(t, webhook.Config{URL: u}, deliver.Env{Dial: tt.policy.Dial}, nil)
 		before := len(rc.Requests())
 		_, err := w.Deliver(t.Context(), a)
 		if tt.refuse == "" {
@@ -80,14 +81,14 @@ func TestWebhookThroughOutboundGuard(t *testing.T) {
 func TestWebhookURLChecks(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"http://good@169.254.169.254/", "ftp://partner.example/", "https:///x"} {
-		if deliver.ValidateURL(u) == nil {
+		if webhook.ValidateURL(u) == nil {
 			t.Errorf("ValidateURL(%q) = nil", u)
 		}
 		if (netguard.Policy{}).CheckURL(u) == nil {
 			t.Errorf("CheckURL(%q) = nil", u)
 		}
 	}
-	if _, err := url.Parse("https://partner.example/in"); err != nil || deliver.ValidateURL("https://partner.example/in") != nil {
+	if _, err := url.Parse("https://partner.example/in"); err != nil || webhook.ValidateURL("https://partner.example/in") != nil {
 		t.Error("a plain https URL is refused")
 	}
 }

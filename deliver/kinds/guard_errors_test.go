@@ -1,4 +1,4 @@
-package deliver_test
+package kinds_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package deliver
+package webhook
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 )
 
 // errWebhookStalled is the cause of a request the watchdog stopped.
@@ -73,7 +74,7 @@ func (w *Webhook) sendError(ctx context.Context, r webhookRequest, err error) er
 	var hostErr x509.HostnameError
 	var invalidCert x509.CertificateInvalidError
 	switch {
-	case errors.As(err, new(SpoolError)):
+	case errors.As(err, new(deliver.SpoolError)):
 		return webhookSpoolError(r.name, err)
 	case errors.Is(err, errWebhookChanged):
 		return facteur.WrapError(facteur.EINTERNAL, err, "The exported file %s changed while it was sent; the upload was stopped before its end. Export it again.", r.name)
