@@ -1,5 +1,7 @@
-// Package deliver sends finished export files to where they are wanted: one
-// destination kind per file, each behind facteur.Deliverer.
+// Package deliver sends finished export files to where they are wanted:
+// the registry of destination kinds, and what they all share. Each kind
+// lives in a package of its own (deliver/sftp, deliver/s3, …) behind
+// facteur.Deliverer; deliver/kinds assembles the built-in ones.
 //
 // Every destination delivers in two steps (PRODUCT C5): the bytes go to a
 // temporary name that consumers ignore, are checked against the artifact's

@@ -12,7 +12,8 @@ import (
 
 // Kind is the registration of one kind of destination: everything the
 // API, the web UI, the access rules and the run history need to know about
-// it. Adding a destination is writing its deliverer and one Kind.
+// it. Adding a destination is writing its deliverer and one Kind, in a
+// package of its own.
 type Kind struct {
 	// Name is the kind as stored and as the API spells it ("sftp").
 	Name string

@@ -19,7 +19,7 @@ func newFolder(t *testing.T, dir string, overwrite bool) *folder.Folder {
 	t.Helper()
 	f, err := folder.New(folder.Config{Path: dir, Overwrite: overwrite})
 	if err != nil {
-		t.Fatalf("NewFolder(%q): %v", dir, err)
+		t.Fatalf("New(%q): %v", dir, err)
 	}
 	return f
 }
@@ -258,7 +258,7 @@ func TestNewFolder(t *testing.T) {
 	for _, path := range []string{"", "  ", "exports", "./exports", "~/exports", "/srv/ex\x00ports"} {
 		_, err := folder.New(folder.Config{Path: path})
 		if facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "path: ") {
-			t.Errorf("NewFolder(%q): error %v, want EINVALID naming path", path, err)
+			t.Errorf("New(%q): error %v, want EINVALID naming path", path, err)
 		}
 	}
 }
@@ -287,11 +287,11 @@ func TestParseFolderConfig(t *testing.T) {
 		got, err := folder.ParseConfig(json.RawMessage(tc.raw))
 		switch {
 		case tc.wantErr == "" && err != nil:
-			t.Errorf("ParseFolderConfig(%s): %v", tc.raw, err)
+			t.Errorf("ParseConfig(%s): %v", tc.raw, err)
 		case tc.wantErr == "" && got != tc.want:
-			t.Errorf("ParseFolderConfig(%s) = %+v, want %+v", tc.raw, got, tc.want)
+			t.Errorf("ParseConfig(%s) = %+v, want %+v", tc.raw, got, tc.want)
 		case tc.wantErr != "" && (facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), tc.wantErr)):
-			t.Errorf("ParseFolderConfig(%s): error %v, want EINVALID starting %q", tc.raw, err, tc.wantErr)
+			t.Errorf("ParseConfig(%s): error %v, want EINVALID starting %q", tc.raw, err, tc.wantErr)
 		}
 	}
 }

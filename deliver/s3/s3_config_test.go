@@ -52,10 +52,10 @@ func TestParseS3Config(t *testing.T) {
 			got, err := s3.ParseConfig(json.RawMessage(tc.raw))
 			if tc.errField == "" {
 				if err != nil {
-					t.Fatalf("ParseS3Config: %v", err)
+					t.Fatalf("ParseConfig: %v", err)
 				}
 				if got != tc.want {
-					t.Errorf("ParseS3Config = %+v, want %+v", got, tc.want)
+					t.Errorf("ParseConfig = %+v, want %+v", got, tc.want)
 				}
 				return
 			}
@@ -73,15 +73,15 @@ func TestParseS3Config(t *testing.T) {
 	}
 }
 
-// NewS3 fills the defaults and validates like ParseS3Config.
+// New fills the defaults and validates like ParseConfig.
 func TestNewS3Validates(t *testing.T) {
 	t.Parallel()
 	if _, err := s3.New(s3.Config{Bucket: "exports", AccessKeyID: "a", SecretAccessKey: "s"}, deliver.Env{}); err != nil {
-		t.Errorf("NewS3 without a region: %v", err)
+		t.Errorf("New without a region: %v", err)
 	}
 	_, err := s3.New(s3.Config{Bucket: "exports", AccessKeyID: "a"}, deliver.Env{})
 	if facteur.ErrorCode(err) != facteur.EINVALID || !strings.HasPrefix(facteur.ErrorMessage(err), "secret_access_key:") {
-		t.Errorf("NewS3 without a secret: %v", err)
+		t.Errorf("New without a secret: %v", err)
 	}
 }
 
@@ -90,6 +90,6 @@ func TestS3ConfigSecretTag(t *testing.T) {
 	t.Parallel()
 	f, ok := reflect.TypeFor[s3.Config]().FieldByName("SecretAccessKey")
 	if !ok || f.Tag.Get("secret") != "true" || f.Tag.Get("json") != "secret_access_key" {
-		t.Errorf("S3Config.SecretAccessKey tags = %q, want json:\"secret_access_key\" secret:\"true\"", f.Tag)
+		t.Errorf("Config.SecretAccessKey tags = %q, want json:\"secret_access_key\" secret:\"true\"", f.Tag)
 	}
 }

@@ -180,7 +180,7 @@ func newS3(t *testing.T, cfg s3.Config, env deliver.Env) *s3.S3 {
 	t.Helper()
 	d, err := s3.New(cfg, env)
 	if err != nil {
-		t.Fatalf("NewS3: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return d
 }

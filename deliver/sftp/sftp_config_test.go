@@ -56,10 +56,10 @@ func TestParseSFTPConfig(t *testing.T) {
 			cfg, err := sftp.ParseConfig(json.RawMessage(tc.json))
 			if tc.want == "" {
 				if err != nil {
-					t.Fatalf("ParseSFTPConfig: %v", err)
+					t.Fatalf("ParseConfig: %v", err)
 				}
 				if _, err := sftp.New(cfg, deliver.Env{}); err != nil {
-					t.Errorf("NewSFTP: %v", err)
+					t.Errorf("New: %v", err)
 				}
 				return
 			}

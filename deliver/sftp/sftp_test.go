@@ -167,7 +167,7 @@ func newSFTP(t testing.TB, cfg sftp.Config, env deliver.Env) *sftp.SFTP {
 	t.Helper()
 	d, err := sftp.New(cfg, env)
 	if err != nil {
-		t.Fatalf("NewSFTP: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return d
 }

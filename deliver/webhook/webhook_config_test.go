@@ -53,12 +53,12 @@ func TestParseWebhookConfig(t *testing.T) {
 		cfg, err := webhook.ParseConfig(json.RawMessage(tt.json))
 		if tt.err == "" {
 			if err != nil {
-				t.Errorf("ParseWebhookConfig(%s): %v", tt.json, err)
+				t.Errorf("ParseConfig(%s): %v", tt.json, err)
 			}
 			continue
 		}
 		if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(facteur.ErrorMessage(err), tt.err) {
-			t.Errorf("ParseWebhookConfig(%s) = %+v, %v; want EINVALID with %q", tt.json, cfg, err, tt.err)
+			t.Errorf("ParseConfig(%s) = %+v, %v; want EINVALID with %q", tt.json, cfg, err, tt.err)
 		}
 	}
 }
@@ -87,6 +87,6 @@ func TestWebhookSecretIsTagged(t *testing.T) {
 	t.Parallel()
 	f, ok := reflect.TypeFor[webhook.Config]().FieldByName("Secret")
 	if !ok || f.Tag.Get("secret") != "true" || f.Tag.Get("json") != "secret" {
-		t.Errorf("WebhookConfig.Secret tags %q, want json:\"secret\" secret:\"true\"", f.Tag)
+		t.Errorf("Config.Secret tags %q, want json:\"secret\" secret:\"true\"", f.Tag)
 	}
 }

@@ -27,7 +27,7 @@ func newWebhook(t *testing.T, cfg webhook.Config, env deliver.Env, links func(*f
 	}
 	w, err := webhook.New(cfg, env, links)
 	if err != nil {
-		t.Fatalf("NewWebhook: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return w
 }
