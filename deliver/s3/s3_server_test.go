@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -216,18 +215,4 @@ func (c *s3CountingConn) Write(b []byte) (int, error) {
 		c.d.onWrite(total)
 	}
 	return n, err
-}
-
-// s3ClosedPort returns a loopback address on which nothing listens.
-func s3ClosedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		t.Fatal(err)
-	}
-	return addr
 }

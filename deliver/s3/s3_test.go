@@ -176,7 +176,7 @@ func TestS3ServerDown(t *testing.T) {
 	t.Parallel()
 	srv := testS3Server(t)
 	cfg := srv.config("facteur-bucket", "", false)
-	cfg.Endpoint = "http://" + s3ClosedPort(t)
+	cfg.Endpoint = "http://" + delivertest.ClosedAddr(t)
 	d := newS3(t, cfg, deliver.Env{})
 	_, derr := d.Deliver(t.Context(), delivertest.NewArtifact(t, "a.csv", []byte("x\n")))
 	_, terr := d.Test(t.Context())
