@@ -1,5 +1,7 @@
-// Package deliver sends finished export files to where they are wanted: one
-// destination kind per file, each behind facteur.Deliverer.
+// Package deliver sends finished export files to where they are wanted:
+// the registry of destination kinds, and what they all share. Each kind
+// lives in a package of its own (deliver/sftp, deliver/s3, …) behind
+// facteur.Deliverer; deliver/kinds assembles the built-in ones.
 //
 // Every destination delivers in two steps (PRODUCT C5): the bytes go to a
 // temporary name that consumers ignore, are checked against the artifact's
@@ -9,14 +11,8 @@
 package deliver
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -62,11 +58,11 @@ const (
 	maxPathComponent = 255  // bytes of one of its names (NAME_MAX)
 )
 
-// checkDirPath checks the length of a directory's path and of each of its
+// CheckDirPath checks the length of a directory's path and of each of its
 // names, for the config field called field: a longer one can never be
 // opened, so it is refused when the destination is saved rather than
 // failing, and being retried, at every run.
-func checkDirPath(field, p string) error {
+func CheckDirPath(field, p string) error {
 	if len(p) > MaxPathLen {
 		return facteur.Errorf(facteur.EINVALID, "%s: the path is %d bytes long; the limit is %d", field, len(p), MaxPathLen)
 	}
@@ -89,53 +85,14 @@ func cutBytes(s string, n int) string {
 	return s[:n]
 }
 
-// refusal returns the error of a setting that no retry can fix met while
+// Refusal returns the error of a setting that no retry can fix met while
 // connecting, such as the outbound guard refusing the address a host name
 // resolves to; nil when err is not one. Connection errors are otherwise
 // taken as passing, so this is checked first.
-func refusal(err error) *facteur.Error {
+func Refusal(err error) *facteur.Error {
 	var fe *facteur.Error
 	if errors.As(err, &fe) && fe.Code == facteur.EINVALID {
 		return fe
 	}
 	return nil
-}
-
-// artifactPayload checks an artifact's name, size and SHA-256 and returns
-// it as a payload to deliver.
-func artifactPayload(a *facteur.Artifact) (payload, error) {
-	if err := ValidateFileName(a.Name); err != nil {
-		return payload{}, err
-	}
-	if a.Size < 0 || !validSHA256(a.SHA256) {
-		return payload{}, facteur.Errorf(facteur.EINTERNAL, "The exported file %s has no valid size or SHA-256; export it again.", a.Name)
-	}
-	return payload{name: a.Name, size: a.Size, sha256: a.SHA256, open: a.Open, test: a.Test, contentType: ContentType(a)}, nil
-}
-
-// testPayload is the small text file Send test delivers to where,
-// named "facteur-test-<UTC time>.txt".
-func testPayload(now time.Time, where string) payload {
-	now = now.UTC()
-	body := fmt.Appendf(nil, "This is a test file written by Facteur on %s UTC to check that it can deliver files to %s. You may delete it.\n",
-		now.Format("2006-01-02 15:04:05"), where)
-	sum := sha256.Sum256(body)
-	return payload{
-		name:   "facteur-test-" + now.Format("20060102T150405Z") + ".txt",
-		size:   int64(len(body)),
-		sha256: hex.EncodeToString(sum[:]),
-		open:   func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-
-		contentType: "text/plain; charset=utf-8",
-	}
-}
-
-// ContentType returns the media type to send a's bytes with: the one the
-// export gave it, from the registry of formats, or
-// application/octet-stream.
-func ContentType(a *facteur.Artifact) string {
-	if a.ContentType == "" {
-		return "application/octet-stream"
-	}
-	return a.ContentType
 }

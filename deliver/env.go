@@ -54,8 +54,8 @@ type Env struct {
 // dialTimeout bounds the connection to a destination when Env.Dial is nil.
 const dialTimeout = 30 * time.Second
 
-// dial opens a connection through env.Dial or a plain dialer.
-func (env Env) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+// DialContext opens a connection through env.Dial or a plain dialer.
+func (env Env) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if env.Dial != nil {
 		return env.Dial(ctx, network, addr)
 	}

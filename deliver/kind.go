@@ -1,6 +1,7 @@
 package deliver
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,7 +12,8 @@ import (
 
 // Kind is the registration of one kind of destination: everything the
 // API, the web UI, the access rules and the run history need to know about
-// it. Adding a destination is writing its deliverer and one Kind.
+// it. Adding a destination is writing its deliverer and one Kind, in a
+// package of its own.
 type Kind struct {
 	// Name is the kind as stored and as the API spells it ("sftp").
 	Name string
@@ -215,4 +217,60 @@ func (r *Registry) secretFields(kind string) []string {
 		}
 	}
 	return names
+}
+
+// PublicKey returns the public key a partner must authorise for a
+// destination (the authorized_keys line of an SFTP destination's private
+// key), or "" when it has none.
+func (r *Registry) PublicKey(d *facteur.Destination) string {
+	k, err := r.Lookup(d.Kind)
+	if err != nil || k.PublicKey == nil {
+		return ""
+	}
+	return k.PublicKey(d.Config)
+}
+
+// WithNewKey returns a destination's config with a newly generated key
+// pair, and the key's public half for the partner. It fails with EINVALID
+// for a kind without a key pair.
+func (r *Registry) WithNewKey(d *facteur.Destination) (json.RawMessage, string, error) {
+	k, err := r.Lookup(d.Kind)
+	if err != nil {
+		return nil, "", err
+	}
+	if k.NewKey == nil {
+		return nil, "", facteur.Errorf(facteur.EINVALID, "generate_key: only SFTP destinations use a key pair")
+	}
+	return k.NewKey(d.Config)
+}
+
+// Endpoints returns the network addresses a destination connects to, as
+// URLs, so that the outbound policy can check them when it is saved (the
+// dialer checks them again at every connection).
+func (r *Registry) Endpoints(d *facteur.Destination) []string {
+	k, err := r.Lookup(d.Kind)
+	if err != nil || k.Endpoints == nil {
+		return nil
+	}
+	return k.Endpoints(d.Config)
+}
+
+// Recipients returns the addresses a destination mails, and nil for kinds
+// that mail no one, so that the policy's recipient rule can be applied by
+// whoever saves, tests or runs it.
+func (r *Registry) Recipients(d *facteur.Destination) ([]string, error) {
+	k, err := r.Lookup(d.Kind)
+	if err != nil || k.Recipients == nil {
+		return nil, nil
+	}
+	return k.Recipients(d.Config)
+}
+
+// Validator is implemented by deliverers whose settings can be checked
+// without contacting anyone (a folder exists and is writable): the API
+// runs it when a destination is saved. Remote destinations are not contacted on save, since the
+// partner may not have authorised the key yet: Send test, or the first run,
+// checks them.
+type Validator interface {
+	Validate(ctx context.Context) error
 }

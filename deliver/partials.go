@@ -7,10 +7,10 @@ import (
 	"unicode/utf8"
 )
 
-// tempName returns a hidden name consumers ignore for an upload of name:
+// TempName returns a hidden name consumers ignore for an upload of name:
 // ".<name>.<random>.partial", within the length limit of file names. Folder
-// and SFTP destinations write under it; isPartialOf recognises it.
-func tempName(name string) string {
+// and SFTP destinations write under it; IsPartialOf recognises it.
+func TempName(name string) string {
 	return "." + strings.TrimPrefix(tempStem(name), ".") + "." + strconv.FormatUint(rand.Uint64(), 16) + ".partial"
 }
 
@@ -25,10 +25,10 @@ func tempStem(name string) string {
 	return name
 }
 
-// isPartialOf reports whether entry is a temporary name of an upload of
+// IsPartialOf reports whether entry is a temporary name of an upload of
 // name: ".STEM.RANDOM.partial" with RANDOM in hexadecimal. Nothing else —
 // a delivered file, another file's temporary name — ever matches.
-func isPartialOf(entry, name string) bool {
+func IsPartialOf(entry, name string) bool {
 	random, ok := strings.CutPrefix(entry, "."+strings.TrimPrefix(tempStem(name), ".")+".")
 	if !ok {
 		return false

@@ -13,7 +13,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/mail/smtptest"
 	"github.com/facteur/facteur/queue"
@@ -46,9 +46,9 @@ func alerting(t *testing.T, smtp *smtptest.Server, sourceOK bool) (fixture, *que
 		must(t, err)
 		must(t, f.db.PutSetting(ctx, mail.SettingsKey, raw))
 	}
-	folder, err := deliver.NewFolder(deliver.FolderConfig{Path: f.outbox})
+	dest, err := folder.New(folder.Config{Path: f.outbox})
 	must(t, err)
-	d := &flaky{folder: folder, failures: 100, err: facteur.Errorf(facteur.EUNAUTHORIZED, "Validation failed. Check your credentials.")}
+	d := &flaky{folder: dest, failures: 100, err: facteur.Errorf(facteur.EUNAUTHORIZED, "Validation failed. Check your credentials.")}
 	q, err := queue.New(riversqlite.New(f.db.SQL()), f.db, runner(f.db, t.TempDir(), d), queue.Config{
 		Backoff: []time.Duration{50 * time.Millisecond}, PollInterval: 20 * time.Millisecond,
 		Mailer: &mail.Service{Store: f.db}, PublicURL: publicURL + "/"})

@@ -11,7 +11,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/store"
 )
@@ -21,9 +21,9 @@ import (
 // the attempt that took the run over does, once.
 func TestLostLeaseIsFenced(t *testing.T) {
 	f := newFixture(t, store.Config{})
-	folder, err := deliver.NewFolder(deliver.FolderConfig{Path: f.outbox})
+	dest, err := folder.New(folder.Config{Path: f.outbox})
 	must(t, err)
-	d := &flaky{folder: folder}
+	d := &flaky{folder: dest}
 	r := runner(f.db, t.TempDir(), d)
 	open := r.OpenSource
 	var once sync.Once

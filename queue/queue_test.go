@@ -17,7 +17,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
-	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/export"
 	"github.com/facteur/facteur/internal/testdb"
@@ -29,7 +29,7 @@ import (
 // flaky fails its first `failures` deliveries with err, then delivers to a
 // real folder.
 type flaky struct {
-	folder   *deliver.Folder
+	folder   *folder.Folder
 	failures int32
 	err      error
 	calls    atomic.Int32
@@ -140,9 +140,9 @@ func logText(t *testing.T, db *store.DB, id int64) string {
 // is tried again after the backoff, and every attempt is in the log.
 func TestTransientFailureRetries(t *testing.T) {
 	f := newFixture(t, store.Config{})
-	folder, err := deliver.NewFolder(deliver.FolderConfig{Path: f.outbox})
+	dest, err := folder.New(folder.Config{Path: f.outbox})
 	must(t, err)
-	d := &flaky{folder: folder, failures: 2, err: facteur.Errorf(facteur.EUNAVAILABLE, "connection reset by peer")}
+	d := &flaky{folder: dest, failures: 2, err: facteur.Errorf(facteur.EUNAVAILABLE, "connection reset by peer")}
 	q, err := queue.New(riversqlite.New(f.db.SQL()), f.db, runner(f.db, t.TempDir(), d),
 		queue.Config{Backoff: []time.Duration{100 * time.Millisecond}, PollInterval: 20 * time.Millisecond})
 	must(t, err)
@@ -171,9 +171,9 @@ func TestTransientFailureRetries(t *testing.T) {
 // at the first attempt.
 func TestPermanentFailureFailsFast(t *testing.T) {
 	f := newFixture(t, store.Config{})
-	folder, err := deliver.NewFolder(deliver.FolderConfig{Path: f.outbox})
+	dest, err := folder.New(folder.Config{Path: f.outbox})
 	must(t, err)
-	d := &flaky{folder: folder, failures: 100, err: facteur.Errorf(facteur.EUNAUTHORIZED, "Validation failed. Check your credentials.")}
+	d := &flaky{folder: dest, failures: 100, err: facteur.Errorf(facteur.EUNAUTHORIZED, "Validation failed. Check your credentials.")}
 	q, err := queue.New(riversqlite.New(f.db.SQL()), f.db, runner(f.db, t.TempDir(), d),
 		queue.Config{Backoff: []time.Duration{50 * time.Millisecond}, PollInterval: 20 * time.Millisecond})
 	must(t, err)

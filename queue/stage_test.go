@@ -18,7 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/mail"
 	"github.com/facteur/facteur/mail/smtptest"
 	"github.com/facteur/facteur/queue"
@@ -53,9 +53,9 @@ func TestFullSpoolIsRetried(t *testing.T) {
 	raw, err := json.Marshal(mail.Settings{Host: smtp.Host, Port: smtp.Port, Security: mail.SecurityNone, From: "facteur@example.org"})
 	must(t, err)
 	must(t, f.db.PutSetting(ctx, mail.SettingsKey, raw))
-	folder, err := deliver.NewFolder(deliver.FolderConfig{Path: f.outbox})
+	dest, err := folder.New(folder.Config{Path: f.outbox})
 	must(t, err)
-	q, err := queue.New(riversqlite.New(f.db.SQL()), f.db, runner(f.db, spool, folder), queue.Config{MaxAttempts: 2,
+	q, err := queue.New(riversqlite.New(f.db.SQL()), f.db, runner(f.db, spool, dest), queue.Config{MaxAttempts: 2,
 		Backoff: []time.Duration{50 * time.Millisecond}, PollInterval: 20 * time.Millisecond, Mailer: &mail.Service{Store: f.db}})
 	must(t, err)
 	must(t, q.Start(ctx))
@@ -124,10 +124,10 @@ func TestEncoderBugFailsForGood(t *testing.T) {
 	must(t, err)
 	rep.Fields = nil // every column, as the source returns them
 	must(t, f.db.UpdateReport(ctx, rep))
-	folder, err := deliver.NewFolder(deliver.FolderConfig{Path: f.outbox})
+	dest, err := folder.New(folder.Config{Path: f.outbox})
 	must(t, err)
 	var serverLog syncBuffer
-	r := runner(f.db, t.TempDir(), folder)
+	r := runner(f.db, t.TempDir(), dest)
 	open := r.OpenSource
 	r.OpenSource = func(ctx context.Context, s *facteur.Source) (facteur.Querier, error) {
 		q, err := open(ctx, s)

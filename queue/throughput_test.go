@@ -11,7 +11,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/internal/testdb"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/store"
@@ -95,7 +95,7 @@ func TestRunThroughput(t *testing.T) {
 					cfg.PostgresURL = testdb.PostgresDatabase(t, "facteur_runs_")
 				}
 				f := newFixture(t, cfg)
-				folder, err := deliver.NewFolder(deliver.FolderConfig{Path: f.outbox, Overwrite: true})
+				dest, err := folder.New(folder.Config{Path: f.outbox, Overwrite: true})
 				must(t, err)
 				qcfg := queue.Config{Workers: workers, PollInterval: 20 * time.Millisecond}
 				var q interface {
@@ -105,9 +105,9 @@ func TestRunThroughput(t *testing.T) {
 					Stop(ctx context.Context) error
 				}
 				if db == "postgres" {
-					q, err = queue.New(riverpgxv5.New(f.db.Pool()), f.db, runner(f.db, t.TempDir(), folder), qcfg)
+					q, err = queue.New(riverpgxv5.New(f.db.Pool()), f.db, runner(f.db, t.TempDir(), dest), qcfg)
 				} else {
-					q, err = queue.New(riversqlite.New(f.db.SQL()), f.db, runner(f.db, t.TempDir(), folder), qcfg)
+					q, err = queue.New(riversqlite.New(f.db.SQL()), f.db, runner(f.db, t.TempDir(), dest), qcfg)
 				}
 				must(t, err)
 				for range count {

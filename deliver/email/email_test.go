@@ -266,3 +266,34 @@ func TestEmailBody(t *testing.T) {
 		}
 	}
 }
+
+// The mail of Send test has a subject starting with [Test]; an ordinary
+// delivery's subject is the configured one.
+func TestEmailMarksTestFiles(t *testing.T) {
+	var sent []mail.Message
+	env := deliver.Env{
+		Mail: func(ctx context.Context, m mail.Message) (string, error) {
+			sent = append(sent, m)
+			return "250 OK", nil
+		},
+		Policy: func(ctx context.Context) (facteur.Policy, error) {
+			return facteur.Policy{AttachmentLimit: 1 << 20}, nil
+		},
+	}
+	e, err := email.New(email.Config{To: []string{"partner@example.org"}, Subject: "Orders {file_name}"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, test := range []bool{true, false} {
+		a := delivertest.NewArtifact(t, "orders.csv", []byte("id\n1\n"))
+		a.Test = test
+		if _, err := e.Deliver(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(sent) != 2 || sent[0].Subject != "[Test] Orders orders.csv" || sent[1].Subject != "Orders orders.csv" {
+		for _, m := range sent {
+			t.Errorf("subject %q", m.Subject)
+		}
+	}
+}
