@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/facteur/facteur/http/apitypes"
+
 	"github.com/facteur/facteur/format"
 )
 
@@ -15,9 +17,7 @@ type formatChoices []format.Description
 
 // loadFormats asks the API which formats there are.
 func (s *Server) loadFormats(r *http.Request) (formatChoices, error) {
-	var list struct {
-		Formats formatChoices `json:"formats"`
-	}
+	var list apitypes.FormatList
 	err := s.call(r, "GET", "/api/v1/formats", nil, &list)
 	return list.Formats, err
 }

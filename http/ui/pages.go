@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/facteur/facteur/http/apitypes"
+
 	"github.com/facteur/facteur"
 )
 
@@ -43,7 +45,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	rec := newRecorder()
 	s.API.ServeHTTP(rec, req)
 	if rec.status != http.StatusOK {
-		var e struct{ Error struct{ Message string } }
+		var e apitypes.Error
 		json.Unmarshal(rec.body.Bytes(), &e)
 		if v := rec.header.Get("Retry-After"); v != "" {
 			w.Header().Set("Retry-After", v)
@@ -76,18 +78,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, v view) error {
 	return nil
 }
 
-// scheduleRow is a line of the schedules list.
+// scheduleRow is a line of the schedules list: the schedule as the API
+// lists it, and its destination when the account may see it.
 type scheduleRow struct {
-	Schedule    *facteur.Schedule
-	Description string
-	Destination *facteur.Destination
-	Last        *lastRun
-}
-
-// lastRun is the schedules list's word on a schedule's newest run.
-type lastRun struct {
-	ID     int64  `json:"id"`
-	Status string `json:"status"`
+	apitypes.Schedule
+	Destination *apitypes.Destination
 }
 
 type schedulesPage struct {
@@ -103,19 +98,15 @@ type schedulesPage struct {
 // schedules lists the schedules the account may see, with search, a
 // destination-kind filter and pages of pageSize.
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error {
-	var list []struct {
-		facteur.Schedule
-		Description string   `json:"description"`
-		LastRun     *lastRun `json:"last_run"`
-	}
+	var list []apitypes.Schedule
 	if err := s.call(r, "GET", "/api/v1/schedules", nil, &list); err != nil {
 		return err
 	}
-	var dests []*facteur.Destination
+	var dests []*apitypes.Destination
 	if err := s.call(r, "GET", "/api/v1/destinations", nil, &dests); err != nil {
 		return err
 	}
-	byID := map[int64]*facteur.Destination{}
+	byID := map[int64]*apitypes.Destination{}
 	kinds := map[string]bool{}
 	for _, d := range dests {
 		byID[d.ID], kinds[d.Kind] = d, true
@@ -136,7 +127,7 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error
 		if p.Kind != "" && (d == nil || d.Kind != p.Kind) {
 			continue
 		}
-		rows = append(rows, scheduleRow{Schedule: &sc.Schedule, Description: sc.Description, Destination: d, Last: sc.LastRun})
+		rows = append(rows, scheduleRow{Schedule: *sc, Destination: d})
 	}
 	p.Total = len(rows)
 	p.Pages = max(1, (len(rows)+pageSize-1)/pageSize)
@@ -191,10 +182,10 @@ func (s *Server) deleteObject(collection, done string) func(http.ResponseWriter,
 	}
 }
 
-// runRow is a line of the run history.
+// runRow is a line of the run history: the run as the API shows it, with
+// what the pages compute from it.
 type runRow struct {
-	*facteur.Run
-	Progress *int64 `json:"progress_rows"`
+	apitypes.Run
 }
 
 // Duration is how long the run took, or has taken so far.
@@ -320,8 +311,6 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request, v view) error {
 // stages and its log.
 type runPage struct {
 	runRow
-	Log        []facteur.LogEntry       `json:"log"`
-	Recipients []*facteur.MailRecipient `json:"recipients"`
 	Definition string
 	Total      time.Duration
 }

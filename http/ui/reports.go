@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/facteur/facteur/http/apitypes"
+
 	"github.com/facteur/facteur"
 )
 
@@ -42,12 +44,7 @@ type reportForm struct {
 	Report  facteur.Report
 	Sources []*facteur.Source
 	Errors  map[string]string
-	Preview *preview
-}
-
-type preview struct {
-	Columns []facteur.Column `json:"columns"`
-	Rows    [][]*string      `json:"rows"`
+	Preview *apitypes.Preview
 }
 
 func (s *Server) reportForm(r *http.Request, rep facteur.Report) (reportForm, error) {
@@ -79,7 +76,7 @@ func (s *Server) editReport(w http.ResponseWriter, r *http.Request, v view) erro
 		return err
 	}
 	if r.URL.Query().Get("preview") != "" {
-		f.Preview = &preview{}
+		f.Preview = &apitypes.Preview{}
 		if err := s.call(r, "GET", fmt.Sprintf("/api/v1/reports/%d/preview?limit=100", rep.ID), nil, f.Preview); err != nil {
 			f.Preview = nil
 			f.Errors["preview"] = err.Error()

@@ -26,6 +26,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/facteur/facteur/http/apitypes"
+
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/kinds"
@@ -334,9 +336,7 @@ func (s *Server) callCSRF(r *http.Request, csrf, method, p string, body, out any
 	rec := newRecorder()
 	s.API.ServeHTTP(rec, req)
 	if rec.status >= 400 {
-		var e struct {
-			Error struct{ Code, Message string }
-		}
+		var e apitypes.Error
 		json.Unmarshal(rec.body.Bytes(), &e)
 		return &apiError{Status: rec.status, Code: e.Error.Code, Message: e.Error.Message}
 	}
@@ -374,10 +374,7 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) er
 			s.render(w, status, "error", view{Title: text("error.title"), Error: msg})
 			return
 		}
-		var me struct {
-			User      *facteur.User `json:"user"`
-			CSRFToken string        `json:"csrf_token"`
-		}
+		var me apitypes.Session
 		if err := s.call(r, "GET", "/api/v1/me", nil, &me); err != nil {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
