@@ -41,37 +41,6 @@ func (in scheduleInput) apply(s *facteur.Schedule) {
 	s.Enabled = in.Enabled == nil || *in.Enabled
 }
 
-func (s *Server) listSchedules(r *http.Request) (int, any, error) {
-	list, err := s.Store.Schedules(r.Context())
-	if err != nil {
-		return 0, nil, err
-	}
-	dests, err := s.Store.Destinations(r.Context())
-	if err != nil {
-		return 0, nil, err
-	}
-	latest, err := s.Store.LatestRuns(r.Context())
-	if err != nil {
-		return 0, nil, err
-	}
-	kind := make(map[int64]string, len(dests))
-	for _, d := range dests {
-		kind[d.ID] = d.Kind
-	}
-	out := []apitypes.Schedule{}
-	for _, sc := range list {
-		if !auth.CanSee(s.kinds(), user(r), sc.OwnerID, kind[sc.DestinationID]) {
-			continue
-		}
-		j := toScheduleJSON(sc)
-		if run := latest[sc.ID]; run != nil {
-			j.LastRun = &apitypes.LastRun{ID: run.ID, Status: run.Status, Ignored: run.Ignored, CreatedAt: run.CreatedAt, FinishedAt: run.FinishedAt}
-		}
-		out = append(out, j)
-	}
-	return http.StatusOK, out, nil
-}
-
 func (s *Server) getSchedule(r *http.Request) (int, any, error) {
 	sc, err := visibleByID(r, s.visibleSchedule)
 	if err != nil {

@@ -194,7 +194,7 @@ func (s *Server) routes() []route {
 		r("DELETE", "/api/v1/destinations/{id}", editor, "destination.delete", a(s.deleteDestination)),
 		r("POST", "/api/v1/destinations/{id}/test", editor, "destination.test", a(s.testDestination)),
 
-		r("GET", "/api/v1/schedules", viewer, "", a(s.listSchedules)),
+		r("GET", "/api/v1/schedules", viewer, "", s.listSchedules),
 		r("POST", "/api/v1/schedules", editor, "schedule.create", a(s.createSchedule)),
 		r("GET", "/api/v1/schedules/{id}", viewer, "", a(s.getSchedule)),
 		r("PUT", "/api/v1/schedules/{id}", editor, "schedule.update", a(s.updateSchedule)),
