@@ -9,9 +9,11 @@ import (
 )
 
 // FindSchedules returns the page of schedules f selects, by id, and how
-// many f selects in all, counted by the same query (COUNT(*) OVER ()). A
-// page past the end has no row to carry the count: only then is it
-// counted again. f.Search matches the schedule's, its report's and its
+// many f selects in all, counted by the same query: an uncorrelated
+// subquery, run once, which lets the database stop reading at the end of
+// the page (COUNT(*) OVER () would have SQLite read every selected row
+// first). A page past the end has no row to carry the count: only then is
+// it counted again. f.Search matches the schedule's, its report's and its
 // destination's names as a substring: PostgreSQL folds the case of every
 // letter (ILIKE), SQLite of the ASCII letters only (LIKE).
 func (s *store) FindSchedules(ctx context.Context, f facteur.ScheduleFilter) ([]*facteur.Schedule, int, error) {
@@ -19,7 +21,8 @@ func (s *store) FindSchedules(ctx context.Context, f facteur.ScheduleFilter) ([]
 		return nil, 0, err
 	}
 	from, where, args := s.scheduleSelection(f)
-	query := `SELECT ` + qualified("s", scheduleColumns) + `, COUNT(*) OVER () ` + from + where + ` ORDER BY s.id`
+	query := `SELECT ` + qualified("s", scheduleColumns) + `, (SELECT COUNT(*) ` + from + where + `) ` + from + where + ` ORDER BY s.id`
+	args = append(args, args...)
 	if f.Limit > 0 {
 		query, args = query+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)
 	}

@@ -95,13 +95,13 @@ type schedulesPage struct {
 	NextURL     string
 }
 
+// maxPageNumber is the last page number the API takes.
+const maxPageNumber = 1_000_000
+
 // schedules lists the schedules the account may see, with search, a
-// destination-kind filter and pages of pageSize.
+// destination-kind filter and pages of pageSize: the API searches and
+// cuts the page, and says how many there are in all.
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error {
-	var list []apitypes.Schedule
-	if err := s.call(r, "GET", "/api/v1/schedules", nil, &list); err != nil {
-		return err
-	}
 	var dests []*apitypes.Destination
 	if err := s.call(r, "GET", "/api/v1/destinations", nil, &dests); err != nil {
 		return err
@@ -116,24 +116,21 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error
 		p.Kinds = append(p.Kinds, k)
 	}
 	sort.Strings(p.Kinds)
-	q := strings.ToLower(p.Query)
-	var rows []scheduleRow
-	for i := range list {
-		sc := &list[i]
-		d := byID[sc.DestinationID]
-		if q != "" && !strings.Contains(strings.ToLower(sc.Name), q) && !strings.Contains(strings.ToLower(sc.Description), q) {
-			continue
-		}
-		if p.Kind != "" && (d == nil || d.Kind != p.Kind) {
-			continue
-		}
-		rows = append(rows, scheduleRow{Schedule: *sc, Destination: d})
-	}
-	p.Total = len(rows)
-	p.Pages = max(1, (len(rows)+pageSize-1)/pageSize)
 	p.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
-	p.Page = min(max(p.Page, 1), p.Pages)
-	p.Rows = rows[(p.Page-1)*pageSize : min(len(rows), p.Page*pageSize)]
+	p.Page = min(max(p.Page, 1), maxPageNumber)
+	list, err := s.schedulesAt(r, &p)
+	v.Title, v.Section = text("schedules.title"), "schedules"
+	if msg, status, fail := refusal(err); fail != nil {
+		return fail
+	} else if msg != "" {
+		// A search too long or an unknown kind: the API's words above the form.
+		v.Error, v.Data = msg, p
+		s.render(w, status, "schedules", v)
+		return nil
+	}
+	for _, sc := range list {
+		p.Rows = append(p.Rows, scheduleRow{Schedule: sc, Destination: byID[sc.DestinationID]})
+	}
 	link := func(page int) string {
 		vals := url.Values{"q": {p.Query}, "kind": {p.Kind}, "page": {strconv.Itoa(page)}}
 		return "/schedules?" + vals.Encode()
@@ -144,9 +141,35 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error
 	if p.Page < p.Pages {
 		p.NextURL = link(p.Page + 1)
 	}
-	v.Title, v.Section, v.Data = text("schedules.title"), "schedules", p
+	v.Data = p
 	s.render(w, http.StatusOK, "schedules", v)
 	return nil
+}
+
+// schedulesAt asks the API for page p.Page of the schedules p's search
+// and kind select, and sets p's total and number of pages. A page past
+// the last shows the last.
+func (s *Server) schedulesAt(r *http.Request, p *schedulesPage) ([]apitypes.Schedule, error) {
+	for {
+		q := url.Values{"page": {strconv.Itoa(p.Page)}, "per_page": {strconv.Itoa(pageSize)}}
+		if p.Query != "" {
+			q.Set("q", p.Query)
+		}
+		if p.Kind != "" {
+			q.Set("kind", p.Kind)
+		}
+		var list []apitypes.Schedule
+		h, err := s.list(r, "/api/v1/schedules?"+q.Encode(), &list)
+		if err != nil {
+			return nil, err
+		}
+		p.Total, _ = strconv.Atoi(h.Get("X-Total-Count"))
+		p.Pages = max(1, (p.Total+pageSize-1)/pageSize)
+		if p.Page <= p.Pages {
+			return list, nil
+		}
+		p.Page = p.Pages
+	}
 }
 
 func (s *Server) runSchedule(w http.ResponseWriter, r *http.Request, v view) error {

@@ -312,17 +312,30 @@ func (s *Server) call(r *http.Request, method, p string, body, out any) error {
 // callCSRF is call with a given CSRF token instead of the form's, for
 // requests the UI makes on its own that change nothing (previews).
 func (s *Server) callCSRF(r *http.Request, csrf, method, p string, body, out any) error {
+	_, err := s.exchange(r, csrf, method, p, body, out)
+	return err
+}
+
+// list is a GET of a list of the API that also returns the answer's
+// headers (its total, its links to other pages).
+func (s *Server) list(r *http.Request, p string, out any) (http.Header, error) {
+	return s.exchange(r, "", http.MethodGet, p, nil, out)
+}
+
+// exchange sends a request to the API in process as call does, and
+// returns the answer's headers with its error.
+func (s *Server) exchange(r *http.Request, csrf, method, p string, body, out any) (http.Header, error) {
 	var in io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		in = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(r.Context(), method, p, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.RemoteAddr = r.RemoteAddr
 	req.Header.Set("Content-Type", "application/json")
@@ -338,12 +351,12 @@ func (s *Server) callCSRF(r *http.Request, csrf, method, p string, body, out any
 	if rec.status >= 400 {
 		var e apitypes.Error
 		json.Unmarshal(rec.body.Bytes(), &e)
-		return &apiError{Status: rec.status, Code: e.Error.Code, Message: e.Error.Message}
+		return rec.header, &apiError{Status: rec.status, Code: e.Error.Code, Message: e.Error.Message}
 	}
 	if out != nil && rec.body.Len() > 0 {
-		return json.Unmarshal(rec.body.Bytes(), out)
+		return rec.header, json.Unmarshal(rec.body.Bytes(), out)
 	}
-	return nil
+	return rec.header, nil
 }
 
 // refusal splits an API answer: a refusal the page shows in the API's words
