@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/http/apitypes"
 )
 
@@ -29,10 +30,13 @@ const (
 // answer stays a JSON array; X-Total-Count says how many schedules the
 // filter selects, and Link (RFC 8288) gives the next and previous pages.
 func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) {
-	f, paged, err := s.scheduleFilter(r)
+	f, paged, err := scheduleFilter(r, s.kinds())
 	if err != nil {
 		s.error(w, r, err)
 		return
+	}
+	if u := user(r); u.Role != facteur.RoleAdmin {
+		f.VisibleTo, f.SharedKinds = u.ID, s.kinds().Shared()
 	}
 	list, total, err := s.Store.FindSchedules(r.Context(), f)
 	if err != nil {
@@ -61,21 +65,19 @@ func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, out)
 }
 
-// scheduleFilter reads the list's query parameters; paged says whether
-// the list is cut in pages. Each bad value is refused naming its parameter.
-func (s *Server) scheduleFilter(r *http.Request) (f facteur.ScheduleFilter, paged bool, err error) {
+// scheduleFilter reads the list's query parameters, the kind among the
+// registered ones; paged says whether the list is cut in pages. Each bad
+// value is refused naming its parameter.
+func scheduleFilter(r *http.Request, kinds *deliver.Registry) (f facteur.ScheduleFilter, paged bool, err error) {
 	q := r.URL.Query()
 	f.Search = strings.TrimSpace(q.Get("q"))
 	if n := utf8.RuneCountInString(f.Search); n > facteur.MaxScheduleSearch {
 		return f, false, facteur.Errorf(facteur.EINVALID, "q: at most %d characters, not %d", facteur.MaxScheduleSearch, n)
 	}
 	if f.Kind = q.Get("kind"); f.Kind != "" {
-		if _, err := s.kinds().Lookup(f.Kind); err != nil {
+		if _, err := kinds.Lookup(f.Kind); err != nil {
 			return f, false, err // names kind and the kinds there are
 		}
-	}
-	if u := user(r); u.Role != facteur.RoleAdmin {
-		f.VisibleTo, f.SharedKinds = u.ID, s.kinds().Shared()
 	}
 	paged = q.Has("page") || q.Has("per_page")
 	if !paged {
