@@ -9,10 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/facteur/facteur/http/apitypes"
-
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // Sources and destinations: the lists, their forms, Test connection / Send

@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/facteur/facteur/http/apitypes"
-
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // The destination form: Save and Send test post the same form, so that a

@@ -5,9 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/facteur/facteur/http/apitypes"
-
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // formatChoices are the formats the forms offer, in the server's order,

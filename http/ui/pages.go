@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/facteur/facteur/http/apitypes"
-
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // pageSize is how many schedules one page of the list shows.

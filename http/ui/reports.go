@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/facteur/facteur/http/apitypes"
-
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // reportsPage lists the reports with their source.

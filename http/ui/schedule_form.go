@@ -10,9 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/facteur/facteur/http/apitypes"
-
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // The schedule form, in the order people think: basic information (name,

@@ -5,9 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/facteur/facteur/http/apitypes"
-
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // schedulePage is one schedule: its calendar in words and its next runs,

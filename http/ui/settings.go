@@ -6,10 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/http/apitypes"
 	"github.com/facteur/facteur/mail"
-
-	"github.com/facteur/facteur"
 )
 
 // Settings (administrators): mail, policy, users and roles, the audit log;

@@ -26,11 +26,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/facteur/facteur/http/apitypes"
-
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/kinds"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 //go:embed templates static
