@@ -37,6 +37,9 @@ type Store interface {
 	CreateSchedule(ctx context.Context, s *Schedule) error
 	Schedule(ctx context.Context, id int64) (*Schedule, error)
 	Schedules(ctx context.Context) ([]*Schedule, error)
+	// FindSchedules returns the page of schedules f selects, in the order
+	// they were created, and how many f selects in all.
+	FindSchedules(ctx context.Context, f ScheduleFilter) ([]*Schedule, int, error)
 	UpdateSchedule(ctx context.Context, s *Schedule) error
 	DeleteSchedule(ctx context.Context, id int64) error
 	// TransferSchedule makes ownerID the owner of schedule id, whose runs

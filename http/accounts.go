@@ -14,20 +14,13 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // loginInput is the body of POST /api/v1/login.
 type loginInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
-}
-
-// sessionJSON answers a login and GET /api/v1/me.
-type sessionJSON struct {
-	User *facteur.User `json:"user"`
-	// CSRFToken goes in the X-CSRF-Token header of every request of the
-	// session that changes something.
-	CSRFToken string `json:"csrf_token,omitempty"`
 }
 
 // login checks an e-mail address and password and opens a session. After
@@ -109,7 +102,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		Name: SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
 	})
-	s.json(w, http.StatusOK, sessionJSON{User: u, CSRFToken: sess.CSRF})
+	s.json(w, http.StatusOK, apitypes.Session{User: u, CSRFToken: sess.CSRF})
 }
 
 // loginBlocked reads the failed logins of the audit log: those for email
@@ -182,7 +175,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) me(r *http.Request) (int, any, error) {
-	out := sessionJSON{User: user(r)}
+	out := apitypes.Session{User: user(r)}
 	if sess := info(r).session; sess != nil {
 		out.CSRFToken = sess.CSRF
 	}
@@ -225,12 +218,6 @@ type tokenInput struct {
 	ExpiresInDays int `json:"expires_in_days"`
 }
 
-// tokenJSON is a new token: the only answer that shows the secret.
-type tokenJSON struct {
-	*facteur.Token
-	Secret string `json:"token"`
-}
-
 func (s *Server) listTokens(r *http.Request) (int, any, error) {
 	list, err := s.Store.Tokens(r.Context(), user(r).ID)
 	if list == nil {
@@ -264,7 +251,7 @@ func (s *Server) createToken(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	info(r).objectID, info(r).detail = t.ID, t.Name
-	return http.StatusCreated, tokenJSON{Token: t, Secret: secret}, nil
+	return http.StatusCreated, apitypes.NewToken{Token: t, Secret: secret}, nil
 }
 
 func (s *Server) deleteToken(r *http.Request) (int, any, error) {

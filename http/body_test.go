@@ -3,11 +3,13 @@ package http
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/deliver/kinds"
 )
 
 // FuzzDecode: whatever the body, decode answers an error a user can act on
@@ -55,6 +57,34 @@ func FuzzRunFilter(f *testing.F) {
 		if rf.Limit < 1 || rf.Limit > maxRunsLimit || rf.ScheduleID < 0 || rf.BeforeID < 0 || rf.AfterID < 0 ||
 			(rf.BeforeID != 0 && rf.AfterID != 0) || (!rf.From.IsZero() && !rf.To.IsZero() && !rf.From.Before(rf.To)) {
 			t.Fatalf("%q accepted as %+v", query, rf)
+		}
+	})
+}
+
+// FuzzScheduleFilter: whatever the query string of GET /schedules, the
+// filter is refused as invalid input naming a parameter, or is within the
+// bounds the store takes.
+func FuzzScheduleFilter(f *testing.F) {
+	for _, s := range []string{"", "q=feed&kind=sftp", "page=2&per_page=50", "page=0", "per_page=501", "page=1000001&per_page=500",
+		"q=%25_%5C", "kind=ftp", "q=" + strings.Repeat("é", 201), "page=9223372036854775807", "per_page=-1&page=x"} {
+		f.Add(s)
+	}
+	reg := kinds.Builtin()
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest("GET", "/api/v1/schedules", nil)
+		r.URL.RawQuery = query
+		sf, paged, err := scheduleFilter(r, reg)
+		if err != nil {
+			if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(facteur.ErrorMessage(err), ": ") {
+				t.Fatalf("%q: %v", query, err)
+			}
+			return
+		}
+		if err := sf.Validate(); err != nil || paged != (sf.Limit > 0) || (!paged && sf.Offset != 0) || sf.Offset%max(sf.Limit, 1) != 0 {
+			t.Fatalf("%q accepted as %+v (paged %v): %v", query, sf, paged, err)
+		}
+		if sf.Kind != "" && !slices.Contains(reg.Names(), sf.Kind) {
+			t.Fatalf("%q: kind %q is not registered", query, sf.Kind)
 		}
 	})
 }

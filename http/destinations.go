@@ -9,30 +9,20 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
-// destinationJSON is a destination as the API shows it: its config without
-// secrets, and the names of the secrets that are set.
-type destinationJSON struct {
-	*facteur.Destination
-	SecretsSet []string `json:"secrets_set"`
-	// PublicKey is the key to give the partner (SFTP with a private key).
-	PublicKey string `json:"public_key,omitempty"`
-	// Where says in a few words where it delivers, from its kind.
-	Where string `json:"where"`
-}
-
-func (s *Server) toDestinationJSON(d *facteur.Destination) (destinationJSON, error) {
+func (s *Server) toDestinationJSON(d *facteur.Destination) (apitypes.Destination, error) {
 	shown := *d
 	config, set, err := s.kinds().Redact(d.Kind, d.Config)
 	if err != nil {
-		return destinationJSON{}, err
+		return apitypes.Destination{}, err
 	}
 	shown.Config = config
 	if set == nil {
 		set = []string{}
 	}
-	return destinationJSON{Destination: &shown, SecretsSet: set, PublicKey: s.kinds().PublicKey(d), Where: s.kinds().Where(d)}, nil
+	return apitypes.Destination{Destination: &shown, SecretsSet: set, PublicKey: s.kinds().PublicKey(d), Where: s.kinds().Where(d)}, nil
 }
 
 // destinationInput is the body of create and update. A secret left out or
@@ -75,7 +65,7 @@ func (s *Server) listDestinations(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := []destinationJSON{}
+	out := []apitypes.Destination{}
 	for _, d := range list {
 		if !auth.CanSee(s.kinds(), user(r), d.OwnerID, d.Kind) {
 			continue
@@ -216,5 +206,5 @@ func (s *Server) testDestination(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"ok": true, "location": res.Location, "duration_ms": time.Since(start).Milliseconds()}, nil
+	return http.StatusOK, apitypes.DestinationTest{OK: true, Location: res.Location, DurationMS: time.Since(start).Milliseconds()}, nil
 }

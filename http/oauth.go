@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 	"github.com/facteur/facteur/mail"
 )
 
@@ -31,12 +32,8 @@ type oauthPending struct {
 
 // deviceStatus is the state of the device authorisation this node runs.
 type deviceStatus struct {
-	mu      sync.Mutex
-	Status  string    `json:"status"` // none, pending, connected, failed
-	Error   string    `json:"error,omitempty"`
-	Code    string    `json:"user_code,omitempty"`
-	URI     string    `json:"verification_uri,omitempty"`
-	Expires time.Time `json:"expires_at,omitzero"`
+	mu sync.Mutex
+	apitypes.DeviceStatus
 }
 
 // oauthClient returns the stored settings, which must name an OAuth client.
@@ -75,7 +72,7 @@ func (s *Server) startOAuth(r *http.Request) (int, any, error) {
 	if err := s.Store.PutSetting(r.Context(), oauthPendingKey, raw); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]string{"auth_url": authURL, "redirect_url": s.redirectURL()}, nil
+	return http.StatusOK, apitypes.OAuthStart{AuthURL: authURL, RedirectURL: s.redirectURL()}, nil
 }
 
 // oauthCallback completes the browser flow: it checks the state, trades the
@@ -144,7 +141,7 @@ func (s *Server) startDevice(r *http.Request) (int, any, error) {
 	}
 	d := &s.device
 	d.mu.Lock()
-	d.Status, d.Error, d.Code, d.URI, d.Expires = "pending", "", da.UserCode, da.VerificationURI, da.Expiry
+	d.Status, d.Error, d.UserCode, d.VerificationURI, d.Expires = "pending", "", da.UserCode, da.VerificationURI, da.Expiry
 	d.mu.Unlock()
 	ctx, cancel := context.WithDeadline(s.context(), da.Expiry)
 	s.wg.Add(1)
@@ -171,15 +168,12 @@ func (s *Server) getDevice(r *http.Request) (int, any, error) {
 	d := &s.device
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := map[string]any{"status": d.Status}
+	out := apitypes.DeviceStatus{Status: d.Status, Error: d.Error}
 	if d.Status == "" {
-		out["status"] = "none"
+		out.Status = "none"
 	}
 	if d.Status == "pending" {
-		out["user_code"], out["verification_uri"], out["expires_at"] = d.Code, d.URI, d.Expires
-	}
-	if d.Error != "" {
-		out["error"] = d.Error
+		out.UserCode, out.VerificationURI, out.Expires = d.UserCode, d.VerificationURI, d.Expires
 	}
 	return http.StatusOK, out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 	"github.com/facteur/facteur/source"
 )
 
@@ -222,10 +223,7 @@ func (s *Server) previewReport(r *http.Request) (int, any, error) {
 	}
 	defer rows.Close()
 	cols := rows.Columns()
-	out := struct {
-		Columns []facteur.Column `json:"columns"`
-		Rows    [][]*string      `json:"rows"`
-	}{Columns: cols, Rows: [][]*string{}}
+	out := apitypes.Preview{Columns: cols, Rows: [][]*string{}}
 	for len(out.Rows) < limit && rows.Next() {
 		row := make([]*string, len(cols))
 		for i, v := range rows.Row() {

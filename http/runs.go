@@ -8,17 +8,8 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
-
-// runJSON is a run with its step log and, while it exports, its rows so far.
-type runJSON struct {
-	*facteur.Run
-	Log      []facteur.LogEntry `json:"log,omitempty"`
-	Progress *int64             `json:"progress_rows,omitempty"`
-	// Recipients says, for one run, what became of each recipient of its
-	// mails (its file by e-mail, its failure alert).
-	Recipients []*facteur.MailRecipient `json:"recipients,omitempty"`
-}
 
 // listRuns lists the run history, newest first. Query parameters (see
 // runFilter): schedule_id, status, from, to, ignored=true, limit, and
@@ -35,7 +26,7 @@ func (s *Server) listRuns(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make([]runJSON, len(runs))
+	out := make([]apitypes.Run, len(runs))
 	for i, run := range runs {
 		out[i] = s.runJSON(run, nil)
 	}
@@ -43,8 +34,8 @@ func (s *Server) listRuns(r *http.Request) (int, any, error) {
 }
 
 // runJSON adds the log and the live progress to a run.
-func (s *Server) runJSON(run *facteur.Run, log []facteur.LogEntry) runJSON {
-	out := runJSON{Run: run, Log: log}
+func (s *Server) runJSON(run *facteur.Run, log []facteur.LogEntry) apitypes.Run {
+	out := apitypes.Run{Run: run, Log: log}
 	if rows, ok := s.Runs.Progress(run.ID); ok {
 		out.Progress = &rows
 	}

@@ -12,29 +12,11 @@ import (
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/calendar"
 	"github.com/facteur/facteur/export"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
-// scheduleJSON is a schedule with its calendar in words.
-type scheduleJSON struct {
-	*facteur.Schedule
-	Description string `json:"description"`
-	// LastRun is the schedule's newest run, in the list only.
-	LastRun *lastRunJSON `json:"last_run,omitempty"`
-	// OwnerEmail is the e-mail address of the owner, for one schedule only.
-	OwnerEmail string `json:"owner_email,omitempty"`
-}
-
-// lastRunJSON is what the schedules list says of a schedule's newest run.
-type lastRunJSON struct {
-	ID         int64      `json:"id"`
-	Status     string     `json:"status"`
-	Ignored    bool       `json:"ignored"`
-	CreatedAt  time.Time  `json:"created_at"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
-}
-
-func toScheduleJSON(s *facteur.Schedule) scheduleJSON {
-	return scheduleJSON{Schedule: s, Description: calendar.Describe(s.Calendar)}
+func toScheduleJSON(s *facteur.Schedule) apitypes.Schedule {
+	return apitypes.Schedule{Schedule: s, Description: calendar.Describe(s.Calendar)}
 }
 
 // scheduleInput is the body of create and update. A missing name takes
@@ -57,37 +39,6 @@ func (in scheduleInput) apply(s *facteur.Schedule) {
 	s.Format, s.FileName, s.Calendar, s.CatchUp = in.Format, in.FileName, in.Calendar, in.CatchUp
 	s.IncludeFields, s.Options = in.IncludeFields, in.Options
 	s.Enabled = in.Enabled == nil || *in.Enabled
-}
-
-func (s *Server) listSchedules(r *http.Request) (int, any, error) {
-	list, err := s.Store.Schedules(r.Context())
-	if err != nil {
-		return 0, nil, err
-	}
-	dests, err := s.Store.Destinations(r.Context())
-	if err != nil {
-		return 0, nil, err
-	}
-	latest, err := s.Store.LatestRuns(r.Context())
-	if err != nil {
-		return 0, nil, err
-	}
-	kind := make(map[int64]string, len(dests))
-	for _, d := range dests {
-		kind[d.ID] = d.Kind
-	}
-	out := []scheduleJSON{}
-	for _, sc := range list {
-		if !auth.CanSee(s.kinds(), user(r), sc.OwnerID, kind[sc.DestinationID]) {
-			continue
-		}
-		j := toScheduleJSON(sc)
-		if run := latest[sc.ID]; run != nil {
-			j.LastRun = &lastRunJSON{ID: run.ID, Status: run.Status, Ignored: run.Ignored, CreatedAt: run.CreatedAt, FinishedAt: run.FinishedAt}
-		}
-		out = append(out, j)
-	}
-	return http.StatusOK, out, nil
 }
 
 func (s *Server) getSchedule(r *http.Request) (int, any, error) {
@@ -295,30 +246,22 @@ func (s *Server) transferSchedule(r *http.Request) (int, any, error) {
 	return http.StatusOK, toScheduleJSON(sc), nil
 }
 
-// calendarPreview is the answer of the next-runs endpoints.
-type calendarPreview struct {
-	Description string      `json:"description"`
-	TimeZone    string      `json:"time_zone"`
-	Next        []time.Time `json:"next"`
-	NextLocal   []string    `json:"next_local"` // the same instants on the calendar's wall clock
-}
-
-func (s *Server) preview(c facteur.Calendar, n int) (calendarPreview, error) {
+func (s *Server) preview(c facteur.Calendar, n int) (apitypes.CalendarPreview, error) {
 	if c.TimeZone == "" {
 		c.TimeZone = "UTC"
 	}
 	if err := calendar.Validate(c); err != nil {
-		return calendarPreview{}, err
+		return apitypes.CalendarPreview{}, err
 	}
 	next, err := calendar.Preview(c, s.Now(), n)
 	if err != nil {
-		return calendarPreview{}, err
+		return apitypes.CalendarPreview{}, err
 	}
 	loc, err := facteur.LoadZone("calendar.time_zone", c.TimeZone)
 	if err != nil {
-		return calendarPreview{}, err
+		return apitypes.CalendarPreview{}, err
 	}
-	p := calendarPreview{Description: calendar.Describe(c), TimeZone: c.TimeZone, Next: next}
+	p := apitypes.CalendarPreview{Description: calendar.Describe(c), TimeZone: c.TimeZone, Next: next}
 	for _, t := range next {
 		p.NextLocal = append(p.NextLocal, t.In(loc).Format("Mon 2006-01-02 15:04 MST"))
 	}
@@ -421,5 +364,5 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]string{"example": name}, nil
+	return http.StatusOK, apitypes.FileNameExample{Example: name}, nil
 }

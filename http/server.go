@@ -18,6 +18,7 @@ import (
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/http/apitypes"
 	"github.com/facteur/facteur/internal/strictjson"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
@@ -193,7 +194,7 @@ func (s *Server) routes() []route {
 		r("DELETE", "/api/v1/destinations/{id}", editor, "destination.delete", a(s.deleteDestination)),
 		r("POST", "/api/v1/destinations/{id}/test", editor, "destination.test", a(s.testDestination)),
 
-		r("GET", "/api/v1/schedules", viewer, "", a(s.listSchedules)),
+		r("GET", "/api/v1/schedules", viewer, "", s.listSchedules),
 		r("POST", "/api/v1/schedules", editor, "schedule.create", a(s.createSchedule)),
 		r("GET", "/api/v1/schedules/{id}", viewer, "", a(s.getSchedule)),
 		r("PUT", "/api/v1/schedules/{id}", editor, "schedule.update", a(s.updateSchedule)),
@@ -326,13 +327,13 @@ func (s *Server) api(fn apiFunc) http.HandlerFunc {
 // for the audit log.
 func describe(v any) (int64, string) {
 	switch o := v.(type) {
-	case sourceJSON:
+	case apitypes.Source:
 		return o.ID, o.Name
 	case *facteur.Report:
 		return o.ID, o.Name
-	case destinationJSON:
+	case apitypes.Destination:
 		return o.ID, o.Name
-	case scheduleJSON:
+	case apitypes.Schedule:
 		return o.ID, o.Name
 	case *facteur.Run:
 		return o.ID, ""
@@ -387,14 +388,6 @@ var errorStatus = map[string]int{
 	facteur.EINTERNAL:        http.StatusInternalServerError,
 }
 
-// ErrorResponse is the body of every failed API call.
-type ErrorResponse struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
 // maxMessage bounds an error message: a message that quotes a refused
 // value (a 300 KB name) must not send it all back. The field at fault
 // comes first, so it is always kept.
@@ -417,7 +410,7 @@ func cutMessage(msg string) string {
 // shown only as a generic message.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := facteur.ErrorCode(err)
-	var body ErrorResponse
+	var body apitypes.Error
 	body.Error.Code = code
 	body.Error.Message = facteur.ErrorMessage(err)
 	if code == facteur.EINTERNAL {

@@ -8,20 +8,13 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/auth"
+	"github.com/facteur/facteur/http/apitypes"
 	"github.com/facteur/facteur/mail"
 )
 
-// mailSettingsJSON is the mail settings as the API shows them: without
-// passwords, client secrets or tokens.
-type mailSettingsJSON struct {
-	Configured bool           `json:"configured"`
-	Settings   *mail.Settings `json:"settings,omitempty"`
-	SecretsSet []string       `json:"secrets_set"`
-}
-
 func (s *Server) getMailSettings(r *http.Request) (int, any, error) {
 	if _, err := s.Store.Setting(r.Context(), mail.SettingsKey); facteur.ErrorCode(err) == facteur.ENOTFOUND {
-		return http.StatusOK, mailSettingsJSON{SecretsSet: []string{}}, nil
+		return http.StatusOK, apitypes.MailSettings{SecretsSet: []string{}}, nil
 	}
 	st, err := s.Mail.Settings(r.Context())
 	if err != nil {
@@ -31,7 +24,7 @@ func (s *Server) getMailSettings(r *http.Request) (int, any, error) {
 	if set == nil {
 		set = []string{}
 	}
-	return http.StatusOK, mailSettingsJSON{Configured: true, Settings: &shown, SecretsSet: set}, nil
+	return http.StatusOK, apitypes.MailSettings{Configured: true, Settings: &shown, SecretsSet: set}, nil
 }
 
 // putMailSettings saves the central SMTP settings; secrets left empty keep
@@ -83,7 +76,7 @@ func (s *Server) testMail(r *http.Request) (int, any, error) {
 	if err := s.Mail.Send(r.Context(), m); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"ok": true, "message": "Sent to " + in.To + "."}, nil
+	return http.StatusOK, apitypes.MailTest{OK: true, Message: "Sent to " + in.To + "."}, nil
 }
 
 func (s *Server) getPolicy(r *http.Request) (int, any, error) {

@@ -9,24 +9,11 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
-// sourceJSON is a source as the API shows it: the DSN without its password,
-// and what its account may do beyond reading.
-type sourceJSON struct {
-	ID                int64                `json:"id"`
-	Name              string               `json:"name"`
-	Kind              string               `json:"kind"`
-	DSN               string               `json:"dsn"`
-	OwnerID           int64                `json:"owner_id"`
-	AcceptExtraRights bool                 `json:"accept_extra_rights"`
-	Rights            facteur.SourceRights `json:"rights"`
-	CreatedAt         time.Time            `json:"created_at"`
-	UpdatedAt         time.Time            `json:"updated_at"`
-}
-
-func toSourceJSON(s *facteur.Source) sourceJSON {
-	return sourceJSON{ID: s.ID, Name: s.Name, Kind: s.Kind, DSN: facteur.RedactDSN(s.DSN), OwnerID: s.OwnerID,
+func toSourceJSON(s *facteur.Source) apitypes.Source {
+	return apitypes.Source{ID: s.ID, Name: s.Name, Kind: s.Kind, DSN: facteur.RedactDSN(s.DSN), OwnerID: s.OwnerID,
 		AcceptExtraRights: s.AcceptExtraRights, Rights: s.Rights, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
@@ -45,7 +32,7 @@ func (s *Server) listSources(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make([]sourceJSON, len(list))
+	out := make([]apitypes.Source, len(list))
 	for i, src := range list {
 		out[i] = toSourceJSON(src)
 	}
@@ -236,5 +223,5 @@ func (s *Server) testSource(r *http.Request) (int, any, error) {
 	if len(src.Rights.Extra) > 0 {
 		msg = "Connected. This account can do more than read, which an administrator accepted: " + strings.Join(src.Rights.Extra, "; ") + "."
 	}
-	return http.StatusOK, map[string]any{"ok": true, "message": msg, "duration_ms": elapsed.Milliseconds(), "rights": src.Rights}, nil
+	return http.StatusOK, apitypes.SourceTest{OK: true, Message: msg, DurationMS: elapsed.Milliseconds(), Rights: src.Rights}, nil
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // Sources and destinations: the lists, their forms, Test connection / Send
@@ -17,25 +19,8 @@ import (
 // Secrets are write-only: a form shows which are set, never their values,
 // and leaving one empty keeps it.
 
-type sourceRow struct {
-	ID                int64  `json:"id"`
-	Name              string `json:"name"`
-	Kind              string `json:"kind"`
-	DSN               string `json:"dsn"` // without its password
-	OwnerID           int64  `json:"owner_id"`
-	AcceptExtraRights bool   `json:"accept_extra_rights"`
-	// Rights is what the account could do at the last save or Test; the
-	// pages warn with it without connecting.
-	Rights struct {
-		Extra     []string `json:"extra"`
-		Notes     []string `json:"notes"`
-		Unchecked string   `json:"unchecked"`
-	} `json:"rights"`
-	UpdatedAt any `json:"updated_at"`
-}
-
 func (s *Server) sources(w http.ResponseWriter, r *http.Request, v view) error {
-	var list []sourceRow
+	var list []apitypes.Source
 	if err := s.call(r, "GET", "/api/v1/sources", nil, &list); err != nil {
 		return err
 	}
@@ -45,7 +30,7 @@ func (s *Server) sources(w http.ResponseWriter, r *http.Request, v view) error {
 }
 
 type sourceForm struct {
-	Source sourceRow
+	Source apitypes.Source
 	Error  string
 }
 
@@ -67,7 +52,7 @@ func (s *Server) renderSourceForm(w http.ResponseWriter, v view, f sourceForm, s
 // stored one, password included. The form always says whether the
 // administrator accepts the account's extra rights.
 func (s *Server) saveSource(w http.ResponseWriter, r *http.Request, v view) error {
-	f := sourceForm{Source: sourceRow{Name: strings.TrimSpace(r.PostFormValue("name")), DSN: strings.TrimSpace(r.PostFormValue("dsn")),
+	f := sourceForm{Source: apitypes.Source{Name: strings.TrimSpace(r.PostFormValue("name")), DSN: strings.TrimSpace(r.PostFormValue("dsn")),
 		AcceptExtraRights: r.PostFormValue("accept_extra_rights") != ""}}
 	f.Source.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
 	body := map[string]any{"name": f.Source.Name, "dsn": f.Source.DSN, "accept_extra_rights": f.Source.AcceptExtraRights}
@@ -88,7 +73,7 @@ func (s *Server) saveSource(w http.ResponseWriter, r *http.Request, v view) erro
 }
 
 func (s *Server) testSource(w http.ResponseWriter, r *http.Request, v view) error {
-	var res struct{ Message string }
+	var res apitypes.SourceTest
 	if err := s.call(r, "POST", "/api/v1/sources/"+r.PathValue("id")+"/test", nil, &res); err != nil {
 		return err
 	}
@@ -138,22 +123,32 @@ func formKinds(reg *deliver.Registry) []formKind {
 	return out
 }
 
-// destination is a destination as the API shows it.
+// destination is a destination as the API shows it, with what its form
+// reads from its config.
 type destination struct {
-	ID         int64          `json:"id"`
-	Name       string         `json:"name"`
-	Kind       string         `json:"kind"`
-	Config     map[string]any `json:"config"`
-	RawCells   bool           `json:"raw_cells"`
-	OwnerID    int64          `json:"owner_id"`
-	SecretsSet []string       `json:"secrets_set"`
-	PublicKey  string         `json:"public_key"`
-	Where      string         `json:"where"`
+	apitypes.Destination
+}
+
+// newDestination returns an empty destination of kind, for a new one's
+// form.
+func newDestination(kind string) destination {
+	return destination{apitypes.Destination{Destination: &facteur.Destination{Kind: kind}}}
+}
+
+// setting returns the value of one setting of the config; none when the
+// config has not got it or is not a JSON object.
+func (d destination) setting(name string) any {
+	var config map[string]any
+	if json.Unmarshal(d.Config, &config) != nil {
+		return nil
+	}
+	return config[name]
 }
 
 // Value is the shown value of a setting: lists one per line, headers never.
 func (d destination) Value(f configField) string {
-	v, ok := d.Config[f.Name]
+	v := d.setting(f.Name)
+	ok := v != nil
 	if !ok || v == nil || f.Secret {
 		return ""
 	}
@@ -171,7 +166,7 @@ func (d destination) Value(f configField) string {
 }
 
 // Checked is the state of a checkbox setting.
-func (d destination) Checked(f configField) bool { b, _ := d.Config[f.Name].(bool); return b }
+func (d destination) Checked(f configField) bool { b, _ := d.setting(f.Name).(bool); return b }
 
 // IsSet reports whether a secret is stored.
 func (d destination) IsSet(f configField) bool { return slices.Contains(d.SecretsSet, f.Name) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // The destination form: Save and Send test post the same form, so that a
@@ -83,7 +84,7 @@ func destinationInputs(kinds []formKind, kind string) map[string]fieldInput {
 }
 
 func (s *Server) destinationForm(w http.ResponseWriter, r *http.Request, v view) error {
-	f := destinationForm{Kinds: formKinds(s.Kinds), Destination: destination{Kind: r.URL.Query().Get("kind"), Config: map[string]any{}}}
+	f := destinationForm{Kinds: formKinds(s.Kinds), Destination: newDestination(r.URL.Query().Get("kind"))}
 	if id := r.PathValue("id"); id != "" {
 		if err := s.call(r, "GET", "/api/v1/destinations/"+id, nil, &f.Destination); err != nil {
 			return err
@@ -110,7 +111,7 @@ func (s *Server) refusedDestination(w http.ResponseWriter, r *http.Request, v vi
 		return err
 	}
 	msg, status := ae.Message, ae.Status
-	f := destinationForm{Kinds: formKinds(s.Kinds)}
+	f := destinationForm{Kinds: formKinds(s.Kinds), Destination: newDestination("")}
 	if id := r.PathValue("id"); id != "" {
 		if err := s.call(r, "GET", "/api/v1/destinations/"+id, nil, &f.Destination); err != nil {
 			return err
@@ -144,11 +145,11 @@ func (s *Server) putDestination(r *http.Request) (destination, error) {
 	kind := r.PostFormValue("kind")
 	config, err := configFromForm(formKinds(s.Kinds), kind, r.PostForm)
 	if err != nil {
-		return destination{}, &apiError{Status: http.StatusBadRequest, Code: facteur.EINVALID, Message: facteur.ErrorMessage(err)}
+		return newDestination(kind), &apiError{Status: http.StatusBadRequest, Code: facteur.EINVALID, Message: facteur.ErrorMessage(err)}
 	}
 	body := map[string]any{"name": strings.TrimSpace(r.PostFormValue("name")), "kind": kind, "config": config,
 		"raw_cells": r.PostFormValue("raw_cells") != "", "generate_key": r.PostFormValue("generate_key") != ""}
-	var saved destination
+	saved := newDestination(kind)
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if id == 0 {
 		err = s.call(r, "POST", "/api/v1/destinations", body, &saved)
@@ -170,7 +171,7 @@ func (s *Server) testDestination(w http.ResponseWriter, r *http.Request, v view)
 			return s.refusedDestination(w, r, v, err, true)
 		}
 	}
-	var res struct{ Location string }
+	var res apitypes.DestinationTest
 	if err := s.call(r, "POST", "/api/v1/destinations/"+r.PathValue("id")+"/test", nil, &res); err != nil {
 		return s.refusedDestination(w, r, v, err, false) // saved: the stored settings are the typed ones
 	}

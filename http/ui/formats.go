@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // formatChoices are the formats the forms offer, in the server's order,
@@ -15,9 +16,7 @@ type formatChoices []format.Description
 
 // loadFormats asks the API which formats there are.
 func (s *Server) loadFormats(r *http.Request) (formatChoices, error) {
-	var list struct {
-		Formats formatChoices `json:"formats"`
-	}
+	var list apitypes.FormatList
 	err := s.call(r, "GET", "/api/v1/formats", nil, &list)
 	return list.Formats, err
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // pageSize is how many schedules one page of the list shows.
@@ -43,7 +44,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	rec := newRecorder()
 	s.API.ServeHTTP(rec, req)
 	if rec.status != http.StatusOK {
-		var e struct{ Error struct{ Message string } }
+		var e apitypes.Error
 		json.Unmarshal(rec.body.Bytes(), &e)
 		if v := rec.header.Get("Retry-After"); v != "" {
 			w.Header().Set("Retry-After", v)
@@ -76,18 +77,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, v view) error {
 	return nil
 }
 
-// scheduleRow is a line of the schedules list.
+// scheduleRow is a line of the schedules list: the schedule as the API
+// lists it, and its destination when the account may see it.
 type scheduleRow struct {
-	Schedule    *facteur.Schedule
-	Description string
-	Destination *facteur.Destination
-	Last        *lastRun
-}
-
-// lastRun is the schedules list's word on a schedule's newest run.
-type lastRun struct {
-	ID     int64  `json:"id"`
-	Status string `json:"status"`
+	apitypes.Schedule
+	Destination *apitypes.Destination
 }
 
 type schedulesPage struct {
@@ -100,22 +94,18 @@ type schedulesPage struct {
 	NextURL     string
 }
 
+// maxPageNumber is the last page number the API takes.
+const maxPageNumber = 1_000_000
+
 // schedules lists the schedules the account may see, with search, a
-// destination-kind filter and pages of pageSize.
+// destination-kind filter and pages of pageSize: the API searches and
+// cuts the page, and says how many there are in all.
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error {
-	var list []struct {
-		facteur.Schedule
-		Description string   `json:"description"`
-		LastRun     *lastRun `json:"last_run"`
-	}
-	if err := s.call(r, "GET", "/api/v1/schedules", nil, &list); err != nil {
-		return err
-	}
-	var dests []*facteur.Destination
+	var dests []*apitypes.Destination
 	if err := s.call(r, "GET", "/api/v1/destinations", nil, &dests); err != nil {
 		return err
 	}
-	byID := map[int64]*facteur.Destination{}
+	byID := map[int64]*apitypes.Destination{}
 	kinds := map[string]bool{}
 	for _, d := range dests {
 		byID[d.ID], kinds[d.Kind] = d, true
@@ -125,24 +115,21 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error
 		p.Kinds = append(p.Kinds, k)
 	}
 	sort.Strings(p.Kinds)
-	q := strings.ToLower(p.Query)
-	var rows []scheduleRow
-	for i := range list {
-		sc := &list[i]
-		d := byID[sc.DestinationID]
-		if q != "" && !strings.Contains(strings.ToLower(sc.Name), q) && !strings.Contains(strings.ToLower(sc.Description), q) {
-			continue
-		}
-		if p.Kind != "" && (d == nil || d.Kind != p.Kind) {
-			continue
-		}
-		rows = append(rows, scheduleRow{Schedule: &sc.Schedule, Description: sc.Description, Destination: d, Last: sc.LastRun})
-	}
-	p.Total = len(rows)
-	p.Pages = max(1, (len(rows)+pageSize-1)/pageSize)
 	p.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
-	p.Page = min(max(p.Page, 1), p.Pages)
-	p.Rows = rows[(p.Page-1)*pageSize : min(len(rows), p.Page*pageSize)]
+	p.Page = min(max(p.Page, 1), maxPageNumber)
+	list, err := s.schedulesAt(r, &p)
+	v.Title, v.Section = text("schedules.title"), "schedules"
+	if msg, status, fail := refusal(err); fail != nil {
+		return fail
+	} else if msg != "" {
+		// A search too long or an unknown kind: the API's words above the form.
+		v.Error, v.Data = msg, p
+		s.render(w, status, "schedules", v)
+		return nil
+	}
+	for _, sc := range list {
+		p.Rows = append(p.Rows, scheduleRow{Schedule: sc, Destination: byID[sc.DestinationID]})
+	}
 	link := func(page int) string {
 		vals := url.Values{"q": {p.Query}, "kind": {p.Kind}, "page": {strconv.Itoa(page)}}
 		return "/schedules?" + vals.Encode()
@@ -153,9 +140,35 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request, v view) error
 	if p.Page < p.Pages {
 		p.NextURL = link(p.Page + 1)
 	}
-	v.Title, v.Section, v.Data = text("schedules.title"), "schedules", p
+	v.Data = p
 	s.render(w, http.StatusOK, "schedules", v)
 	return nil
+}
+
+// schedulesAt asks the API for page p.Page of the schedules p's search
+// and kind select, and sets p's total and number of pages. A page past
+// the last shows the last.
+func (s *Server) schedulesAt(r *http.Request, p *schedulesPage) ([]apitypes.Schedule, error) {
+	for {
+		q := url.Values{"page": {strconv.Itoa(p.Page)}, "per_page": {strconv.Itoa(pageSize)}}
+		if p.Query != "" {
+			q.Set("q", p.Query)
+		}
+		if p.Kind != "" {
+			q.Set("kind", p.Kind)
+		}
+		var list []apitypes.Schedule
+		h, err := s.list(r, "/api/v1/schedules?"+q.Encode(), &list)
+		if err != nil {
+			return nil, err
+		}
+		p.Total, _ = strconv.Atoi(h.Get("X-Total-Count"))
+		p.Pages = max(1, (p.Total+pageSize-1)/pageSize)
+		if p.Page <= p.Pages {
+			return list, nil
+		}
+		p.Page = p.Pages
+	}
 }
 
 func (s *Server) runSchedule(w http.ResponseWriter, r *http.Request, v view) error {
@@ -191,10 +204,10 @@ func (s *Server) deleteObject(collection, done string) func(http.ResponseWriter,
 	}
 }
 
-// runRow is a line of the run history.
+// runRow is a line of the run history: the run as the API shows it, with
+// what the pages compute from it.
 type runRow struct {
-	*facteur.Run
-	Progress *int64 `json:"progress_rows"`
+	apitypes.Run
 }
 
 // Duration is how long the run took, or has taken so far.
@@ -320,8 +333,6 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request, v view) error {
 // stages and its log.
 type runPage struct {
 	runRow
-	Log        []facteur.LogEntry       `json:"log"`
-	Recipients []*facteur.MailRecipient `json:"recipients"`
 	Definition string
 	Total      time.Duration
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // reportsPage lists the reports with their source.
@@ -42,16 +43,11 @@ type reportForm struct {
 	Report  facteur.Report
 	Sources []*facteur.Source
 	Errors  map[string]string
-	Preview *preview
+	Preview *apitypes.Preview
 	// Chart is the report's chart, or an empty one to fill in; ChartY
 	// says which fields it draws against its x column.
 	Chart  facteur.Chart
 	ChartY map[string]bool
-}
-
-type preview struct {
-	Columns []facteur.Column `json:"columns"`
-	Rows    [][]*string      `json:"rows"`
 }
 
 func (s *Server) reportForm(r *http.Request, rep facteur.Report) (reportForm, error) {
@@ -89,7 +85,7 @@ func (s *Server) editReport(w http.ResponseWriter, r *http.Request, v view) erro
 		return err
 	}
 	if r.URL.Query().Get("preview") != "" {
-		f.Preview = &preview{}
+		f.Preview = &apitypes.Preview{}
 		if err := s.call(r, "GET", fmt.Sprintf("/api/v1/reports/%d/preview?limit=100", rep.ID), nil, f.Preview); err != nil {
 			f.Preview = nil
 			f.Errors["preview"] = err.Error()

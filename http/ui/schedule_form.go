@@ -9,9 +9,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // The schedule form, in the order people think: basic information (name,
@@ -31,7 +31,7 @@ type scheduleForm struct {
 	Weekdays     []dayChoice
 	Months       []monthChoice
 	Days         []int
-	Preview      *calendarPreview
+	Preview      *apitypes.CalendarPreview
 	FileExample  string
 	Errors       map[string]string // by the API's field ("calendar.time_zone"), in the label's words
 	Problems     formErrors        // the same messages, for the summary at the top
@@ -45,12 +45,6 @@ type dayChoice struct{ Value, Label string }
 type monthChoice struct {
 	Value int
 	Label string
-}
-
-type calendarPreview struct {
-	Description string      `json:"description"`
-	TimeZone    string      `json:"time_zone"`
-	Next        []time.Time `json:"next"`
 }
 
 // Report returns the chosen report, or nil.
@@ -136,13 +130,13 @@ func (s *Server) newScheduleForm(r *http.Request, sc facteur.Schedule) (schedule
 // for them with the session's own CSRF token, even on a GET.
 func (s *Server) previews(r *http.Request, csrf string, f *scheduleForm) {
 	c := f.Schedule.Calendar
-	var p calendarPreview
+	var p apitypes.CalendarPreview
 	if err := s.callCSRF(r, csrf, "POST", "/api/v1/calendar/preview?n=5", c, &p); err != nil {
 		f.fieldError(err, "calendar")
 	} else {
 		f.Preview = &p
 	}
-	var ex struct{ Example string }
+	var ex apitypes.FileNameExample
 	body := map[string]any{"file_name": f.Schedule.FileName, "schedule_name": f.Schedule.Name, "report_id": f.Schedule.ReportID,
 		"format": f.Schedule.Format.Format, "compression": f.Schedule.Format.Compression, "time_zone": c.TimeZone}
 	if err := s.callCSRF(r, csrf, "POST", "/api/v1/file-name/preview", body, &ex); err != nil {
@@ -277,7 +271,7 @@ func (s *Server) saveSchedule(w http.ResponseWriter, r *http.Request, v view) er
 	}
 	switch r.PostFormValue("action") {
 	case "test":
-		var res struct{ Location string }
+		var res apitypes.DestinationTest
 		if err := s.call(r, "POST", fmt.Sprintf("/api/v1/destinations/%d/test", sc.DestinationID), nil, &res); err != nil {
 			f.fieldError(err, "destination_id")
 		} else {

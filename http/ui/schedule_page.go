@@ -6,15 +6,14 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 // schedulePage is one schedule: its calendar in words and its next runs,
 // what it sends where and how, its owner and its last runs.
 type schedulePage struct {
-	Schedule    facteur.Schedule
-	Description string
-	OwnerEmail  string
-	Next        *calendarPreview
+	apitypes.Schedule
+	Next        *apitypes.CalendarPreview
 	Report      *facteur.Report
 	Destination *destination
 	FileExample string
@@ -66,18 +65,14 @@ const lastRunsShown = 10
 
 // schedule shows one schedule with the actions the account's role allows.
 func (s *Server) schedule(w http.ResponseWriter, r *http.Request, v view) error {
-	var sc struct {
-		facteur.Schedule
-		Description string `json:"description"`
-		OwnerEmail  string `json:"owner_email"`
-	}
+	var p schedulePage
 	id := r.PathValue("id")
-	if err := s.call(r, "GET", "/api/v1/schedules/"+id, nil, &sc); err != nil {
+	if err := s.call(r, "GET", "/api/v1/schedules/"+id, nil, &p.Schedule); err != nil {
 		return err
 	}
-	p := schedulePage{Schedule: sc.Schedule, Description: sc.Description, OwnerEmail: sc.OwnerEmail}
+	sc := p.Schedule
 	if sc.Enabled {
-		var next calendarPreview
+		var next apitypes.CalendarPreview
 		if err := s.call(r, "GET", "/api/v1/schedules/"+id+"/next?n=5", nil, &next); err != nil {
 			return err
 		}
@@ -93,7 +88,7 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request, v view) error 
 	if err := s.call(r, "GET", fmt.Sprintf("/api/v1/destinations/%d", sc.DestinationID), nil, &dest); err == nil {
 		p.Destination = &dest
 	}
-	var ex struct{ Example string }
+	var ex apitypes.FileNameExample
 	body := map[string]any{"file_name": sc.FileName, "schedule_name": sc.Name, "report_id": sc.ReportID,
 		"format": sc.Format.Format, "compression": sc.Format.Compression, "time_zone": sc.Calendar.TimeZone}
 	if err := s.callCSRF(r, v.CSRF, "POST", "/api/v1/file-name/preview", body, &ex); err == nil {

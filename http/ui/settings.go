@@ -7,42 +7,16 @@ import (
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/http/apitypes"
+	"github.com/facteur/facteur/mail"
 )
 
 // Settings (administrators): mail, policy, users and roles, the audit log;
 // and every account's own API tokens.
 
-// mailSettings is the mail settings as the API shows them (no secrets).
-type mailSettings struct {
-	Configured bool `json:"configured"`
-	Settings   struct {
-		Host     string `json:"host"`
-		Port     int    `json:"port"`
-		Security string `json:"security"`
-		Username string `json:"username"`
-		Auth     string `json:"auth"`
-		From     string `json:"from"`
-		CACert   string `json:"ca_cert"`
-		OAuth    *struct {
-			Provider  string `json:"provider"`
-			ClientID  string `json:"client_id"`
-			TenantID  string `json:"tenant_id"`
-			AuthURL   string `json:"auth_url"`
-			TokenURL  string `json:"token_url"`
-			DeviceURL string `json:"device_url"`
-		} `json:"oauth"`
-	} `json:"settings"`
-	SecretsSet []string `json:"secrets_set"`
-}
-
 type mailPage struct {
-	Mail   mailSettings
-	Device *struct {
-		Status          string `json:"status"`
-		UserCode        string `json:"user_code"`
-		VerificationURI string `json:"verification_uri"`
-		Error           string `json:"error"`
-	}
+	Mail        apitypes.MailSettings
+	Device      *apitypes.DeviceStatus
 	Error, Done string
 }
 
@@ -61,13 +35,11 @@ func (s *Server) mailPage(r *http.Request) (mailPage, error) {
 	if err := s.call(r, "GET", "/api/v1/settings/mail", nil, &p.Mail); err != nil {
 		return p, err
 	}
+	if p.Mail.Settings == nil {
+		p.Mail.Settings = &mail.Settings{} // not configured: the form starts empty
+	}
 	if p.Mail.Settings.OAuth != nil {
-		var d struct {
-			Status          string `json:"status"`
-			UserCode        string `json:"user_code"`
-			VerificationURI string `json:"verification_uri"`
-			Error           string `json:"error"`
-		}
+		var d apitypes.DeviceStatus
 		if s.call(r, "GET", "/api/v1/settings/mail/oauth/device", nil, &d) == nil && d.Status != "" {
 			p.Device = &d
 		}
@@ -95,9 +67,7 @@ func (s *Server) postMail(w http.ResponseWriter, r *http.Request, v view) error 
 		err = s.call(r, "POST", "/api/v1/settings/mail/test", map[string]string{"to": strings.TrimSpace(r.PostFormValue("to"))}, nil)
 		done = text("done.mail_test", r.PostFormValue("to"))
 	case "connect":
-		var start struct {
-			AuthURL string `json:"auth_url"`
-		}
+		var start apitypes.OAuthStart
 		if err = s.call(r, "POST", "/api/v1/settings/mail/oauth/authorize", nil, &start); err == nil {
 			http.Redirect(w, r, start.AuthURL, http.StatusSeeOther)
 			return nil
@@ -282,11 +252,9 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request, v view) error {
 			err, done = s.call(r, "DELETE", "/api/v1/tokens/"+url.PathEscape(id), nil, nil), text("done.token_deleted")
 		default:
 			days, _ := strconv.Atoi(r.PostFormValue("expires_in_days"))
-			var created struct {
-				Token string `json:"token"`
-			}
+			var created apitypes.NewToken
 			err = s.call(r, "POST", "/api/v1/tokens", map[string]any{"name": r.PostFormValue("name"), "expires_in_days": days}, &created)
-			p.New = created.Token
+			p.New = created.Secret
 		}
 		if p.Error, status, err = refusal(err); err != nil {
 			return err

@@ -29,6 +29,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/kinds"
+	"github.com/facteur/facteur/http/apitypes"
 )
 
 //go:embed templates static
@@ -310,17 +311,30 @@ func (s *Server) call(r *http.Request, method, p string, body, out any) error {
 // callCSRF is call with a given CSRF token instead of the form's, for
 // requests the UI makes on its own that change nothing (previews).
 func (s *Server) callCSRF(r *http.Request, csrf, method, p string, body, out any) error {
+	_, err := s.exchange(r, csrf, method, p, body, out)
+	return err
+}
+
+// list is a GET of a list of the API that also returns the answer's
+// headers (its total, its links to other pages).
+func (s *Server) list(r *http.Request, p string, out any) (http.Header, error) {
+	return s.exchange(r, "", http.MethodGet, p, nil, out)
+}
+
+// exchange sends a request to the API in process as call does, and
+// returns the answer's headers with its error.
+func (s *Server) exchange(r *http.Request, csrf, method, p string, body, out any) (http.Header, error) {
 	var in io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		in = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(r.Context(), method, p, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.RemoteAddr = r.RemoteAddr
 	req.Header.Set("Content-Type", "application/json")
@@ -334,16 +348,14 @@ func (s *Server) callCSRF(r *http.Request, csrf, method, p string, body, out any
 	rec := newRecorder()
 	s.API.ServeHTTP(rec, req)
 	if rec.status >= 400 {
-		var e struct {
-			Error struct{ Code, Message string }
-		}
+		var e apitypes.Error
 		json.Unmarshal(rec.body.Bytes(), &e)
-		return &apiError{Status: rec.status, Code: e.Error.Code, Message: e.Error.Message}
+		return rec.header, &apiError{Status: rec.status, Code: e.Error.Code, Message: e.Error.Message}
 	}
 	if out != nil && rec.body.Len() > 0 {
-		return json.Unmarshal(rec.body.Bytes(), out)
+		return rec.header, json.Unmarshal(rec.body.Bytes(), out)
 	}
-	return nil
+	return rec.header, nil
 }
 
 // refusal splits an API answer: a refusal the page shows in the API's words
@@ -374,10 +386,7 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, v view) er
 			s.render(w, status, "error", view{Title: text("error.title"), Error: msg})
 			return
 		}
-		var me struct {
-			User      *facteur.User `json:"user"`
-			CSRFToken string        `json:"csrf_token"`
-		}
+		var me apitypes.Session
 		if err := s.call(r, "GET", "/api/v1/me", nil, &me); err != nil {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
