@@ -67,6 +67,9 @@ type Artifact struct {
 // with the number of rows and how many were left out.
 type Body struct {
 	HTMLPath, TextPath string
+	// ChartPath, when not empty, is the report's chart as a PNG image, for
+	// the HTML part to show above the table.
+	ChartPath string
 }
 
 // Open opens the spooled bytes for reading.

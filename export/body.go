@@ -20,21 +20,32 @@ type Body struct {
 	// HTMLPath and TextPath are where the tables are spooled. They appear
 	// only once the export is complete, as the file does.
 	HTMLPath, TextPath string
+	// Chart, when not nil, is also drawn (as in the png format) to
+	// ChartPath, for the HTML part to show above the table. A chart that
+	// cannot be drawn (a value that is not a number, too many rows) is
+	// left out: the tables and the file are still sent, and Result.Note
+	// says why.
+	Chart     *facteur.Chart
+	Title     string
+	ChartPath string
 }
 
 // BodyPaths returns where the body of the file spooled at path is kept:
 // beside it, under names that the spool's pruning ties to the same run.
-func BodyPaths(path string) (html, text string) {
-	return path + ".body.html", path + ".body.txt"
+func BodyPaths(path string) (html, text, chart string) {
+	return path + ".body.html", path + ".body.txt", path + ".body.png"
 }
 
 // bodyWriter writes the two tables of a Body as the rows go by.
 type bodyWriter struct {
 	spec  *Body
-	files [2]*os.File
-	bufs  [2]*bufio.Writer
+	files [3]*os.File // html, text and the chart when there is one
+	bufs  [3]*bufio.Writer
 	html  *format.HTMLEncoder
 	text  *format.TextEncoder
+	chart *format.PNGEncoder // nil without a chart, or once it failed
+	// note says why the chart was left out, "" when it was not.
+	note string
 }
 
 // newBodyWriter creates the temporary files of b's tables, for the
@@ -44,7 +55,7 @@ func newBodyWriter(b *Body, cols []facteur.Column) (*bodyWriter, error) {
 		return nil, nil
 	}
 	w := &bodyWriter{spec: b}
-	for i, path := range []string{b.HTMLPath, b.TextPath} {
+	for i, path := range b.paths() {
 		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.partial")
 		if err != nil {
 			w.abort()
@@ -54,7 +65,32 @@ func newBodyWriter(b *Body, cols []facteur.Column) (*bodyWriter, error) {
 	}
 	w.html = format.NewHTMLEncoder(w.bufs[0], cols, format.HTMLOptions{Fragment: true, MaxRows: b.MaxRows})
 	w.text = format.NewTextEncoder(w.bufs[1], cols, format.TextOptions{MaxRows: b.MaxRows, LeftOut: true})
+	if b.Chart != nil {
+		var err error
+		if w.chart, err = format.NewPNGEncoder(w.bufs[2], cols, b.Chart, b.Title); err != nil {
+			w.leaveOutChart(err)
+		}
+	}
 	return w, nil
+}
+
+// paths are where the body's parts go, the chart's only when there is one.
+func (b *Body) paths() []string {
+	if b.Chart == nil {
+		return []string{b.HTMLPath, b.TextPath}
+	}
+	return []string{b.HTMLPath, b.TextPath, b.ChartPath}
+}
+
+// leaveOutChart gives up the chart for the reason err.
+func (w *bodyWriter) leaveOutChart(err error) {
+	w.chart = nil
+	w.note = "The chart is left out of the mail: " + facteur.ErrorMessage(err)
+	if f := w.files[2]; f != nil {
+		f.Close()
+		os.Remove(f.Name())
+		w.files[2] = nil
+	}
 }
 
 // write adds a row to both tables; past MaxRows they only count it.
@@ -67,6 +103,11 @@ func (w *bodyWriter) write(row [][]byte, kinds []facteur.Kind) error {
 	}
 	if err := w.text.Write(row, kinds); err != nil {
 		return fmt.Errorf("mail body: %w", err)
+	}
+	if w.chart != nil {
+		if err := w.chart.Write(row, kinds); err != nil {
+			w.leaveOutChart(err)
+		}
 	}
 	return nil
 }
@@ -84,8 +125,16 @@ func (w *bodyWriter) commit() error {
 		w.abort()
 		return encodeError(fmt.Errorf("finish mail body: %w", err))
 	}
-	for i, path := range []string{w.spec.HTMLPath, w.spec.TextPath} {
+	if w.chart != nil {
+		if err := w.chart.Close(); err != nil {
+			w.leaveOutChart(err)
+		}
+	}
+	for i, path := range w.spec.paths() {
 		f := w.files[i]
+		if f == nil {
+			continue // the chart, left out
+		}
 		err := w.bufs[i].Flush()
 		if err == nil {
 			err = f.Sync()

@@ -87,6 +87,9 @@ type Result struct {
 	Stages  []facteur.Stage
 	// FastPath is true when the database wrote the CSV itself (PostgreSQL COPY).
 	FastPath bool
+	// Note is something the run's log should say that did not stop the
+	// export (a mail's chart left out), "" for none.
+	Note string
 }
 
 // Run exports spec.Query to spec.Path. On failure nothing is left at
@@ -216,11 +219,16 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 	if err := body.commit(); err != nil {
 		return Result{}, err
 	}
+	note := ""
+	if body != nil {
+		note = body.note
+	}
 	if spec.Progress != nil {
 		spec.Progress.Store(n)
 	}
 	return Result{
 		Rows:    n,
+		Note:    note,
 		Columns: proj.cols,
 		Stages: []facteur.Stage{
 			{Name: "query", Duration: firstRow},

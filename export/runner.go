@@ -403,7 +403,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		Period:         def.Period,
 		Chart:          def.Report.Chart,
 		Path:           path,
-		Body:           r.body(def.Destination, path),
+		Body:           r.body(def.Destination, def.Report, path),
 		Progress:       progress,
 		MaxRows:        maxRows,
 		Limits:         facteur.RunLimits{MaxRows: lim.MaxRows, MaxBytes: lim.MaxBytes},
@@ -432,6 +432,9 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		how = " (written by the database's COPY)"
 	}
 	r.logf(ctx, run.ID, "info", "Exported %d rows, %d bytes%s, sha-256 %s.", res.Rows, res.Bytes, how, res.SHA256)
+	if res.Note != "" {
+		r.logf(ctx, run.ID, "warn", "%s", res.Note)
+	}
 	return r.Store.UpdateRun(ctx, run)
 }
 
@@ -518,7 +521,7 @@ func (r *Runner) formats() *format.Registry {
 // body returns what the export writes for the text of a mail when the
 // destination d shows the report in it, nil when it does not. The file
 // spooled at path keeps it beside it (BodyPaths).
-func (r *Runner) body(d *facteur.Destination, path string) *Body {
+func (r *Runner) body(d *facteur.Destination, report *facteur.Report, path string) *Body {
 	if d == nil {
 		return nil
 	}
@@ -530,8 +533,8 @@ func (r *Runner) body(d *facteur.Destination, path string) *Body {
 	if n <= 0 {
 		return nil
 	}
-	html, text := BodyPaths(path)
-	return &Body{MaxRows: n, HTMLPath: html, TextPath: text}
+	html, text, chart := BodyPaths(path)
+	return &Body{MaxRows: n, HTMLPath: html, TextPath: text, ChartPath: chart, Chart: report.Chart, Title: report.Name}
 }
 
 // artifactOf returns the artifact of run, typed by formats, with the text
@@ -544,9 +547,12 @@ func artifactOf(run *facteur.Run, formats *format.Registry) *facteur.Artifact {
 	a := &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id,
 		ContentType: formats.MediaType(run.FileName), DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
 	if run.ArtifactPath != "" {
-		html, text := BodyPaths(run.ArtifactPath)
+		html, text, chart := BodyPaths(run.ArtifactPath)
 		if exists(html) && exists(text) {
 			a.Body = &facteur.Body{HTMLPath: html, TextPath: text}
+			if exists(chart) {
+				a.Body.ChartPath = chart
+			}
 		}
 	}
 	return a

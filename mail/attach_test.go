@@ -229,3 +229,42 @@ func TestAttachmentNameRFC2231(t *testing.T) {
 		}
 	}
 }
+
+// TestImages: a picture shown in the HTML part arrives inline, with the
+// Content-ID its cid: URL names; an image without an HTML part, a bad
+// Content-ID or a type that is not an image is refused before sending.
+func TestImages(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "chart.png")
+	pic := []byte("\x89PNG\r\n\x1a\n not really a picture")
+	if err := os.WriteFile(path, pic, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := smtptest.Start(t, smtptest.Options{Users: map[string]string{user: password}})
+	m := testMessage()
+	m.HTML = `<p>Chart:</p><img src="cid:chart.run-7@facteur.test">`
+	m.Images = []mail.Image{{ContentID: "chart.run-7@facteur.test", ContentType: "image/png", Path: path}}
+	if err := (&mail.Sender{Settings: plainSettings(srv)}).Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	msg := parse(t, srv.WaitFor(1, 5*time.Second)[0])
+	found := false
+	for _, p := range leaves(t, msg.Header, msg.Body) {
+		if p.contentType == "image/png" {
+			found = bytes.Equal(p.data, pic) && p.disposition == "inline"
+		}
+	}
+	if !found {
+		t.Errorf("no inline image/png part with the picture's bytes: %v", leaves(t, msg.Header, msg.Body))
+	}
+	for _, bad := range []mail.Message{
+		{ID: m.ID, To: m.To, Text: "x", Images: []mail.Image{{ContentID: "a@b", ContentType: "image/png", Path: path}}},
+		{ID: m.ID, To: m.To, Text: "x", HTML: "<p>x</p>", Images: []mail.Image{{ContentID: "a b@c\r\nBcc: x", ContentType: "image/png", Path: path}}},
+		{ID: m.ID, To: m.To, Text: "x", HTML: "<p>x</p>", Images: []mail.Image{{ContentID: "a@b", ContentType: "text/html", Path: path}}},
+		{ID: m.ID, To: m.To, Text: "x", HTML: "<p>x</p>", Images: []mail.Image{{ContentID: "a@b", ContentType: "image/png", Path: path + ".gone"}}},
+	} {
+		if err := (&mail.Sender{Settings: plainSettings(srv)}).Send(t.Context(), bad); err == nil || !strings.Contains(err.Error(), "images[0]") {
+			t.Errorf("images %+v: %v", bad.Images, err)
+		}
+	}
+}

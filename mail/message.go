@@ -35,6 +35,20 @@ type Message struct {
 	HTML string
 	// Attachments are streamed from disk when the mail is sent.
 	Attachments []Attachment
+	// Images are shown inside the HTML part (<img src="cid:ID">), not
+	// offered as attachments; only with HTML.
+	Images []Image
+}
+
+// Image is a picture shown inside a Message's HTML part.
+type Image struct {
+	// ContentID is what the HTML's src="cid:…" names: "id@host", without
+	// the angle brackets.
+	ContentID string
+	// ContentType is the picture's media type ("image/png").
+	ContentType string
+	// Path is the file on disk to read when sending.
+	Path string
 }
 
 // Attachment is a file attached to a Message.
@@ -183,6 +197,19 @@ func build(m Message, defaultFrom string) (*built, error) {
 	}
 
 	b := &built{msg: msg}
+	for i, img := range m.Images {
+		if m.HTML == "" || !validContentID(img.ContentID) || !strings.HasPrefix(img.ContentType, "image/") {
+			b.close()
+			return nil, facteur.Errorf(facteur.EINVALID, "message.images[%d]: an image needs an HTML part, a content id (id@host) and an image/* type", i)
+		}
+		f, err := os.Open(img.Path)
+		if err != nil {
+			b.close()
+			return nil, facteur.WrapError(facteur.EINVALID, err, "message.images[%d]: cannot read the image's file", i)
+		}
+		b.files = append(b.files, f)
+		msg.EmbedReadSeeker(img.ContentID, f, gomail.WithFileContentID("<"+img.ContentID+">"), gomail.WithFileContentType(gomail.ContentType(img.ContentType)))
+	}
 	for _, a := range m.Attachments {
 		name := fileName(a.Name)
 		if a.Name == "" {
@@ -202,6 +229,18 @@ func build(m Message, defaultFrom string) (*built, error) {
 		msg.AttachReadSeeker(name, f, fileHeaders(name, ct))
 	}
 	return b, nil
+}
+
+// validContentID reports whether id can be a Content-ID ("id@host") and
+// the HTML's cid: URL as it is: letters, digits and ".-_" around one "@".
+func validContentID(id string) bool {
+	local, host, ok := strings.Cut(id, "@")
+	valid := func(s string) bool {
+		return s != "" && len(s) <= 100 && !strings.ContainsFunc(s, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_", r))
+		})
+	}
+	return ok && valid(local) && valid(host)
 }
 
 // parseAddresses parses the addresses of one header, field naming it in

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"image/png"
 	"net/http"
 	"net/mail"
 	"os"
@@ -26,6 +27,15 @@ import (
 // htmlPart returns the text/html part of a received mail, decoded.
 func htmlPart(t *testing.T, data []byte) string {
 	t.Helper()
+	html, _ := htmlParts(t, data)
+	return html
+}
+
+// htmlParts returns the text/html part of a received mail and its inline
+// images by Content-ID, decoded.
+func htmlParts(t *testing.T, data []byte) (string, map[string][]byte) {
+	t.Helper()
+	images := map[string][]byte{}
 	m, err := mail.ReadMessage(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -47,9 +57,14 @@ func htmlPart(t *testing.T, data []byte) string {
 		if mt == "text/html" {
 			out += string(decodeBody(t, body, enc))
 		}
+		if strings.HasPrefix(mt, "image/") {
+			if p, ok := body.(*multipart.Part); ok {
+				images[strings.Trim(p.Header.Get("Content-Id"), "<>")] = decodeBody(t, body, enc)
+			}
+		}
 	}
 	walk(m.Header.Get("Content-Type"), m.Body, m.Header.Get("Content-Transfer-Encoding"))
-	return out
+	return out, images
 }
 
 // agentsSource is a SQLite database of n agents, some of whose teams need
@@ -158,7 +173,10 @@ func TestMailBody(t *testing.T) {
 		t.Fatalf("download: %d %q", resp.StatusCode, whole)
 	}
 
-	// Both: every row (under the default of 1,000) and the file attached.
+	// Both: every row (under the default of 1,000) and the file attached,
+	// with the report's chart above the table.
+	n.must(200, "PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), map[string]any{"name": "agents", "source_id": src.ID, "sql": "select * from agents order by id",
+		"chart": map[string]any{"type": "line", "x": "id", "y": []string{"score"}}}, nil)
 	n.must(200, "PUT", fmt.Sprintf("/api/v1/destinations/%d", dest.ID), map[string]any{"name": "Agents mail", "kind": "email", "config": map[string]any{
 		"to": []string{"partner@example.org"}, "body": "both", "message": "Hello,\nthe agents of the day."}}, nil)
 	n.must(202, "POST", fmt.Sprintf("/api/v1/schedules/%d/run", sc.ID), nil, &run)
@@ -173,7 +191,16 @@ func TestMailBody(t *testing.T) {
 	if !strings.Contains(m.text, "the agents of the day.") || !strings.Contains(m.text, "<Agent & 25>") || strings.Contains(m.text, "left out") || strings.Contains(m.text, "/download/") {
 		t.Errorf("text part:\n%s", m.text)
 	}
-	if rows := renderedRows(t, htmlPart(t, got[1].Data)); len(rows) != 26 {
+	body, images := htmlParts(t, got[1].Data)
+	if rows := renderedRows(t, body); len(rows) != 26 {
 		t.Errorf("rendered table of %d rows, want the header and 25", len(rows))
+	}
+	cid := regexp.MustCompile(`src="cid:([^"]+)"`).FindStringSubmatch(body)
+	if cid == nil || len(images) != 1 {
+		t.Fatalf("the chart is not in the mail: %d images, HTML %.300q", len(images), body)
+	}
+	img, err := png.Decode(bytes.NewReader(images[cid[1]]))
+	if err != nil || img.Bounds().Dx() < 600 {
+		t.Fatalf("the mail's chart %q: %v, %v", cid[1], err, img)
 	}
 }

@@ -217,6 +217,9 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 	ttl := fmail.Duration(p.LinkTTL())
 	if tbl != nil {
 		tmpl.Text, tmpl.HTML = e.tableBody(a, tbl, link, ttl, attach)
+		if tbl.chart != "" {
+			tmpl.Images = []fmail.Image{{ContentID: chartID(a, e.host()), ContentType: "image/png", Path: tbl.chart}}
+		}
 	} else {
 		tmpl.Text, tmpl.HTML = e.body(a, link, ttl)
 	}
@@ -259,7 +262,8 @@ func (e *Email) body(a *facteur.Artifact, link, ttl string) (text, htmlBody stri
 // table is the report's first rows as a mail shows them.
 type table struct {
 	html, text string
-	leftOut    int64 // rows of the file the table does not show
+	leftOut    int64  // rows of the file the table does not show
+	chart      string // the chart's PNG file, "" when there is none
 }
 
 // table reads the rows the export wrote for the mail's text (see
@@ -285,7 +289,18 @@ func (e *Email) table(a *facteur.Artifact, p facteur.Policy) (*table, error) {
 			return nil, facteur.WrapError(facteur.EINTERNAL, err, "The rows of %s for the mail cannot be read from the spool; export it again.", a.Name)
 		}
 	}
-	return &table{html: string(parts[0]), text: string(parts[1]), leftOut: max(0, a.Rows-shown)}, nil
+	t := &table{html: string(parts[0]), text: string(parts[1]), leftOut: max(0, a.Rows-shown)}
+	if a.Body.ChartPath != "" {
+		if fi, err := os.Stat(a.Body.ChartPath); err == nil && fi.Size() <= p.AttachmentLimit/4 {
+			t.chart = a.Body.ChartPath
+		}
+	}
+	return t, nil
+}
+
+// chartID is the Content-ID of the chart in the mails of a's run.
+func chartID(a *facteur.Artifact, host string) string {
+	return fmt.Sprintf("chart.run-%d@%s", a.RunID, host)
 }
 
 // tableBody returns the text and HTML of a mail showing t: the configured
@@ -323,6 +338,9 @@ func (e *Email) tableBody(a *facteur.Artifact, t *table, link, ttl string, attac
 		b.WriteString(expand(msg, "", a, link, html.EscapeString))
 	} else {
 		b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(expand(msg, "", a, link, nil)), "\n", "<br>\n") + "</p>")
+	}
+	if t.chart != "" {
+		b.WriteString("\n<p><img src=\"cid:" + chartID(a, e.host()) + "\" alt=\"" + html.EscapeString("The chart of "+a.Name) + "\" style=\"max-width:100%;height:auto\" width=\"600\"></p>")
 	}
 	b.WriteString("\n" + t.html + "\n")
 	if after != "" {
