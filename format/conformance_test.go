@@ -15,6 +15,7 @@ var readers = map[string]formattest.Reader{
 	"csv.zip": formattest.PythonCSVInZip,
 	"json":    formattest.PythonJSON,
 	"ndjson":  formattest.PythonNDJSON,
+	"parquet": formattest.DuckDB,
 	"xlsx":    withOptions(formattest.Openpyxl, facteur.FormatOptions{XLSXDates: facteur.XLSXDatesText}), // dates as their text, to compare them
 }
 

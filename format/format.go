@@ -31,6 +31,7 @@ var (
 	_ Encoder = (*JSONEncoder)(nil)
 	_ Encoder = (*NDJSONEncoder)(nil)
 	_ Encoder = (*XLSXEncoder)(nil)
+	_ Encoder = (*ParquetEncoder)(nil)
 )
 
 // ErrClosed is returned by Write after Close.

@@ -106,7 +106,7 @@ type Registry struct {
 // Builtin returns a new registry holding the formats Facteur ships with.
 func Builtin() *Registry {
 	r := &Registry{}
-	for _, f := range []Format{csvFormat(), csvZipFormat(), jsonFormat(), ndjsonFormat(), xlsxFormat()} {
+	for _, f := range []Format{csvFormat(), csvZipFormat(), jsonFormat(), ndjsonFormat(), xlsxFormat(), parquetFormat()} {
 		if err := r.Register(f); err != nil {
 			panic(err) // a programming error in the list above
 		}
