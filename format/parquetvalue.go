@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -21,7 +22,7 @@ import (
 // may point into the column's buffer, until the next call.
 func (c *parquetColumn) value(k facteur.Kind, v []byte) (parquet.Value, error) {
 	if c.typ == pqString {
-		return parquet.ByteArrayValue(v), nil
+		return parquet.ByteArrayValue(c.utf8(v)), nil
 	}
 	if k != c.col.Kind {
 		return parquet.Value{}, fmt.Errorf("a %s value (%s) in a column of %s values; cast the column to text in the query to keep every value", k, quoteShort(v), c.col.Kind)
@@ -90,9 +91,29 @@ func (c *parquetColumn) value(k facteur.Kind, v []byte) (parquet.Value, error) {
 		if !c.json.valid(v) {
 			return badValue(v, "a JSON document")
 		}
-		return parquet.ByteArrayValue(v), nil
+		return parquet.ByteArrayValue(c.utf8(v)), nil
 	}
 	return parquet.ByteArrayValue(v), nil
+}
+
+// utf8 returns v with each byte that is not UTF-8 replaced by U+FFFD, as
+// in JSON: a Parquet STRING or JSON holds UTF-8, and readers refuse a file
+// that does not.
+func (c *parquetColumn) utf8(v []byte) []byte {
+	if utf8.Valid(v) {
+		return v
+	}
+	c.buf = c.buf[:0]
+	for len(v) > 0 {
+		r, size := utf8.DecodeRune(v)
+		if r == utf8.RuneError && size == 1 {
+			c.buf = utf8.AppendRune(c.buf, utf8.RuneError)
+		} else {
+			c.buf = append(c.buf, v[:size]...)
+		}
+		v = v[size:]
+	}
+	return c.buf
 }
 
 // micros returns t as microseconds since 1970, failing when it could not
@@ -151,7 +172,7 @@ func (c *parquetColumn) decimal(v []byte) (parquet.Value, error) {
 		switch {
 		case d == '-' && i == 0:
 			neg = true
-		case d == '.' && !point && i > 0:
+		case d == '.' && !point && i > 0 && v[i-1] != '-':
 			point = true
 		case d >= '0' && d <= '9':
 			if point {

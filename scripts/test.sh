@@ -101,6 +101,20 @@ if [ "${FACTEUR_TEST_CHROMIUM:-}" != skip ] && [ "${FACTEUR_TEST_AXE:-}" != skip
 	echo "axe-core: $FACTEUR_TEST_AXE"
 fi
 
+# DuckDB, the independent reader of the Parquet files, from the npm package
+# @duckdb/node-api, installed once into the same cache folder and run by node.
+if [ "${FACTEUR_TEST_DUCKDB:-}" != skip ]; then
+	referees="${XDG_CACHE_HOME:-$HOME/.cache}/facteur-referees"
+	if [ ! -f "$referees/node_modules/@duckdb/node-api/package.json" ]; then
+		command -v npm >/dev/null || apt_install npm
+		mkdir -p "$referees" && (cd "$referees" && npm install --silent --no-audit --no-fund @duckdb/node-api@1.5.6-r.1 >/dev/null) || die "cannot install @duckdb/node-api from the npm registry"
+	fi
+	export FACTEUR_TEST_DUCKDB="${FACTEUR_TEST_DUCKDB:-$referees/node_modules}"
+	echo "DuckDB: $FACTEUR_TEST_DUCKDB/@duckdb/node-api"
+else
+	echo "DuckDB (Parquet reader) tests SKIPPED (FACTEUR_TEST_DUCKDB=skip)"
+fi
+
 # An independent reader of the XLSX files: LibreOffice (installed once).
 if [ "${FACTEUR_TEST_LIBREOFFICE:-}" != skip ]; then
 	[ -x "${FACTEUR_TEST_LIBREOFFICE:-/usr/bin/soffice}" ] || apt_install libreoffice-calc
