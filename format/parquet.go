@@ -51,9 +51,9 @@ func NewParquetEncoder(w io.Writer, cols []facteur.Column, codec string) *Parque
 	for i, c := range cols {
 		pcols[i] = parquetColumnOf(c)
 	}
-	var c compress.Codec = newParquetZstd()
-	if codec == facteur.CodecSnappy {
-		c = &snappy.Codec{}
+	var c compress.Codec = &snappy.Codec{}
+	if codec != facteur.CodecSnappy {
+		c = newParquetZstd()
 	}
 	schema := parquet.NewSchema("export", parquetSchema(pcols))
 	spill := &parquetSpill{}

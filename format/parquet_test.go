@@ -3,6 +3,8 @@ package format_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,5 +115,38 @@ func TestParquetRefuses(t *testing.T) {
 			t.Errorf("%s %q: error %v, want one naming the column and the row", tt.col.Kind, tt.value, err)
 		}
 		enc.Close()
+	}
+}
+
+// TestParquetRowGroups: past 1,048,576 rows a second row group starts, its
+// pages written after the first's in the same temporary file; DuckDB reads
+// every row of both.
+func TestParquetRowGroups(t *testing.T) {
+	t.Parallel()
+	const n = 1<<20 + 1000
+	cols := []facteur.Column{{Name: "id", Kind: facteur.KindInt}, {Name: "label", Kind: facteur.KindText}}
+	var buf bytes.Buffer
+	enc := format.NewParquetEncoder(&buf, cols, "")
+	id, label := []byte{}, []byte{}
+	for i := range n {
+		id = strconv.AppendInt(id[:0], int64(i), 10)
+		label = append(append(label[:0], "label "...), id...)
+		row := [][]byte{id, label}
+		if i%7 == 0 {
+			row[1] = nil
+		}
+		if err := enc.Write(row, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := formattest.QueryParquet(t, buf.Bytes(), `SELECT count(*)::VARCHAR AS n, sum(id)::VARCHAR AS s, count(label)::VARCHAR AS labels,
+		bool_and(label IS NULL OR label = 'label ' || id)::VARCHAR AS same,
+		(SELECT count(DISTINCT row_group_id) FROM parquet_metadata({file}))::VARCHAR AS groups FROM read_parquet({file})`)
+	want := map[string]any{"n": strconv.Itoa(n), "s": strconv.Itoa(n * (n - 1) / 2), "labels": strconv.Itoa(n - (n+6)/7), "same": "true", "groups": "2"}
+	if len(got) != 1 || fmt.Sprint(got[0]) != fmt.Sprint(want) {
+		t.Errorf("DuckDB reads %v, want %v", got, want)
 	}
 }

@@ -36,6 +36,31 @@ const big = (k, v) => typeof v === 'bigint' ? v.toString() : v;
 })().catch(e => { console.error(e); process.exit(1); });
 `
 
+// duckdbQueryScript runs a query with DuckDB, each {file} in it replaced
+// by the quoted path of a Parquet file, and prints its rows as JSON objects.
+const duckdbQueryScript = `
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  await con.run("SET TimeZone = 'UTC'");
+  const file = "'" + process.argv[1].replaceAll("'", "''") + "'";
+  const rows = (await con.runAndReadAll(process.argv[2].replaceAll('{file}', file))).getRowObjectsJS();
+  process.stdout.write(JSON.stringify(rows, (k, v) => typeof v === 'bigint' ? v.toString() : v));
+})().catch(e => { console.error(e); process.exit(1); });
+`
+
+// QueryParquet runs query with DuckDB, each {file} in it standing for the
+// Parquet file ("SELECT count(*) AS n FROM read_parquet({file})"), and
+// returns its rows; see ReadParquet for where DuckDB comes from.
+func QueryParquet(t *testing.T, file []byte, query string) []map[string]any {
+	t.Helper()
+	var rows []map[string]any
+	if err := json.Unmarshal(runDuckDB(t, file, duckdbQueryScript, query), &rows); err != nil {
+		t.Fatalf("reader output: %v", err)
+	}
+	return rows
+}
+
 // ParquetFile is what DuckDB reads of a Parquet file.
 type ParquetFile struct {
 	// Columns are the columns as DuckDB types them ("DECIMAL(38,9)",
@@ -71,6 +96,17 @@ type ParquetElement struct {
 // skips the test.
 func ReadParquet(t *testing.T, file []byte) ParquetFile {
 	t.Helper()
+	var f ParquetFile
+	out := runDuckDB(t, file, duckdbScript)
+	if err := json.Unmarshal(out, &f); err != nil {
+		t.Fatalf("reader output: %v\n%.500s", err, out)
+	}
+	return f
+}
+
+// runDuckDB runs script with node, given the path of file and args.
+func runDuckDB(t *testing.T, file []byte, script string, args ...string) []byte {
+	t.Helper()
 	modules := os.Getenv("FACTEUR_TEST_DUCKDB")
 	if modules == "skip" {
 		t.Skip("SKIPPED: FACTEUR_TEST_DUCKDB=skip")
@@ -86,7 +122,7 @@ func ReadParquet(t *testing.T, file []byte) ParquetFile {
 	if err := os.WriteFile(path, file, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", "-e", duckdbScript, path)
+	cmd := exec.Command("node", append([]string{"-e", script, path}, args...)...)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
 	out, err := cmd.Output()
 	if err != nil {
@@ -96,11 +132,7 @@ func ReadParquet(t *testing.T, file []byte) ParquetFile {
 		}
 		t.Fatalf("DuckDB (@duckdb/node-api in %s, installed by scripts/test.sh) cannot read the Parquet file: %v\n%s", modules, err, msg)
 	}
-	var f ParquetFile
-	if err := json.Unmarshal(out, &f); err != nil {
-		t.Fatalf("reader output: %v\n%.500s", err, out)
-	}
-	return f
+	return out
 }
 
 // Canonical returns the canonical text (see facteur.Kind) of DuckDB's text
