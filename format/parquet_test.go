@@ -179,3 +179,16 @@ func TestParquetRowReuse(t *testing.T) {
 		t.Error("overwriting a row after Write changed the file")
 	}
 }
+
+// TestParquetOffsetSeconds: an instant whose offset has seconds (the local
+// mean time PostgreSQL gives old dates in some zones) is that instant.
+func TestParquetOffsetSeconds(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	encodeAll(t, format.NewParquetEncoder(&buf, []facteur.Column{{Name: "at", Kind: facteur.KindTimestamp}}, ""),
+		toBytes([][]string{{"1900-01-01T00:00:00+00:09:21"}}))
+	got := formattest.QueryParquet(t, buf.Bytes(), `SELECT "at"::VARCHAR AS v FROM read_parquet({file})`)
+	if len(got) != 1 || got[0]["v"] != "1899-12-31 23:50:39+00" {
+		t.Errorf("DuckDB reads %v, want 1899-12-31 23:50:39+00", got)
+	}
+}

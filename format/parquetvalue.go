@@ -64,6 +64,9 @@ func (c *parquetColumn) value(k facteur.Kind, v []byte) (parquet.Value, error) {
 		return badValue(v, "a boolean")
 	case pqTimestamp:
 		t, err := time.Parse(time.RFC3339Nano, string(v))
+		if err != nil { // an offset in seconds, as a zone's local mean time before 1900 has
+			t, err = time.Parse("2006-01-02T15:04:05.999999999-07:00:00", string(v))
+		}
 		return micros(t, err, v, "a TIMESTAMP")
 	case pqDateTime:
 		t, err := time.Parse("2006-01-02T15:04:05", string(v))
