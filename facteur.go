@@ -63,6 +63,12 @@ type Column struct {
 	Name   string `json:"name"`
 	Kind   Kind   `json:"kind"`
 	DBType string `json:"db_type,omitempty"` // the database's own type name, for display
+	// Precision and Scale are the digits a KindDecimal column is declared
+	// with (numeric(38,9), DECIMAL(10,2)): Precision digits in all, Scale
+	// of them after the point. Precision is 0 when the source does not
+	// know it (an unconstrained numeric, SQLite, an expression).
+	Precision int `json:"precision,omitempty"`
+	Scale     int `json:"scale,omitempty"`
 }
 
 // Rows is a stream of rows from a source, read one at a time so that memory

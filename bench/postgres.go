@@ -171,6 +171,7 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 		fct("facteur csv.zip", n, "f.csv.zip", append(table, "--format", "csv.zip")...),
 		fct("facteur csv.gz", n, "f.csv.gz", append(table, "--format", "csv", "--compression", "gzip")...),
 		fct("facteur csv.zst", n, "f.csv.zst", append(table, "--format", "csv", "--compression", "zstd")...),
+		fct("facteur parquet", n, "f.parquet", append(table, "--format", "parquet")...),
 		fct("facteur xlsx"+at, pg.small, "s.xlsx", append(query, "--format", "xlsx")...),
 		Contender{Name: "excelize xlsx" + at, Rows: pg.small, Run: command{
 			args:   []string{b.excelize, "-source", pg.url, "-query", small, "-output", out("e.xlsx")},
@@ -180,11 +181,12 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 		fct("facteur ndjson"+at, pg.small, "s.ndjson", append(query, "--format", "ndjson")...),
 		fct("facteur json"+at, pg.small, "s.json", append(query, "--format", "json")...),
 		fct("facteur csv.gz"+at, pg.small, "s.csv.gz", append(query, "--format", "csv", "--compression", "gzip")...),
+		fct("facteur parquet"+at, pg.small, "s.parquet", append(query, "--format", "parquet")...),
 	)
 	g.Notes = append(g.Notes, "facteur csv --raw-cells: no formula neutralising, rows read one by one (the default path); "+
 		"--pg-copy: the same bytes written by the server's COPY.",
 		"excelize xlsx: the same rows read with pgx and written by excelize's StreamWriter and its default save (`bench/excelize`), the way a Go program without Facteur would.")
-	for _, f := range []string{"csv", "ndjson", "json", "csv.gz"} {
+	for _, f := range []string{"csv", "ndjson", "json", "csv.gz", "parquet"} {
 		g.Flatness = append(g.Flatness, FlatPair{Format: f, Small: "facteur " + f + at, Full: "facteur " + f})
 	}
 	return cs

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/source"
 )
@@ -113,6 +115,7 @@ type fixtureSource struct {
 	name  string // postgres, mariadb, sqlite: the prefix of its golden files
 	src   facteur.Querier
 	query facteur.Query
+	pg    *pgx.Conn // PostgreSQL's: the connection that stored it, to read it back
 }
 
 // pgFixture stores the fixture in a new PostgreSQL schema.
@@ -131,7 +134,7 @@ func pgFixture(t testing.TB) fixtureSource {
 			t.Fatalf("insert row %d: %v", r.id, err)
 		}
 	}
-	return fixtureSource{name: "postgres", src: openSource(t, dsn, source.Options{}), query: facteur.Query{SQL: "SELECT * FROM " + table + " ORDER BY id"}}
+	return fixtureSource{name: "postgres", src: openSource(t, dsn, source.Options{}), query: facteur.Query{SQL: "SELECT * FROM " + table + " ORDER BY id"}, pg: admin}
 }
 
 // myFixture stores the fixture in a new MariaDB table. Instants are written

@@ -18,6 +18,7 @@ var readers = map[string]formattest.Reader{
 	"html":    formattest.Chromium,
 	"txt":     formattest.PythonTextTable,
 	"xml":     formattest.XMLLint,
+	"parquet": formattest.DuckDB,
 	"xlsx":    withOptions(formattest.Openpyxl, facteur.FormatOptions{XLSXDates: facteur.XLSXDatesText}), // dates as their text, to compare them
 	"png":     formattest.PNGChart,
 	"pdf":     formattest.Poppler,

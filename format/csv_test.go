@@ -204,7 +204,7 @@ func (w *failWriter) Write(p []byte) (int, error) {
 func TestEncoderErrors(t *testing.T) {
 	t.Parallel()
 	cols := []facteur.Column{{Name: "a"}, {Name: "b", Kind: facteur.KindInt}}
-	for _, f := range []string{"csv", "csv.zip", "json", "ndjson", "xlsx"} {
+	for _, f := range []string{"csv", "csv.zip", "json", "ndjson", "xlsx", "parquet"} {
 		t.Run(f, func(t *testing.T) {
 			t.Parallel()
 			enc, err := format.Builtin().New(io.Discard, format.Target{Cols: cols, Options: facteur.FormatOptions{Format: f}, InnerName: "x.csv"})

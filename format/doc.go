@@ -1,5 +1,5 @@
 // Package format turns a stream of rows into a file: CSV, zipped CSV, JSON,
-// NDJSON, XLSX, HTML, plain text and XML (PRODUCT B1–B7). Each encoder takes rows one at a time, as
+// NDJSON, XLSX, HTML, plain text, XML (PRODUCT B1–B7), PNG charts, PDF and Parquet. Each encoder takes rows one at a time, as
 // the canonical text of each value's facteur.Kind (nil for SQL NULL), and
 // writes them out at once: memory stays flat whatever the number of rows.
 // A value's kind is its column's, unless the row comes with the kind of
@@ -177,4 +177,17 @@
 // text), with & < > escaped and CR written as &#13;. The characters XML
 // 1.0 forbids — the C0 controls other than tab, LF and CR, U+FFFE, U+FFFF —
 // and invalid UTF-8 become U+FFFD, so the document is always well-formed.
+//
+// # Parquet
+//
+// One Apache Parquet file (parquet-go), each column nullable and typed from
+// its source column (see parquetColumnOf and README's table): integers as
+// INT64, decimals of a known precision up to 38 as DECIMAL(p, s), others as
+// their text, floats as FLOAT or DOUBLE, timestamps as microseconds adjusted
+// to UTC or not, dates, times, bytes as themselves, JSON as JSON, the rest as
+// STRING, invalid UTF-8 replaced by U+FFFD as in JSON. A value its column's
+// type cannot hold fails the export naming the column and the row. Pages are
+// compressed with zstd or snappy; a row group's pages wait in a temporary
+// file until the group is cut (parquetSpill), so memory does not grow with
+// the rows.
 package format

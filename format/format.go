@@ -34,6 +34,7 @@ var (
 	_ Encoder = (*HTMLEncoder)(nil)
 	_ Encoder = (*TextEncoder)(nil)
 	_ Encoder = (*XMLEncoder)(nil)
+	_ Encoder = (*ParquetEncoder)(nil)
 )
 
 // ErrClosed is returned by Write after Close.

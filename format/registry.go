@@ -128,6 +128,7 @@ func Builtin() *Registry {
 	for _, f := range []Format{csvFormat(), csvZipFormat(), jsonFormat(), ndjsonFormat(), xlsxFormat(), htmlFormat(), textFormat(), xmlFormat(),
 		pngFormat(),
 		pdfFormat(),
+		parquetFormat(),
 	} {
 		if err := r.Register(f); err != nil {
 			panic(err) // a programming error in the list above

@@ -89,16 +89,32 @@ else
 	echo "Browser tests SKIPPED (FACTEUR_TEST_CHROMIUM=skip)"
 fi
 
-# axe-core, the accessibility checker the browser tests inject (installed
-# once from the npm registry into a cache folder outside the repository).
+# The referees from the npm registry (axe-core, DuckDB, the Nu Html
+# Checker) live in one cache folder outside the repository. They are
+# installed together, pinned, whenever one is missing: npm removes from a
+# folder the packages its package.json does not list.
+referees="${XDG_CACHE_HOME:-$HOME/.cache}/facteur-referees"
+install_referees() {
+	command -v npm >/dev/null || apt_install npm
+	mkdir -p "$referees" && (cd "$referees" && npm install --silent --no-audit --no-fund \
+		axe-core@4.14 @duckdb/node-api@1.5.6-r.1 vnu-jar@26.9.27 >/dev/null) || die "cannot install $1 from the npm registry"
+}
+
+# axe-core, the accessibility checker the browser tests inject.
 if [ "${FACTEUR_TEST_CHROMIUM:-}" != skip ] && [ "${FACTEUR_TEST_AXE:-}" != skip ] && [ -z "${FACTEUR_TEST_AXE:-}" ]; then
-	referees="${XDG_CACHE_HOME:-$HOME/.cache}/facteur-referees"
-	if [ ! -f "$referees/node_modules/axe-core/axe.min.js" ]; then
-		command -v npm >/dev/null || apt_install npm
-		mkdir -p "$referees" && (cd "$referees" && npm install --silent --no-audit --no-fund axe-core@4.14 >/dev/null) || die "cannot install axe-core from the npm registry"
-	fi
+	[ -f "$referees/node_modules/axe-core/axe.min.js" ] || install_referees axe-core
 	export FACTEUR_TEST_AXE="$referees/node_modules/axe-core/axe.min.js"
 	echo "axe-core: $FACTEUR_TEST_AXE"
+fi
+
+# DuckDB, the independent reader of the Parquet files, from the npm package
+# @duckdb/node-api, installed once into the same cache folder and run by node.
+if [ "${FACTEUR_TEST_DUCKDB:-}" != skip ]; then
+	[ -f "$referees/node_modules/@duckdb/node-api/package.json" ] || install_referees @duckdb/node-api
+	export FACTEUR_TEST_DUCKDB="${FACTEUR_TEST_DUCKDB:-$referees/node_modules}"
+	echo "DuckDB: $FACTEUR_TEST_DUCKDB/@duckdb/node-api"
+else
+	echo "DuckDB (Parquet reader) tests SKIPPED (FACTEUR_TEST_DUCKDB=skip)"
 fi
 
 # An independent reader of the XLSX files: LibreOffice (installed once).
@@ -123,11 +139,7 @@ fi
 # vnu-jar, in the same cache as axe-core, run with Java 17 or later).
 command -v xmllint >/dev/null || apt_install libxml2-utils
 if [ "${FACTEUR_TEST_VNU:-}" != skip ] && [ -z "${FACTEUR_TEST_VNU:-}" ]; then
-	referees="${XDG_CACHE_HOME:-$HOME/.cache}/facteur-referees"
-	if [ ! -f "$referees/node_modules/vnu-jar/build/dist/vnu.jar" ]; then
-		command -v npm >/dev/null || apt_install npm
-		mkdir -p "$referees" && (cd "$referees" && npm install --silent --no-audit --no-fund vnu-jar@26.9.27 >/dev/null) || die "cannot install vnu-jar from the npm registry"
-	fi
+	[ -f "$referees/node_modules/vnu-jar/build/dist/vnu.jar" ] || install_referees vnu-jar
 	command -v java >/dev/null || apt_install default-jre-headless
 	export FACTEUR_TEST_VNU="$referees/node_modules/vnu-jar/build/dist/vnu.jar"
 	echo "Nu Html Checker: $FACTEUR_TEST_VNU"

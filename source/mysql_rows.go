@@ -61,9 +61,25 @@ func myColumns(types []*sql.ColumnType) ([]facteur.Column, []myConv) {
 			kind, conv = facteur.KindBytes, myBytes
 		}
 		cols[i] = facteur.Column{Name: t.Name(), Kind: kind, DBType: name}
+		if kind == facteur.KindDecimal {
+			cols[i].Precision, cols[i].Scale = myDecimalDigits(t)
+		}
 		convs[i] = conv
 	}
 	return cols, convs
+}
+
+// myDecimalDigits returns the precision and scale of a DECIMAL column, 0, 0
+// when the driver does not know them. The driver derives the precision from
+// the column's display length, which counts a sign; the protocol does not
+// tell an UNSIGNED DECIMAL (deprecated since MySQL 8.0.17) from a signed
+// one, so an UNSIGNED DECIMAL(p,s) reads as precision p-1.
+func myDecimalDigits(t *sql.ColumnType) (precision, scale int) {
+	p, s, ok := t.DecimalSize()
+	if !ok || p < 1 || s < 0 || s > p || p > 65 {
+		return 0, 0
+	}
+	return int(p), int(s)
 }
 
 // myRows streams the rows of a MySQL query read as sql.RawBytes. Values

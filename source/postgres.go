@@ -378,9 +378,29 @@ func (s *pgSession) resolveTypes() error {
 	s.bins = make([]pgBinary, len(fields))
 	for i, f := range fields {
 		s.cols[i] = facteur.Column{Name: f.Name, Kind: s.types[i].kind, DBType: s.types[i].name}
+		if f.DataTypeOID == 1700 {
+			s.cols[i].Precision, s.cols[i].Scale = pgNumericDigits(f.TypeModifier)
+		}
 		s.bins[i] = pgBinaryOf(f.DataTypeOID)
 	}
 	return nil
+}
+
+// pgNumericDigits returns the precision and scale a numeric column's type
+// modifier declares, or 0, 0 for an unconstrained numeric (modifier -1) and
+// for the scales PostgreSQL 15 allows that a decimal type cannot hold:
+// negative, or larger than the precision.
+func pgNumericDigits(typmod int32) (precision, scale int) {
+	if typmod < 4 {
+		return 0, 0
+	}
+	m := typmod - 4 // VARHDRSZ
+	precision = int(m>>16) & 0xffff
+	scale = int((m&0x7ff)^1024) - 1024 // an 11-bit signed number since PostgreSQL 15
+	if precision < 1 || scale < 0 || scale > precision {
+		return 0, 0
+	}
+	return precision, scale
 }
 
 // typeNames returns the names of the types whose OIDs the array literal
