@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/facteur/facteur/format"
 )
 
 // postgres measures facteur against the server's own COPY and psql.
@@ -120,6 +122,9 @@ func (pg *postgres) Bench(ctx context.Context, b *bench) (g *Group, err error) {
 	return g, b.runGroup(ctx, g, contenders)
 }
 
+// pdfRows is the default row limit of the pdf format, at which it is measured.
+const pdfRows = format.PDFDefaultRowLimit
+
 // contenders lists the PostgreSQL contenders and sets the group's
 // baselines and flatness pairs.
 func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Contender {
@@ -162,6 +167,7 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 	}
 	table := []string{"--table", t}
 	query := []string{"--query", small}
+	pdf := min(int64(pdfRows), n)
 	cs = append(cs,
 		fct("facteur csv", n, "f.csv", append(table, "--format", "csv")...),
 		fct("facteur csv --raw-cells", n, "r.csv", append(table, "--format", "csv", "--raw-cells")...),
@@ -172,6 +178,9 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 		fct("facteur csv.gz", n, "f.csv.gz", append(table, "--format", "csv", "--compression", "gzip")...),
 		fct("facteur csv.zst", n, "f.csv.zst", append(table, "--format", "csv", "--compression", "zstd")...),
 		fct("facteur parquet", n, "f.parquet", append(table, "--format", "parquet")...),
+		fct("facteur xml", n, "f.xml", append(table, "--format", "xml")...),
+		fct("facteur html", n, "f.html", append(table, "--format", "html")...),
+		fct(fmt.Sprintf("facteur pdf @%d", pdf), pdf, "p.pdf", "--query", fmt.Sprintf("select * from %s where id <= %d", t, pdf), "--format", "pdf"),
 		fct("facteur xlsx"+at, pg.small, "s.xlsx", append(query, "--format", "xlsx")...),
 		Contender{Name: "excelize xlsx" + at, Rows: pg.small, Run: command{
 			args:   []string{b.excelize, "-source", pg.url, "-query", small, "-output", out("e.xlsx")},
@@ -182,11 +191,14 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 		fct("facteur json"+at, pg.small, "s.json", append(query, "--format", "json")...),
 		fct("facteur csv.gz"+at, pg.small, "s.csv.gz", append(query, "--format", "csv", "--compression", "gzip")...),
 		fct("facteur parquet"+at, pg.small, "s.parquet", append(query, "--format", "parquet")...),
+		fct("facteur xml"+at, pg.small, "s.xml", append(query, "--format", "xml")...),
+		fct("facteur html"+at, pg.small, "s.html", append(query, "--format", "html")...),
 	)
 	g.Notes = append(g.Notes, "facteur csv --raw-cells: no formula neutralising, rows read one by one (the default path); "+
 		"--pg-copy: the same bytes written by the server's COPY.",
 		"excelize xlsx: the same rows read with pgx and written by excelize's StreamWriter and its default save (`bench/excelize`), the way a Go program without Facteur would.")
-	for _, f := range []string{"csv", "ndjson", "json", "csv.gz", "parquet"} {
+	g.Notes = append(g.Notes, fmt.Sprintf("facteur pdf @%d: a PDF at its default row limit, %d rows (PDFs are for people: past the limit the run fails).", pdf, pdfRows))
+	for _, f := range []string{"csv", "ndjson", "json", "csv.gz", "parquet", "xml", "html"} {
 		g.Flatness = append(g.Flatness, FlatPair{Format: f, Small: "facteur " + f + at, Full: "facteur " + f})
 	}
 	return cs

@@ -346,6 +346,10 @@ type Description struct {
 	Options      []string `json:"options"`
 	Compressible bool     `json:"compressible"`
 	ForPeople    bool     `json:"for_people"`
+	// Chart is "needed" for a format that is the report's chart (a
+	// report without one cannot use it), "optional" for one that draws
+	// it when there is one, and empty otherwise.
+	Chart string `json:"chart,omitempty"`
 }
 
 // Describe returns the description of every format, in order.
@@ -354,6 +358,12 @@ func (r *Registry) Describe() []Description {
 	for i, f := range r.list {
 		out[i] = Description{Name: f.Name, Ext: f.Ext, MediaType: f.MediaType, Help: f.Help,
 			Options: append([]string{}, f.Options...), Compressible: f.Compressible, ForPeople: f.ForPeople}
+		switch f.Chart {
+		case ChartNeeded:
+			out[i].Chart = "needed"
+		case ChartOptional:
+			out[i].Chart = "optional"
+		}
 	}
 	return out
 }

@@ -657,8 +657,20 @@ func TestBrowserOneOffExport(t *testing.T) {
 	if err := uiLogin(b.ctx, n.base, testAdmin, testPassword); err != nil {
 		t.Fatal(err)
 	}
+	var charted struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "Items chart", "source_id": src.ID, "sql": "select id, label from items order by id",
+		"chart": map[string]any{"type": "bar", "x": "label", "y": []string{"id"}}}, &charted)
 	b.do(chromedp.Navigate(n.base+"/exports"), chromedp.WaitVisible(css(`#export-form`)))
+	// png is the report's chart: offered only for a report that has one.
+	pngOff := `document.querySelector('#format option[value="png"]').disabled`
+	b.set("#report_id", fmt.Sprint(charted.ID))
+	if eval[bool](b, pngOff) {
+		t.Error("png is disabled for a report with a chart")
+	}
 	b.set("#report_id", fmt.Sprint(rep.ID))
+	if !eval[bool](b, pngOff) {
+		t.Error("png is offered for a report without a chart")
+	}
 	b.set("#period_on", "created")
 	b.set("#from", "2026-02-01")
 	b.set("#to", "2026-03-01")

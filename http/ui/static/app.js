@@ -58,6 +58,16 @@ async function live() {
   setTimeout(live, 1000);
 }
 
+// chartFormats offers the formats that are a chart (png) only for a report
+// that has one: the server refuses them for the others.
+function chartFormats(form) {
+  const report = form.elements.report_id.selectedOptions[0];
+  const hasChart = !!(report && report.hasAttribute("data-chart"));
+  for (const o of form.elements.format.options) {
+    if (o.hasAttribute("data-needs-chart")) o.disabled = !hasChart && !o.selected;
+  }
+}
+
 // The schedule form: show only what applies to the chosen frequency,
 // format and report, and keep the previews of the next runs and of the
 // file name live. The server renders and checks everything without this.
@@ -78,6 +88,7 @@ function scheduleForm(form) {
     for (const el of form.querySelectorAll("[data-for-frequency]")) el.hidden = !el.dataset.forFrequency.split(" ").includes(val("frequency"));
     for (const el of form.querySelectorAll("[data-for-format]")) el.hidden = !el.dataset.forFormat.split(" ").includes(val("format"));
     for (const el of form.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== val("report_id");
+    chartFormats(form);
   };
   // The API's messages name their field by its key: say it as the label does.
   const labels = JSON.parse(form.dataset.fieldLabels || "{}");
@@ -164,6 +175,7 @@ document.addEventListener("DOMContentLoaded", () => {
       for (const el of exp.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== exp.elements.report_id.value;
       for (const el of exp.querySelectorAll("[data-for-format]")) el.hidden = !el.dataset.forFormat.split(" ").includes(exp.elements.format.value);
       exp.querySelector(".dates").hidden = exp.elements.period_on.value === "";
+      chartFormats(exp);
     };
     exp.addEventListener("change", sync);
     sync();
