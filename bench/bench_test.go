@@ -162,7 +162,7 @@ func fixedReport() *Report {
 	add := func(g *Group, name string, rows int64, rss int64, bytes int64, walls ...float64) {
 		for i, w := range walls {
 			s := Sample{Name: name, Rep: i + 1, Rows: rows, Wall: w, RSSKB: rss, CPU: w / 2, Bytes: bytes,
-				Load0: 0.5, Load1: 0.75, Busy: 50 + float64(i)}
+				Load0: 0.5, Load1: 0.75, Busy: 50 + float64(i), Probe: 0.1 + 0.05*float64(i)}
 			if strings.HasPrefix(name, "facteur") {
 				s.Stages = []Stage{{"query", 0.004}, {"encode", w * 0.9}}
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,7 @@ func rounds(ctx context.Context, contenders []Contender, reps int, progress io.W
 // measure runs c once, wrapped in the machine's load and busy figures,
 // and checks the row count it reports.
 func measure(ctx context.Context, c Contender, rep int) (Sample, error) {
+	probe := probeSpeed()
 	load0 := loadAverage()
 	cpu0 := readCPUTimes()
 	s, err := c.Run(ctx)
@@ -67,13 +69,28 @@ func measure(ctx context.Context, c Contender, rep int) (Sample, error) {
 	s.Name, s.Rep = c.Name, rep
 	s.Load0, s.Load1 = load0, load1
 	s.Busy = cpu1.busySince(cpu0)
+	s.Probe = probe
 	return s, nil
+}
+
+// probeWork is the fixed CPU work probeSpeed times: SHA-256 over 32 MiB,
+// about a tenth of a second. The same work takes longer when the machine
+// lends its cores to others (a shared host) or runs them slower, whatever
+// the code under test does: its spread says how much of a contender's
+// spread is the machine's.
+var probeWork = make([]byte, 32<<20)
+
+// probeSpeed returns the seconds probeWork took, on one core.
+func probeSpeed() float64 {
+	start := time.Now()
+	sha256.Sum256(probeWork)
+	return time.Since(start).Seconds()
 }
 
 // progressLine is the line printed as a sample is taken.
 func progressLine(s Sample) string {
-	return fmt.Sprintf("%-26s rep %d %8.2f s  rss %6.1f MB  cpu %6.2f s  load %.2f -> %.2f  busy %3.0f%%  %s",
-		s.Name, s.Rep, s.Wall, float64(s.RSSKB)/1024, s.CPU, s.Load0, s.Load1, s.Busy, formatStages(s.Stages))
+	return fmt.Sprintf("%-26s rep %d %8.2f s  rss %6.1f MB  cpu %6.2f s  load %.2f -> %.2f  busy %3.0f%%  probe %3.0f ms  %s",
+		s.Name, s.Rep, s.Wall, float64(s.RSSKB)/1024, s.CPU, s.Load0, s.Load1, s.Busy, s.Probe*1000, formatStages(s.Stages))
 }
 
 // command is a contender that is one child process.

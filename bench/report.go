@@ -135,10 +135,18 @@ func writeGroup(p *printer, g *Group) {
 	p.f("\n")
 	writeFlatness(p, g)
 	writeServe(p, g)
-	p.f("Load (1-minute load average before and after each run; machine busy: share of all CPUs busy during the run, every process):\n\n")
-	p.f("| contender | load min–max | machine busy %% median (min–max) |\n|---|---:|---:|\n")
+	p.f("Load (1-minute load average before and after each run; machine busy: share of all CPUs busy during the run, every process; " +
+		"speed probe: the milliseconds a fixed piece of CPU work, SHA-256 over 32 MiB, took just before each run):\n\n")
+	p.f("| contender | load min–max | machine busy %% median (min–max) | speed probe ms median (min–max) |\n|---|---:|---:|---:|\n")
+	var probes []float64
 	for _, s := range sums {
-		p.f("| %s | %.2f–%.2f | %.0f (%.0f–%.0f) |\n", mdCell(s.Name), s.LoadMin, s.LoadMax, s.Busy.Median, s.Busy.Min, s.Busy.Max)
+		p.f("| %s | %.2f–%.2f | %.0f (%.0f–%.0f) | %.0f (%.0f–%.0f) |\n", mdCell(s.Name), s.LoadMin, s.LoadMax, s.Busy.Median, s.Busy.Min, s.Busy.Max,
+			s.Probe.Median*1000, s.Probe.Min*1000, s.Probe.Max*1000)
+		probes = append(probes, s.Probe.Min, s.Probe.Max)
+	}
+	if all := spread(probes); all.Min > 0 {
+		p.f("\nThe speed probe took %.0f to %.0f ms over the whole run: the same CPU work was up to %.2f× slower at times. "+
+			"A contender's spread within that factor is the machine's, not its own.\n", all.Min*1000, all.Max*1000, all.Max/all.Min)
 	}
 	p.f("\nLoad average (1, 5, 15 min) before: %s; after: %s.\n\n", g.LoadBefore, g.LoadAfter)
 }

@@ -19,6 +19,9 @@ type Sample struct {
 	Load0  float64 // 1-minute load average before the run
 	Load1  float64 // and after
 	Busy   float64 // share of all CPUs busy during the run, whole machine, %
+	// Probe is the seconds a fixed piece of CPU work (probeWork) took just
+	// before the run: how fast the machine was then.
+	Probe  float64
 	Stages []Stage // facteur's own stage timings, if it printed them
 }
 
@@ -57,6 +60,7 @@ type Summary struct {
 	Wall     Spread
 	CPU      Spread
 	Busy     Spread
+	Probe    Spread
 	LoadMin  float64
 	LoadMax  float64
 	MaxRSSKB int64
@@ -83,7 +87,7 @@ func (s Summary) RowsPerSecond() float64 {
 // summarize gathers the samples of the contender name; ok is false when
 // there are none.
 func summarize(name string, samples []Sample) (sum Summary, ok bool) {
-	var wall, cpu, busy []float64
+	var wall, cpu, busy, probe []float64
 	stages := map[string][]float64{}
 	var stageOrder []string
 	sum = Summary{Name: name, Bytes: -1}
@@ -102,6 +106,7 @@ func summarize(name string, samples []Sample) (sum Summary, ok bool) {
 		wall = append(wall, s.Wall)
 		cpu = append(cpu, s.CPU)
 		busy = append(busy, s.Busy)
+		probe = append(probe, s.Probe)
 		for _, st := range s.Stages {
 			if _, seen := stages[st.Name]; !seen {
 				stageOrder = append(stageOrder, st.Name)
@@ -112,7 +117,7 @@ func summarize(name string, samples []Sample) (sum Summary, ok bool) {
 	if sum.Runs == 0 {
 		return sum, false
 	}
-	sum.Wall, sum.CPU, sum.Busy = spread(wall), spread(cpu), spread(busy)
+	sum.Wall, sum.CPU, sum.Busy, sum.Probe = spread(wall), spread(cpu), spread(busy), spread(probe)
 	for _, n := range stageOrder {
 		sum.Stages = append(sum.Stages, Stage{Name: n, Seconds: spread(stages[n]).Median})
 	}
