@@ -9,16 +9,16 @@ import (
 
 // Sample is one measured run of one contender.
 type Sample struct {
-	Name   string  // the contender
-	Rep    int     // the round, from 1
-	Rows   int64   // rows the run reported (checked against the expected count)
-	Wall   float64 // seconds, measured by the parent
-	RSSKB  int64   // peak resident set size of the client, KB
-	CPU    float64 // user+system seconds of the client and its waited-for children
-	Bytes  int64   // size of the file written; -1 when it writes none
-	Load0  float64 // 1-minute load average before the run
-	Load1  float64 // and after
-	Busy   float64 // share of all CPUs busy during the run, whole machine, %
+	Name  string  // the contender
+	Rep   int     // the round, from 1
+	Rows  int64   // rows the run reported (checked against the expected count)
+	Wall  float64 // seconds, measured by the parent
+	RSSKB int64   // peak resident set size of the client, KB
+	CPU   float64 // user+system seconds of the client and its waited-for children
+	Bytes int64   // size of the file written; -1 when it writes none
+	Load0 float64 // 1-minute load average before the run
+	Load1 float64 // and after
+	Busy  float64 // share of all CPUs busy during the run, whole machine, %
 	// Probe is the seconds a fixed piece of CPU work (probeWork) took just
 	// before the run: how fast the machine was then.
 	Probe  float64
