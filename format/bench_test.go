@@ -193,3 +193,4 @@ func TestAllocs(t *testing.T) {
 		}
 	}
 }
+func BenchmarkParquet(b *testing.B) { benchEncoder(b, "parquet") }
