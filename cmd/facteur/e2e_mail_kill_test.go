@@ -116,7 +116,8 @@ print('parsed %d defective %d' % (parsed, bad))
 sys.exit(1 if bad else 0)
 `
 
-// TestMailKillSoak: e-mail deliveries to five recipients and failure
+// TestMailKillSoak: e-mail deliveries to five recipients (the file attached
+// and its rows in the mail) and failure
 // alerts to four go through a slow SMTP server in another process while
 // facteur is killed with SIGKILL at random points, a dozen times. Every
 // (run, recipient) pair arrives; a pair that arrives twice (the server
@@ -137,7 +138,8 @@ func TestMailKillSoak(t *testing.T) {
 	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "items", "source_id": src.ID, "sql": "select * from items order by id"}, &rep)
 	partners := []string{"p1@example.org", "p2@example.org", "p3@example.org", "p4@example.org", "p5@example.org"}
 	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Partners", "kind": "email", "config": map[string]any{
-		"to": partners, "subject": "Items {file_name}", "html": true, "message": "<p>Hello,</p><p>{file_name}: {rows} rows &amp; more.</p>"}}, &dest)
+		"to": partners, "subject": "Items {file_name}", "html": true, "message": "<p>Hello,</p><p>{file_name}: {rows} rows &amp; more.</p>",
+		"body": "both"}}, &dest)
 	gone := filepath.Join(t.TempDir(), "gone")
 	os.Mkdir(gone, 0o755)
 	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "Vanishing", "kind": "folder", "config": map[string]any{"path": gone}}, &folder)
@@ -253,6 +255,13 @@ func TestMailKillSoak(t *testing.T) {
 			continue
 		}
 		got[sm[1]+" "+m.to] = append(got[sm[1]+" "+m.to], m.id)
+		// A delivery shows the rows in the mail too: the tables spooled
+		// beside the file survived the kills with it.
+		if strings.HasPrefix(m.id, "<run-") {
+			if b, err := os.ReadFile(filepath.Join(inbox, m.file)); err != nil || !bytes.Contains(b, []byte("id | label")) || !bytes.Contains(b, []byte("(2 rows)")) {
+				t.Errorf("%s: the delivery's mail lacks its text table (%v)", m.file, err)
+			}
+		}
 	}
 	// A delivery's Message-ID names the run of the file; alerts their run.
 	lost, dups, total := 0, 0, 0
