@@ -23,7 +23,9 @@ import (
 type parsed struct {
 	header      mail.Header
 	text        string
+	html        string
 	attachments map[string][]byte
+	images      map[string][]byte // inline parts by Content-ID
 }
 
 func parseMail(t *testing.T, data []byte) parsed {
@@ -32,7 +34,7 @@ func parseMail(t *testing.T, data []byte) parsed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := parsed{header: m.Header, attachments: map[string][]byte{}}
+	p := parsed{header: m.Header, attachments: map[string][]byte{}, images: map[string][]byte{}}
 	var walk func(ct string, body io.Reader, enc string)
 	walk = func(ct string, body io.Reader, enc string) {
 		mt, params, _ := mime.ParseMediaType(ct)
@@ -47,10 +49,14 @@ func parseMail(t *testing.T, data []byte) parsed {
 			}
 		}
 		b := decodeBody(t, body, enc)
-		if _, dp, err := mime.ParseMediaType(ctDisposition(ct, params)); err == nil && dp["name"] != "" {
+		if part, ok := body.(*multipart.Part); ok && strings.HasPrefix(mt, "image/") && part.Header.Get("Content-Id") != "" {
+			p.images[strings.Trim(part.Header.Get("Content-Id"), "<>")] = b
+		} else if _, dp, err := mime.ParseMediaType(ctDisposition(ct, params)); err == nil && dp["name"] != "" {
 			p.attachments[dp["name"]] = b
 		} else if mt == "text/plain" {
 			p.text += string(b)
+		} else if mt == "text/html" {
+			p.html += string(b)
 		}
 	}
 	walk(m.Header.Get("Content-Type"), m.Body, m.Header.Get("Content-Transfer-Encoding"))

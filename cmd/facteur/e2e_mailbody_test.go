@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,49 +20,6 @@ import (
 	"github.com/facteur/facteur/mail/smtptest"
 	"github.com/facteur/facteur/store"
 )
-
-// htmlPart returns the text/html part of a received mail, decoded.
-func htmlPart(t *testing.T, data []byte) string {
-	t.Helper()
-	html, _ := htmlParts(t, data)
-	return html
-}
-
-// htmlParts returns the text/html part of a received mail and its inline
-// images by Content-ID, decoded.
-func htmlParts(t *testing.T, data []byte) (string, map[string][]byte) {
-	t.Helper()
-	images := map[string][]byte{}
-	m, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out string
-	var walk func(ct string, body io.Reader, enc string)
-	walk = func(ct string, body io.Reader, enc string) {
-		mt, params, _ := mime.ParseMediaType(ct)
-		if strings.HasPrefix(mt, "multipart/") {
-			mr := multipart.NewReader(body, params["boundary"])
-			for {
-				part, err := mr.NextRawPart()
-				if err != nil {
-					return
-				}
-				walk(part.Header.Get("Content-Type"), part, part.Header.Get("Content-Transfer-Encoding"))
-			}
-		}
-		if mt == "text/html" {
-			out += string(decodeBody(t, body, enc))
-		}
-		if strings.HasPrefix(mt, "image/") {
-			if p, ok := body.(*multipart.Part); ok {
-				images[strings.Trim(p.Header.Get("Content-Id"), "<>")] = decodeBody(t, body, enc)
-			}
-		}
-	}
-	walk(m.Header.Get("Content-Type"), m.Body, m.Header.Get("Content-Transfer-Encoding"))
-	return out, images
-}
 
 // agentsSource is a SQLite database of n agents, some of whose teams need
 // escaping in HTML.
@@ -144,7 +98,7 @@ func TestMailBody(t *testing.T) {
 	if strings.Contains(m.text, "<Agent & 11>") {
 		t.Errorf("text part shows row 11 of a 10-row table:\n%s", m.text)
 	}
-	body := htmlPart(t, got[0].Data)
+	body := m.html
 	if strings.Contains(body, "<Agent") || strings.Contains(body, "<script") {
 		t.Errorf("HTML part holds unescaped values or a script:\n%s", body)
 	}
@@ -191,7 +145,7 @@ func TestMailBody(t *testing.T) {
 	if !strings.Contains(m.text, "the agents of the day.") || !strings.Contains(m.text, "<Agent & 25>") || strings.Contains(m.text, "left out") || strings.Contains(m.text, "/download/") {
 		t.Errorf("text part:\n%s", m.text)
 	}
-	body, images := htmlParts(t, got[1].Data)
+	body, images := m.html, m.images
 	if rows := renderedRows(t, body); len(rows) != 26 {
 		t.Errorf("rendered table of %d rows, want the header and 25", len(rows))
 	}
