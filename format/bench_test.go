@@ -61,16 +61,19 @@ func (w *countWriter) Write(p []byte) (int, error) {
 
 const benchN = 1_000_000
 
-func benchEncoder(b *testing.B, f string) {
+func benchEncoder(b *testing.B, f string) { benchEncoderN(b, facteur.FormatOptions{Format: f}, benchN) }
+
+// benchEncoderN encodes n rows per operation in the format opts say.
+func benchEncoderN(b *testing.B, opts facteur.FormatOptions, n int) {
 	rows := benchRows()
 	var out countWriter
 	b.ReportAllocs()
 	for b.Loop() {
-		enc, err := format.Builtin().New(&out, format.Target{Cols: benchCols, Options: facteur.FormatOptions{Format: f}, InnerName: "bench.csv"})
+		enc, err := format.Builtin().New(&out, format.Target{Cols: benchCols, Options: opts, InnerName: "bench.csv"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		for i := range benchN {
+		for i := range n {
 			if err := enc.Write(rows[i%len(rows)], nil); err != nil {
 				b.Fatal(err)
 			}
@@ -81,7 +84,7 @@ func benchEncoder(b *testing.B, f string) {
 	}
 	// MB/s is the speed of the file written; rows/s that of the rows read.
 	b.SetBytes(out.n / int64(b.N))
-	b.ReportMetric(float64(benchN)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // Each benchmark encodes 1M rows of 7 columns per operation.
@@ -194,3 +197,8 @@ func TestAllocs(t *testing.T) {
 	}
 }
 func BenchmarkParquet(b *testing.B) { benchEncoder(b, "parquet") }
+
+// BenchmarkPDF lays out the largest PDF there is, 100,000 rows.
+func BenchmarkPDF(b *testing.B) {
+	benchEncoderN(b, facteur.FormatOptions{Format: facteur.FormatPDF, RowLimit: format.PDFMaxRowLimit}, format.PDFMaxRowLimit)
+}

@@ -182,14 +182,16 @@ type parquetField struct {
 }
 
 // parquetZstd compresses pages with one zstd encoder of the file's own,
-// with a window of a page: parquet-go's codec keeps a pool of encoders
-// whose default 8 MiB window costs tens of megabytes each, come and go
-// with the garbage collector.
+// with a window of a page (page bytes, a power of two), at zstd's fastest
+// level: on the benchmark's table the file is as small as at the default
+// level within 1%, in about two thirds of the time. parquet-go's codec
+// keeps a pool of encoders whose default 8 MiB window costs tens of
+// megabytes each, come and go with the garbage collector.
 type parquetZstd struct{ enc *zstd.Encoder }
 
-func newParquetZstd() *parquetZstd {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
-		zstd.WithWindowSize(parquetPageBytes), zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false), zstd.WithLowerEncoderMem(true))
+func newParquetZstd(page int) *parquetZstd {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(page), zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false), zstd.WithLowerEncoderMem(true))
 	if err != nil {
 		panic(err) // the options above are valid
 	}

@@ -63,15 +63,24 @@ func (c *parquetColumn) value(k facteur.Kind, v []byte) (parquet.Value, error) {
 		}
 		return badValue(v, "a boolean")
 	case pqTimestamp:
+		if t, ok := parseCanonTime(v); ok && t.clock && t.zoned {
+			return exactMicros(t, v, "a TIMESTAMP")
+		}
 		t, err := time.Parse(time.RFC3339Nano, string(v))
 		if err != nil { // an offset in seconds, as a zone's local mean time before 1900 has
 			t, err = time.Parse("2006-01-02T15:04:05.999999999-07:00:00", string(v))
 		}
 		return micros(t, err, v, "a TIMESTAMP")
 	case pqDateTime:
+		if t, ok := parseCanonTime(v); ok && t.clock && !t.zoned {
+			return exactMicros(t, v, "a TIMESTAMP")
+		}
 		t, err := time.Parse("2006-01-02T15:04:05", string(v))
 		return micros(t, err, v, "a TIMESTAMP")
 	case pqDate:
+		if t, ok := parseCanonTime(v); ok && !t.clock {
+			return parquet.Int32Value(int32(t.days)), nil
+		}
 		t, err := time.Parse(time.DateOnly, string(v))
 		if err != nil {
 			return badValue(v, "a DATE")
@@ -126,6 +135,15 @@ func micros(t time.Time, err error, v []byte, what string) (parquet.Value, error
 		return badValue(v, what+" in microseconds")
 	}
 	return parquet.Int64Value(t.UnixMicro()), nil
+}
+
+// exactMicros returns t as microseconds since 1970, failing when it has a
+// finer fraction than a microsecond.
+func exactMicros(t canonTime, v []byte, what string) (parquet.Value, error) {
+	if t.nanos%1000 != 0 {
+		return badValue(v, what+" in microseconds")
+	}
+	return parquet.Int64Value(t.unix()*1e6 + int64(t.nanos/1000)), nil
 }
 
 // clockMicros parses a time of day, "HH:MM:SS" with up to six fractional

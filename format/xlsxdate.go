@@ -39,55 +39,23 @@ func isDateKind(k facteur.Kind) bool {
 // text: spreadsheets cannot hold them, or disagree about them by a day
 // (Excel counts a 29 February 1900 that did not exist).
 func appendSerial(dst, v []byte, loc *time.Location) ([]byte, string, bool) {
-	if len(v) < 10 || !digits(v[0:4]) || v[4] != '-' || !digits(v[5:7]) || v[7] != '-' || !digits(v[8:10]) {
+	t, ok := parseCanonTime(v)
+	if !ok || (t.zoned && !t.clock) {
 		return dst, "", false
 	}
-	year, month, day := atoi(v[0:4]), atoi(v[5:7]), atoi(v[8:10])
-	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) {
-		return dst, "", false
-	}
-	days := daysSinceEpoch(year, month, day)
-	if len(v) == 10 {
+	year, month, days := t.year, t.month, t.days
+	if !t.clock {
 		if !serialRange(year, month) {
 			return dst, "", false
 		}
 		return strconv.AppendInt(dst, days-excelEpoch, 10), styleDate, true
 	}
-	// "THH:MM:SS", then ".fff…", then an offset ±HH:MM[:SS].
-	if len(v) < 19 || v[10] != 'T' || !digits(v[11:13]) || v[13] != ':' || !digits(v[14:16]) || v[16] != ':' || !digits(v[17:19]) {
-		return dst, "", false
-	}
-	h, m, s := atoi(v[11:13]), atoi(v[14:16]), atoi(v[17:19])
-	if h > 23 || m > 59 || s > 59 {
-		return dst, "", false
-	}
-	rest := v[19:]
-	ms := 0
-	if len(rest) > 0 && rest[0] == '.' {
-		n := 1
-		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
-			if n <= 3 {
-				ms = ms*10 + int(rest[n]-'0')
-			}
-			n++
-		}
-		if n == 1 {
-			return dst, "", false
-		}
-		for i := n; i <= 3; i++ {
-			ms *= 10
-		}
-		rest = rest[n:]
-	}
-	secs := days*86400 + int64(h*3600+m*60+s)
-	if len(rest) > 0 {
-		off, ok := parseOffset(rest)
-		if !ok {
-			return dst, "", false
-		}
+	ms := t.nanos / 1e6
+	secs := days*86400 + int64(t.secs)
+	if t.zoned {
 		// The same instant on loc's wall clock.
-		_, shown := time.Unix(secs-int64(off), 0).In(loc).Zone()
-		secs += int64(shown - off)
+		_, shown := time.Unix(secs-int64(t.offset), 0).In(loc).Zone()
+		secs += int64(shown - t.offset)
 		days = floorDiv(secs, 86400)
 		year, month, _ = civilDate(days)
 	}
@@ -109,13 +77,17 @@ func parseOffset(z []byte) (int, bool) {
 	if (len(z) != 6 && len(z) != 9) || (z[0] != '+' && z[0] != '-') || !digits(z[1:3]) || z[3] != ':' || !digits(z[4:6]) {
 		return 0, false
 	}
-	off := atoi(z[1:3])*3600 + atoi(z[4:6])*60
+	h, m, s := atoi(z[1:3]), atoi(z[4:6]), 0
 	if len(z) == 9 {
 		if z[6] != ':' || !digits(z[7:9]) {
 			return 0, false
 		}
-		off += atoi(z[7:9])
+		s = atoi(z[7:9])
 	}
+	if h > 24 || m > 59 || s > 59 {
+		return 0, false
+	}
+	off := h*3600 + m*60 + s
 	if z[0] == '-' {
 		off = -off
 	}

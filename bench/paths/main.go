@@ -12,7 +12,7 @@
 // commands), not part of Facteur:
 //
 //	go run ./bench/paths -source postgres://postgres@127.0.0.1/test \
-//	    -table public.t -path both -out /tmp/bench [-cpuprofile /tmp/cpu]
+//	    -table public.t -path both -out /tmp/bench [-cpuprofile /tmp/cpu] [-format parquet -path rows]
 //
 // With -path both the two paths run one after the other in one process,
 // so the peak RSS it prints for the second one includes the first; run
@@ -52,8 +52,8 @@ func main() {
 
 // config is the command line.
 type config struct {
-	dsn, table, query, path, out, cpuprofile string
-	progress                                 bool
+	dsn, table, query, path, out, cpuprofile, format string
+	progress                                         bool
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -65,6 +65,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&c.path, "path", "both", "copy, rows or both")
 	fs.StringVar(&c.out, "out", "", "directory for the CSV files (removed after each run)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile per path to this file, suffixed .copy or .rows")
+	fs.StringVar(&c.format, "format", facteur.FormatCSV, "the file's format; any other than csv takes the row path only")
 	fs.BoolVar(&c.progress, "progress", true, "keep a progress counter, as the server's Runner does")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("give either -table or -query")
 	case c.out == "":
 		return errors.New("-out: give a directory")
+	case c.format != facteur.FormatCSV && c.path != "rows":
+		return fmt.Errorf("-format %s: give -path rows (only CSV has a COPY path)", c.format)
 	}
 	var paths []string
 	switch c.path {
@@ -113,7 +116,7 @@ func measure(ctx context.Context, c config, path string, stdout io.Writer) error
 	if path == "rows" {
 		src = rowsOnly{src}
 	}
-	file := filepath.Join(c.out, "benchpaths-"+path+".csv")
+	file := filepath.Join(c.out, "benchpaths-"+path+"."+c.format)
 	defer os.Remove(file)
 
 	server, err := watchBackends(ctx, c.dsn, app)
@@ -141,7 +144,7 @@ func measure(ctx context.Context, c config, path string, stdout io.Writer) error
 		Copy:     path == "copy",
 		Source:   src,
 		Query:    facteur.Query{SQL: c.query, Table: c.table},
-		Format:   facteur.FormatOptions{Format: facteur.FormatCSV},
+		Format:   facteur.FormatOptions{Format: c.format},
 		Path:     file,
 		Progress: progress,
 	})
@@ -168,8 +171,8 @@ func measure(ctx context.Context, c config, path string, stdout io.Writer) error
 	if backends > 0 {
 		srv = fmt.Sprintf("%.2f", serverCPU.Seconds())
 	}
-	fmt.Fprintf(stdout, "path=%s rows=%d bytes=%d sha256=%s wall_s=%.3f rows_per_s=%.0f client_cpu_s=%.2f server_cpu_s=%s backends=%d peak_heap_mb=%.1f peak_go_mb=%.1f maxrss_mb=%.1f %s\n",
-		path, res.Rows, res.Bytes, res.SHA256, wall.Seconds(), float64(res.Rows)/wall.Seconds(),
+	fmt.Fprintf(stdout, "path=%s format=%s rows=%d bytes=%d sha256=%s wall_s=%.3f rows_per_s=%.0f client_cpu_s=%.2f server_cpu_s=%s backends=%d peak_heap_mb=%.1f peak_go_mb=%.1f maxrss_mb=%.1f %s\n",
+		path, c.format, res.Rows, res.Bytes, res.SHA256, wall.Seconds(), float64(res.Rows)/wall.Seconds(),
 		cpu.Seconds(), srv, backends, mb(peakHeap), mb(peakGo), float64(ru.Maxrss)/1024, strings.Join(stages, " "))
 	return nil
 }
