@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"time"
 
 	"codeberg.org/go-pdf/fpdf"
 
@@ -55,10 +54,19 @@ type PDFEncoder struct {
 	limit   int64
 	rows    int64
 	chart   *chartData
-	charted bool // the chart's page is open: no column names on it
+	charted bool     // the chart's page is open: no column names on it
+	sample  []pdfRow // the first rows, held until the layout is chosen
 	closed  bool
 	err     error
 	started bool
+}
+
+// pdfRow is a row as printed: each value's text, and whether it is
+// right-aligned (numbers).
+type pdfRow struct {
+	n     int64 // the row's number, from 1
+	texts []string
+	right []bool
 }
 
 // NewPDFEncoder returns an encoder that writes a PDF to w. It fails with
@@ -80,91 +88,7 @@ func NewPDFEncoder(w io.Writer, t Target) (*PDFEncoder, error) {
 		return nil, err
 	}
 	e.text = text
-	e.layout()
 	return e, nil
-}
-
-// layout chooses the page's orientation and the columns' widths: each
-// column as wide as its kind's values usually are, or its name, within
-// pdfMinColumn and pdfMaxColumn; landscape when portrait is too narrow,
-// narrowed to fit landscape, and blocks when even pdfMinColumn is too wide.
-func (e *PDFEncoder) layout() {
-	orientation := "P"
-	e.pageW, e.pageH = portraitWidth, portraitHigh
-	measure := fpdf.New("P", "mm", "A4", "")
-	e.text.addFonts(measure)
-	measure.SetFont(pdfSans, "B", pdfBodySize)
-	widths := make([]float64, len(e.cols))
-	sum := 0.0
-	for i, c := range e.cols {
-		name := measure.GetStringWidth(e.text.clean(c.Name, 60)) + 2*pdfPad
-		widths[i] = min(max(kindWidth(c.Kind), name, pdfMinColumn), pdfMaxColumn)
-		sum += widths[i]
-	}
-	room := func() float64 { return e.pageW - 2*pdfMargin }
-	switch {
-	case sum <= room():
-		e.widths = widths
-	case float64(len(e.cols))*pdfMinColumn <= portraitHigh-2*pdfMargin:
-		orientation, e.pageW, e.pageH = "L", portraitHigh, portraitWidth
-		if sum > room() {
-			fitWidths(widths, room())
-		}
-		e.widths = widths
-	}
-	e.pdf = fpdf.New(orientation, "mm", "A4", "")
-	p := e.pdf
-	e.text.addFonts(p)
-	p.SetMargins(pdfMargin, pdfMargin, pdfMargin)
-	p.SetAutoPageBreak(false, 0)
-	p.AliasNbPages("{nb}")
-	p.SetCatalogSort(true)
-	when := e.t.Time
-	if when.IsZero() {
-		when = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // the same bytes for the same rows
-	}
-	p.SetCreationDate(when)
-	p.SetModificationDate(when)
-	p.SetTitle(e.t.Title, true)
-	p.SetCreator("Facteur", true)
-	p.SetProducer("Facteur", true)
-	p.SetHeaderFunc(e.pageTop)
-	p.SetFooterFunc(e.pageBottom)
-}
-
-// fitWidths narrows widths to sum to room, each at least pdfMinColumn.
-func fitWidths(widths []float64, room float64) {
-	for range 8 {
-		sum, free := 0.0, 0.0
-		for _, w := range widths {
-			sum += w
-			free += w - pdfMinColumn
-		}
-		if sum <= room+0.01 || free <= 0 {
-			return
-		}
-		cut := (sum - room) / free
-		for i, w := range widths {
-			widths[i] = w - (w-pdfMinColumn)*min(cut, 1)
-		}
-	}
-}
-
-// kindWidth is the usual width of a kind's values at pdfBodySize, in mm.
-func kindWidth(k facteur.Kind) float64 {
-	switch k {
-	case facteur.KindBool, facteur.KindTime:
-		return 16
-	case facteur.KindInt, facteur.KindDate:
-		return 20
-	case facteur.KindFloat, facteur.KindDecimal:
-		return 26
-	case facteur.KindDateTime:
-		return 32
-	case facteur.KindTimestamp:
-		return 40
-	}
-	return 45
 }
 
 // pageTop prints, on every new page, the title block (first page only)
@@ -289,40 +213,63 @@ func (e *PDFEncoder) Write(row [][]byte, kinds []facteur.Kind) error {
 			return e.err
 		}
 	}
-	e.start()
-	texts := make([]string, len(row))
-	right := make([]bool, len(row))
+	r := pdfRow{n: e.rows, texts: make([]string, len(row)), right: make([]bool, len(row))}
 	for i, v := range row {
-		texts[i] = e.text.cell(v)
+		r.texts[i] = e.text.cell(v)
 		k := e.cols[i].Kind
 		if kinds != nil {
 			k = kinds[i]
 		}
-		right[i] = v != nil && (k == facteur.KindInt || k == facteur.KindDecimal || k == facteur.KindFloat)
+		r.right[i] = v != nil && (k == facteur.KindInt || k == facteur.KindDecimal || k == facteur.KindFloat)
 	}
+	if e.pdf == nil {
+		if e.sample = append(e.sample, r); len(e.sample) < pdfSampleRows {
+			return nil
+		}
+		e.layOut()
+		return e.err
+	}
+	e.print(r)
+	return e.err
+}
+
+// layOut chooses the layout from the rows held so far, opens the first
+// page and prints them.
+func (e *PDFEncoder) layOut() {
+	e.layout(e.sample)
+	e.start()
+	for _, r := range e.sample {
+		if e.print(r); e.err != nil {
+			return
+		}
+	}
+	e.sample = nil
+}
+
+// print lays out one row, as a line of the table or as a block.
+func (e *PDFEncoder) print(r pdfRow) {
 	if e.widths != nil {
-		e.row(texts, right, e.widths, pdfMaxLines, false)
+		e.row(r.texts, r.right, e.widths, pdfMaxLines, false)
 	} else {
-		e.block(texts, right)
+		e.block(r)
 	}
 	if err := e.pdf.Error(); err != nil {
 		e.err = fmt.Errorf("pdf: %w", err)
 	}
-	return e.err
 }
 
 // block prints a row as lines of a column's name and its value, under a
 // line saying which row it is.
-func (e *PDFEncoder) block(texts []string, right []bool) {
+func (e *PDFEncoder) block(r pdfRow) {
 	p := e.pdf
 	if e.y+2*pdfLineHeight+4*pdfPad > e.bottom() {
 		p.AddPage()
 	}
 	p.SetFont(pdfSans, "B", pdfBodySize)
-	e.row([]string{fmt.Sprintf("Row %d", e.rows), ""}, []bool{false, false}, e.blockWidths(), 1, false)
+	e.row([]string{fmt.Sprintf("Row %d", r.n), ""}, []bool{false, false}, e.blockWidths(), 1, false)
 	p.SetFont(pdfSans, "", pdfBodySize)
-	for i, s := range texts {
-		e.row([]string{e.text.clean(e.cols[i].Name, 200), s}, []bool{false, right[i]}, e.blockWidths(), pdfMaxLines, false)
+	for i, s := range r.texts {
+		e.row([]string{e.text.clean(e.cols[i].Name, 200), s}, []bool{false, r.right[i]}, e.blockWidths(), pdfMaxLines, false)
 	}
 }
 
@@ -344,7 +291,11 @@ func (e *PDFEncoder) Close() error {
 	if e.err != nil {
 		return e.err
 	}
-	e.start()
+	if e.pdf == nil {
+		if e.layOut(); e.err != nil {
+			return e.err
+		}
+	}
 	if e.rows == 0 {
 		e.pdf.Text(pdfMargin, e.y+pdfLineHeight, "No rows.")
 	}

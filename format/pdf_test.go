@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,6 +138,48 @@ func TestPDFPages(t *testing.T) {
 	}
 	if text := poppler(t, "pdftotext", file, "-layout"); !regexp.MustCompile(`Row 1`).MatchString(text) || !regexp.MustCompile(`column_39\s+2024-03-31T03:00:00\+02:00`).MatchString(text) {
 		t.Errorf("40 columns: want a block of names and values:\n%.2000s", text)
+	}
+}
+
+// TestPDFLayout: the columns are as wide as their first rows' values
+// need, and the room left goes to the long text, so that a row of the
+// benchmark's kind takes one line; a later, longer value wraps in its
+// column and is printed whole.
+func TestPDFLayout(t *testing.T) {
+	t.Parallel()
+	cols := []facteur.Column{{Name: "id", Kind: facteur.KindInt}, {Name: "code", Kind: facteur.KindText},
+		{Name: "email", Kind: facteur.KindText}, {Name: "created_at", Kind: facteur.KindTimestamp},
+		{Name: "amount", Kind: facteur.KindDecimal}, {Name: "active", Kind: facteur.KindBool}, {Name: "note", Kind: facteur.KindText}}
+	var rows [][][]byte
+	for i := range 300 {
+		h := fmt.Sprintf("%064x", i*7919+1)
+		note := "Note " + h[:32] + " " + h[32:]
+		if i == 250 {
+			note = strings.Repeat("a long remark ", 30) + "THE END"
+		}
+		rows = append(rows, [][]byte{[]byte(strconv.Itoa(i + 1)), []byte(h[:16]), []byte(fmt.Sprintf("user%d@mail.example.org", i+1)),
+			[]byte("2020-01-01T00:00:17.001+00:00"), []byte("3723.35"), []byte("true"), []byte(note)})
+	}
+	file, err := write(t, format.Target{Cols: cols, Options: facteur.FormatOptions{Format: "pdf"}, Title: "Layout"}, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := poppler(t, "pdfinfo", file); !strings.Contains(info, "841.89 x 595.28") {
+		t.Errorf("7 columns of a long note: want landscape pages:\n%s", info)
+	}
+	text := poppler(t, "pdftotext", file, "-layout")
+	for i, r := range rows {
+		if i == 250 {
+			continue
+		}
+		line := regexp.MustCompile(`(?m)^\s*` + string(r[0]) + `\s+` + string(r[1]) + `\s+` + regexp.QuoteMeta(string(r[2])) +
+			`\s+2020-01-01T00:00:17\.001\+00:00\s+3723\.35\s+true\s+` + regexp.QuoteMeta(string(r[6])) + `\s*$`)
+		if !line.MatchString(text) {
+			t.Fatalf("row %d is not on one line of its own:\n%.3000s", i+1, text)
+		}
+	}
+	if words := strings.Fields(text); !slices.Contains(words, "THE") || !slices.Contains(words, "END") || strings.Count(text, "remark") != 30 {
+		t.Errorf("the long note of row 251 is not printed whole")
 	}
 }
 
