@@ -21,18 +21,20 @@ const pdfSampleRows = 200
 // usually are when there are no rows; landscape when portrait is too
 // narrow, narrowed to fit landscape, and blocks when even pdfMinColumn
 // is too wide. Room left on the page goes to the columns whose values
-// would wrap, up to their width, so that rows take fewer lines.
+// would wrap, up to the width of their widest, so that rows take fewer
+// lines.
 func (e *PDFEncoder) layout(sample []pdfRow) {
 	orientation := "P"
 	e.pageW, e.pageH = portraitWidth, portraitHigh
 	measure := fpdf.New("P", "mm", "A4", "")
 	e.text.addFonts(measure)
-	natural := make([]float64, len(e.cols))
+	natural := make([]float64, len(e.cols)) // nine in ten values fit
+	widest := make([]float64, len(e.cols))  // every value fits
 	measure.SetFont(pdfSans, "", pdfBodySize)
 	for i, c := range e.cols {
-		natural[i] = valuesWidth(measure, sample, i)
+		natural[i], widest[i] = valuesWidth(measure, sample, i)
 		if len(sample) == 0 {
-			natural[i] = kindWidth(c.Kind)
+			natural[i], widest[i] = kindWidth(c.Kind), kindWidth(c.Kind)
 		}
 	}
 	measure.SetFont(pdfSans, "B", pdfBodySize)
@@ -41,6 +43,7 @@ func (e *PDFEncoder) layout(sample []pdfRow) {
 	for i, c := range e.cols {
 		name := measure.GetStringWidth(e.text.clean(c.Name, 60)) + 2*pdfPad
 		natural[i] = max(natural[i], name, pdfMinColumn)
+		widest[i] = max(widest[i], natural[i])
 		widths[i] = min(natural[i], pdfMaxColumn)
 		sum += widths[i]
 	}
@@ -56,7 +59,7 @@ func (e *PDFEncoder) layout(sample []pdfRow) {
 		e.widths = widths
 	}
 	if e.widths != nil {
-		widen(e.widths, natural, room())
+		widen(e.widths, widest, room())
 	}
 	e.pdf = fpdf.New(orientation, "mm", "A4", "")
 	p := e.pdf
@@ -78,10 +81,10 @@ func (e *PDFEncoder) layout(sample []pdfRow) {
 	p.SetFooterFunc(e.pageBottom)
 }
 
-// valuesWidth returns the width that nine in ten of column i's values in
-// sample fit on one line (their longest line), padding included; 0 when
-// the column holds no text there.
-func valuesWidth(p *fpdf.Fpdf, sample []pdfRow, i int) float64 {
+// valuesWidth returns the widths that nine in ten of column i's values
+// in sample fit on one line (their longest line), and that all of them
+// do, padding included; 0 when the column holds no text there.
+func valuesWidth(p *fpdf.Fpdf, sample []pdfRow, i int) (ninety, all float64) {
 	ws := make([]float64, 0, len(sample))
 	for _, r := range sample {
 		w := 0.0
@@ -93,10 +96,10 @@ func valuesWidth(p *fpdf.Fpdf, sample []pdfRow, i int) float64 {
 		}
 	}
 	if len(ws) == 0 {
-		return 0
+		return 0, 0
 	}
 	slices.Sort(ws)
-	return ws[(len(ws)-1)*9/10]
+	return ws[(len(ws)*9+9)/10-1], ws[len(ws)-1]
 }
 
 // widen gives the room widths leave on the page to the columns narrower
