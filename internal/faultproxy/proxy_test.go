@@ -1,0 +1,79 @@
+package faultproxy
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+)
+
+// echoServer answers each connection with what it reads, until EOF.
+func echoServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(c, c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// roundTrip sends payload through addr, closes its side and returns what
+// came back and the error that ended the reading.
+func roundTrip(t *testing.T, addr string, payload []byte) ([]byte, error) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() {
+		c.Write(payload)
+		c.(*net.TCPConn).CloseWrite()
+	}()
+	return io.ReadAll(c)
+}
+
+// TestProxy: a connection goes through whole; once two cuts are asked
+// for at 1,000 bytes, a connection of 500 bytes still goes through, the
+// next two large ones are cut (the client reads less than it sent, and an
+// error), and the one after goes through whole again.
+func TestProxy(t *testing.T) {
+	p, err := Start(echoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	payload := bytes.Repeat([]byte("0123456789"), 100_000)
+	if got, err := roundTrip(t, p.Addr(), payload); err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("uncut: %d bytes back of %d, %v", len(got), len(payload), err)
+	}
+	p.CutAfter(1000, 2)
+	if got, err := roundTrip(t, p.Addr(), payload[:500]); err != nil || !bytes.Equal(got, payload[:500]) {
+		t.Fatalf("small: %d bytes back of 500, %v", len(got), err)
+	}
+	for i := range 2 {
+		got, err := roundTrip(t, p.Addr(), payload)
+		if err == nil || len(got) > 1000 {
+			t.Errorf("cut %d: %d bytes back, error %v; want at most 1000 and a reset", i+1, len(got), err)
+		}
+	}
+	if got, err := roundTrip(t, p.Addr(), payload); err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("after the cuts: %d bytes back of %d, %v", len(got), len(payload), err)
+	}
+	if p.Accepted() != 5 || p.Cut() != 2 {
+		t.Errorf("accepted %d, cut %d; want 5 and 2", p.Accepted(), p.Cut())
+	}
+}
