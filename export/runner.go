@@ -336,7 +336,7 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 			return nil, fmt.Errorf("load destination: %w", err)
 		}
 	}
-	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields); err != nil {
+	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields, nil); err != nil {
 		return nil, err
 	}
 	run.ReportID = def.Report.ID

@@ -56,7 +56,7 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	if err := s.Formats.Validate(in.Format); err != nil {
 		return 0, nil, err
 	}
-	fields, err := rep.SelectFields(in.IncludeFields)
+	fields, err := rep.SelectFields(in.IncludeFields, nil)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -133,7 +133,7 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := s.checkTarget(ctx, user(r), owner, dest); err != nil {
 		return err
 	}
-	fields, err := rep.SelectFields(sc.IncludeFields)
+	fields, err := rep.SelectFields(sc.IncludeFields, nil)
 	if err != nil {
 		return err
 	}
