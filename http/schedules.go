@@ -22,22 +22,30 @@ func toScheduleJSON(s *facteur.Schedule) apitypes.Schedule {
 // scheduleInput is the body of create and update. A missing name takes
 // the report's; a missing enabled means true.
 type scheduleInput struct {
-	Name          string                  `json:"name"`
-	ReportID      int64                   `json:"report_id"`
-	DestinationID int64                   `json:"destination_id"`
-	Format        facteur.FormatOptions   `json:"format"`
-	FileName      string                  `json:"file_name"`
-	Calendar      facteur.Calendar        `json:"calendar"`
-	CatchUp       string                  `json:"catch_up"`
-	IncludeFields []string                `json:"include_fields"`
-	Options       facteur.ScheduleOptions `json:"options"`
-	Enabled       *bool                   `json:"enabled"`
+	Name          string                `json:"name"`
+	ReportID      int64                 `json:"report_id"`
+	DestinationID int64                 `json:"destination_id"`
+	Format        facteur.FormatOptions `json:"format"`
+	FileName      string                `json:"file_name"`
+	Calendar      facteur.Calendar      `json:"calendar"`
+	CatchUp       string                `json:"catch_up"`
+	IncludeFields []string              `json:"include_fields"`
+	Obfuscate     []facteur.FieldRule   `json:"obfuscate"`
+	// HMACKey sets the schedule's own key of its hmac rules: absent keeps
+	// the key it has, "" removes it (the installation's key is used).
+	HMACKey *string                 `json:"hmac_key"`
+	Options facteur.ScheduleOptions `json:"options"`
+	Enabled *bool                   `json:"enabled"`
 }
 
 func (in scheduleInput) apply(s *facteur.Schedule) {
 	s.Name, s.ReportID, s.DestinationID = strings.TrimSpace(in.Name), in.ReportID, in.DestinationID
 	s.Format, s.FileName, s.Calendar, s.CatchUp = in.Format, in.FileName, in.Calendar, in.CatchUp
-	s.IncludeFields, s.Options = in.IncludeFields, in.Options
+	s.IncludeFields, s.Obfuscate, s.Options = in.IncludeFields, in.Obfuscate, in.Options
+	if in.HMACKey != nil {
+		s.HMACKey = *in.HMACKey
+	}
+	s.HMACKeySet = s.HMACKey != ""
 	s.Enabled = in.Enabled == nil || *in.Enabled
 }
 
@@ -133,7 +141,7 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := s.checkTarget(ctx, user(r), owner, dest); err != nil {
 		return err
 	}
-	fields, err := rep.SelectFields(sc.IncludeFields, nil)
+	fields, err := rep.SelectFields(sc.IncludeFields, sc.Obfuscate)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,14 @@ func testSettings(t *testing.T, newDB NewDatabase) {
 	if err := json.Unmarshal(got, &v); err != nil || v.Host != "mail.example.org" || v.Port != 465 {
 		t.Fatalf("mail setting = %s (%v)", got, err)
 	}
+	// InitSetting stores a value only the first time.
+	first, err := s.InitSetting(ctx, "obfuscation_key", json.RawMessage(`"first"`))
+	must(t, err)
+	second, err := s.InitSetting(ctx, "obfuscation_key", json.RawMessage(`"second"`))
+	must(t, err)
+	if string(first) != `"first"` || string(second) != `"first"` {
+		t.Fatalf("InitSetting gave %s then %s, want \"first\" twice", first, second)
+	}
 	if err := s.PutSetting(ctx, "mail", json.RawMessage(`{nope`)); facteur.ErrorCode(err) != facteur.EINVALID {
 		t.Fatalf("invalid JSON: %v, want EINVALID", err)
 	}
