@@ -112,6 +112,11 @@ func TestBrowserScheduleObfuscation(t *testing.T) {
 		t.Errorf("the form shows the key, or does not say one is set")
 	}
 
+	// The schedule's page says how its fields go out.
+	if detail := uiPage(t, uiSession(t, n, testAdmin), n.base+fmt.Sprintf("/schedules/%d", list[0].ID)); !strings.Contains(detail, "Obfuscates email (HMAC (keyed hash)), phone (masked but the last 2 characters)") {
+		t.Errorf("the schedule's page does not list its rules")
+	}
+
 	// Another editor sees the choices, disabled.
 	n.addAccount("editor@example.org", facteur.RoleEditor)
 	form := uiPage(t, uiSession(t, n, "editor@example.org"), n.base+fmt.Sprintf("/schedules/%d/edit", list[0].ID))

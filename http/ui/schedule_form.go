@@ -95,6 +95,23 @@ func (scheduleForm) Methods() []string {
 	return []string{"", facteur.ObfuscateHash, facteur.ObfuscateHMAC, facteur.ObfuscateMask, facteur.ObfuscateNull}
 }
 
+// MethodLabel is the words of an obfuscation method, "" for as it is.
+func (scheduleForm) MethodLabel(method string) string { return methodLabel(method) }
+
+func methodLabel(method string) string {
+	switch method {
+	case facteur.ObfuscateHash:
+		return text("form.obfuscate.hash")
+	case facteur.ObfuscateHMAC:
+		return text("form.obfuscate.hmac")
+	case facteur.ObfuscateMask:
+		return text("form.obfuscate.mask")
+	case facteur.ObfuscateNull:
+		return text("form.obfuscate.null")
+	}
+	return text("form.obfuscate.clear")
+}
+
 // DefaultKeep is what a mask keeps when the box is left empty.
 func (scheduleForm) DefaultKeep() int { return facteur.DefaultMaskKeep }
 

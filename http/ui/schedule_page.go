@@ -46,7 +46,7 @@ func (p schedulePage) Options() []string {
 	if len(p.Schedule.Obfuscate) > 0 {
 		var rules []string
 		for _, r := range p.Schedule.Obfuscate {
-			how := text("form.obfuscate." + r.Method)
+			how := methodLabel(r.Method)
 			if r.Method == facteur.ObfuscateMask {
 				how = text("detail.mask", cmp.Or(r.Keep, facteur.DefaultMaskKeep))
 			}
