@@ -281,11 +281,12 @@ func readXLSXWithOpenpyxl(t *testing.T, path string) [][]string {
 	return cells
 }
 
-// TestExportCommandObfuscateParquet: facteur export --obfuscate writes a
+// TestExportCommandObfuscateTyped: facteur export --obfuscate writes a
 // Parquet file whose obfuscated columns are text (VARCHAR to DuckDB) and
 // hold OpenSSL's HMAC under the key of --hmac-key-file, while the clear
-// columns keep their types.
-func TestExportCommandObfuscateParquet(t *testing.T) {
+// columns keep their types; in XLSX a masked number or timestamp is a text
+// cell, as openpyxl reads it.
+func TestExportCommandObfuscateTyped(t *testing.T) {
 	pg := postgresURL(t)
 	table := peopleTable(t, pg)
 	dir := t.TempDir()
@@ -317,6 +318,24 @@ func TestExportCommandObfuscateParquet(t *testing.T) {
 	}
 	if c := f.Rows[1][3]; c == nil || *c != strings.Repeat("•", len("2024-10-27T00:30:00.5+00:00")-4)+"0:00" {
 		t.Errorf("masked timestamp: %v", c)
+	}
+
+	xlsx := filepath.Join(dir, "people.xlsx")
+	cmd = exec.Command(bin, "export", "--source", pg, "--query", "select id, amount, created, active from "+table+" order by id",
+		"--format", "xlsx", "--obfuscate", "amount=mask:3,created=hash,active=null", "--output", xlsx)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("export xlsx: %v\n%s", err, b)
+	}
+	script := "import openpyxl, sys\nws = openpyxl.load_workbook(sys.argv[1], read_only=True).worksheets[0]\n" +
+		"for r in ws.iter_rows(min_row=2, values_only=True): print('|'.join(type(c).__name__ + ':' + str(c) for c in r))\n"
+	typed, err := exec.Command("/usr/bin/python3", "-c", script, xlsx).Output()
+	if err != nil {
+		t.Fatalf("openpyxl (python3-openpyxl, installed by scripts/test.sh): %v", err)
+	}
+	wantTyped := "int:1|str:" + strings.Repeat("•", 36) + ".78|str:" + obfuscate.Hash([]byte("2024-03-31T01:00:00+00:00")) + "|NoneType:None\n" +
+		"int:2|str:••.50|str:" + obfuscate.Hash([]byte("2024-10-27T00:30:00.5+00:00")) + "|NoneType:None\n"
+	if string(typed) != wantTyped {
+		t.Errorf("openpyxl reads:\n%s\nwant:\n%s", typed, wantTyped)
 	}
 
 	// Without a key an hmac rule is refused before any row is read, and so
