@@ -66,7 +66,7 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.Formats.CheckChart(in.Format, rep.Chart, fields); err != nil {
+	if err := s.checkChart(in.Format, rep.Chart, fields, in.Obfuscate); err != nil {
 		return 0, nil, err
 	}
 	if in.TimeZone == "" {

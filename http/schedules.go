@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -145,7 +146,7 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Formats.CheckChart(sc.Format, rep.Chart, fields); err != nil {
+	if err := s.checkChart(sc.Format, rep.Chart, fields, sc.Obfuscate); err != nil {
 		return err
 	}
 	for i, a := range sc.Options.AlertEmails {
@@ -182,6 +183,22 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 			return err
 		}
 		sc.NextRunAt = &next
+	}
+	return nil
+}
+
+// checkChart checks that the format can draw the report's chart from the
+// exported fields, and that no field the chart draws is obfuscated: a
+// hashed or masked number cannot be drawn.
+func (s *Server) checkChart(o facteur.FormatOptions, c *facteur.Chart, fields []string, rules []facteur.FieldRule) error {
+	if err := s.Formats.CheckChart(o, c, fields); err != nil || len(rules) == 0 || fields == nil {
+		return err
+	}
+	for i, r := range rules {
+		clear := slices.DeleteFunc(slices.Clone(fields), func(f string) bool { return f == r.Field })
+		if s.Formats.CheckChart(o, c, clear) != nil {
+			return facteur.Errorf(facteur.EINVALID, "obfuscate[%d].field: the report's chart draws field %q, which cannot be drawn obfuscated; deliver it as it is, or choose a format that draws no chart", i, r.Field)
+		}
 	}
 	return nil
 }
