@@ -58,7 +58,13 @@ func TestBrowserScheduleObfuscation(t *testing.T) {
 	if got := eval[string](b, fmt.Sprintf(`document.querySelector('label[for="obf-%d-1"]').textContent`, rep.ID)); got != "email" {
 		t.Fatalf("the second select's label is %q", got)
 	}
-	b.do(chromedp.SetValue(css(emailSel), "email=hmac"), chromedp.SetValue(css(phoneSel), "phone=mask"), chromedp.SetValue(css(keep), "2"))
+	b.set(emailSel, "email=hmac")
+	b.set(phoneSel, "phone=mask")
+	// The N box shows for the mask only.
+	if !eval[bool](b, fmt.Sprintf(`document.querySelector(%q).checkVisibility() && !document.querySelector("#keep-%d-1").checkVisibility()`, keep, rep.ID)) {
+		t.Error("the N box is not shown for the mask alone")
+	}
+	b.set(keep, "2")
 	const key = "browser-key-0123456789abcdef"
 	b.do(chromedp.SendKeys(css("#hmac_key"), key))
 	screenshots(t, b.ctx, "schedule-form-obfuscate")
