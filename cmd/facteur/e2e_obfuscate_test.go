@@ -60,7 +60,8 @@ func openSSLHMAC(t *testing.T, key, value string) string {
 func TestScheduleObfuscation(t *testing.T) {
 	pg := postgresURL(t)
 	table, emails := obfuscationTable(t, pg)
-	n := startServe(t, t.TempDir())
+	dataDir := t.TempDir()
+	n := startServe(t, dataDir)
 	outbox := t.TempDir()
 	var src, rep, dest struct{ ID int64 }
 	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "crm", "dsn": pg, "accept_extra_rights": true}, &src)
@@ -212,6 +213,12 @@ func TestScheduleObfuscation(t *testing.T) {
 	a, b := firstEmail(), firstEmail()
 	if a != b || a == want[1][1] || a == obfuscate.Hash([]byte(emails[0])) || len(a) != 64 {
 		t.Errorf("under the installation's key: %q then %q (schedule key %q)", a, b, want[1][1])
+	}
+	// The installation's key outlives a restart.
+	n.stop()
+	n = startServe(t, dataDir)
+	if c := firstEmail(); c != a {
+		t.Errorf("after a restart the installation's key gives %q, before %q", c, a)
 	}
 
 	// Bad rules are refused with the path of what to fix, and nothing is stored.
