@@ -360,7 +360,11 @@ func newProjection(cols []facteur.Column, fields []string, rules []facteur.Field
 			break
 		}
 		if !found {
-			return nil, facteur.Errorf(facteur.EINVALID, "obfuscate[%d].field: %q is not in the export, which has: %s; fix the rule or the report's fields", ri, r.Field, strings.Join(names, ", "))
+			exported := make([]string, len(p.cols))
+			for i, c := range p.cols {
+				exported[i] = c.Name
+			}
+			return nil, facteur.Errorf(facteur.EINVALID, "obfuscate[%d].field: %q is not in the export, which has: %s; fix the rule or the report's fields", ri, r.Field, strings.Join(exported, ", "))
 		}
 	}
 	return p, nil
