@@ -106,23 +106,39 @@ func (r *Report) Query() Query { return Query{SQL: r.SQL, Table: r.Table} }
 
 // SelectFields returns the names of the fields an export of r contains, in
 // the report's order: every field that is neither sensitive nor extra, plus
-// those named in optIn. It fails with EINVALID when optIn names a field the
-// report does not have, or when nothing is left to export. A report without
-// fields returns nil: every column of its query.
-func (r *Report) SelectFields(optIn []string) ([]string, error) {
+// those named in optIn and those obfuscated by a rule (an obfuscated field
+// is not sensitive any more). It fails with EINVALID when optIn or a rule
+// names a field the report does not have, or when nothing is left to
+// export. A report without fields returns nil: every column of its query.
+func (r *Report) SelectFields(optIn []string, rules []FieldRule) ([]string, error) {
 	want := make(map[string]bool, len(optIn))
 	for _, n := range optIn {
 		want[n] = true
 	}
+	ruled := make(map[string]bool, len(rules))
+	for _, rule := range rules {
+		ruled[rule.Field] = true
+	}
 	var out []string
 	for _, f := range r.Fields {
-		if (!f.Sensitive && !f.Extra) || want[f.Name] {
+		if (!f.Sensitive && !f.Extra) || want[f.Name] || ruled[f.Name] {
 			out = append(out, f.Name)
 		}
 		delete(want, f.Name)
 	}
 	for n := range want {
 		return nil, Errorf(EINVALID, "include_fields: report %q has no field %q", r.Name, n)
+	}
+	if len(r.Fields) > 0 {
+		has := make(map[string]bool, len(r.Fields))
+		for _, f := range r.Fields {
+			has[f.Name] = true
+		}
+		for i, rule := range rules {
+			if !has[rule.Field] {
+				return nil, Errorf(EINVALID, "obfuscate[%d].field: report %q has no field %q", i, r.Name, shorten(rule.Field, MaxNameLen))
+			}
+		}
 	}
 	if len(r.Fields) > 0 && len(out) == 0 {
 		return nil, Errorf(EINVALID, "include_fields: every field of report %q is sensitive or extra; opt in to the ones to send", r.Name)

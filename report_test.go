@@ -22,7 +22,7 @@ func TestSelectFields(t *testing.T) {
 		{[]string{"phone"}, "", `report "customers" has no field "phone"`},
 	}
 	for _, tt := range tests {
-		got, err := rep.SelectFields(tt.optIn)
+		got, err := rep.SelectFields(tt.optIn, nil)
 		if tt.err != "" {
 			if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("SelectFields(%v): %v, want %q", tt.optIn, err, tt.err)
@@ -39,14 +39,14 @@ func TestSelectFields(t *testing.T) {
 // column": it exports nothing until the schedule opts in.
 func TestSelectFieldsAllSensitive(t *testing.T) {
 	rep := &facteur.Report{Name: "people", Fields: []facteur.Field{{Name: "name", Sensitive: true}, {Name: "email", Sensitive: true}}}
-	if got, err := rep.SelectFields(nil); facteur.ErrorCode(err) != facteur.EINVALID || got != nil {
-		t.Fatalf("SelectFields(nil) = %v, %v; want an EINVALID error", got, err)
+	if got, err := rep.SelectFields(nil, nil); facteur.ErrorCode(err) != facteur.EINVALID || got != nil {
+		t.Fatalf("SelectFields(nil, nil) = %v, %v; want an EINVALID error", got, err)
 	}
-	if got, err := rep.SelectFields([]string{"email"}); err != nil || len(got) != 1 || got[0] != "email" {
+	if got, err := rep.SelectFields([]string{"email"}, nil); err != nil || len(got) != 1 || got[0] != "email" {
 		t.Fatalf("opt in to email: %v, %v", got, err)
 	}
 	// A report without fields exports every column of its query.
-	if got, err := (&facteur.Report{Name: "all"}).SelectFields(nil); err != nil || got != nil {
+	if got, err := (&facteur.Report{Name: "all"}).SelectFields(nil, nil); err != nil || got != nil {
 		t.Fatalf("no fields: %v, %v", got, err)
 	}
 }
@@ -61,5 +61,55 @@ func TestRedactDSN(t *testing.T) {
 		if got := facteur.RedactDSN(dsn); got != want || strings.Contains(got, "secret") {
 			t.Errorf("RedactDSN(%q) = %q, want %q", dsn, got, want)
 		}
+	}
+}
+
+// An obfuscated field is no longer sensitive: a rule on it delivers it
+// without the schedule opting in, and a rule on a field the report does
+// not have is refused by its path.
+func TestSelectFieldsObfuscated(t *testing.T) {
+	rep := &facteur.Report{Name: "customers", Fields: []facteur.Field{
+		{Name: "id"}, {Name: "name", Sensitive: true}, {Name: "email", Sensitive: true}, {Name: "city"},
+	}}
+	got, err := rep.SelectFields(nil, []facteur.FieldRule{{Field: "email", Method: facteur.ObfuscateHMAC}})
+	if err != nil || strings.Join(got, ",") != "id,email,city" {
+		t.Fatalf("rule on email: %v, %v; want id,email,city", got, err)
+	}
+	_, err = rep.SelectFields(nil, []facteur.FieldRule{{Field: "city", Method: "hash"}, {Field: "phone", Method: "hash"}})
+	if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(err.Error(), `obfuscate[1].field: report "customers" has no field "phone"`) {
+		t.Fatalf("rule on a missing field: %v", err)
+	}
+	// Every field sensitive, each one obfuscated: something to send.
+	all := &facteur.Report{Name: "people", Fields: []facteur.Field{{Name: "email", Sensitive: true}}}
+	if got, err := all.SelectFields(nil, []facteur.FieldRule{{Field: "email", Method: "mask"}}); err != nil || len(got) != 1 {
+		t.Fatalf("only field masked: %v, %v", got, err)
+	}
+}
+
+func TestValidateFieldRules(t *testing.T) {
+	for _, tt := range []struct {
+		rules []facteur.FieldRule
+		err   string
+	}{
+		{[]facteur.FieldRule{{Field: "email", Method: "hmac"}, {Field: "phone", Method: "mask", Keep: 4}, {Field: "n", Method: "null"}, {Field: "h", Method: "hash"}}, ""},
+		{[]facteur.FieldRule{{Field: "phone", Method: "mask"}}, ""},
+		{[]facteur.FieldRule{{Field: "", Method: "hash"}}, "obfuscate[0].field"},
+		{[]facteur.FieldRule{{Field: "a", Method: "hash"}, {Field: "a", Method: "mask"}}, "obfuscate[1].field"},
+		{[]facteur.FieldRule{{Field: "a", Method: "rot13"}}, "obfuscate[0].method"},
+		{[]facteur.FieldRule{{Field: "a", Method: "mask", Keep: 65}}, "obfuscate[0].keep"},
+		{[]facteur.FieldRule{{Field: "a", Method: "mask", Keep: -1}}, "obfuscate[0].keep"},
+		{[]facteur.FieldRule{{Field: "a", Method: "hash", Keep: 2}}, "obfuscate[0].keep"},
+		{make([]facteur.FieldRule, facteur.MaxFields+1), "obfuscate: at most"},
+	} {
+		err := facteur.ValidateFieldRules("obfuscate", tt.rules)
+		if tt.err == "" && err != nil || tt.err != "" && (facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("%v: %v, want %q", tt.rules, err, tt.err)
+		}
+	}
+	if err := facteur.CheckHMACKey("hmac_key", "short"); facteur.ErrorCode(err) != facteur.EINVALID {
+		t.Errorf("short key: %v", err)
+	}
+	if err := facteur.CheckHMACKey("hmac_key", "0123456789abcdef0123"); err != nil {
+		t.Errorf("good key: %v", err)
 	}
 }

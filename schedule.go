@@ -132,6 +132,16 @@ type Schedule struct {
 	CatchUp string `json:"catch_up"`
 	// IncludeFields names the sensitive or extra fields this schedule opts in to.
 	IncludeFields []string `json:"include_fields,omitempty"`
+	// Obfuscate says, per field, how its values are delivered instead of
+	// in clear (A4): hashed, keyed-hashed, masked or nulled. An obfuscated
+	// field needs no opt-in.
+	Obfuscate []FieldRule `json:"obfuscate,omitempty"`
+	// HMACKey is the schedule's own key for the "hmac" rules; "" uses the
+	// installation's key. It is write-only: never in JSON (HMACKeySet says
+	// whether there is one), stored encrypted like every credential.
+	HMACKey string `json:"-"`
+	// HMACKeySet reports whether the schedule has a key of its own.
+	HMACKeySet bool `json:"hmac_key_set"`
 	// Options are the schedule's delivery options.
 	Options ScheduleOptions `json:"options"`
 	// Enabled schedules run on their calendar; disabled ones only on demand.
@@ -185,6 +195,14 @@ func (s *Schedule) Validate() error {
 	for i, a := range s.Options.AlertEmails {
 		if len(a) > MaxEmailLen {
 			return Errorf(EINVALID, "options.alert_emails[%d]: at most %d characters (this one has %d)", i, MaxEmailLen, len(a))
+		}
+	}
+	if err := ValidateFieldRules("obfuscate", s.Obfuscate); err != nil {
+		return err
+	}
+	if s.HMACKey != "" {
+		if err := CheckHMACKey("hmac_key", s.HMACKey); err != nil {
+			return err
 		}
 	}
 	seen := make(map[string]bool, len(s.IncludeFields))

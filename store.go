@@ -117,6 +117,10 @@ type Store interface {
 	Setting(ctx context.Context, key string) (json.RawMessage, error)
 	// PutSetting stores the JSON value of a server setting.
 	PutSetting(ctx context.Context, key string, value json.RawMessage) error
+	// InitSetting stores value under key unless the setting exists, and
+	// returns the stored value (the earlier one when it existed): a value
+	// made at first need, the same on every node.
+	InitSetting(ctx context.Context, key string, value json.RawMessage) (json.RawMessage, error)
 
 	// InTx runs fn in one transaction and commits when fn returns nil. tx is
 	// the store bound to the transaction; raw is the driver's transaction

@@ -172,6 +172,11 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 		fct("facteur csv", n, "f.csv", append(table, "--format", "csv")...),
 		fct("facteur csv --raw-cells", n, "r.csv", append(table, "--format", "csv", "--raw-cells")...),
 		fct("facteur csv --pg-copy", n, "c.csv", append(table, "--format", "csv", "--raw-cells", "--pg-copy")...),
+		Contender{Name: "facteur csv hmac(email)", Rows: n, Run: command{
+			args:   append([]string{b.facteur, "export", "--source", pg.url, "--output", out("h.csv"), "--format", "csv", "--obfuscate", "email=hmac"}, table...),
+			env:    []string{"FACTEUR_HMAC_KEY=bench-hmac-key-0123456789abcdef"},
+			output: out("h.csv"),
+		}.run},
 		fct("facteur ndjson", n, "f.ndjson", append(table, "--format", "ndjson")...),
 		fct("facteur json", n, "f.json", append(table, "--format", "json")...),
 		fct("facteur csv.zip", n, "f.csv.zip", append(table, "--format", "csv.zip")...),
@@ -196,6 +201,7 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 	)
 	g.Notes = append(g.Notes, "facteur csv --raw-cells: no formula neutralising, rows read one by one (the default path); "+
 		"--pg-copy: the same bytes written by the server's COPY.",
+		"facteur csv hmac(email): the e-mail column replaced by its HMAC-SHA-256 in hex (`--obfuscate email=hmac`), the cost of per-field obfuscation.",
 		"excelize xlsx: the same rows read with pgx and written by excelize's StreamWriter and its default save (`bench/excelize`), the way a Go program without Facteur would.")
 	g.Notes = append(g.Notes, fmt.Sprintf("facteur pdf @%d: a PDF at its default row limit, %d rows (PDFs are for people: past the limit the run fails).", pdf, pdfRows))
 	for _, f := range []string{"csv", "ndjson", "json", "csv.gz", "parquet", "xml", "html"} {

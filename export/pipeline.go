@@ -16,6 +16,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/obfuscate"
 	"github.com/facteur/facteur/source"
 )
 
@@ -26,7 +27,13 @@ type Spec struct {
 	// Fields are the names of the columns to export, in order; nil exports
 	// every column of the result in the query's order.
 	Fields []string
-	Format facteur.FormatOptions
+	// Obfuscate are the rules of the field stage: the values of each
+	// field they name are hashed, keyed-hashed, masked or nulled before
+	// the format sees them (package obfuscate).
+	Obfuscate []facteur.FieldRule
+	// HMACKey is the key of the "hmac" rules.
+	HMACKey []byte
+	Format  facteur.FormatOptions
 	// Formats are the formats the export may write; nil means
 	// format.Builtin().
 	Formats *format.Registry
@@ -106,7 +113,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, err
 	}
 	var res Result
-	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && spec.MaxRows == 0 && spec.Limits == (facteur.RunLimits{}) && spec.Body == nil && canCopy(spec.Format) {
+	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && spec.MaxRows == 0 && spec.Limits == (facteur.RunLimits{}) && spec.Body == nil && len(spec.Obfuscate) == 0 && canCopy(spec.Format) {
 		res, err = runCopy(ctx, copier, spec, spool.out)
 	} else {
 		res, err = runRows(ctx, spec, spool.out, spool.size)
@@ -138,7 +145,7 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 		return Result{}, sourceError(err)
 	}
 	defer rows.Close()
-	proj, err := newProjection(rows.Columns(), spec.Fields)
+	proj, err := newProjection(rows.Columns(), spec.Fields, spec.Obfuscate, spec.HMACKey)
 	if err != nil {
 		return Result{}, sourceError(err)
 	}
@@ -252,7 +259,7 @@ func runCopy(ctx context.Context, copier source.CSVCopier, spec Spec, w io.Write
 	if err != nil {
 		return Result{}, sourceError(err)
 	}
-	proj, err := newProjection(cols, spec.Fields)
+	proj, err := newProjection(cols, spec.Fields, nil, nil)
 	if err != nil {
 		return Result{}, sourceError(err)
 	}
@@ -288,20 +295,24 @@ func runCopy(ctx context.Context, copier source.CSVCopier, spec Spec, w io.Write
 	}, nil
 }
 
-// projection selects and orders the columns of a result by field name.
+// projection is the field stage: it selects and orders the columns of a
+// result by field name, and obfuscates the values of the fields that have
+// a rule (their columns become text, but for nulled ones).
 type projection struct {
 	cols  []facteur.Column
 	idx   []int
 	row   [][]byte
 	kinds []facteur.Kind
 	all   bool
+	// obf holds, per exported column, its obfuscation or nil.
+	obf []*obfuscate.Value
 }
 
-func newProjection(cols []facteur.Column, fields []string) (*projection, error) {
-	if fields == nil {
+func newProjection(cols []facteur.Column, fields []string, rules []facteur.FieldRule, key []byte) (*projection, error) {
+	if fields == nil && len(rules) == 0 {
 		return &projection{cols: cols, all: true}, nil
 	}
-	if len(fields) == 0 {
+	if fields != nil && len(fields) == 0 {
 		return nil, facteur.Errorf(facteur.EINVALID, "fields: no field to export")
 	}
 	byName := make(map[string]int, len(cols))
@@ -312,14 +323,49 @@ func newProjection(cols []facteur.Column, fields []string) (*projection, error) 
 		}
 		names[i] = c.Name
 	}
-	p := &projection{idx: make([]int, len(fields)), row: make([][]byte, len(fields)), kinds: make([]facteur.Kind, len(fields))}
-	for i, f := range fields {
-		j, ok := byName[f]
-		if !ok {
-			return nil, facteur.Errorf(facteur.EINVALID, "field %q is not in the query's result, which has: %s; fix the report's fields or its query", f, strings.Join(names, ", "))
+	n := len(fields)
+	if fields == nil {
+		n = len(cols)
+	}
+	p := &projection{idx: make([]int, n), row: make([][]byte, n), kinds: make([]facteur.Kind, n)}
+	for i := range n {
+		j := i
+		if fields != nil {
+			var ok bool
+			if j, ok = byName[fields[i]]; !ok {
+				return nil, facteur.Errorf(facteur.EINVALID, "field %q is not in the query's result, which has: %s; fix the report's fields or its query", fields[i], strings.Join(names, ", "))
+			}
 		}
 		p.idx[i] = j
 		p.cols = append(p.cols, cols[j])
+	}
+	if len(rules) == 0 {
+		return p, nil
+	}
+	p.obf = make([]*obfuscate.Value, n)
+	for ri, r := range rules {
+		found := false
+		for i, c := range p.cols {
+			if c.Name != r.Field || p.obf[i] != nil {
+				continue
+			}
+			v, err := obfuscate.New(r, key)
+			if err != nil {
+				return nil, err
+			}
+			p.obf[i], found = v, true
+			if r.ObfuscatesToText() {
+				p.cols[i] = facteur.Column{Name: c.Name, Kind: facteur.KindText, DBType: c.DBType}
+			}
+			break
+		}
+		if !found {
+			exported := make([]string, len(p.cols))
+			for i, c := range p.cols {
+				exported[i] = c.Name
+			}
+			return nil, facteur.Errorf(facteur.EINVALID, "obfuscate[%d].field: %q is not in the export, which has: %s; fix the rule or the report's fields", ri, r.Field, strings.Join(exported, ", "))
+		}
 	}
 	return p, nil
 }
@@ -331,16 +377,25 @@ func (p *projection) apply(row [][]byte) [][]byte {
 	for i, j := range p.idx {
 		p.row[i] = row[j]
 	}
+	for i, v := range p.obf {
+		if v != nil {
+			p.row[i] = v.Apply(p.row[i])
+		}
+	}
 	return p.row
 }
 
-// applyKinds selects the kinds of a row's values as apply selects them.
+// applyKinds selects the kinds of a row's values as apply selects them;
+// an obfuscated value is text (or NULL, whose kind does not matter).
 func (p *projection) applyKinds(kinds []facteur.Kind) []facteur.Kind {
 	if p.all {
 		return kinds
 	}
 	for i, j := range p.idx {
 		p.kinds[i] = kinds[j]
+		if p.obf != nil && p.obf[i] != nil {
+			p.kinds[i] = facteur.KindText
+		}
 	}
 	return p.kinds
 }

@@ -336,7 +336,7 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 			return nil, fmt.Errorf("load destination: %w", err)
 		}
 	}
-	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields); err != nil {
+	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields, def.Schedule.Obfuscate); err != nil {
 		return nil, err
 	}
 	run.ReportID = def.Report.ID
@@ -382,6 +382,12 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 	defer q.Close()
 	run.Stages = setStage(run.Stages, "connect", time.Since(start))
 
+	var key []byte
+	if facteur.NeedsHMACKey(s.Obfuscate) {
+		if key, err = r.hmacKey(ctx, s); err != nil {
+			return err
+		}
+	}
 	progress := new(atomic.Int64)
 	r.progress.Store(run.ID, progress)
 	defer r.progress.Delete(run.ID)
@@ -395,6 +401,8 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		Source:         q,
 		Query:          def.query(),
 		Fields:         def.Fields,
+		Obfuscate:      s.Obfuscate,
+		HMACKey:        key,
 		Format:         fo,
 		Formats:        r.formats(),
 		InnerName:      innerName(name, ext),

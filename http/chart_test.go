@@ -60,6 +60,14 @@ func TestReportChart(t *testing.T) {
 	if st, body := e.do(e.tokens[facteur.RoleViewer], "GET", fmt.Sprintf("/api/v1/reports/%d", e.report.ID), ""); st != 200 || !strings.Contains(body, `"chart": {`) || !strings.Contains(body, `"x": "label"`) {
 		t.Errorf("GET the report: %d %s", st, body)
 	}
+	// A field the chart draws cannot be drawn hashed: refused by its rule.
+	const hashed = `obfuscate[0].field: the report's chart draws field \"id\", which cannot be drawn obfuscated`
+	if st, body := e.do(admin, "POST", "/api/v1/schedules", fmt.Sprintf(`{"report_id":%d,"destination_id":%d,"format":{"format":"png"},"obfuscate":[{"field":"id","method":"hash"}],"calendar":{"frequency":"daily"}}`, e.report.ID, e.folder.ID)); st != 400 || !strings.Contains(body, hashed) {
+		t.Errorf("png schedule of a hashed y column: %d %s", st, body)
+	}
+	if st, body := e.do(admin, "POST", "/api/v1/exports", fmt.Sprintf(`{"report_id":%d,"format":{"format":"png"},"obfuscate":[{"field":"id","method":"hash"}]}`, e.report.ID)); st != 400 || !strings.Contains(body, "obfuscate[0].field") {
+		t.Errorf("png export of a hashed y column: %d %s", st, body)
+	}
 	st, body = schedule("png")
 	var sc facteur.Schedule
 	if st != 201 || json.Unmarshal([]byte(body), &sc) != nil {

@@ -16,6 +16,9 @@ type exportInput struct {
 	ReportID      int64                 `json:"report_id"`
 	Format        facteur.FormatOptions `json:"format"`
 	IncludeFields []string              `json:"include_fields"`
+	// Obfuscate are the fields delivered hashed, masked or nulled, as in a
+	// schedule; hmac uses the installation's key.
+	Obfuscate []facteur.FieldRule `json:"obfuscate"`
 	// Period keeps the rows created (or updated) in a time range, by the
 	// report's created_column (or updated_column).
 	Period *struct {
@@ -44,6 +47,9 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	case len(in.IncludeFields) > facteur.MaxFields:
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "include_fields: at most %d fields", facteur.MaxFields)
 	}
+	if err := facteur.ValidateFieldRules("obfuscate", in.Obfuscate); err != nil {
+		return 0, nil, err
+	}
 	rep, err := s.Store.Report(r.Context(), in.ReportID)
 	if facteur.ErrorCode(err) == facteur.ENOTFOUND || in.ReportID == 0 {
 		return 0, nil, facteur.Errorf(facteur.EINVALID, "report_id: there is no report %d", in.ReportID)
@@ -56,11 +62,11 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	if err := s.Formats.Validate(in.Format); err != nil {
 		return 0, nil, err
 	}
-	fields, err := rep.SelectFields(in.IncludeFields)
+	fields, err := rep.SelectFields(in.IncludeFields, in.Obfuscate)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.Formats.CheckChart(in.Format, rep.Chart, fields); err != nil {
+	if err := s.checkChart(in.Format, rep.Chart, fields, in.Obfuscate); err != nil {
 		return 0, nil, err
 	}
 	if in.TimeZone == "" {
@@ -71,7 +77,7 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	def := export.Definition{Schedule: &facteur.Schedule{
-		Name: "One-off export of " + rep.Name, ReportID: rep.ID, Format: in.Format, IncludeFields: in.IncludeFields,
+		Name: "One-off export of " + rep.Name, ReportID: rep.ID, Format: in.Format, IncludeFields: in.IncludeFields, Obfuscate: in.Obfuscate,
 		FileName: in.FileName, Calendar: facteur.Calendar{TimeZone: in.TimeZone}, OwnerID: user(r).ID,
 	}}
 	def.Schedule.SetDefaults()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,22 +23,30 @@ func toScheduleJSON(s *facteur.Schedule) apitypes.Schedule {
 // scheduleInput is the body of create and update. A missing name takes
 // the report's; a missing enabled means true.
 type scheduleInput struct {
-	Name          string                  `json:"name"`
-	ReportID      int64                   `json:"report_id"`
-	DestinationID int64                   `json:"destination_id"`
-	Format        facteur.FormatOptions   `json:"format"`
-	FileName      string                  `json:"file_name"`
-	Calendar      facteur.Calendar        `json:"calendar"`
-	CatchUp       string                  `json:"catch_up"`
-	IncludeFields []string                `json:"include_fields"`
-	Options       facteur.ScheduleOptions `json:"options"`
-	Enabled       *bool                   `json:"enabled"`
+	Name          string                `json:"name"`
+	ReportID      int64                 `json:"report_id"`
+	DestinationID int64                 `json:"destination_id"`
+	Format        facteur.FormatOptions `json:"format"`
+	FileName      string                `json:"file_name"`
+	Calendar      facteur.Calendar      `json:"calendar"`
+	CatchUp       string                `json:"catch_up"`
+	IncludeFields []string              `json:"include_fields"`
+	Obfuscate     []facteur.FieldRule   `json:"obfuscate"`
+	// HMACKey sets the schedule's own key of its hmac rules: absent keeps
+	// the key it has, "" removes it (the installation's key is used).
+	HMACKey *string                 `json:"hmac_key"`
+	Options facteur.ScheduleOptions `json:"options"`
+	Enabled *bool                   `json:"enabled"`
 }
 
 func (in scheduleInput) apply(s *facteur.Schedule) {
 	s.Name, s.ReportID, s.DestinationID = strings.TrimSpace(in.Name), in.ReportID, in.DestinationID
 	s.Format, s.FileName, s.Calendar, s.CatchUp = in.Format, in.FileName, in.Calendar, in.CatchUp
-	s.IncludeFields, s.Options = in.IncludeFields, in.Options
+	s.IncludeFields, s.Obfuscate, s.Options = in.IncludeFields, in.Obfuscate, in.Options
+	if in.HMACKey != nil {
+		s.HMACKey = *in.HMACKey
+	}
+	s.HMACKeySet = s.HMACKey != ""
 	s.Enabled = in.Enabled == nil || *in.Enabled
 }
 
@@ -133,11 +142,11 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := s.checkTarget(ctx, user(r), owner, dest); err != nil {
 		return err
 	}
-	fields, err := rep.SelectFields(sc.IncludeFields)
+	fields, err := rep.SelectFields(sc.IncludeFields, sc.Obfuscate)
 	if err != nil {
 		return err
 	}
-	if err := s.Formats.CheckChart(sc.Format, rep.Chart, fields); err != nil {
+	if err := s.checkChart(sc.Format, rep.Chart, fields, sc.Obfuscate); err != nil {
 		return err
 	}
 	for i, a := range sc.Options.AlertEmails {
@@ -174,6 +183,22 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 			return err
 		}
 		sc.NextRunAt = &next
+	}
+	return nil
+}
+
+// checkChart checks that the format can draw the report's chart from the
+// exported fields, and that no field the chart draws is obfuscated: a
+// hashed or masked number cannot be drawn.
+func (s *Server) checkChart(o facteur.FormatOptions, c *facteur.Chart, fields []string, rules []facteur.FieldRule) error {
+	if err := s.Formats.CheckChart(o, c, fields); err != nil || len(rules) == 0 || fields == nil {
+		return err
+	}
+	for i, r := range rules {
+		clear := slices.DeleteFunc(slices.Clone(fields), func(f string) bool { return f == r.Field })
+		if s.Formats.CheckChart(o, c, clear) != nil {
+			return facteur.Errorf(facteur.EINVALID, "obfuscate[%d].field: the report's chart draws field %q, which cannot be drawn obfuscated; deliver it as it is, or choose a format that draws no chart", i, r.Field)
+		}
 	}
 	return nil
 }

@@ -149,6 +149,11 @@ fi
 command -v pdftotext >/dev/null || apt_install poppler-utils
 /usr/bin/python3 -c 'import PIL' 2>/dev/null || apt_install python3 python3-pil
 
+# The referees of per-field obfuscation: OpenSSL computes the HMAC, unzip
+# lays an XLSX's parts bare to look for clear values.
+command -v openssl >/dev/null || apt_install openssl
+command -v unzip >/dev/null || apt_install unzip
+
 # The benchmark's SQLite baseline, run small by its test: the sqlite3 shell.
 command -v sqlite3 >/dev/null || apt_install sqlite3
 

@@ -12,10 +12,13 @@ import (
 var sealedColumns = []struct {
 	table, key, column string
 	json               bool
+	// optional columns hold '' for none, which stays '' (not sealed).
+	optional bool
 }{
-	{"sources", "id", "dsn", false},
-	{"destinations", "id", "config", true},
-	{"settings", "key", "value", true},
+	{"sources", "id", "dsn", false, false},
+	{"destinations", "id", "config", true, false},
+	{"settings", "key", "value", true, false},
+	{"schedules", "id", "hmac_key", false, true},
 }
 
 // storedValue is one stored credential.
@@ -48,6 +51,9 @@ func (s *store) storedValues(ctx context.Context) ([]storedValue, error) {
 				return nil, fmt.Errorf("read %s: %w", t.table, err)
 			}
 			v.value = string(value)
+			if t.optional && v.value == "" {
+				continue
+			}
 			out = append(out, v)
 		}
 		rows.Close()

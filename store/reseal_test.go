@@ -48,6 +48,17 @@ func TestResealSurvivesACrash(t *testing.T) {
 	if err := db.PutSetting(ctx, "mail", json.RawMessage(`{"password":"pw"}`)); err != nil {
 		t.Fatal(err)
 	}
+	rep := &facteur.Report{Name: "r", SourceID: 1, SQL: "SELECT 1"}
+	if err := db.CreateReport(ctx, rep); err != nil {
+		t.Fatal(err)
+	}
+	keyed := &facteur.Schedule{Name: "keyed", ReportID: rep.ID, DestinationID: dest.ID, Calendar: facteur.Calendar{Frequency: facteur.Daily}, HMACKey: "the schedule's hmac key"}
+	plain := &facteur.Schedule{Name: "plain", ReportID: rep.ID, DestinationID: dest.ID, Calendar: facteur.Calendar{Frequency: facteur.Daily}}
+	for _, sc := range []*facteur.Schedule{keyed, plain} {
+		if err := db.CreateSchedule(ctx, sc); err != nil {
+			t.Fatal(err)
+		}
+	}
 	db.Close()
 
 	both, _ := secret.New(newKey, oldKey)
@@ -80,6 +91,13 @@ func TestResealSurvivesACrash(t *testing.T) {
 		}
 		if v, err := db.Setting(ctx, "mail"); err != nil || string(v) != `{"password":"pw"}` {
 			t.Fatalf("setting: %s %v", v, err)
+		}
+		// A schedule's hmac key is resealed; a schedule without one keeps none.
+		if sc, err := db.Schedule(ctx, keyed.ID); err != nil || sc.HMACKey != keyed.HMACKey {
+			t.Fatalf("keyed schedule: %v %v", sc, err)
+		}
+		if sc, err := db.Schedule(ctx, plain.ID); err != nil || sc.HMACKeySet || sc.HMACKey != "" {
+			t.Fatalf("schedule without a key: %+v %v", sc, err)
 		}
 	}
 	check(db) // half old, half new: all readable

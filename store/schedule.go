@@ -11,10 +11,10 @@ import (
 )
 
 const scheduleColumns = `id, name, report_id, destination_id, format, file_name, calendar, catch_up,
-	include_fields, options, enabled, next_run_at, owner_id, created_at, updated_at`
+	include_fields, options, enabled, next_run_at, owner_id, created_at, updated_at, obfuscate, hmac_key`
 
 // scheduleJSON holds the JSON columns of a schedule, encoded.
-type scheduleJSON struct{ format, calendar, include, options string }
+type scheduleJSON struct{ format, calendar, include, options, obfuscate, hmacKey string }
 
 // prepareSchedule fills the defaults of s, validates it (its format with
 // the store's FormatChecker, when it has one) and encodes its JSON columns.
@@ -44,7 +44,18 @@ func (st *store) prepareSchedule(s *facteur.Schedule) (scheduleJSON, error) {
 	if err != nil {
 		return scheduleJSON{}, fmt.Errorf("encode options: %w", err)
 	}
-	return scheduleJSON{string(format), string(calendar), include, string(options)}, nil
+	obfuscate, err := marshalList(s.Obfuscate)
+	if err != nil {
+		return scheduleJSON{}, err
+	}
+	var key string
+	if s.HMACKey != "" {
+		if key, err = st.seal(s.HMACKey); err != nil {
+			return scheduleJSON{}, fmt.Errorf("seal the hmac key: %w", err)
+		}
+	}
+	s.HMACKeySet = s.HMACKey != ""
+	return scheduleJSON{string(format), string(calendar), include, string(options), obfuscate, key}, nil
 }
 
 // scheduleRefError turns err, a foreign key failure on a schedule's report
@@ -73,10 +84,12 @@ func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	}
 	t := now()
 	err = s.q.queryRow(ctx, `INSERT INTO schedules (name, report_id, destination_id, format, file_name,
-			calendar, catch_up, include_fields, options, enabled, next_run_at, owner_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			calendar, catch_up, include_fields, options, enabled, next_run_at, owner_id, created_at, updated_at,
+			obfuscate, hmac_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), sc.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&sc.ID)
+		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), sc.OwnerID, s.dialect.ts(t), s.dialect.ts(t),
+		j.obfuscate, j.hmacKey).Scan(&sc.ID)
 	if isForeignKeyViolation(err) {
 		return s.scheduleRefError(ctx, sc, err)
 	} else if err != nil {
@@ -89,7 +102,7 @@ func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 
 // Schedule returns the schedule with the given id, or ENOTFOUND.
 func (s *store) Schedule(ctx context.Context, id int64) (*facteur.Schedule, error) {
-	sc, err := scanSchedule(s.q.queryRow(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE id = ?`, id))
+	sc, err := s.scanSchedule(s.q.queryRow(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE id = ?`, id))
 	if isNoRows(err) {
 		return nil, facteur.Errorf(facteur.ENOTFOUND, "schedule %d not found", id)
 	} else if err != nil {
@@ -123,7 +136,7 @@ func (s *store) listSchedules(ctx context.Context, query string, args ...any) ([
 	defer rows.Close()
 	var out []*facteur.Schedule
 	for rows.Next() {
-		sc, err := scanSchedule(rows)
+		sc, err := s.scanSchedule(rows)
 		if err != nil {
 			return nil, fmt.Errorf("schedules: %w", err)
 		}
@@ -147,10 +160,10 @@ func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	t := nextVersion(sc.UpdatedAt)
 	err = s.q.queryRow(ctx, `UPDATE schedules SET name = ?, report_id = ?, destination_id = ?, format = ?,
 			file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, options = ?, enabled = ?,
-			next_run_at = ?, updated_at = ?
+			next_run_at = ?, updated_at = ?, obfuscate = ?, hmac_key = ?
 		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
 		append([]any{sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-			j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), sc.ID},
+			j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), j.obfuscate, j.hmacKey, sc.ID},
 			s.versionArgs(sc.UpdatedAt)...)...).Scan(timeScan{&sc.CreatedAt}, &sc.OwnerID)
 	if isNoRows(err) {
 		return s.updateMissed(ctx, "schedule", "schedules", sc.ID)
@@ -196,16 +209,29 @@ func (s *store) AdvanceSchedule(ctx context.Context, id int64, from time.Time, t
 	return n == 1, nil
 }
 
-func scanSchedule(r row) (*facteur.Schedule, error) {
+func (s *store) scanSchedule(r row) (*facteur.Schedule, error) {
 	var (
-		sc                                  facteur.Schedule
-		format, calendar, includes, options []byte
+		sc                                             facteur.Schedule
+		format, calendar, includes, options, obfuscate []byte
+		key                                            string
 	)
 	err := r.Scan(&sc.ID, &sc.Name, &sc.ReportID, &sc.DestinationID, &format, &sc.FileName, &calendar,
 		&sc.CatchUp, &includes, &options, &sc.Enabled, nullTimeScan{&sc.NextRunAt}, &sc.OwnerID,
-		timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt})
+		timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt}, &obfuscate, &key)
 	if err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal(obfuscate, &sc.Obfuscate); err != nil {
+		return nil, fmt.Errorf("schedule %d: obfuscate: %w", sc.ID, err)
+	}
+	if len(sc.Obfuscate) == 0 {
+		sc.Obfuscate = nil
+	}
+	if key != "" {
+		if sc.HMACKey, err = s.open(key); err != nil {
+			return nil, err
+		}
+		sc.HMACKeySet = sc.HMACKey != ""
 	}
 	if err := json.Unmarshal(format, &sc.Format); err != nil {
 		return nil, fmt.Errorf("schedule %d: format: %w", sc.ID, err)

@@ -36,7 +36,7 @@ func (s *store) FindSchedules(ctx context.Context, f facteur.ScheduleFilter) ([]
 		total int
 	)
 	for rows.Next() {
-		sc, err := scanSchedule(countedRow{rows, &total})
+		sc, err := s.scanSchedule(countedRow{rows, &total})
 		if err != nil {
 			return nil, 0, fmt.Errorf("find schedules: %w", err)
 		}

@@ -47,6 +47,18 @@ func TestSecretsAtRest(t *testing.T) {
 	if err := db.PutSetting(ctx, "mail", json.RawMessage(`{"host":"smtp.example.org","password":"`+canary+`"}`)); err != nil {
 		t.Fatal(err)
 	}
+	rep := &facteur.Report{Name: "r", SourceID: src.ID, SQL: "SELECT 1"}
+	if err := db.CreateReport(ctx, rep); err != nil {
+		t.Fatal(err)
+	}
+	sc := &facteur.Schedule{Name: "s", ReportID: rep.ID, DestinationID: dest.ID, Calendar: facteur.Calendar{Frequency: facteur.Daily},
+		Obfuscate: []facteur.FieldRule{{Field: "email", Method: facteur.ObfuscateHMAC}}, HMACKey: canary + "-hmac-key"}
+	if err := db.CreateSchedule(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := db.Schedule(ctx, sc.ID); err != nil || back.HMACKey != sc.HMACKey || !back.HMACKeySet {
+		t.Fatalf("schedule's hmac key read back: %v %v", back, err)
+	}
 	got, err := db.Source(ctx, src.ID)
 	if err != nil || got.DSN != src.DSN {
 		t.Fatalf("read back: %v %v", got, err)

@@ -42,3 +42,23 @@ func (s *store) PutSetting(ctx context.Context, key string, value json.RawMessag
 	}
 	return nil
 }
+
+// InitSetting stores value under key unless the setting exists, and
+// returns the value stored: value when this call stored it, else the
+// earlier one. Of several nodes racing to set it first, one wins and all
+// get its value.
+func (s *store) InitSetting(ctx context.Context, key string, value json.RawMessage) (json.RawMessage, error) {
+	if !json.Valid(value) {
+		return nil, facteur.Errorf(facteur.EINVALID, "setting %q: the value is not valid JSON", key)
+	}
+	sealed, err := s.sealJSON(value)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.q.exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`, key, sealed, s.dialect.ts(now()))
+	if err != nil {
+		return nil, fmt.Errorf("init setting %s: %w", key, err)
+	}
+	return s.Setting(ctx, key)
+}

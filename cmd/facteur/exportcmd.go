@@ -14,6 +14,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/export"
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/obfuscate"
 	"github.com/facteur/facteur/source"
 )
 
@@ -43,6 +44,8 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	timeout := fs.Duration("timeout", 30*time.Minute, "statement timeout")
 	zone := fs.String("time-zone", "UTC", "zone in which timestamps with a time zone are written")
 	rawCells := fs.Bool("raw-cells", false, "write CSV/XLSX cells as they are; by default text that a spreadsheet would run as a formula (= + - @ …) gets a leading apostrophe")
+	obfuscateSpec := fs.String("obfuscate", "", "fields delivered obfuscated: field=method[:keep],… with method hash (SHA-256), hmac (HMAC-SHA-256, needs a key), mask (keep the last N characters, default 4; an e-mail keeps its domain) or null, e.g. email=hmac,phone=mask:4")
+	hmacKeyFile := fs.String("hmac-key-file", "", "file holding the key of the hmac rules (16 to 256 bytes of text; a final newline is not part of it); or give the key in env FACTEUR_HMAC_KEY")
 	pgCopy := fs.Bool("pg-copy", false, "let PostgreSQL write plain CSV itself (COPY): less client CPU, more database CPU; faster only over a slow network; needs --raw-cells")
 	if err := envFlags(fs, args); err != nil {
 		return errUsage
@@ -60,6 +63,16 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	}
 	if err := formats.Validate(flagOptions(o)); err != nil {
 		return err
+	}
+	rules, err := obfuscate.ParseRules(*obfuscateSpec)
+	if err != nil {
+		return err
+	}
+	var hmacKey []byte
+	if facteur.NeedsHMACKey(rules) {
+		if hmacKey, err = readHMACKey(*hmacKeyFile); err != nil {
+			return err
+		}
 	}
 	var drawn *facteur.Chart
 	if chart.Type != "" {
@@ -112,6 +125,8 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 		Chart:     drawn,
 		Path:      path,
 		Copy:      *pgCopy,
+		Obfuscate: rules,
+		HMACKey:   hmacKey,
 	})
 	if err != nil {
 		return err
@@ -184,4 +199,25 @@ func flagOptions(o facteur.FormatOptions) facteur.FormatOptions {
 		o.Delimiter = ""
 	}
 	return o
+}
+
+// readHMACKey returns the key of a CLI export's hmac rules: the text of
+// file (without its final newline) or, without a file, of the environment
+// variable FACTEUR_HMAC_KEY.
+func readHMACKey(file string) ([]byte, error) {
+	key, from := os.Getenv("FACTEUR_HMAC_KEY"), "FACTEUR_HMAC_KEY"
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, facteur.Errorf(facteur.EINVALID, "--hmac-key-file: %v", err)
+		}
+		key, from = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), "--hmac-key-file"
+	}
+	if key == "" {
+		return nil, facteur.Errorf(facteur.EINVALID, "--obfuscate: an hmac rule needs a key: give --hmac-key-file or FACTEUR_HMAC_KEY (e.g. from openssl rand -hex 32)")
+	}
+	if err := facteur.CheckHMACKey(from, key); err != nil {
+		return nil, err
+	}
+	return []byte(key), nil
 }

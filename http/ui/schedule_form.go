@@ -77,6 +77,47 @@ func (f scheduleForm) Included(name string) bool {
 	return false
 }
 
+// Rule returns the schedule's obfuscation rule of a report's field (an
+// empty method when the field goes out as it is).
+func (f scheduleForm) Rule(reportID int64, name string) facteur.FieldRule {
+	if reportID == f.Schedule.ReportID {
+		for _, r := range f.Schedule.Obfuscate {
+			if r.Field == name {
+				return r
+			}
+		}
+	}
+	return facteur.FieldRule{}
+}
+
+// Methods are the choices of a field's obfuscation, "" for as it is.
+func (scheduleForm) Methods() []string {
+	return []string{"", facteur.ObfuscateHash, facteur.ObfuscateHMAC, facteur.ObfuscateMask, facteur.ObfuscateNull}
+}
+
+// MethodLabel is the words of an obfuscation method, "" for as it is.
+func (scheduleForm) MethodLabel(method string) string { return methodLabel(method) }
+
+func methodLabel(method string) string {
+	switch method {
+	case facteur.ObfuscateHash:
+		return text("form.obfuscate.hash")
+	case facteur.ObfuscateHMAC:
+		return text("form.obfuscate.hmac")
+	case facteur.ObfuscateMask:
+		return text("form.obfuscate.mask")
+	case facteur.ObfuscateNull:
+		return text("form.obfuscate.null")
+	}
+	return text("form.obfuscate.clear")
+}
+
+// DefaultKeep is what a mask keeps when the box is left empty.
+func (scheduleForm) DefaultKeep() int { return facteur.DefaultMaskKeep }
+
+// MaxKeep bounds the mask's box.
+func (scheduleForm) MaxKeep() int { return facteur.MaxMaskKeep }
+
 // HasDay, HasMonth: the calendar's chosen days and months.
 func (f scheduleForm) HasDay(d string) bool {
 	for _, x := range f.Schedule.Calendar.Days {
@@ -158,6 +199,7 @@ var scheduleInputs = map[string]fieldInput{
 	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
 	"options.limits.max_bytes": {"max_mib", "form.max_mib"},
 	"include_fields":           {"", "form.fields"},
+	"hmac_key":                 {"hmac_key", "form.hmac_key"},
 }
 
 // fieldError puts the API's message next to the field it names (its
@@ -284,6 +326,9 @@ func (s *Server) saveSchedule(w http.ResponseWriter, r *http.Request, v view) er
 		return s.renderForm(w, v, f, http.StatusOK)
 	}
 	body := scheduleBody(sc)
+	if r.PostFormValue("hmac_key_clear") != "" {
+		body["hmac_key"] = ""
+	}
 	var saved facteur.Schedule
 	if id == 0 {
 		err = s.call(r, "POST", "/api/v1/schedules", body, &saved)
@@ -359,6 +404,8 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 		}
 	}
 	sc.IncludeFields = form[fmt.Sprintf("include_%d", sc.ReportID)]
+	sc.Obfuscate = rulesFromForm(form, sc.ReportID)
+	sc.HMACKey = form.Get("hmac_key")
 	sc.Options.AlertEmails = strings.FieldsFunc(form.Get("alert_emails"), func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' })
 	sc.Options.Limits = facteur.RunLimits{
 		MaxDurationSeconds: formNumber(form.Get("max_minutes"), 60),
@@ -383,11 +430,42 @@ func formNumber(typed string, unit float64) int64 {
 	return int64(math.Round(f * unit))
 }
 
-// scheduleBody is the API's schedule input for sc.
+// rulesFromForm reads the obfuscation of the chosen report's fields: each
+// select posts field=method ("" for as it is), and a mask's box
+// keep_REPORT_FIELD its number of characters (empty: the default; text
+// that is not a number: -1, which the API refuses with its bounds).
+func rulesFromForm(form url.Values, reportID int64) []facteur.FieldRule {
+	var rules []facteur.FieldRule
+	for _, v := range form[fmt.Sprintf("obfuscate_%d", reportID)] {
+		i := strings.LastIndexByte(v, '=')
+		if i < 0 || v[i+1:] == "" {
+			continue
+		}
+		r := facteur.FieldRule{Field: v[:i], Method: v[i+1:]}
+		if r.Method == facteur.ObfuscateMask {
+			if typed := strings.TrimSpace(form.Get(fmt.Sprintf("keep_%d_%s", reportID, r.Field))); typed != "" {
+				n, err := strconv.Atoi(typed)
+				if err != nil || n < 1 {
+					n = -1
+				}
+				r.Keep = n
+			}
+		}
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+// scheduleBody is the API's schedule input for sc. Its hmac_key is sent
+// only when one was typed (the API keeps the schedule's key otherwise).
 func scheduleBody(sc facteur.Schedule) map[string]any {
-	return map[string]any{
+	body := map[string]any{
 		"name": sc.Name, "report_id": sc.ReportID, "destination_id": sc.DestinationID, "format": sc.Format,
 		"file_name": sc.FileName, "calendar": sc.Calendar, "catch_up": sc.CatchUp, "include_fields": sc.IncludeFields,
-		"options": sc.Options, "enabled": sc.Enabled,
+		"obfuscate": sc.Obfuscate, "options": sc.Options, "enabled": sc.Enabled,
 	}
+	if sc.HMACKey != "" {
+		body["hmac_key"] = sc.HMACKey
+	}
+	return body
 }

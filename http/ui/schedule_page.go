@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -41,6 +42,17 @@ func (p schedulePage) Options() []string {
 	}
 	if len(p.Schedule.IncludeFields) > 0 {
 		out = append(out, text("detail.include", strings.Join(p.Schedule.IncludeFields, ", ")))
+	}
+	if len(p.Schedule.Obfuscate) > 0 {
+		var rules []string
+		for _, r := range p.Schedule.Obfuscate {
+			how := methodLabel(r.Method)
+			if r.Method == facteur.ObfuscateMask {
+				how = text("detail.mask", cmp.Or(r.Keep, facteur.DefaultMaskKeep))
+			}
+			rules = append(rules, r.Field+" ("+how+")")
+		}
+		out = append(out, text("detail.obfuscate", strings.Join(rules, ", ")))
 	}
 	if p.Schedule.Options.Confirmation {
 		out = append(out, text("detail.confirmation"))

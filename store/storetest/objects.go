@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,6 +230,8 @@ func testSchedules(t *testing.T, newDB NewDatabase) {
 		Format:        facteur.FormatOptions{Format: facteur.FormatCSV, NoHeader: true, Delimiter: ";", BOM: true},
 		Calendar:      facteur.Calendar{Frequency: facteur.Daily, Days: []string{"weekdays", "sat"}, At: "06:00", TimeZone: "Europe/Paris"},
 		IncludeFields: []string{"email"},
+		Obfuscate:     []facteur.FieldRule{{Field: "email", Method: facteur.ObfuscateHMAC}, {Field: "id", Method: facteur.ObfuscateMask, Keep: 2}},
+		HMACKey:       "a schedule's own key, 0123456789",
 		Options: facteur.ScheduleOptions{Confirmation: true, AlertEmails: []string{"ops@example.org"},
 			Limits: facteur.RunLimits{MaxDurationSeconds: 600, MaxRows: 1000, MaxBytes: 5 << 20}},
 		Enabled:   true,
@@ -246,20 +249,24 @@ func testSchedules(t *testing.T, newDB NewDatabase) {
 	}
 	got, err := s.Schedule(ctx, sc.ID)
 	must(t, err)
-	if !reflect.DeepEqual(got, sc) {
+	if !reflect.DeepEqual(got, sc) || got.HMACKey != sc.HMACKey || !got.HMACKeySet {
 		t.Fatalf("Schedule = %s\nwant %s", js(got), js(sc))
+	}
+	if b, _ := json.Marshal(got); strings.Contains(string(b), sc.HMACKey) {
+		t.Fatalf("a schedule's JSON shows its hmac key: %s", b)
 	}
 	if *got.NextRunAt != wantNext {
 		t.Fatalf("NextRunAt read back = %v, want %v", got.NextRunAt, wantNext)
 	}
 
 	sc.Enabled, sc.NextRunAt, sc.IncludeFields, sc.Options = false, nil, nil, facteur.ScheduleOptions{}
+	sc.Obfuscate, sc.HMACKey = nil, ""
 	sc.Calendar = facteur.Calendar{Frequency: facteur.Monthly, Months: []int{1, 7}, DayOfMonth: -1, At: "23:30"}
 	sc.CatchUp, sc.FileName = facteur.CatchUpSkip, "{label}_{run_id}.{ext}"
 	must(t, s.UpdateSchedule(ctx, sc))
 	got, err = s.Schedule(ctx, sc.ID)
 	must(t, err)
-	if !reflect.DeepEqual(got, sc) {
+	if !reflect.DeepEqual(got, sc) || got.HMACKeySet || got.Obfuscate != nil {
 		t.Fatalf("updated Schedule = %s\nwant %s", js(got), js(sc))
 	}
 	other := f.schedule(t, ctx, s, "Weekly", nil)

@@ -88,6 +88,11 @@ function scheduleForm(form) {
     for (const el of form.querySelectorAll("[data-for-frequency]")) el.hidden = !el.dataset.forFrequency.split(" ").includes(val("frequency"));
     for (const el of form.querySelectorAll("[data-for-format]")) el.hidden = !el.dataset.forFormat.split(" ").includes(val("format"));
     for (const el of form.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== val("report_id");
+    // A field's "N" box counts only for a mask.
+    for (const el of form.querySelectorAll(".obfuscate-field")) {
+      const mask = el.querySelector("select").value.endsWith("=mask");
+      for (const k of el.querySelectorAll(".keep")) k.hidden = !mask;
+    }
     chartFormats(form);
   };
   // The API's messages name their field by its key: say it as the label does.
