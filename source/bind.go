@@ -1,0 +1,146 @@
+package source
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/facteur/facteur"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// paramRef is one :name in a report's SQL: the byte offsets of the colon
+// and of the end of the name.
+type paramRef struct {
+	start, end int
+	name       string
+}
+
+// paramRefs returns the :name references of sql, read with the dialect's
+// lexer so that quoted strings and names, comments and PostgreSQL's
+// dollar-quoted strings are skipped. A colon that is part of :: (a
+// PostgreSQL cast), of := (a MySQL assignment) or that a letter or _ does
+// not follow starts no reference.
+func paramRefs(sql string, d dialect) ([]paramRef, error) {
+	lx := lexer{sql: sql, d: d}
+	var refs []paramRef
+	for {
+		tok, err := lx.next()
+		if err != nil {
+			return nil, err
+		}
+		if tok == "" {
+			return refs, nil
+		}
+		i := lx.start
+		if tok != "." || sql[i] != ':' || i > 0 && sql[i-1] == ':' {
+			continue
+		}
+		end := i + 1
+		if end >= len(sql) || !(sql[end] == '_' || sql[end] >= 'a' && sql[end] <= 'z' || sql[end] >= 'A' && sql[end] <= 'Z') {
+			continue
+		}
+		for end < len(sql) && (sql[end] == '_' || sql[end] >= 'a' && sql[end] <= 'z' || sql[end] >= 'A' && sql[end] <= 'Z' || sql[end] >= '0' && sql[end] <= '9') {
+			end++
+		}
+		refs = append(refs, paramRef{start: i, end: end, name: sql[i+1 : end]})
+		lx.pos = end
+	}
+}
+
+// bindParams rewrites the :name references of sql into the placeholders
+// of the dialect and returns the arguments to bind, in order:
+//
+//   - PostgreSQL: $1, $2, … one per parameter (a name used twice is the
+//     same $n), each argument its text; a list is one text[] argument
+//     (write col = any(:list)).
+//   - MySQL and SQLite: ? per reference, with a list expanded to ?, ?, ?
+//     (write col IN (:list)); an empty list becomes NULL, which matches
+//     nothing.
+//
+// The values never enter the SQL. A reference to a name params does not
+// hold fails with EINVALID naming it.
+func bindParams(sql string, d dialect, params []facteur.BoundParam) (string, []any, error) {
+	refs, err := paramRefs(sql, d)
+	if err != nil || len(refs) == 0 {
+		return sql, nil, err
+	}
+	byName := make(map[string]*facteur.BoundParam, len(params))
+	for i := range params {
+		byName[params[i].Name] = &params[i]
+	}
+	var (
+		b    strings.Builder
+		args []any
+		last int
+		lx   = lexer{sql: sql, d: d}
+		pgNo = map[string]int{}
+	)
+	for _, r := range refs {
+		p := byName[r.name]
+		if p == nil {
+			return "", nil, facteur.Errorf(facteur.EINVALID, "sql: :%s on line %d is not a declared parameter; declare it in the report's parameters", r.name, lx.line(r.start))
+		}
+		b.WriteString(sql[last:r.start])
+		last = r.end
+		if d == postgresDialect {
+			n, ok := pgNo[r.name]
+			if !ok {
+				v, err := pgParamText(p)
+				if err != nil {
+					return "", nil, err
+				}
+				args = append(args, v)
+				n = len(args)
+				pgNo[r.name] = n
+			}
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		if p.Type != facteur.ParamList {
+			b.WriteByte('?')
+			args = append(args, driverValue(p))
+			continue
+		}
+		if len(p.List) == 0 {
+			b.WriteString("NULL")
+			continue
+		}
+		for i, item := range p.List {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('?')
+			args = append(args, item)
+		}
+	}
+	b.WriteString(sql[last:])
+	return b.String(), args, nil
+}
+
+// driverValue is the value database/sql binds for a scalar parameter: an
+// int64 for an integer, the canonical text otherwise (a date as
+// 2026-02-01, which MySQL and SQLite compare with their dates).
+func driverValue(p *facteur.BoundParam) any {
+	if p.Type == facteur.ParamInteger {
+		return p.Int
+	}
+	return p.Text
+}
+
+// pgParamText is the text format of a parameter for PostgreSQL, which parses
+// it as the type it inferred for the placeholder; a list is a text[]
+// array literal.
+func pgParamText(p *facteur.BoundParam) ([]byte, error) {
+	if p.Type != facteur.ParamList {
+		return []byte(p.Text), nil
+	}
+	list := p.List
+	if list == nil {
+		list = []string{}
+	}
+	b, err := pgtype.NewMap().Encode(pgtype.TextArrayOID, pgtype.TextFormatCode, list, nil)
+	if err != nil {
+		return nil, facteur.WrapError(facteur.EINVALID, err, "params.%s: the list cannot be sent to PostgreSQL", p.Name)
+	}
+	return b, nil
+}
