@@ -19,7 +19,8 @@ type paramRef struct {
 // lexer so that quoted strings and names, comments and PostgreSQL's
 // dollar-quoted strings are skipped. A colon that is part of :: (a
 // PostgreSQL cast), of := (a MySQL assignment) or that a letter or _ does
-// not follow starts no reference.
+// not follow starts no reference, and so does one whose name goes on
+// with a character a parameter's name may not have ($, a non-ASCII letter).
 func paramRefs(sql string, d dialect) ([]paramRef, error) {
 	lx := lexer{sql: sql, d: d}
 	var refs []paramRef
@@ -41,6 +42,9 @@ func paramRefs(sql string, d dialect) ([]paramRef, error) {
 		}
 		for end < len(sql) && (sql[end] == '_' || sql[end] >= 'a' && sql[end] <= 'z' || sql[end] >= 'A' && sql[end] <= 'Z' || sql[end] >= '0' && sql[end] <= '9') {
 			end++
+		}
+		if end < len(sql) && (isWordByte(sql[end]) || sql[end] == '$') {
+			continue // the name goes on with a character a name may not have: no parameter
 		}
 		refs = append(refs, paramRef{start: i, end: end, name: sql[i+1 : end]})
 		lx.pos = end
@@ -82,7 +86,13 @@ func bindParams(sql string, d dialect, params []facteur.BoundParam) (string, []a
 		}
 		b.WriteString(sql[last:r.start])
 		last = r.end
-		if d == postgresDialect {
+		// A placeholder must not merge with what surrounds it: $:a would
+		// open a $$ string, x:a make a name x$1.
+		if r.start > 0 && !isSpace(sql[r.start-1]) && !strings.ContainsRune("(,=<>", rune(sql[r.start-1])) {
+			b.WriteByte(' ')
+		}
+		switch {
+		case d == postgresDialect:
 			n, ok := pgNo[r.name]
 			if !ok {
 				v, err := pgParamText(p)
@@ -94,23 +104,22 @@ func bindParams(sql string, d dialect, params []facteur.BoundParam) (string, []a
 				pgNo[r.name] = n
 			}
 			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		if p.Type != facteur.ParamList {
+		case p.Type != facteur.ParamList:
 			b.WriteByte('?')
 			args = append(args, driverValue(p))
-			continue
-		}
-		if len(p.List) == 0 {
+		case len(p.List) == 0:
 			b.WriteString("NULL")
-			continue
-		}
-		for i, item := range p.List {
-			if i > 0 {
-				b.WriteString(", ")
+		default:
+			for i, item := range p.List {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteByte('?')
+				args = append(args, item)
 			}
-			b.WriteByte('?')
-			args = append(args, item)
+		}
+		if r.end < len(sql) && !isSpace(sql[r.end]) && !strings.ContainsRune("),;", rune(sql[r.end])) {
+			b.WriteByte(' ')
 		}
 	}
 	b.WriteString(sql[last:])
