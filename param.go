@@ -3,6 +3,8 @@ package facteur
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,16 +78,23 @@ func (v ParamValue) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v.Text)
 }
 
+// JSONExpected says what a value may be, for a decoder's message.
+func (ParamValue) JSONExpected() string {
+	return `a text, a number or a list of texts such as ["a", "b"]`
+}
+
 // UnmarshalJSON reads a JSON string, number or array of strings; anything
-// else fails with EINVALID.
+// else fails with a *json.UnmarshalTypeError, which the decoder completes
+// with the field's path.
 func (v *ParamValue) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	*v = ParamValue{}
+	bad := &json.UnmarshalTypeError{Value: "value", Type: reflect.TypeFor[ParamValue]()}
 	switch {
 	case len(b) > 0 && b[0] == '[':
 		v.IsList = true
 		if err := json.Unmarshal(b, &v.List); err != nil {
-			return Errorf(EINVALID, "give a list of texts, such as [\"a\", \"b\"]")
+			return bad
 		}
 		if v.List == nil {
 			v.List = []string{}
@@ -101,11 +110,39 @@ func (v *ParamValue) UnmarshalJSON(b []byte) error {
 		v.Text = n.String()
 		return nil
 	}
-	return Errorf(EINVALID, "give a text, a number or a list of texts")
+	return bad
 }
 
 // ParamValues are the values of a report's parameters, by name.
 type ParamValues map[string]ParamValue
+
+// UnmarshalJSON reads an object of values; a value that is not one fails
+// with a *json.UnmarshalTypeError whose Field ends with the parameter's
+// name, so that the decoder's message names params.NAME.
+func (vs *ParamValues) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if raw == nil {
+		*vs = nil
+		return nil
+	}
+	out := make(ParamValues, len(raw))
+	for name, r := range raw {
+		var v ParamValue
+		if err := json.Unmarshal(r, &v); err != nil {
+			var typ *json.UnmarshalTypeError
+			if errors.As(err, &typ) {
+				typ.Field = clip(name)
+			}
+			return err
+		}
+		out[name] = v
+	}
+	*vs = out
+	return nil
+}
 
 // BoundParam is a parameter checked against its type, ready to be bound:
 // Text holds the canonical text of a text, integer, date or timestamp

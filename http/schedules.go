@@ -30,6 +30,7 @@ type scheduleInput struct {
 	Calendar      facteur.Calendar        `json:"calendar"`
 	CatchUp       string                  `json:"catch_up"`
 	IncludeFields []string                `json:"include_fields"`
+	Params        facteur.ParamValues     `json:"params"`
 	Options       facteur.ScheduleOptions `json:"options"`
 	Enabled       *bool                   `json:"enabled"`
 }
@@ -37,7 +38,7 @@ type scheduleInput struct {
 func (in scheduleInput) apply(s *facteur.Schedule) {
 	s.Name, s.ReportID, s.DestinationID = strings.TrimSpace(in.Name), in.ReportID, in.DestinationID
 	s.Format, s.FileName, s.Calendar, s.CatchUp = in.Format, in.FileName, in.Calendar, in.CatchUp
-	s.IncludeFields, s.Options = in.IncludeFields, in.Options
+	s.IncludeFields, s.Options, s.Params = in.IncludeFields, in.Options, in.Params
 	s.Enabled = in.Enabled == nil || *in.Enabled
 }
 
@@ -138,6 +139,9 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 		return err
 	}
 	if err := s.Formats.CheckChart(sc.Format, rep.Chart, fields); err != nil {
+		return err
+	}
+	if err := facteur.CheckParamValues(rep.Parameters, sc.Params, true); err != nil {
 		return err
 	}
 	for i, a := range sc.Options.AlertEmails {
