@@ -100,6 +100,8 @@ func TestReportParams(t *testing.T) {
 	if code != 201 || !strings.Contains(resp, `"params":{"labels":["b"]}`) {
 		t.Fatalf("schedule: %d %s", code, resp)
 	}
+	var sc facteur.Schedule
+	must(t, json.Unmarshal([]byte(resp), &sc))
 
 	// A one-off export binds the values, and its run records them.
 	code, resp = e.do(admin, "POST", "/api/v1/exports", fmt.Sprintf(`{"report_id":%d,"params":{"labels":"a, b"}}`, rep.ID))
@@ -131,6 +133,15 @@ func TestReportParams(t *testing.T) {
 	code, resp = e.do(admin, "POST", "/api/v1/exports", fmt.Sprintf(`{"report_id":%d,"params":{"labels":"a"}}`, rep.ID))
 	if code != 400 || !strings.Contains(resp, "params.since: give a value (date)") {
 		t.Errorf("export without the new value: %d %s", code, resp)
+	}
+	code, resp = e.do(admin, "POST", fmt.Sprintf("/api/v1/schedules/%d/run", sc.ID), "")
+	if code != 202 {
+		t.Fatalf("run now: %d %s", code, resp)
+	}
+	must(t, json.Unmarshal([]byte(resp), &run))
+	failed := execute(t, e, run.ID)
+	if failed.Status != facteur.RunFailed || !strings.Contains(failed.Error, "params.since: give a value (date)") || !strings.Contains(failed.Error, "the report changed since the schedule was saved") {
+		t.Errorf("run after the report changed: %s %q", failed.Status, failed.Error)
 	}
 }
 
