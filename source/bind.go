@@ -4,8 +4,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/facteur/facteur"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/facteur/facteur"
 )
 
 // paramRef is one :name in a report's SQL: the byte offsets of the colon
