@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -90,6 +92,34 @@ func TestBrowserReportParams(t *testing.T) {
 	n.must(200, "GET", "/api/v1/schedules", nil, &list)
 	if len(list) != 1 || list[0].Params["labels"].Text != "two" || len(list[0].Params) != 1 {
 		t.Fatalf("saved schedule: %+v", list)
+	}
+
+	// A one-off export asks for the values of the chosen report's parameters.
+	b.do(chromedp.Navigate(n.base+"/exports"), chromedp.WaitVisible(css(`#export-form`)))
+	b.set("#export-form #report_id", fmt.Sprint(rep.ID))
+	if b.attr(labels, "type") != "text" || eval[bool](b, fmt.Sprintf(`document.querySelector(%q).closest("fieldset").hidden`, labels)) {
+		t.Errorf("the export form hides the labels input of the chosen report")
+	}
+	b.set(labels, "one")
+	b.follow(`button[data-action="export"]`, `#exports`)
+	var runs []facteur.Run
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		n.must(200, "GET", "/api/v1/exports", nil, &runs)
+		if len(runs) != 1 || runs[0].Status == facteur.RunSucceeded || runs[0].Status == facteur.RunFailed || time.Now().After(deadline) {
+			break
+		}
+	}
+	var used struct{ Params map[string]any }
+	if len(runs) == 1 {
+		if err := json.Unmarshal(runs[0].Definition, &used); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(runs) != 1 {
+		t.Fatalf("%d one-off exports", len(runs))
+	}
+	if runs[0].Status != facteur.RunSucceeded || runs[0].Rows != 1 || fmt.Sprint(used.Params) != "map[labels:[one] min:1]" {
+		t.Errorf("one-off export: %s, %d rows, params %v", runs[0].Status, runs[0].Rows, used.Params)
 	}
 
 	// An account that may not edit the schedule sees the values read-only.

@@ -112,6 +112,23 @@ func (f scheduleForm) ParamValue(r *facteur.Report, p facteur.Parameter) string 
 	return paramText(&v)
 }
 
+// paramValuesFromForm reads the inputs of report's parameters,
+// param_REPORT_NAME; an empty one is left out, so that the parameter takes
+// its default. Nil when none is filled in.
+func paramValuesFromForm(form url.Values, report int64) facteur.ParamValues {
+	var values facteur.ParamValues
+	prefix := fmt.Sprintf("param_%d_", report)
+	for k, vs := range form {
+		if name, ok := strings.CutPrefix(k, prefix); ok && len(vs) > 0 && vs[0] != "" {
+			if values == nil {
+				values = facteur.ParamValues{}
+			}
+			values[name] = facteur.TextValue(vs[0])
+		}
+	}
+	return values
+}
+
 // ParamDefault is a parameter's default, shown as the input's placeholder.
 func (scheduleForm) ParamDefault(p facteur.Parameter) string { return paramText(p.Default) }
 
@@ -347,17 +364,7 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 	if sc.Format.Delimiter == `\t` {
 		sc.Format.Delimiter = "\t"
 	}
-	// The inputs of the chosen report's parameters: param_REPORT_NAME. An
-	// empty one is left out, so that the parameter takes its default.
-	prefix := fmt.Sprintf("param_%d_", sc.ReportID)
-	for k, vs := range form {
-		if name, ok := strings.CutPrefix(k, prefix); ok && len(vs) > 0 && vs[0] != "" {
-			if sc.Params == nil {
-				sc.Params = facteur.ParamValues{}
-			}
-			sc.Params[name] = facteur.TextValue(vs[0])
-		}
-	}
+	sc.Params = paramValuesFromForm(form, sc.ReportID)
 	fo, chosen := &sc.Format, sc.Format.Format
 	if !formats.compressible(chosen) {
 		fo.Compression = ""
