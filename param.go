@@ -2,6 +2,7 @@ package facteur
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -134,7 +135,7 @@ func (vs *ParamValues) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(r, &v); err != nil {
 			var typ *json.UnmarshalTypeError
 			if errors.As(err, &typ) {
-				typ.Field = clip(name)
+				typ.Field = cmp.Or(clip(name), `""`)
 			}
 			return err
 		}

@@ -2,6 +2,8 @@ package facteur_test
 
 import (
 	"encoding/json"
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -151,6 +153,37 @@ func FuzzParseParam(f *testing.F) {
 		raw, _ := json.Marshal(b.Value())
 		if err := json.Unmarshal(raw, &v); err != nil {
 			t.Fatalf("%s does not read back: %v", raw, err)
+		}
+	})
+}
+
+// FuzzParamValuesJSON decodes arbitrary JSON as a schedule's values: it
+// never panics, a refusal names the parameter, and what it accepts
+// encodes and decodes back to itself.
+func FuzzParamValuesJSON(f *testing.F) {
+	for _, s := range []string{`{"a":"FR","n":42,"l":["x","y"],"e":[]}`, `{"a":true}`, `{"a":[1]}`, `{"a":null}`, `null`, `{}`, `{"a":-1.5e3}`, `[1]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v facteur.ParamValues
+		if err := json.Unmarshal(b, &v); err != nil {
+			var typ *json.UnmarshalTypeError
+			if errors.As(err, &typ) && typ.Type == reflect.TypeFor[facteur.ParamValue]() && typ.Field == "" {
+				t.Fatalf("the refusal of %q names no parameter: %v", b, err)
+			}
+			return
+		}
+		out, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("%v does not encode: %v", v, err)
+		}
+		var again facteur.ParamValues
+		if err := json.Unmarshal(out, &again); err != nil {
+			t.Fatalf("%s does not decode again: %v", out, err)
+		}
+		back, _ := json.Marshal(again)
+		if string(back) != string(out) {
+			t.Fatalf("%s decodes to %s", out, back)
 		}
 	})
 }
