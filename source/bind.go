@@ -85,6 +85,11 @@ func bindParams(sql string, d dialect, params []facteur.BoundParam) (string, []a
 		if p == nil {
 			return "", nil, facteur.Errorf(facteur.EINVALID, "sql: :%s on line %d is not a declared parameter; declare it in the report's parameters", r.name, lx.line(r.start))
 		}
+		if p.Type == facteur.ParamList {
+			if err := checkListUse(sql[:r.start], d, r, lx.line(r.start)); err != nil {
+				return "", nil, err
+			}
+		}
 		b.WriteString(sql[last:r.start])
 		last = r.end
 		// A placeholder must not merge with what surrounds it: $:a would
@@ -125,6 +130,25 @@ func bindParams(sql string, d dialect, params []facteur.BoundParam) (string, []a
 	}
 	b.WriteString(sql[last:])
 	return b.String(), args, nil
+}
+
+// checkListUse refuses a list parameter written the way of the other
+// dialects, which would match nothing rather than fail: IN (:list) on
+// PostgreSQL compares with the text of an array, any(:list) on MySQL and
+// SQLite is not SQL they read. before is the SQL up to the reference.
+func checkListUse(before string, d dialect, r paramRef, line int) error {
+	b := strings.TrimRight(before, " \t\r\n")
+	if !strings.HasSuffix(b, "(") {
+		return nil
+	}
+	b = strings.ToUpper(strings.TrimRight(b[:len(b)-1], " \t\r\n"))
+	switch {
+	case d == postgresDialect && strings.HasSuffix(b, "IN") && (len(b) == 2 || !isWordByte(b[len(b)-3])):
+		return facteur.Errorf(facteur.EINVALID, "sql: :%s on line %d is a list, which PostgreSQL receives as one array: write col = any(:%s) instead of col IN (:%s)", r.name, line, r.name, r.name)
+	case d != postgresDialect && (strings.HasSuffix(b, "ANY") || strings.HasSuffix(b, "ALL")) && (len(b) == 3 || !isWordByte(b[len(b)-4])):
+		return facteur.Errorf(facteur.EINVALID, "sql: :%s on line %d is a list, whose items this database receives one by one: write col IN (:%s)", r.name, line, r.name)
+	}
+	return nil
 }
 
 // driverValue is the value database/sql binds for a scalar parameter: an

@@ -154,6 +154,14 @@ func TestParamsBindEverywhere(t *testing.T) {
 			}
 			err = queryErr(db.src, facteur.Query{SQL: "SELECT id FROM contacts WHERE country = :cuntry", Params: []facteur.BoundParam{}})
 			wantCode(t, err, facteur.EINVALID, "sql: :cuntry on line 1 is not a declared parameter")
+			// A list written the way of another database is refused, not run to match nothing.
+			wrong := "SELECT id FROM contacts WHERE team IN ( :teams )"
+			want := "write col = any(:teams) instead of col IN (:teams)"
+			if db.name != "postgres" {
+				wrong, want = "SELECT id FROM contacts WHERE team = any(:teams)", "write col IN (:teams)"
+			}
+			err = queryErr(db.src, facteur.Query{SQL: wrong, Params: []facteur.BoundParam{{Name: "teams", Type: facteur.ParamList, List: []string{"a"}}}})
+			wantCode(t, err, facteur.EINVALID, want)
 		})
 	}
 }
@@ -196,18 +204,18 @@ func TestBindRewrite(t *testing.T) {
 		{Name: "n", Type: facteur.ParamInteger, Int: 3, Text: "3"},
 		{Name: "l", Type: facteur.ParamList, List: []string{"a", `b"c`}},
 	}
-	sql := "SELECT 1 WHERE c = :c AND n > :n AND t IN (:l) AND d = :c"
+	in := "SELECT 1 WHERE c = :c AND n > :n AND t IN (:l) AND d = :c"
 	cases := []struct {
-		d    dialect
-		want string
-		args string
+		d         dialect
+		sql, want string
+		args      string
 	}{
-		{postgresDialect, "SELECT 1 WHERE c = $1 AND n > $2 AND t IN ($3) AND d = $1", `[FR 3 {a,"b\"c"}]`},
-		{mysqlDialect, "SELECT 1 WHERE c = ? AND n > ? AND t IN (?, ?) AND d = ?", `[FR 3 a b"c FR]`},
-		{sqliteDialect, "SELECT 1 WHERE c = ? AND n > ? AND t IN (?, ?) AND d = ?", `[FR 3 a b"c FR]`},
+		{postgresDialect, "SELECT 1 WHERE c = :c AND n > :n AND t = any(:l) AND d = :c", "SELECT 1 WHERE c = $1 AND n > $2 AND t = any($3) AND d = $1", `[FR 3 {a,"b\"c"}]`},
+		{mysqlDialect, in, "SELECT 1 WHERE c = ? AND n > ? AND t IN (?, ?) AND d = ?", `[FR 3 a b"c FR]`},
+		{sqliteDialect, in, "SELECT 1 WHERE c = ? AND n > ? AND t IN (?, ?) AND d = ?", `[FR 3 a b"c FR]`},
 	}
 	for _, c := range cases {
-		got, args, err := bindParams(sql, c.d, params)
+		got, args, err := bindParams(c.sql, c.d, params)
 		if err != nil {
 			t.Fatal(err)
 		}
