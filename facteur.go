@@ -105,6 +105,10 @@ type Query struct {
 	Timeout time.Duration // statement timeout; zero means the source's default
 	// Period, when set, keeps only the rows whose Column is in it (A5).
 	Period *Period
+	// Params, when not nil, are the values of the :name parameters of SQL,
+	// which the source binds with its driver; every :name in the SQL must
+	// be one of them. Nil leaves the SQL as it is.
+	Params []BoundParam
 }
 
 // Period selects rows by a time column: From (inclusive) to To

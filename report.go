@@ -42,9 +42,12 @@ type Report struct {
 	UpdatedColumn string `json:"updated_column,omitempty"`
 	// Chart, when set, is how the formats that draw (png, pdf) draw the
 	// report's rows.
-	Chart     *Chart    `json:"chart,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Chart *Chart `json:"chart,omitempty"`
+	// Parameters are the named values its SQL uses as :name (see
+	// Parameter); a schedule or a one-off export gives their values.
+	Parameters []Parameter `json:"parameters,omitempty"`
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
 }
 
 // Field is one column of a report (A3). A sensitive field (names, e-mails,
@@ -95,14 +98,38 @@ func (r *Report) Validate() error {
 		}
 		seen[f.Name] = true
 	}
+	if err := ValidateParams(r.Parameters, strings.TrimSpace(r.SQL) == ""); err != nil {
+		return err
+	}
 	if r.Chart != nil {
 		return r.Chart.Validate(r.Fields)
 	}
 	return nil
 }
 
-// Query returns the query a source runs for the report.
-func (r *Report) Query() Query { return Query{SQL: r.SQL, Table: r.Table} }
+// Query returns the query a source runs for the report, its parameters
+// (if any) bound to their defaults or to sample values of their types:
+// enough to describe its columns. See QueryWith for a run.
+func (r *Report) Query() Query {
+	q := Query{SQL: r.SQL, Table: r.Table}
+	if len(r.Parameters) > 0 {
+		q.Params = SampleParams(r.Parameters)
+	}
+	return q
+}
+
+// QueryWith returns the query a source runs for the report with its
+// parameters bound to values (see BindParams).
+func (r *Report) QueryWith(params []BoundParam) Query {
+	q := Query{SQL: r.SQL, Table: r.Table}
+	if len(r.Parameters) > 0 {
+		q.Params = params
+		if q.Params == nil {
+			q.Params = []BoundParam{}
+		}
+	}
+	return q
+}
 
 // SelectFields returns the names of the fields an export of r contains, in
 // the report's order: every field that is neither sensitive nor extra, plus

@@ -142,6 +142,9 @@ type Schedule struct {
 	HMACKey string `json:"-"`
 	// HMACKeySet reports whether the schedule has a key of its own.
 	HMACKeySet bool `json:"hmac_key_set"`
+	// Params are the values of its report's parameters; a parameter left
+	// out takes its default.
+	Params ParamValues `json:"params,omitempty"`
 	// Options are the schedule's delivery options.
 	Options ScheduleOptions `json:"options"`
 	// Enabled schedules run on their calendar; disabled ones only on demand.
@@ -182,6 +185,8 @@ func (s *Schedule) Validate() error {
 		return Errorf(EINVALID, "options.alert_emails: at most %d addresses; use a mailing list for more", MaxAlertEmails)
 	case len(s.IncludeFields) > MaxFields:
 		return Errorf(EINVALID, "include_fields: at most %d fields", MaxFields)
+	case len(s.Params) > MaxParams:
+		return Errorf(EINVALID, "params: at most %d values", MaxParams)
 	case s.ReportID == 0:
 		return Errorf(EINVALID, "report_id: choose the report to send")
 	case s.DestinationID == 0:

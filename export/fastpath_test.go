@@ -101,3 +101,24 @@ func TestCopyPathDuplicateColumnNames(t *testing.T) {
 		t.Errorf("fields b, a: %q, want %q", got, "b,a\n3,1\n")
 	}
 }
+
+// TestParamsTakeTheRowPath exports a query with parameters: COPY cannot
+// bind them, so the export reads rows, and the file is byte-identical to
+// the one COPY writes for the same query with the values written in.
+func TestParamsTakeTheRowPath(t *testing.T) {
+	t.Parallel()
+	fx := pgFixture(t)
+	table := strings.TrimSuffix(strings.TrimPrefix(fx.query.SQL, "SELECT * FROM "), " ORDER BY id")
+	o := facteur.FormatOptions{Format: facteur.FormatCSV}
+	withParams := runExport(t, fx.src, facteur.Query{
+		SQL:    "SELECT * FROM " + table + " WHERE id > :min AND label <> :label ORDER BY id",
+		Params: []facteur.BoundParam{{Name: "min", Type: facteur.ParamInteger, Int: 2, Text: "2"}, {Name: "label", Type: facteur.ParamText, Text: "x' OR '1'='1"}},
+	}, nil, o)
+	literal := runExport(t, fx.src, facteur.Query{SQL: "SELECT * FROM " + table + " WHERE id > 2 AND label <> 'x'' OR ''1''=''1' ORDER BY id"}, nil, o)
+	if withParams.res.FastPath || !literal.res.FastPath {
+		t.Fatalf("FastPath %v with parameters and %v without; want the row path, then COPY", withParams.res.FastPath, literal.res.FastPath)
+	}
+	if !bytes.Equal(withParams.data, literal.data) || withParams.res.Rows == 0 || withParams.res.Rows >= int64(len(fixtureRows())) {
+		t.Fatalf("%d rows with parameters, %d with literals:\n%s\n%s", withParams.res.Rows, literal.res.Rows, withParams.data, literal.data)
+	}
+}

@@ -113,7 +113,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, err
 	}
 	var res Result
-	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && spec.MaxRows == 0 && spec.Limits == (facteur.RunLimits{}) && spec.Body == nil && len(spec.Obfuscate) == 0 && canCopy(spec.Format) {
+	if copier, ok := spec.Source.(source.CSVCopier); ok && spec.Copy && len(spec.Query.Params) == 0 && spec.MaxRows == 0 && spec.Limits == (facteur.RunLimits{}) && spec.Body == nil && len(spec.Obfuscate) == 0 && canCopy(spec.Format) {
 		res, err = runCopy(ctx, copier, spec, spool.out)
 	} else {
 		res, err = runRows(ctx, spec, spool.out, spool.size)

@@ -79,15 +79,38 @@ type Definition struct {
 	Fields      []string             `json:"fields"`
 	// Period keeps the rows of a time range (a one-off export's).
 	Period *facteur.Period `json:"period,omitempty"`
+	// Params are the values the run bound to the report's parameters,
+	// defaults included, as the history shows them.
+	Params facteur.ParamValues `json:"params,omitempty"`
 
-	source *facteur.Source // the source itself, with its DSN: never in the snapshot
+	source *facteur.Source      // the source itself, with its DSN: never in the snapshot
+	bound  []facteur.BoundParam // Params checked against the report's declarations
 }
 
-// query is the report's query, kept to the definition's period.
+// query is the report's query with the run's parameters, kept to the
+// definition's period.
 func (d *Definition) query() facteur.Query {
-	q := d.Report.Query()
+	q := d.Report.QueryWith(d.bound)
 	q.Period = d.Period
 	return q
+}
+
+// bindParams checks the schedule's values against the report's
+// parameters as they are now, and records the values used.
+func (d *Definition) bindParams() error {
+	bound, err := facteur.BindParams(d.Report.Parameters, d.Schedule.Params)
+	if err != nil {
+		return facteur.Errorf(facteur.EINVALID, "the values of report %q's parameters no longer fit it (the report changed since the schedule was saved): %s; give the schedule the values it needs",
+			d.Report.Name, facteur.ErrorMessage(err))
+	}
+	d.bound = bound
+	if len(bound) > 0 {
+		d.Params = make(facteur.ParamValues, len(bound))
+		for _, b := range bound {
+			d.Params[b.Name] = b.Value()
+		}
+	}
+	return nil
 }
 
 type sourceInfo struct {
@@ -337,6 +360,9 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 		}
 	}
 	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields, def.Schedule.Obfuscate); err != nil {
+		return nil, err
+	}
+	if err := def.bindParams(); err != nil {
 		return nil, err
 	}
 	run.ReportID = def.Report.ID

@@ -24,10 +24,10 @@ import (
 // sends (env.target), so that every field a write endpoint takes receives
 // bad values; the bodies stay valid.
 var badExtras = map[string]string{
-	"POST /api/v1/schedules":         `{"name":"n","file_name":"{export_name}.{ext}","catch_up":"once","include_fields":["id"],"options":{"alert_emails":["a@example.org"]},"format":{"format":"csv","delimiter":";"}}`,
-	"PUT /api/v1/schedules/{id}":     `{"name":"n","file_name":"{export_name}.{ext}","catch_up":"once","include_fields":["id"],"options":{"alert_emails":["a@example.org"]},"format":{"format":"csv","delimiter":";"}}`,
-	"POST /api/v1/reports":           `{"created_column":"id"}`,
-	"PUT /api/v1/reports/{id}":       `{"created_column":"id"}`,
+	"POST /api/v1/schedules":         `{"name":"n","file_name":"{export_name}.{ext}","catch_up":"once","include_fields":["id"],"options":{"alert_emails":["a@example.org"]},"format":{"format":"csv","delimiter":";"},"params":{}}`,
+	"PUT /api/v1/schedules/{id}":     `{"name":"n","file_name":"{export_name}.{ext}","catch_up":"once","include_fields":["id"],"options":{"alert_emails":["a@example.org"]},"format":{"format":"csv","delimiter":";"},"params":{}}`,
+	"POST /api/v1/reports":           `{"created_column":"id","parameters":[]}`,
+	"PUT /api/v1/reports/{id}":       `{"created_column":"id","parameters":[]}`,
 	"POST /api/v1/destinations":      `{"config":{"to":["partner@example.org"],"subject":"s","message":"m"}}`,
 	"PUT /api/v1/destinations/{id}":  `{"config":{"to":["partner@example.org"],"subject":"s","message":"m"}}`,
 	"POST /api/v1/users":             `{"name":"N","active":true}`,
@@ -35,7 +35,7 @@ var badExtras = map[string]string{
 	"POST /api/v1/tokens":            `{"expires_in_days":30}`,
 	"PUT /api/v1/settings/policy":    `{"link_ttl_hours":72,"attachment_limit_bytes":1000,"export_account_domains":["example.org"]}`,
 	"PUT /api/v1/settings/mail":      `{"security":"tls","auth":"none","timeout_ns":1000000000}`,
-	"POST /api/v1/exports":           `{"time_zone":"Europe/Paris","file_name":"{export_name}.{ext}","include_fields":["id"]}`,
+	"POST /api/v1/exports":           `{"time_zone":"Europe/Paris","file_name":"{export_name}.{ext}","include_fields":["id"],"params":{}}`,
 	"POST /api/v1/calendar/preview":  `{"days":["mon"]}`,
 	"POST /api/v1/file-name/preview": `{"schedule_name":"s","compression":"gzip"}`,
 }

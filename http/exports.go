@@ -28,6 +28,9 @@ type exportInput struct {
 	} `json:"period"`
 	TimeZone string `json:"time_zone"` // of the period's dates and the file name; default UTC
 	FileName string `json:"file_name"`
+	// Params are the values of the report's parameters; one left out
+	// takes its default.
+	Params facteur.ParamValues `json:"params"`
 }
 
 // createExport starts a one-off export of a report: it runs in the
@@ -69,6 +72,9 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	if err := s.checkChart(in.Format, rep.Chart, fields, in.Obfuscate); err != nil {
 		return 0, nil, err
 	}
+	if err := facteur.CheckParamValues(rep.Parameters, in.Params, true); err != nil {
+		return 0, nil, err
+	}
 	if in.TimeZone == "" {
 		in.TimeZone = "UTC"
 	}
@@ -79,6 +85,7 @@ func (s *Server) createExport(r *http.Request) (int, any, error) {
 	def := export.Definition{Schedule: &facteur.Schedule{
 		Name: "One-off export of " + rep.Name, ReportID: rep.ID, Format: in.Format, IncludeFields: in.IncludeFields, Obfuscate: in.Obfuscate,
 		FileName: in.FileName, Calendar: facteur.Calendar{TimeZone: in.TimeZone}, OwnerID: user(r).ID,
+		Params: in.Params,
 	}}
 	def.Schedule.SetDefaults()
 	if _, err := export.RenderFileName(def.Schedule.FileName, export.NameVars{Label: def.Schedule.Name, ExportName: rep.Name, Time: s.Now(), RunID: 1}); err != nil {

@@ -25,13 +25,18 @@ type reportInput struct {
 	CreatedColumn string          `json:"created_column"`
 	UpdatedColumn string          `json:"updated_column"`
 	Chart         *facteur.Chart  `json:"chart"`
+	// Parameters declare the :name parameters of the SQL.
+	Parameters []facteur.Parameter `json:"parameters"`
 }
 
 func (in reportInput) apply(rep *facteur.Report) {
 	rep.Name, rep.SourceID = strings.TrimSpace(in.Name), in.SourceID
 	rep.SQL, rep.Table = strings.TrimSpace(in.SQL), strings.TrimSpace(in.Table)
 	rep.Fields, rep.CreatedColumn, rep.UpdatedColumn = in.Fields, in.CreatedColumn, in.UpdatedColumn
-	rep.Chart = in.Chart
+	rep.Chart, rep.Parameters = in.Chart, in.Parameters
+	for i := range rep.Parameters {
+		rep.Parameters[i].Label = strings.TrimSpace(rep.Parameters[i].Label)
+	}
 	if rep.Chart != nil {
 		rep.Chart.Title = strings.TrimSpace(rep.Chart.Title)
 	}
@@ -104,6 +109,7 @@ func (s *Server) duplicateReport(r *http.Request) (int, any, error) {
 	dup := *rep
 	dup.ID, dup.OwnerID = 0, user(r).ID
 	dup.Fields = append([]facteur.Field(nil), rep.Fields...)
+	dup.Parameters = append([]facteur.Parameter(nil), rep.Parameters...)
 	if rep.Chart != nil {
 		c := *rep.Chart
 		c.Y = append([]string(nil), c.Y...)
@@ -196,6 +202,9 @@ func previewCell(v []byte) string {
 
 // previewReport returns the first rows of a report (default 100, at most
 // 1000), every field included, for checking a query while editing it.
+// The values of its parameters are query parameters param=NAME=VALUE (a
+// list's items separated by commas); a parameter left out takes its
+// default.
 func (s *Server) previewReport(r *http.Request) (int, any, error) {
 	limit, err := countParam(r, "limit", 100, 1000)
 	if err != nil {
@@ -208,6 +217,14 @@ func (s *Server) previewReport(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	values, err := paramQuery(r.URL.Query()["param"])
+	if err != nil {
+		return 0, nil, err
+	}
+	bound, err := facteur.BindParams(rep.Parameters, values)
+	if err != nil {
+		return 0, nil, err
+	}
 	src, err := s.Store.Source(r.Context(), rep.SourceID)
 	if err != nil {
 		return 0, nil, err
@@ -217,7 +234,7 @@ func (s *Server) previewReport(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	defer q.Close()
-	rows, err := q.Query(r.Context(), rep.Query())
+	rows, err := q.Query(r.Context(), rep.QueryWith(bound))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -238,4 +255,24 @@ func (s *Server) previewReport(r *http.Request) (int, any, error) {
 		return 0, nil, fmt.Errorf("preview: %w", err)
 	}
 	return http.StatusOK, out, nil
+}
+
+// paramQuery reads parameter values given as NAME=VALUE texts (the
+// preview's query, the command line).
+func paramQuery(list []string) (facteur.ParamValues, error) {
+	if len(list) > facteur.MaxParams {
+		return nil, facteur.Errorf(facteur.EINVALID, "param: at most %d values", facteur.MaxParams)
+	}
+	values := make(facteur.ParamValues, len(list))
+	for _, s := range list {
+		name, v, err := facteur.ParseParamFlag(s)
+		if err != nil {
+			return nil, err
+		}
+		if _, twice := values[name]; twice {
+			return nil, facteur.Errorf(facteur.EINVALID, "param: %s is given twice; give a list's items once, separated by commas", name)
+		}
+		values[name] = v
+	}
+	return values, nil
 }

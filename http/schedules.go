@@ -32,6 +32,7 @@ type scheduleInput struct {
 	CatchUp       string                `json:"catch_up"`
 	IncludeFields []string              `json:"include_fields"`
 	Obfuscate     []facteur.FieldRule   `json:"obfuscate"`
+	Params        facteur.ParamValues   `json:"params"`
 	// HMACKey sets the schedule's own key of its hmac rules: absent keeps
 	// the key it has, "" removes it (the installation's key is used).
 	HMACKey *string                 `json:"hmac_key"`
@@ -42,7 +43,7 @@ type scheduleInput struct {
 func (in scheduleInput) apply(s *facteur.Schedule) {
 	s.Name, s.ReportID, s.DestinationID = strings.TrimSpace(in.Name), in.ReportID, in.DestinationID
 	s.Format, s.FileName, s.Calendar, s.CatchUp = in.Format, in.FileName, in.Calendar, in.CatchUp
-	s.IncludeFields, s.Obfuscate, s.Options = in.IncludeFields, in.Obfuscate, in.Options
+	s.IncludeFields, s.Obfuscate, s.Options, s.Params = in.IncludeFields, in.Obfuscate, in.Options, in.Params
 	if in.HMACKey != nil {
 		s.HMACKey = *in.HMACKey
 	}
@@ -147,6 +148,9 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 		return err
 	}
 	if err := s.checkChart(sc.Format, rep.Chart, fields, sc.Obfuscate); err != nil {
+		return err
+	}
+	if err := facteur.CheckParamValues(rep.Parameters, sc.Params, true); err != nil {
 		return err
 	}
 	for i, a := range sc.Options.AlertEmails {

@@ -85,7 +85,7 @@ const myAllowedParams = "tls, timeout, readTimeout, writeTimeout, allowCleartext
 // Refused with a reason: allowAllFiles and local_infile (LOAD DATA LOCAL
 // reads files of the Facteur server), multiStatements (a second statement
 // could end the read-only transaction), allowOldPasswords (a broken
-// password hash), interpolateParams (Facteur sends no parameters; client
+// password hash), interpolateParams (parameters are bound by the server, never written into the SQL; client
 // side quoting is a needless risk), and charset, collation and loc (the
 // connection always speaks utf8mb4 in UTC, so that text arrives as UTF-8
 // and TIMESTAMP values convert exactly). Any other parameter is refused
@@ -164,7 +164,7 @@ func mysqlConfig(dsn string) (*mysql.Config, error) {
 		case "allowOldPasswords":
 			return nil, dsnError("allowOldPasswords is not allowed: the old password hash is broken; update the account's password")
 		case "interpolateParams":
-			return nil, dsnError("interpolateParams is not allowed: Facteur sends no query parameters")
+			return nil, dsnError("interpolateParams is not allowed: parameters are bound by the server, never written into the SQL")
 		case "charset", "collation", "loc":
 			return nil, dsnError("%s is not allowed: the connection always uses utf8mb4 and UTC, and Facteur converts values itself", k)
 		default:
@@ -208,12 +208,12 @@ func (s *mySession) query() (*sql.Rows, error) {
 	ps, err := s.tx.PrepareContext(s.ctx, s.stmt.sql)
 	var me *mysql.MySQLError
 	if errors.As(err, &me) && me.Number == 1295 {
-		return s.tx.QueryContext(s.ctx, s.stmt.sql)
+		return s.tx.QueryContext(s.ctx, s.stmt.sql, s.stmt.args...)
 	} else if err != nil {
 		return nil, err
 	}
 	s.prepared = ps
-	return ps.QueryContext(s.ctx)
+	return ps.QueryContext(s.ctx, s.stmt.args...)
 }
 
 // close ends the transaction and gives the connection back. Cancelling the
@@ -335,11 +335,11 @@ func (m *MySQL) describe(ctx context.Context, q facteur.Query) ([]facteur.Column
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.tx.QueryContext(s.ctx, "SELECT * FROM (\n"+s.stmt.sql+"\n) AS facteur_q LIMIT 0")
+	rows, err := s.tx.QueryContext(s.ctx, "SELECT * FROM (\n"+s.stmt.sql+"\n) AS facteur_q LIMIT 0", s.stmt.args...)
 	drop := false
 	if err != nil {
 		drop = true
-		rows, err = s.tx.QueryContext(s.ctx, s.stmt.sql)
+		rows, err = s.tx.QueryContext(s.ctx, s.stmt.sql, s.stmt.args...)
 	}
 	if err != nil {
 		s.close(true)

@@ -207,7 +207,11 @@ func (p *Postgres) Query(ctx context.Context, q facteur.Query) (facteur.Rows, er
 			formats[i] = 1
 		}
 	}
-	rr := s.conn.ExecStatement(s.ctx, s.desc, nil, nil, formats)
+	params := make([][]byte, len(s.stmt.args))
+	for i, a := range s.stmt.args {
+		params[i] = a.([]byte)
+	}
+	rr := s.conn.ExecStatement(s.ctx, s.desc, params, nil, formats)
 	if rr.FieldDescriptions() == nil {
 		_, err := rr.Close()
 		s.close()

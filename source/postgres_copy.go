@@ -23,6 +23,10 @@ func (p *Postgres) CopyCSV(ctx context.Context, q facteur.Query, columns []strin
 	if delim == '"' || delim == '\r' || delim == '\n' || delim == 0 || delim >= 0x80 {
 		return 0, facteur.Errorf(facteur.EINVALID, "delimiter: COPY cannot use %q; use one ASCII character other than a quote or a line break", delim)
 	}
+	if len(q.Params) > 0 {
+		// COPY takes no bind parameters, and a value is never written into the SQL.
+		return 0, facteur.Errorf(facteur.EINVALID, "params: COPY cannot bind parameters; read the rows with Query")
+	}
 	if columns != nil && len(columns) == 0 {
 		return 0, facteur.Errorf(facteur.EINVALID, "columns: choose at least one column")
 	}

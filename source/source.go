@@ -162,6 +162,10 @@ type statement struct {
 	sql     string
 	field   string // "sql" or "table"
 	timeout time.Duration
+	// args are the values of the query's parameters, bound in the order
+	// of their placeholders in sql (see bindParams); PostgreSQL's are
+	// []byte in text format.
+	args []any
 }
 
 // quoteDouble quotes an identifier the SQL standard way (PostgreSQL, SQLite).
@@ -224,6 +228,11 @@ func resolveStatement(q facteur.Query, d dialect, def time.Duration) (statement,
 			return st, err
 		}
 		st.sql = trimStatement(q.SQL)
+		if q.Params != nil {
+			var err error
+			st.sql, st.args, err = bindParams(st.sql, d, q.Params)
+			return st, err
+		}
 		return st, nil
 	case !hasTable:
 		return st, facteur.Errorf(facteur.EINVALID, "sql: give an SQL query or a table name")

@@ -228,7 +228,7 @@ func (s *SQLite) Query(ctx context.Context, q facteur.Query) (facteur.Rows, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := ss.conn.QueryContext(ss.ctx, ss.wrap())
+	rows, err := ss.conn.QueryContext(ss.ctx, ss.wrap(), ss.stmt.args...)
 	if err != nil {
 		err = nameCell(s.classify(ctx, ss.ctx, err, ss.stmt), ss.cols)
 		ss.close()

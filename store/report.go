@@ -9,7 +9,7 @@ import (
 )
 
 const reportColumns = `id, name, source_id, sql, table_name, fields, created_column, updated_column,
-	chart, owner_id, created_at, updated_at`
+	chart, parameters, owner_id, created_at, updated_at`
 
 // CreateReport records r, owned by r.OwnerID, and sets its ID and timestamps. It fails with
 // EINVALID when r does not validate or its source does not exist.
@@ -25,11 +25,15 @@ func (s *store) CreateReport(ctx context.Context, r *facteur.Report) error {
 	if err != nil {
 		return err
 	}
+	params, err := marshalList(r.Parameters)
+	if err != nil {
+		return err
+	}
 	t := now()
 	err = s.q.queryRow(ctx, `INSERT INTO reports (name, source_id, sql, table_name, fields,
-			created_column, updated_column, chart, owner_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn, chart, r.OwnerID,
+			created_column, updated_column, chart, parameters, owner_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn, chart, params, r.OwnerID,
 		s.dialect.ts(t), s.dialect.ts(t)).Scan(&r.ID)
 	if isForeignKeyViolation(err) {
 		return facteur.Errorf(facteur.EINVALID, "source_id: there is no source %d", r.SourceID)
@@ -87,11 +91,15 @@ func (s *store) UpdateReport(ctx context.Context, r *facteur.Report) error {
 	if err != nil {
 		return err
 	}
+	params, err := marshalList(r.Parameters)
+	if err != nil {
+		return err
+	}
 	t := nextVersion(r.UpdatedAt)
 	err = s.q.queryRow(ctx, `UPDATE reports SET name = ?, source_id = ?, sql = ?, table_name = ?, fields = ?,
-			created_column = ?, updated_column = ?, chart = ?, updated_at = ?
+			created_column = ?, updated_column = ?, chart = ?, parameters = ?, updated_at = ?
 		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
-		append([]any{r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn, chart,
+		append([]any{r.Name, r.SourceID, r.SQL, r.Table, fields, r.CreatedColumn, r.UpdatedColumn, chart, params,
 			s.dialect.ts(t), r.ID}, s.versionArgs(r.UpdatedAt)...)...).Scan(timeScan{&r.CreatedAt}, &r.OwnerID)
 	if isNoRows(err) {
 		return s.updateMissed(ctx, "report", "reports", r.ID)
@@ -121,18 +129,24 @@ func (s *store) DeleteReport(ctx context.Context, id int64) error {
 
 func scanReport(r row) (*facteur.Report, error) {
 	var (
-		rep    facteur.Report
-		fields []byte
-		chart  string
+		rep            facteur.Report
+		fields, params []byte
+		chart          string
 	)
 	err := r.Scan(&rep.ID, &rep.Name, &rep.SourceID, &rep.SQL, &rep.Table, &fields,
-		&rep.CreatedColumn, &rep.UpdatedColumn, &chart, &rep.OwnerID, timeScan{&rep.CreatedAt}, timeScan{&rep.UpdatedAt})
+		&rep.CreatedColumn, &rep.UpdatedColumn, &chart, &params, &rep.OwnerID, timeScan{&rep.CreatedAt}, timeScan{&rep.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
 	rep.Fields = []facteur.Field{}
 	if err := json.Unmarshal(fields, &rep.Fields); err != nil {
 		return nil, fmt.Errorf("report %d: fields: %w", rep.ID, err)
+	}
+	if err := json.Unmarshal(params, &rep.Parameters); err != nil {
+		return nil, fmt.Errorf("report %d: parameters: %w", rep.ID, err)
+	}
+	if len(rep.Parameters) == 0 {
+		rep.Parameters = nil
 	}
 	if chart != "" {
 		rep.Chart = new(facteur.Chart)

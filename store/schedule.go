@@ -11,10 +11,10 @@ import (
 )
 
 const scheduleColumns = `id, name, report_id, destination_id, format, file_name, calendar, catch_up,
-	include_fields, options, enabled, next_run_at, owner_id, created_at, updated_at, obfuscate, hmac_key`
+	include_fields, params, options, enabled, next_run_at, owner_id, created_at, updated_at, obfuscate, hmac_key`
 
 // scheduleJSON holds the JSON columns of a schedule, encoded.
-type scheduleJSON struct{ format, calendar, include, options, obfuscate, hmacKey string }
+type scheduleJSON struct{ format, calendar, include, params, options, obfuscate, hmacKey string }
 
 // prepareSchedule fills the defaults of s, validates it (its format with
 // the store's FormatChecker, when it has one) and encodes its JSON columns.
@@ -44,6 +44,12 @@ func (st *store) prepareSchedule(s *facteur.Schedule) (scheduleJSON, error) {
 	if err != nil {
 		return scheduleJSON{}, fmt.Errorf("encode options: %w", err)
 	}
+	params := []byte("{}")
+	if len(s.Params) > 0 {
+		if params, err = json.Marshal(s.Params); err != nil {
+			return scheduleJSON{}, fmt.Errorf("encode params: %w", err)
+		}
+	}
 	obfuscate, err := marshalList(s.Obfuscate)
 	if err != nil {
 		return scheduleJSON{}, err
@@ -55,7 +61,7 @@ func (st *store) prepareSchedule(s *facteur.Schedule) (scheduleJSON, error) {
 		}
 	}
 	s.HMACKeySet = s.HMACKey != ""
-	return scheduleJSON{string(format), string(calendar), include, string(options), obfuscate, key}, nil
+	return scheduleJSON{string(format), string(calendar), include, string(params), string(options), obfuscate, key}, nil
 }
 
 // scheduleRefError turns err, a foreign key failure on a schedule's report
@@ -84,11 +90,11 @@ func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	}
 	t := now()
 	err = s.q.queryRow(ctx, `INSERT INTO schedules (name, report_id, destination_id, format, file_name,
-			calendar, catch_up, include_fields, options, enabled, next_run_at, owner_id, created_at, updated_at,
+			calendar, catch_up, include_fields, params, options, enabled, next_run_at, owner_id, created_at, updated_at,
 			obfuscate, hmac_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-		j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), sc.OwnerID, s.dialect.ts(t), s.dialect.ts(t),
+		j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), sc.OwnerID, s.dialect.ts(t), s.dialect.ts(t),
 		j.obfuscate, j.hmacKey).Scan(&sc.ID)
 	if isForeignKeyViolation(err) {
 		return s.scheduleRefError(ctx, sc, err)
@@ -159,11 +165,11 @@ func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	}
 	t := nextVersion(sc.UpdatedAt)
 	err = s.q.queryRow(ctx, `UPDATE schedules SET name = ?, report_id = ?, destination_id = ?, format = ?,
-			file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, options = ?, enabled = ?,
+			file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, params = ?, options = ?, enabled = ?,
 			next_run_at = ?, updated_at = ?, obfuscate = ?, hmac_key = ?
 		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
 		append([]any{sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-			j.include, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), j.obfuscate, j.hmacKey, sc.ID},
+			j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), j.obfuscate, j.hmacKey, sc.ID},
 			s.versionArgs(sc.UpdatedAt)...)...).Scan(timeScan{&sc.CreatedAt}, &sc.OwnerID)
 	if isNoRows(err) {
 		return s.updateMissed(ctx, "schedule", "schedules", sc.ID)
@@ -211,12 +217,12 @@ func (s *store) AdvanceSchedule(ctx context.Context, id int64, from time.Time, t
 
 func (s *store) scanSchedule(r row) (*facteur.Schedule, error) {
 	var (
-		sc                                             facteur.Schedule
-		format, calendar, includes, options, obfuscate []byte
-		key                                            string
+		sc                                                     facteur.Schedule
+		format, calendar, includes, params, options, obfuscate []byte
+		key                                                    string
 	)
 	err := r.Scan(&sc.ID, &sc.Name, &sc.ReportID, &sc.DestinationID, &format, &sc.FileName, &calendar,
-		&sc.CatchUp, &includes, &options, &sc.Enabled, nullTimeScan{&sc.NextRunAt}, &sc.OwnerID,
+		&sc.CatchUp, &includes, &params, &options, &sc.Enabled, nullTimeScan{&sc.NextRunAt}, &sc.OwnerID,
 		timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt}, &obfuscate, &key)
 	if err != nil {
 		return nil, err
@@ -244,6 +250,12 @@ func (s *store) scanSchedule(r row) (*facteur.Schedule, error) {
 	}
 	if len(sc.IncludeFields) == 0 {
 		sc.IncludeFields = nil
+	}
+	if err := json.Unmarshal(params, &sc.Params); err != nil {
+		return nil, fmt.Errorf("schedule %d: params: %w", sc.ID, err)
+	}
+	if len(sc.Params) == 0 {
+		sc.Params = nil
 	}
 	if err := json.Unmarshal(options, &sc.Options); err != nil {
 		return nil, fmt.Errorf("schedule %d: options: %w", sc.ID, err)

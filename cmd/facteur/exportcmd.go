@@ -46,6 +46,9 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	rawCells := fs.Bool("raw-cells", false, "write CSV/XLSX cells as they are; by default text that a spreadsheet would run as a formula (= + - @ …) gets a leading apostrophe")
 	obfuscateSpec := fs.String("obfuscate", "", "fields delivered obfuscated: field=method[:keep],… with method hash (SHA-256), hmac (HMAC-SHA-256, needs a key), mask (keep the last N characters, default 4; an e-mail keeps its domain) or null, e.g. email=hmac,phone=mask:4")
 	hmacKeyFile := fs.String("hmac-key-file", "", "file holding the key of the hmac rules (16 to 256 bytes of text; a final newline is not part of it); or give the key in env FACTEUR_HMAC_KEY")
+	var params paramFlags
+	fs.Var(&params, "param", "value of a :name parameter of --query, bound by the database driver: NAME=VALUE for a text, "+
+		"NAME:TYPE=VALUE for another type (integer, date YYYY-MM-DD, timestamp YYYY-MM-DD HH:MM:SS, list of texts separated by commas); repeat for each parameter")
 	pgCopy := fs.Bool("pg-copy", false, "let PostgreSQL write plain CSV itself (COPY): less client CPU, more database CPU; faster only over a slow network; needs --raw-cells")
 	if err := envFlags(fs, args); err != nil {
 		return errUsage
@@ -73,6 +76,13 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 		if hmacKey, err = readHMACKey(*hmacKeyFile); err != nil {
 			return err
 		}
+	}
+	bound, err := params.bind()
+	if err != nil {
+		return err
+	}
+	if bound != nil && *table != "" {
+		return facteur.Errorf(facteur.EINVALID, "--param: a --table has no parameters; give a --query that uses them")
 	}
 	var drawn *facteur.Chart
 	if chart.Type != "" {
@@ -116,7 +126,7 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	}
 	res, err := export.Run(ctx, export.Spec{
 		Source:    src,
-		Query:     facteur.Query{SQL: *query, Table: *table, Timeout: *timeout},
+		Query:     facteur.Query{SQL: *query, Table: *table, Timeout: *timeout, Params: bound},
 		Format:    o,
 		Formats:   formats,
 		InnerName: inner,
@@ -220,4 +230,48 @@ func readHMACKey(file string) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(key), nil
+}
+
+// paramFlags collects the --param flags: NAME=VALUE or NAME:TYPE=VALUE.
+type paramFlags []string
+
+func (p *paramFlags) String() string { return strings.Join(*p, " ") }
+
+func (p *paramFlags) Set(s string) error {
+	if len(*p) >= facteur.MaxParams {
+		return fmt.Errorf("at most %d parameters", facteur.MaxParams)
+	}
+	*p = append(*p, s)
+	return nil
+}
+
+// bind checks the values against their types and returns them bound;
+// nil when no --param was given, which leaves the query as it is.
+func (p paramFlags) bind() ([]facteur.BoundParam, error) {
+	if len(p) == 0 {
+		return nil, nil
+	}
+	var decl []facteur.Parameter
+	values := facteur.ParamValues{}
+	for _, s := range p {
+		name, val, ok := strings.Cut(s, "=")
+		if !ok {
+			return nil, facteur.Errorf(facteur.EINVALID, "--param %s: write NAME=VALUE or NAME:TYPE=VALUE, such as country=FR or teams:list=a,b", s)
+		}
+		name, typ, _ := strings.Cut(name, ":")
+		par := facteur.Parameter{Name: strings.TrimSpace(name), Type: facteur.ParamType(cmp.Or(strings.TrimSpace(typ), "text"))}
+		if _, twice := values[par.Name]; twice {
+			return nil, facteur.Errorf(facteur.EINVALID, "--param %s: given twice; give a list's items once, separated by commas", par.Name)
+		}
+		decl = append(decl, par)
+		values[par.Name] = facteur.TextValue(val)
+	}
+	if err := facteur.ValidateParams(decl, false); err != nil {
+		return nil, facteur.Errorf(facteur.EINVALID, "--param: %s", facteur.ErrorMessage(err))
+	}
+	bound, err := facteur.BindParams(decl, values)
+	if err != nil {
+		return nil, facteur.Errorf(facteur.EINVALID, "--param: %s", facteur.ErrorMessage(err))
+	}
+	return bound, nil
 }

@@ -25,6 +25,12 @@ type exportsPage struct {
 // Value is a posted value, to keep what was typed.
 func (p exportsPage) Value(k string) string { return p.Form.Get(k) }
 
+// InputType is the type of the input a parameter's value is typed in.
+func (exportsPage) InputType(t facteur.ParamType) string { return paramInput(t) }
+
+// ParamDefault is a parameter's default, shown as the input's placeholder.
+func (exportsPage) ParamDefault(p facteur.Parameter) string { return paramText(p.Default) }
+
 // MaxRowLimit bounds the row limit's box.
 func (exportsPage) MaxRowLimit() int64 { return facteur.MaxRowLimit }
 
@@ -58,6 +64,9 @@ func (s *Server) exports(w http.ResponseWriter, r *http.Request, v view) error {
 		}
 		body := map[string]any{"report_id": reportID, "format": format,
 			"time_zone": strings.TrimSpace(r.PostFormValue("time_zone")), "include_fields": r.PostForm["include_"+r.PostFormValue("report_id")]}
+		if params := paramValuesFromForm(r.PostForm, reportID); params != nil {
+			body["params"] = params
+		}
 		if on := r.PostFormValue("period_on"); on != "" {
 			body["period"] = map[string]any{"on": on, "from": r.PostFormValue("from"), "to": r.PostFormValue("to")}
 		}

@@ -48,7 +48,46 @@ type reportForm struct {
 	// says which fields it draws against its x column.
 	Chart  facteur.Chart
 	ChartY map[string]bool
+	// ParamRows are the declared parameters and an empty row to add one;
+	// PreviewValues the values the preview ran with, by name.
+	ParamRows     []facteur.Parameter
+	PreviewValues map[string]string
 }
+
+// ParamTypes lists the types a parameter may have, in the order offered.
+func (reportForm) ParamTypes() []facteur.ParamType {
+	return []facteur.ParamType{facteur.ParamText, facteur.ParamInteger, facteur.ParamDate, facteur.ParamTimestamp, facteur.ParamList}
+}
+
+// DefaultText is a parameter's default as typed in the form.
+func (reportForm) DefaultText(p facteur.Parameter) string { return paramText(p.Default) }
+
+// paramText is a value as typed in a form: a list's items joined by commas.
+func paramText(v *facteur.ParamValue) string {
+	switch {
+	case v == nil:
+		return ""
+	case v.IsList:
+		return strings.Join(v.List, ",")
+	}
+	return v.Text
+}
+
+// paramInput is the type of the input a value of type t is typed in.
+func paramInput(t facteur.ParamType) string {
+	switch t {
+	case facteur.ParamInteger:
+		return "number"
+	case facteur.ParamDate:
+		return "date"
+	case facteur.ParamTimestamp:
+		return "datetime-local"
+	}
+	return "text"
+}
+
+// InputType is paramInput, for the template.
+func (reportForm) InputType(t facteur.ParamType) string { return paramInput(t) }
 
 func (s *Server) reportForm(r *http.Request, rep facteur.Report) (reportForm, error) {
 	f := reportForm{Report: rep, Errors: map[string]string{}, ChartY: map[string]bool{}}
@@ -58,6 +97,7 @@ func (s *Server) reportForm(r *http.Request, rep facteur.Report) (reportForm, er
 	for _, y := range f.Chart.Y {
 		f.ChartY[y] = true
 	}
+	f.ParamRows = append(append([]facteur.Parameter(nil), rep.Parameters...), facteur.Parameter{Type: facteur.ParamText})
 	err := s.call(r, "GET", "/api/v1/sources", nil, &f.Sources)
 	return f, err
 }
@@ -86,7 +126,15 @@ func (s *Server) editReport(w http.ResponseWriter, r *http.Request, v view) erro
 	}
 	if r.URL.Query().Get("preview") != "" {
 		f.Preview = &apitypes.Preview{}
-		if err := s.call(r, "GET", fmt.Sprintf("/api/v1/reports/%d/preview?limit=100", rep.ID), nil, f.Preview); err != nil {
+		q := url.Values{"limit": {"100"}}
+		f.PreviewValues = map[string]string{}
+		for _, p := range rep.Parameters {
+			if v := r.URL.Query().Get("p_" + p.Name); v != "" {
+				q.Add("param", p.Name+"="+v)
+				f.PreviewValues[p.Name] = v
+			}
+		}
+		if err := s.call(r, "GET", fmt.Sprintf("/api/v1/reports/%d/preview?%s", rep.ID, q.Encode()), nil, f.Preview); err != nil {
 			f.Preview = nil
 			f.Errors["preview"] = err.Error()
 		}
@@ -104,7 +152,7 @@ func (s *Server) saveReport(w http.ResponseWriter, r *http.Request, v view) erro
 	rep := reportFromForm(r.PostForm)
 	rep.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
 	body := map[string]any{"name": rep.Name, "source_id": rep.SourceID, "sql": rep.SQL, "table": rep.Table,
-		"created_column": rep.CreatedColumn, "updated_column": rep.UpdatedColumn}
+		"created_column": rep.CreatedColumn, "updated_column": rep.UpdatedColumn, "parameters": rep.Parameters}
 	if rep.ID != 0 {
 		body["fields"], body["chart"] = rep.Fields, rep.Chart
 	}
@@ -155,6 +203,7 @@ func reportFromForm(form url.Values) facteur.Report {
 	for _, f := range fields {
 		rep.Fields = append(rep.Fields, f.Field)
 	}
+	rep.Parameters = paramsFromForm(form)
 	if typ := form.Get("chart_type"); typ != "" {
 		rep.Chart = &facteur.Chart{Type: typ, X: form.Get("chart_x"), Y: form["chart_y"], Title: strings.TrimSpace(form.Get("chart_title"))}
 	}
@@ -168,4 +217,34 @@ func (s *Server) duplicateReport(w http.ResponseWriter, r *http.Request, v view)
 	}
 	redirectWith(w, r, fmt.Sprintf("/reports/%d/edit", dup.ID), text("done.duplicate", dup.Name))
 	return nil
+}
+
+// paramsFromForm reads the parameters' rows: param_name, param_type,
+// param_default and param_label in the same order, a row without a name
+// or whose index param_remove names left out.
+func paramsFromForm(form url.Values) []facteur.Parameter {
+	at := func(k string, i int) string {
+		if vs := form[k]; i < len(vs) {
+			return strings.TrimSpace(vs[i])
+		}
+		return ""
+	}
+	removed := map[string]bool{}
+	for _, i := range form["param_remove"] {
+		removed[i] = true
+	}
+	params := []facteur.Parameter{}
+	for i := range form["param_name"] {
+		name := at("param_name", i)
+		if name == "" || removed[strconv.Itoa(i)] {
+			continue
+		}
+		p := facteur.Parameter{Name: name, Type: facteur.ParamType(at("param_type", i)), Label: at("param_label", i)}
+		if d := at("param_default", i); d != "" {
+			v := facteur.TextValue(d)
+			p.Default = &v
+		}
+		params = append(params, p)
+	}
+	return params
 }

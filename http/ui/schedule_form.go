@@ -137,6 +137,51 @@ func (f scheduleForm) HasMonth(m int) bool {
 	return false
 }
 
+// ParamValue is the value of report r's parameter p the form shows: the
+// schedule's when r is its report, else empty (the default applies).
+func (f scheduleForm) ParamValue(r *facteur.Report, p facteur.Parameter) string {
+	if r.ID != f.Schedule.ReportID {
+		return ""
+	}
+	v, ok := f.Schedule.Params[p.Name]
+	if !ok {
+		return ""
+	}
+	if p.Type == facteur.ParamTimestamp { // the form of a datetime-local input
+		return strings.Replace(paramText(&v), " ", "T", 1)
+	}
+	return paramText(&v)
+}
+
+// paramValuesFromForm reads the inputs of report's parameters,
+// param_REPORT_NAME; an empty one is left out, so that the parameter takes
+// its default. Nil when none is filled in.
+func paramValuesFromForm(form url.Values, report int64) facteur.ParamValues {
+	var values facteur.ParamValues
+	prefix := fmt.Sprintf("param_%d_", report)
+	for k, vs := range form {
+		if name, ok := strings.CutPrefix(k, prefix); ok && len(vs) > 0 && vs[0] != "" {
+			if values == nil {
+				values = facteur.ParamValues{}
+			}
+			values[name] = facteur.TextValue(vs[0])
+		}
+	}
+	return values
+}
+
+// ParamDefault is a parameter's default, shown as the input's placeholder.
+func (scheduleForm) ParamDefault(p facteur.Parameter) string { return paramText(p.Default) }
+
+// InputType is the type of the input a parameter's value is typed in.
+func (scheduleForm) InputType(t facteur.ParamType) string { return paramInput(t) }
+
+// ParamErr is the API's message about the value of parameter name, with
+// the id of its input (that of the chosen report).
+func (f scheduleForm) ParamErr(name string) fieldMessage {
+	return fieldMessage{fmt.Sprintf("param_%d_%s", f.Schedule.ReportID, name), f.Errors["params."+name]}
+}
+
 // Alerts is the alert addresses, one per line.
 func (f scheduleForm) Alerts() string { return strings.Join(f.Schedule.Options.AlertEmails, "\n") }
 
@@ -364,6 +409,7 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 	if sc.Format.Delimiter == `\t` {
 		sc.Format.Delimiter = "\t"
 	}
+	sc.Params = paramValuesFromForm(form, sc.ReportID)
 	fo, chosen := &sc.Format, sc.Format.Format
 	if !formats.compressible(chosen) {
 		fo.Compression = ""
@@ -462,7 +508,7 @@ func scheduleBody(sc facteur.Schedule) map[string]any {
 	body := map[string]any{
 		"name": sc.Name, "report_id": sc.ReportID, "destination_id": sc.DestinationID, "format": sc.Format,
 		"file_name": sc.FileName, "calendar": sc.Calendar, "catch_up": sc.CatchUp, "include_fields": sc.IncludeFields,
-		"obfuscate": sc.Obfuscate, "options": sc.Options, "enabled": sc.Enabled,
+		"obfuscate": sc.Obfuscate, "options": sc.Options, "enabled": sc.Enabled, "params": sc.Params,
 	}
 	if sc.HMACKey != "" {
 		body["hmac_key"] = sc.HMACKey

@@ -122,8 +122,17 @@ func decodeError(err error, o Options) error {
 	return facteur.WrapError(facteur.EINVALID, err, "%s: not valid JSON", o.Where)
 }
 
+// Expecter is implemented by types that decode several kinds of JSON
+// value and say which, for the message of a value of none of them.
+type Expecter interface {
+	JSONExpected() string
+}
+
 // jsonType names the JSON value a Go type is decoded from.
 func jsonType(t reflect.Type) string {
+	if e, ok := reflect.Zero(t).Interface().(Expecter); ok {
+		return e.JSONExpected()
+	}
 	switch t.Kind() {
 	case reflect.Bool:
 		return "true or false"

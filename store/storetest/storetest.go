@@ -105,6 +105,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Nodes", testNodes},
 		{"Leases", testLeases},
 		{"MailRecipients", testMailRecipients},
+		{"Params", testParams},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
