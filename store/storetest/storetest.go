@@ -105,6 +105,8 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Nodes", testNodes},
 		{"Leases", testLeases},
 		{"MailRecipients", testMailRecipients},
+		{"SkippedStays", testSkippedStays},
+		{"OverdueAlerts", testOverdueAlerts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

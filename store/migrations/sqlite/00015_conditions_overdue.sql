@@ -1,0 +1,19 @@
+-- A run keeps the SHA-256 of its file's content before compression, which
+-- "send only if the data changed" compares. overdue_alerts records each slot
+-- of a schedule whose expected delivery window passed with nothing
+-- delivered: one row per slot, written with its alert mails, so that a slot
+-- is alerted once whatever the number of nodes and restarts.
+
+-- +goose Up
+ALTER TABLE runs ADD COLUMN content_sha256 TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE overdue_alerts (
+    schedule_id INTEGER NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+    slot        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (schedule_id, slot)
+);
+
+-- +goose Down
+DROP TABLE overdue_alerts;
+ALTER TABLE runs DROP COLUMN content_sha256;
