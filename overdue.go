@@ -29,4 +29,11 @@ type OverdueAlerts interface {
 	// LatestOverdueAlerts returns the latest recorded slot of every
 	// schedule that has one.
 	LatestOverdueAlerts(ctx context.Context) ([]OverdueAlert, error)
+	// SetOverdueMailSent records that the alert of a slot was sent to
+	// address (accepted by the mail server); ENOTFOUND when the slot has
+	// no alert recorded.
+	SetOverdueMailSent(ctx context.Context, scheduleID int64, slot time.Time, address string) error
+	// OverdueMailSent reports whether the alert of a slot was recorded as
+	// sent to address.
+	OverdueMailSent(ctx context.Context, scheduleID int64, slot time.Time, address string) (bool, error)
 }

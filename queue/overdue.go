@@ -147,7 +147,7 @@ func (q *Queue[TTx]) watchSchedule(ctx context.Context, s *facteur.Schedule, now
 			return fmt.Errorf("job queue: transaction of type %T, want %T", raw, rtx)
 		}
 		for _, m := range msgs {
-			if _, err := q.client.InsertTx(ctx, rtx, MailArgs{Message: m}, nil); err != nil {
+			if _, err := q.client.InsertTx(ctx, rtx, MailArgs{Message: m, Overdue: &OverdueSlot{ScheduleID: s.ID, Slot: slot}}, nil); err != nil {
 				return fmt.Errorf("queue overdue alert: %w", err)
 			}
 		}
@@ -281,4 +281,25 @@ func runTime(r *facteur.Run, zone string) string {
 		return "finished " + slotTime(*r.FinishedAt, zone)
 	}
 	return "created " + slotTime(r.CreatedAt, zone)
+}
+
+// overdueSent reports whether every recipient of an overdue alert was
+// recorded as sent.
+func (q *Queue[TTx]) overdueSent(ctx context.Context, o *OverdueSlot, to []string) bool {
+	for _, a := range to {
+		if sent, err := q.store.OverdueMailSent(ctx, o.ScheduleID, o.Slot, a); err != nil || !sent {
+			return false
+		}
+	}
+	return len(to) > 0
+}
+
+// recordOverdueSent records the recipients an overdue alert was sent to.
+func (q *Queue[TTx]) recordOverdueSent(ctx context.Context, o *OverdueSlot, to []string, reply string) {
+	for _, a := range to {
+		if err := q.store.SetOverdueMailSent(ctx, o.ScheduleID, o.Slot, a); err != nil {
+			q.cfg.Logger.Warn("record overdue alert sent", "schedule", o.ScheduleID, "to", a, "err", err)
+		}
+	}
+	q.cfg.Logger.Info("overdue alert sent", "schedule", o.ScheduleID, "slot", o.Slot, "to", strings.Join(to, ", "), "reply", reply)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/facteur/facteur"
@@ -48,4 +49,30 @@ func (s *store) LatestOverdueAlerts(ctx context.Context) ([]facteur.OverdueAlert
 		return nil, fmt.Errorf("overdue alerts: %w", err)
 	}
 	return out, nil
+}
+
+// SetOverdueMailSent records that the alert of a slot was sent to
+// address; recording it twice changes nothing.
+func (s *store) SetOverdueMailSent(ctx context.Context, scheduleID int64, slot time.Time, address string) error {
+	_, err := s.q.exec(ctx, `INSERT INTO overdue_alert_mails (schedule_id, slot, address, sent_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (schedule_id, slot, address) DO NOTHING`, scheduleID, s.dialect.ts(slot), strings.ToLower(address), s.dialect.ts(now()))
+	if isForeignKeyViolation(err) {
+		return facteur.Errorf(facteur.ENOTFOUND, "schedule %d has no overdue alert for %s", scheduleID, slot.UTC().Format(time.RFC3339))
+	} else if err != nil {
+		return fmt.Errorf("record overdue alert mail: %w", err)
+	}
+	return nil
+}
+
+// OverdueMailSent reports whether the alert of a slot was sent to address.
+func (s *store) OverdueMailSent(ctx context.Context, scheduleID int64, slot time.Time, address string) (bool, error) {
+	var one int
+	err := s.q.queryRow(ctx, `SELECT 1 FROM overdue_alert_mails WHERE schedule_id = ? AND slot = ? AND address = ?`,
+		scheduleID, s.dialect.ts(slot), strings.ToLower(address)).Scan(&one)
+	if isNoRows(err) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("overdue alert mail: %w", err)
+	}
+	return true, nil
 }

@@ -65,6 +65,24 @@ func testOverdueAlerts(t *testing.T, newDB NewDatabase) {
 	_, err := s.RecordOverdueAlert(ctx, b.ID+100, slot1)
 	wantCode(t, err, facteur.ENOTFOUND)
 
+	// Each recipient of a slot's alert is recorded sent once, in any case.
+	wantCode(t, s.SetOverdueMailSent(ctx, b.ID, slot2, "ops@example.org"), facteur.ENOTFOUND)
+	for range 2 {
+		must(t, s.SetOverdueMailSent(ctx, a.ID, slot1, "Ops@Example.org"))
+	}
+	for _, tt := range []struct {
+		id   int64
+		slot time.Time
+		to   string
+		want bool
+	}{{a.ID, slot1, "ops@example.org", true}, {a.ID, slot2, "ops@example.org", false}, {a.ID, slot1, "owner@example.org", false}, {b.ID, slot1, "ops@example.org", false}} {
+		got, err := s.OverdueMailSent(ctx, tt.id, tt.slot, tt.to)
+		must(t, err)
+		if got != tt.want {
+			t.Errorf("sent to %s for schedule %d slot %v: %v, want %v", tt.to, tt.id, tt.slot, got, tt.want)
+		}
+	}
+
 	// A is delivered after its latest slot, b only skipped; a test run
 	// counts for neither.
 	for _, r := range []*facteur.Run{
