@@ -98,8 +98,17 @@ func TestOverdueAlertAcrossRestarts(t *testing.T) {
 		t.Fatalf("%d overdue alerts after restarts, want 1", len(got))
 	}
 
+	// The schedules list of the web UI says so.
+	ui := uiSession(t, n, testAdmin)
+	if page := uiPage(t, ui, n.base+"/schedules"); !strings.Contains(page, `<span class="state overdue" data-overdue>overdue</span>`) {
+		t.Errorf("the schedules list does not say overdue")
+	}
+
 	// A delivery ends the overdue state.
 	wantRun(t, runAndWait(n, sc.ID), "succeeded", "")
+	if page := uiPage(t, ui, n.base+"/schedules"); strings.Contains(page, "data-overdue") {
+		t.Errorf("the schedules list still says overdue after a delivery")
+	}
 	var list []struct {
 		ID      int64
 		Overdue *struct{ Slot time.Time }

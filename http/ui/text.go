@@ -380,6 +380,8 @@ var messages = map[string]string{
 	"done.test_run":                "Test run %d is queued: the first 100 rows, in the schedule's format, under its file name starting with TEST_.",
 	"schedule.paused":              "Paused",
 	"schedule.overdue":             "overdue",
+	"detail.expect_within":         "A delivery expected within %d minutes of each slot",
+	"detail.overdue":               "Overdue: nothing delivered for the slot of %s",
 	"action.pause":                 "Pause",
 	"action.resume":                "Resume",
 	"done.pause":                   "%q is paused: it will not run on its calendar until it is resumed.",
