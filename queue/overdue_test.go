@@ -97,9 +97,9 @@ func TestOverdueAlertOncePerSlot(t *testing.T) {
 	}
 
 	// The owner and ops, for each of the two schedules: four mails.
-	got := smtp.WaitFor(4, 20*time.Second)
+	smtp.WaitFor(4, 20*time.Second)
 	time.Sleep(500 * time.Millisecond) // let a wrongful fifth arrive
-	got = smtp.Messages()
+	got := smtp.Messages()
 	to := map[string]int{}
 	for _, m := range got {
 		body, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(m.Data)))

@@ -106,7 +106,7 @@ func TestOverdueAlertAcrossRestarts(t *testing.T) {
 
 	// A delivery ends the overdue state.
 	wantRun(t, runAndWait(n, sc.ID), "succeeded", "")
-	if page := uiPage(t, ui, n.base+"/schedules"); strings.Contains(page, "data-overdue") {
+	if page := uiPage(t, ui, n.base+"/schedules"); strings.Contains(page, "data-overdue>") {
 		t.Errorf("the schedules list still says overdue after a delivery")
 	}
 	var list []struct {
