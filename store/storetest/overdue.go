@@ -109,3 +109,32 @@ func testOverdueAlerts(t *testing.T, newDB NewDatabase) {
 		}
 	}
 }
+
+// testOverdueAlertRace: nodes recording the same slot at once record it
+// once: exactly one of them is told to send the alert.
+func testOverdueAlertRace(t *testing.T, newDB NewDatabase) {
+	ctx, s := testContext(t), Open(t, newDB(t))
+	f := seed(t, ctx, s)
+	sc := f.schedule(t, ctx, s, "a", nil)
+	slot := time.Now().UTC().Truncate(time.Minute)
+	const nodes = 8
+	won := make(chan bool, nodes)
+	errs := make(chan error, nodes)
+	for range nodes {
+		go func() {
+			ok, err := s.RecordOverdueAlert(ctx, sc.ID, slot)
+			won <- ok
+			errs <- err
+		}()
+	}
+	count := 0
+	for range nodes {
+		must(t, <-errs)
+		if <-won {
+			count++
+		}
+	}
+	if count != 1 {
+		t.Fatalf("%d of %d nodes recorded the slot, want 1", count, nodes)
+	}
+}

@@ -107,6 +107,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"MailRecipients", testMailRecipients},
 		{"SkippedStays", testSkippedStays},
 		{"OverdueAlerts", testOverdueAlerts},
+		{"OverdueAlertRace", testOverdueAlertRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
