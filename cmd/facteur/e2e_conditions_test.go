@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/internal/testdb"
@@ -231,4 +232,49 @@ func TestConditionsBadInput(t *testing.T) {
 	if o := ok.Options; o.SendIf != "changed" || o.ExpectWithinMinutes != 120 || !o.AlertOnSkip {
 		t.Fatalf("saved options: %+v", o)
 	}
+}
+
+// TestCrashThenSkipped: a run killed (SIGKILL) while it exports is taken
+// up after the restart and ends skipped, as the same data as the last
+// delivery; nothing is delivered and nothing stays spooled, and a skipped
+// run stays as it is across another restart.
+func TestCrashThenSkipped(t *testing.T) {
+	data, outbox := t.TempDir(), t.TempDir()
+	n := startServe(t, data, "--node-name", "first")
+	var long facteur.Schedule
+	n.must(200, "GET", fmt.Sprintf("/api/v1/schedules/%d", longSchedule(t, n, outbox, "long", 2, 3)), nil, &long)
+	var sc facteur.Schedule
+	n.must(201, "POST", "/api/v1/schedules", map[string]any{"name": "changes", "report_id": long.ReportID, "destination_id": long.DestinationID,
+		"enabled": false, "format": map[string]any{"format": "csv"}, "file_name": "changes-{run_id}.csv",
+		"options": map[string]any{"send_if": "changed"}, "calendar": map[string]any{"frequency": "daily"}}, &sc)
+	first := runAndWait(n, sc.ID)
+	wantRun(t, first, facteur.RunSucceeded, "")
+
+	id := runNow(n, sc.ID)
+	waitFile(t, filepath.Join(data, "spool", fmt.Sprintf(".run-%d.*.partial", id)))
+	kill9(n)
+	n = startServe(t, data, "--node-name", "second")
+	r := n.waitRun(id)
+	wantRun(t, r, facteur.RunSkipped, fmt.Sprintf("same data as run %d", first.ID))
+	if r.Attempt != 2 || !logHas(r.Log, "on node second") {
+		t.Errorf("the skipped run: attempt %d; log %+v", r.Attempt, r.Log)
+	}
+	check := func() {
+		t.Helper()
+		if got := dirFiles(t, outbox); len(got) != 1 || got[0] != fmt.Sprintf("changes-%d.csv", first.ID) {
+			t.Errorf("the folder holds %v, want the first run's file alone", got)
+		}
+		if m, _ := filepath.Glob(filepath.Join(data, "spool", fmt.Sprintf("*run-%d.*", id))); len(m) > 0 {
+			t.Errorf("the skipped run left %v in the spool", m)
+		}
+	}
+	check()
+	n.stop()
+	n = startServe(t, data, "--node-name", "third")
+	time.Sleep(2 * time.Second) // let a wrongful new attempt start
+	again := n.waitRun(id)
+	if again.Status != facteur.RunSkipped || again.Attempt != 2 || len(again.Log) != len(r.Log) {
+		t.Errorf("after another restart: %s attempt %d, %d log lines (were %d)", again.Status, again.Attempt, len(again.Log), len(r.Log))
+	}
+	check()
 }
