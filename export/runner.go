@@ -196,6 +196,13 @@ func (r *Runner) execute(ctx context.Context, run *facteur.Run, lim limits) erro
 	art, dest, confirm, err := r.artifact(ctx, run, lim)
 	var skip *facteur.SkipError
 	if errors.As(err, &skip) {
+		// Only the attempt that holds the run removes its file: one that
+		// lost its lease would remove the file of the one taking over.
+		if r.Fence != nil {
+			if ferr := r.Fence(ctx, run); ferr != nil {
+				return ferr
+			}
+		}
 		r.discard(ctx, run)
 		r.logf(ctx, run.ID, "info", "Skipped by the schedule's condition: %s. Nothing was delivered and the file was removed.", skip.Reason)
 		if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
