@@ -13,7 +13,24 @@ const (
 	RunSucceeded = "succeeded" // delivered
 	RunFailed    = "failed"    // failed for good
 	RunCancelled = "cancelled" // cancelled by a user
+	// RunSkipped: the schedule's condition (ScheduleOptions.SendIf) held
+	// the file back (no rows, or the same data as the last delivery);
+	// nothing was delivered, and the reason is in the run's Error.
+	RunSkipped = "skipped"
 )
+
+// RunFinished reports whether a run in status has ended for good: it
+// will not run, retry or change again.
+func RunFinished(status string) bool {
+	switch status {
+	case RunSucceeded, RunFailed, RunCancelled, RunSkipped:
+		return true
+	}
+	return false
+}
+
+// RunStatuses are every status of a run, in the order a run meets them.
+var RunStatuses = []string{RunQueued, RunRunning, RunRetrying, RunSucceeded, RunSkipped, RunFailed, RunCancelled}
 
 // Run triggers.
 const (
@@ -52,6 +69,10 @@ type Run struct {
 	Rows     int64  `json:"rows"`
 	Bytes    int64  `json:"bytes"`
 	SHA256   string `json:"sha256,omitempty"`
+	// ContentSHA256 is the SHA-256 of the file's content as the format
+	// wrote it, before compression: the same as SHA256 for a file that is
+	// not compressed. "Only if the data changed" compares it.
+	ContentSHA256 string `json:"content_sha256,omitempty"`
 	// ArtifactPath is where the file is spooled, for retry and download.
 	ArtifactPath string          `json:"-"`
 	Location     string          `json:"location,omitempty"` // where the file was delivered

@@ -170,7 +170,27 @@ type ScheduleOptions struct {
 	// NoOwnerAlert stops mailing the schedule's owner its failures, which
 	// it does by default.
 	NoOwnerAlert bool `json:"no_owner_alert,omitempty"`
+	// SendIf is the condition of a delivery (E8): "always" (or empty, the
+	// default), "rows" (only when the export has rows) or "changed" (only
+	// when its content differs from the last successful delivery of this
+	// schedule). A run held back is recorded as skipped.
+	SendIf string `json:"send_if,omitempty"`
+	// ExpectWithinMinutes is the dead-man's switch: when no run of a slot
+	// has delivered within this many minutes of it, the owner and the
+	// alert addresses are told once (see package queue). 0 is no check;
+	// otherwise MinExpectWithin to MaxExpectWithin.
+	ExpectWithinMinutes int `json:"expect_within_minutes,omitempty"`
+	// AlertOnSkip counts a skipped run (SendIf) as nothing delivered for
+	// the expected window. By default a skip is what the schedule asked
+	// for and satisfies the window.
+	AlertOnSkip bool `json:"alert_on_skip,omitempty"`
 }
+
+// Bounds of ScheduleOptions.ExpectWithinMinutes, in minutes.
+const (
+	MinExpectWithin = 5
+	MaxExpectWithin = 7 * 24 * 60
+)
 
 // Validate checks the fields that need no other object; it says which one
 // is wrong. It does not check the calendar (see package calendar).
@@ -193,6 +213,12 @@ func (s *Schedule) Validate() error {
 		return Errorf(EINVALID, "destination_id: choose where to deliver")
 	case s.CatchUp != "" && s.CatchUp != CatchUpOnce && s.CatchUp != CatchUpSkip:
 		return Errorf(EINVALID, "catch_up: use %q or %q", CatchUpOnce, CatchUpSkip)
+	}
+	switch o := s.Options; {
+	case o.SendIf != "" && o.SendIf != SendAlways && o.SendIf != SendIfRows && o.SendIf != SendIfNewer:
+		return Errorf(EINVALID, "options.send_if: use %q, %q (only when there are rows) or %q (only when the data changed)", SendAlways, SendIfRows, SendIfNewer)
+	case o.ExpectWithinMinutes != 0 && (o.ExpectWithinMinutes < MinExpectWithin || o.ExpectWithinMinutes > MaxExpectWithin):
+		return Errorf(EINVALID, "options.expect_within_minutes: use %d to %d minutes (7 days), or 0 for no check", MinExpectWithin, MaxExpectWithin)
 	}
 	if err := s.Options.Limits.validate("options.limits."); err != nil {
 		return err

@@ -72,6 +72,7 @@ type Store interface {
 	AppendRunLog(ctx context.Context, runID int64, e LogEntry) error
 	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)
 	MailRecipients
+	OverdueAlerts
 
 	// CreateUser records u (its e-mail normalised) and sets its ID and
 	// timestamps; an e-mail address already used fails with ECONFLICT.

@@ -267,7 +267,7 @@ func (s *server) runNow(ctx context.Context, scheduleID int64) (Sample, error) {
 }
 
 func finished(status string) bool {
-	return status == "succeeded" || status == "failed" || status == "cancelled"
+	return status == "succeeded" || status == "skipped" || status == "failed" || status == "cancelled"
 }
 
 // call sends a request to the API and decodes the answer into out.

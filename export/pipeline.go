@@ -87,11 +87,14 @@ func (spec Spec) limitError(name string, value, own int64) error {
 
 // Result describes a finished export.
 type Result struct {
-	Rows    int64
-	Bytes   int64
-	SHA256  string
-	Columns []facteur.Column
-	Stages  []facteur.Stage
+	Rows   int64
+	Bytes  int64
+	SHA256 string
+	// ContentSHA256 is the SHA-256 of the content before compression,
+	// equal to SHA256 when the file is not compressed.
+	ContentSHA256 string
+	Columns       []facteur.Column
+	Stages        []facteur.Stage
 	// FastPath is true when the database wrote the CSV itself (PostgreSQL COPY).
 	FastPath bool
 	// Note is something the run's log should say that did not stop the
@@ -131,6 +134,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	res.Stages = append(res.Stages, facteur.Stage{Name: "spool", Duration: time.Since(start)})
 	res.Bytes, res.SHA256 = spool.sum()
+	res.ContentSHA256 = spool.contentSum()
 	return res, nil
 }
 

@@ -217,6 +217,22 @@ func limitCause(ctx context.Context, err error) error {
 // execute is Execute within the run's time limit.
 func (r *Runner) execute(ctx context.Context, run *facteur.Run, lim limits) error {
 	art, dest, confirm, err := r.artifact(ctx, run, lim)
+	var skip *facteur.SkipError
+	if errors.As(err, &skip) {
+		// Only the attempt that holds the run removes its file: one that
+		// lost its lease would remove the file of the one taking over.
+		if r.Fence != nil {
+			if ferr := r.Fence(ctx, run); ferr != nil {
+				return ferr
+			}
+		}
+		r.discard(ctx, run)
+		r.logf(ctx, run.ID, "info", "Skipped by the schedule's condition: %s. Nothing was delivered and the file was removed.", skip.Reason)
+		if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
+			return errors.Join(err, uerr)
+		}
+		return skip
+	}
 	if err != nil {
 		return err
 	}
@@ -306,9 +322,10 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*f
 	confirm := def.Schedule.Options.Confirmation
 	if run.ArtifactPath != "" && spooled(run) {
 		r.logf(ctx, run.ID, "info", "Reusing the file exported by an earlier attempt (%s).", run.FileName)
-		return artifactOf(run, r.formats()), def.Destination, confirm, nil
+	} else if err := r.export(ctx, run, def, lim); err != nil {
+		return nil, nil, false, err
 	}
-	if err := r.export(ctx, run, def, lim); err != nil {
+	if err := r.condition(ctx, run, def.Schedule); err != nil {
 		return nil, nil, false, err
 	}
 	return artifactOf(run, r.formats()), def.Destination, confirm, nil
@@ -459,7 +476,7 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 	for _, st := range res.Stages {
 		run.Stages = setStage(run.Stages, st.Name, st.Duration)
 	}
-	run.FileName, run.Rows, run.Bytes, run.SHA256 = name, res.Rows, res.Bytes, res.SHA256
+	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ContentSHA256 = name, res.Rows, res.Bytes, res.SHA256, res.ContentSHA256
 	run.ArtifactPath = path
 	how := ""
 	if res.FastPath {
@@ -610,5 +627,6 @@ func copyFileInfo(run, orig *facteur.Run) error {
 		return facteur.Errorf(facteur.EINVALID, "run %d has no file to deliver again (it failed before exporting, or its file is no longer kept)", orig.ID)
 	}
 	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ArtifactPath = orig.FileName, orig.Rows, orig.Bytes, orig.SHA256, orig.ArtifactPath
+	run.ContentSHA256 = orig.ContentSHA256
 	return nil
 }

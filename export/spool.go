@@ -2,8 +2,11 @@ package export
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -33,6 +36,9 @@ type spoolFile struct {
 	aw     *filewrite.Async // in front of the compressor, when compressing
 	cw     io.WriteCloser   // the compressor, or a no-op
 	out    io.Writer        // where the encoder writes
+	// content hashes the bytes entering the compressor (the file's
+	// content as the encoder wrote it), nil without compression.
+	content hash.Hash
 	// written counts the bytes that left bw (before the file's own
 	// buffers), for the byte limit.
 	written atomic.Int64
@@ -81,7 +87,10 @@ func createSpool(path, compression string) (*spoolFile, error) {
 	}
 	s.out = s.bw
 	if compression != "" {
-		s.aw = filewrite.NewAsync(s.cw, spoolBuffer)
+		// Hashed on the compressor's goroutine, before it: "send only if
+		// the data changed" compares the content, whatever the packaging.
+		s.content = sha256.New()
+		s.aw = filewrite.NewAsync(io.MultiWriter(s.content, s.cw), spoolBuffer)
 		s.out = s.aw
 	}
 	return s, nil
@@ -147,3 +156,13 @@ func (e writeError) Unwrap() error { return e.err }
 
 // sum returns the size and hex SHA-256 of what was written.
 func (s *spoolFile) sum() (int64, string) { return s.hashed.Sum() }
+
+// contentSum returns the hex SHA-256 of the content before compression:
+// the file's own when it is not compressed. Call it after commit.
+func (s *spoolFile) contentSum() string {
+	if s.content == nil {
+		_, sum := s.hashed.Sum()
+		return sum
+	}
+	return hex.EncodeToString(s.content.Sum(nil))
+}

@@ -41,7 +41,7 @@ func FuzzDecode(f *testing.F) {
 // FuzzRunFilter: whatever the query string of GET /runs, the filter is
 // refused as invalid input or is within its bounds.
 func FuzzRunFilter(f *testing.F) {
-	for _, s := range []string{"status=failed&limit=5", "from=2026-01-01&to=2026-01-31", "before=3&after=4", "limit=99999", "from=2026-13-40", "schedule_id=-1", "to=2026-01-01T00:00:00Z&from=2027-01-01"} {
+	for _, s := range []string{"status=failed&limit=5", "status=skipped", "status=skipped%00", "from=2026-01-01&to=2026-01-31", "before=3&after=4", "limit=99999", "from=2026-13-40", "schedule_id=-1", "to=2026-01-01T00:00:00Z&from=2027-01-01"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, query string) {
@@ -55,7 +55,8 @@ func FuzzRunFilter(f *testing.F) {
 			return
 		}
 		if rf.Limit < 1 || rf.Limit > maxRunsLimit || rf.ScheduleID < 0 || rf.BeforeID < 0 || rf.AfterID < 0 ||
-			(rf.BeforeID != 0 && rf.AfterID != 0) || (!rf.From.IsZero() && !rf.To.IsZero() && !rf.From.Before(rf.To)) {
+			(rf.BeforeID != 0 && rf.AfterID != 0) || (!rf.From.IsZero() && !rf.To.IsZero() && !rf.From.Before(rf.To)) ||
+			(rf.Status != "" && !slices.Contains(facteur.RunStatuses, rf.Status)) {
 			t.Fatalf("%q accepted as %+v", query, rf)
 		}
 	})

@@ -2,7 +2,9 @@ package http
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/facteur/facteur"
@@ -42,10 +44,8 @@ func runFilter(r *http.Request) (facteur.RunFilter, error) {
 	if f.Limit, err = countParam(r, "limit", 50, maxRunsLimit); err != nil {
 		return f, err
 	}
-	switch f.Status {
-	case "", facteur.RunQueued, facteur.RunRunning, facteur.RunRetrying, facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
-	default:
-		return f, facteur.Errorf(facteur.EINVALID, "status: use queued, running, retrying, succeeded, failed or cancelled")
+	if f.Status != "" && !slices.Contains(facteur.RunStatuses, f.Status) {
+		return f, facteur.Errorf(facteur.EINVALID, "status: use one of %s", strings.Join(facteur.RunStatuses, ", "))
 	}
 	if f.From, err = dayParam(q.Get("from"), "from", false); err != nil {
 		return f, err

@@ -57,6 +57,12 @@ func (s *Server) getSchedule(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	out := toScheduleJSON(sc)
+	overdue, err := s.overdueSlots(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	a, ok := overdue[sc.ID]
+	out.Overdue = overdueOf(sc, a, ok)
 	if owner, err := s.Store.User(r.Context(), sc.OwnerID); err == nil {
 		out.OwnerEmail = owner.Email
 	} else if facteur.ErrorCode(err) != facteur.ENOTFOUND {

@@ -48,9 +48,16 @@ func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	overdue, err := s.overdueSlots(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	out := make([]apitypes.Schedule, 0, len(list))
 	for _, sc := range list {
 		j := toScheduleJSON(sc)
+		a, ok := overdue[sc.ID]
+		j.Overdue = overdueOf(sc, a, ok)
 		if run := latest[sc.ID]; run != nil {
 			j.LastRun = &apitypes.LastRun{ID: run.ID, Status: run.Status, Ignored: run.Ignored, CreatedAt: run.CreatedAt, FinishedAt: run.FinishedAt}
 		}

@@ -58,8 +58,7 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	} else if err != nil {
 		return err
 	}
-	switch run.Status {
-	case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
+	if facteur.RunFinished(run.Status) {
 		return nil // finished already: never deliver twice
 	}
 	leaseCtx, prev, release, err := q.hold(ctx, job.ID, run.ID, job.Attempt)
@@ -97,6 +96,14 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	if err == nil {
 		run.Status, run.FinishedAt = facteur.RunSucceeded, &end
 		q.log(bg, run.ID, "info", fmt.Sprintf("Succeeded in %s.", end.Sub(*run.StartedAt).Round(time.Millisecond)))
+		return q.store.UpdateRun(bg, run)
+	}
+	var skip *facteur.SkipError
+	if errors.As(err, &skip) && !lost && !cancelled {
+		// The schedule's condition held the file back: a final state,
+		// neither a failure (no alert) nor retried.
+		run.Status, run.FinishedAt, run.Error = facteur.RunSkipped, &end, "Skipped: "+skip.Reason+"."
+		q.log(bg, run.ID, "info", fmt.Sprintf("Skipped (%s) in %s.", skip.Reason, end.Sub(*run.StartedAt).Round(time.Millisecond)))
 		return q.store.UpdateRun(bg, run)
 	}
 
@@ -169,9 +176,11 @@ type tickWorker[TTx any] struct {
 	q *Queue[TTx]
 }
 
-// Work enqueues the runs of every due slot.
+// Work enqueues the runs of every due slot and, every WatchInterval,
+// alerts the slots nothing was delivered for in time (Watch).
 func (w *tickWorker[TTx]) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
 	_, err := w.q.Tick(ctx)
+	w.q.watchIfDue(ctx)
 	return err
 }
 

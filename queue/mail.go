@@ -30,6 +30,16 @@ type MailArgs struct {
 	// AlertOf is the run this mail is the failure alert of, if any: the
 	// worker writes in that run's log whether the alert was sent.
 	AlertOf int64 `json:"alert_of,omitempty"`
+	// Overdue is the slot this mail is the overdue alert of, if any: the
+	// worker records each recipient sent, and a job taken up again after
+	// a crash does not send to a recipient recorded.
+	Overdue *OverdueSlot `json:"overdue,omitempty"`
+}
+
+// OverdueSlot names a slot of a schedule the dead-man's switch alerted.
+type OverdueSlot struct {
+	ScheduleID int64     `json:"schedule_id"`
+	Slot       time.Time `json:"slot"`
 }
 
 // Kind names the job in River's table.
@@ -78,11 +88,17 @@ func (w *mailWorker[TTx]) Work(ctx context.Context, job *river.Job[MailArgs]) er
 	if job.Args.AlertOf != 0 && q.alertSent(ctx, job.Args.AlertOf, m.To) {
 		return nil // an interrupted attempt sent it and recorded so
 	}
+	if o := job.Args.Overdue; o != nil && q.overdueSent(ctx, o, m.To) {
+		return nil // the same, for an overdue alert
+	}
 	if prev != nil && !prev.Released {
 		q.cfg.Logger.Warn("sending again a mail whose sending was interrupted", "message_id", m.ID,
 			"stopped_node", prev.Node, "attempt", job.Attempt)
 	}
 	reply, err := q.cfg.Mailer.Submit(ctx, m)
+	if err == nil && job.Args.Overdue != nil {
+		q.recordOverdueSent(bg, job.Args.Overdue, m.To, reply)
+	}
 	if err == nil {
 		if job.Args.AlertOf != 0 {
 			q.recordAlert(bg, job.Args.AlertOf, m, facteur.MailSent, reply)

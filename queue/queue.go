@@ -51,6 +51,9 @@ type Config struct {
 	PublicURL string
 	// MailHost is the host part of Message-IDs. Default "facteur.local".
 	MailHost string
+	// WatchInterval is how often the leader checks the schedules'
+	// expected delivery windows (the dead-man's switch). Default 30s.
+	WatchInterval time.Duration
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 
@@ -99,6 +102,9 @@ func (c *Config) setDefaults() {
 	if c.StopTimeout <= 0 {
 		c.StopTimeout = 30 * time.Second
 	}
+	if c.WatchInterval <= 0 {
+		c.WatchInterval = 30 * time.Second
+	}
 	if c.MailHost == "" {
 		c.MailHost = "facteur.local"
 	}
@@ -145,6 +151,9 @@ type Queue[TTx any] struct {
 	// id (*heldLease).
 	held       sync.Map
 	stopLeases func()
+	// lastWatch is when this node last checked the expected windows.
+	watchMu   sync.Mutex
+	lastWatch time.Time
 }
 
 // New builds a queue on a River driver over the same database as store.
@@ -254,6 +263,8 @@ func (q *Queue[TTx]) Retry(ctx context.Context, runID, requestedBy int64) (*fact
 	switch {
 	case orig.Status == facteur.RunQueued || orig.Status == facteur.RunRunning || orig.Status == facteur.RunRetrying:
 		return nil, facteur.Errorf(facteur.ECONFLICT, "run %d is still in progress; wait for it to finish or cancel it", orig.ID)
+	case orig.Status == facteur.RunSkipped:
+		return nil, facteur.Errorf(facteur.EINVALID, "run %d was skipped by its schedule's condition: it kept no file to deliver; use Run now instead", orig.ID)
 	case orig.Trigger == facteur.TriggerExport:
 		return nil, facteur.Errorf(facteur.EINVALID, "run %d is a one-off export: it has no destination to deliver to again; download its file", orig.ID)
 	case orig.SHA256 == "":
@@ -279,8 +290,7 @@ func (q *Queue[TTx]) Cancel(ctx context.Context, runID int64) error {
 	if err != nil {
 		return err
 	}
-	switch run.Status {
-	case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
+	if facteur.RunFinished(run.Status) {
 		return facteur.Errorf(facteur.ECONFLICT, "run %d has already finished (%s)", run.ID, run.Status)
 	}
 	now := q.cfg.Now().UTC()

@@ -116,7 +116,7 @@ func waitDone(t *testing.T, db *store.DB, id int64) *facteur.Run {
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		r, err := db.Run(context.Background(), id)
 		must(t, err)
-		if r.Status == facteur.RunSucceeded || r.Status == facteur.RunFailed || r.Status == facteur.RunCancelled {
+		if facteur.RunFinished(r.Status) {
 			return r
 		}
 	}

@@ -118,7 +118,7 @@ func reportDemoRun(ctx context.Context, st facteur.Store, runID int64, out io.Wr
 		case facteur.RunSucceeded:
 			fmt.Fprintf(out, "Demo: delivered %s (%d rows, %d bytes, sha-256 %s).\n", run.Location, run.Rows, run.Bytes, run.SHA256)
 			return
-		case facteur.RunFailed, facteur.RunCancelled:
+		case facteur.RunFailed, facteur.RunCancelled, facteur.RunSkipped:
 			fmt.Fprintf(out, "Demo: the first run %s: %s\n", run.Status, run.Error)
 			return
 		}

@@ -153,9 +153,7 @@ func TestKillDuringWrites(t *testing.T) {
 		n.must(200, "GET", "/api/v1/runs?limit=1000", nil, &runs)
 		notFinal = 0
 		for _, r := range runs {
-			switch r.Status {
-			case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
-			default:
+			if !facteur.RunFinished(r.Status) {
 				notFinal++
 			}
 		}

@@ -280,8 +280,7 @@ func (n *node) waitRun(id int64) runView {
 	for {
 		var r runView
 		n.must(200, "GET", fmt.Sprintf("/api/v1/runs/%d", id), nil, &r)
-		switch r.Status {
-		case facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled:
+		if facteur.RunFinished(r.Status) {
 			return r
 		}
 		if time.Now().After(deadline) {

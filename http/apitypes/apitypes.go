@@ -28,6 +28,15 @@ type Schedule struct {
 	LastRun *LastRun `json:"last_run,omitempty"`
 	// OwnerEmail is the e-mail address of the owner, for one schedule only.
 	OwnerEmail string `json:"owner_email,omitempty"`
+	// Overdue is set while the dead-man's switch says nothing was
+	// delivered for a slot within the schedule's expected window
+	// (options.expect_within_minutes), until a run delivers.
+	Overdue *Overdue `json:"overdue,omitempty"`
+}
+
+// Overdue is the slot a schedule's expected delivery is missing for.
+type Overdue struct {
+	Slot time.Time `json:"slot"`
 }
 
 // LastRun is what the schedules list says of a schedule's newest run.

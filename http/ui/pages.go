@@ -252,8 +252,7 @@ var runFilterParams = []string{"schedule_id", "status", "from", "to", "ignored"}
 // runs is the history, global or of one schedule (?schedule_id=), with
 // the filters of runFilterParams and pages (?before= older, ?after= newer).
 func (s *Server) runs(w http.ResponseWriter, r *http.Request, v view) error {
-	p := runsPage{Filter: url.Values{}, Statuses: []string{facteur.RunQueued, facteur.RunRunning, facteur.RunRetrying,
-		facteur.RunSucceeded, facteur.RunFailed, facteur.RunCancelled}}
+	p := runsPage{Filter: url.Values{}, Statuses: facteur.RunStatuses}
 	for _, k := range runFilterParams {
 		if x := strings.TrimSpace(r.URL.Query().Get(k)); x != "" {
 			p.Filter.Set(k, x)

@@ -242,9 +242,11 @@ var scheduleInputs = map[string]fieldInput{
 	"calendar.at": {"at", "form.at"}, "calendar.cron": {"cron", "form.cron"}, "calendar.time_zone": {"time_zone", "form.time_zone"},
 	"file_name": {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
 	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
-	"options.limits.max_bytes": {"max_mib", "form.max_mib"},
-	"include_fields":           {"", "form.fields"},
-	"hmac_key":                 {"hmac_key", "form.hmac_key"},
+	"options.limits.max_bytes":      {"max_mib", "form.max_mib"},
+	"options.send_if":               {"send_if", "form.send_if"},
+	"options.expect_within_minutes": {"expect_within", "form.expect_within"},
+	"include_fields":                {"", "form.fields"},
+	"hmac_key":                      {"hmac_key", "form.hmac_key"},
 }
 
 // fieldError puts the API's message next to the field it names (its
@@ -404,7 +406,8 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 			Compression: form.Get("compression")},
 		FileName: strings.TrimSpace(form.Get("file_name")), CatchUp: form.Get("catch_up"), Enabled: on("enabled"),
 		Calendar: facteur.Calendar{Frequency: form.Get("frequency"), At: form.Get("at"), TimeZone: strings.TrimSpace(form.Get("time_zone"))},
-		Options:  facteur.ScheduleOptions{Confirmation: on("confirmation"), NoOwnerAlert: !on("owner_alert")},
+		Options: facteur.ScheduleOptions{Confirmation: on("confirmation"), NoOwnerAlert: !on("owner_alert"),
+			SendIf: form.Get("send_if"), AlertOnSkip: on("alert_on_skip"), ExpectWithinMinutes: formMinutes(form.Get("expect_within"))},
 	}
 	if sc.Format.Delimiter == `\t` {
 		sc.Format.Delimiter = "\t"
@@ -459,6 +462,17 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 		MaxBytes:           formNumber(form.Get("max_mib"), 1<<20),
 	}
 	return sc
+}
+
+// formMinutes reads a number of minutes typed in a form: empty is 0 (no
+// check), and text that is not a whole number of minutes in range -1,
+// which the API refuses with the field's bounds.
+func formMinutes(typed string) int {
+	n := formNumber(typed, 1)
+	if n > facteur.MaxExpectWithin {
+		return -1
+	}
+	return int(n)
 }
 
 // formNumber reads a number typed in a form, times unit: empty is 0 (not

@@ -64,6 +64,21 @@ func (p schedulePage) Options() []string {
 	if len(alerted) > 0 {
 		out = append(out, text("detail.alerts", strings.Join(alerted, ", ")))
 	}
+	switch p.Schedule.Options.SendIf {
+	case facteur.SendIfRows:
+		out = append(out, text("send_if.rows"))
+	case facteur.SendIfNewer:
+		out = append(out, text("send_if.changed"))
+	}
+	if m := p.Schedule.Options.ExpectWithinMinutes; m > 0 {
+		out = append(out, text("detail.expect_within", m))
+		if p.Schedule.Options.AlertOnSkip {
+			out = append(out, text("form.alert_on_skip"))
+		}
+	}
+	if o := p.Schedule.Overdue; o != nil {
+		out = append(out, text("detail.overdue", o.Slot.UTC().Format("2006-01-02 15:04 UTC")))
+	}
 	if p.Schedule.CatchUp == facteur.CatchUpSkip {
 		out = append(out, text("detail.catch_up_skip"))
 	} else {

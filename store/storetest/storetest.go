@@ -106,6 +106,9 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Leases", testLeases},
 		{"MailRecipients", testMailRecipients},
 		{"Params", testParams},
+		{"SkippedStays", testSkippedStays},
+		{"OverdueAlerts", testOverdueAlerts},
+		{"OverdueAlertRace", testOverdueAlertRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -244,6 +244,17 @@ function lastRuns(table) {
           a.className = "status " + sc.last_run.status;
           a.href = "/runs/" + sc.last_run.id;
           a.textContent = sc.last_run.status;
+          // The expected delivery's state follows the run: a delivery ends it.
+          const late = cell.querySelector("[data-overdue]");
+          if (sc.overdue && !late) {
+            const span = document.createElement("span");
+            span.className = "state overdue";
+            span.dataset.overdue = "";
+            span.textContent = table.dataset.overdueLabel;
+            cell.append(" ", span);
+          } else if (!sc.overdue && late) {
+            late.remove();
+          }
         }
       }
     } catch (_) {
