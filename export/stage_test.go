@@ -82,11 +82,12 @@ func TestSourceStageConnectionLost(t *testing.T) {
 		t.Fatalf("pg_terminate_backend: %v", kerr)
 	}
 	// The client reads either the server's FATAL message or, when the
-	// socket's end comes first, the end of the connection: both say the
-	// connection was lost and that trying again may help.
+	// socket's end comes first (an EOF, a reset: whichever the kernel
+	// gives), the end of the connection: both say the connection was lost
+	// and that trying again may help.
 	msg := "The database could not run the query right now (terminating connection due to administrator command)"
-	if strings.Contains(facteur.ErrorMessage(err), "unexpected EOF") {
-		msg = "The connection to the database failed while running the query; trying again may help."
+	if lost := "The connection to the database failed while running the query; trying again may help."; strings.HasPrefix(facteur.ErrorMessage(err), lost) {
+		msg = lost
 	}
 	wantStage(t, err, facteur.StageSource, facteur.EUNAVAILABLE, true, msg)
 	wantEmpty(t, dir)
