@@ -52,6 +52,11 @@ type Run struct {
 	Rows     int64  `json:"rows"`
 	Bytes    int64  `json:"bytes"`
 	SHA256   string `json:"sha256,omitempty"`
+	// PlainBytes and PlainSHA256 are the size and SHA-256 of what an
+	// encrypted file holds (C2): the bytes its recipients decrypt. 0 and
+	// "" for a file delivered in clear.
+	PlainBytes  int64  `json:"plain_bytes,omitempty"`
+	PlainSHA256 string `json:"plain_sha256,omitempty"`
 	// ArtifactPath is where the file is spooled, for retry and download.
 	ArtifactPath string          `json:"-"`
 	Location     string          `json:"location,omitempty"` // where the file was delivered

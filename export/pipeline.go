@@ -44,6 +44,11 @@ type Spec struct {
 	// Chart is the report's chart, nil when it has none, for the formats
 	// that draw it (png, pdf).
 	Chart *facteur.Chart
+	// Encryption, when not nil, encrypts the file to its recipients
+	// (C2), after compression: the result's Bytes and SHA256 are then
+	// those of the encrypted file, and PlainBytes and PlainSHA256 those
+	// of what it holds.
+	Encryption *facteur.Encryption
 	// Path is where the artifact is spooled. It appears only once complete.
 	Path string
 	// Progress, when not nil, is kept up to date with the rows written so far.
@@ -80,11 +85,16 @@ func (spec Spec) limitError(name string, value, own int64) error {
 
 // Result describes a finished export.
 type Result struct {
-	Rows    int64
-	Bytes   int64
-	SHA256  string
-	Columns []facteur.Column
-	Stages  []facteur.Stage
+	Rows   int64
+	Bytes  int64
+	SHA256 string
+	// PlainBytes and PlainSHA256 are the size and SHA-256 of what an
+	// encrypted file holds (the bytes decryption gives back); 0 and ""
+	// when the file is not encrypted.
+	PlainBytes  int64
+	PlainSHA256 string
+	Columns     []facteur.Column
+	Stages      []facteur.Stage
 	// FastPath is true when the database wrote the CSV itself (PostgreSQL COPY).
 	FastPath bool
 	// Note is something the run's log should say that did not stop the
@@ -101,7 +111,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	if spec.Formats == nil {
 		spec.Formats = format.Builtin()
 	}
-	spool, err := createSpool(spec.Path, spec.Format.Compression)
+	spool, err := createSpool(spec.Path, spec.Format.Compression, spec.Encryption)
 	if err != nil {
 		return Result{}, err
 	}
@@ -124,6 +134,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	res.Stages = append(res.Stages, facteur.Stage{Name: "spool", Duration: time.Since(start)})
 	res.Bytes, res.SHA256 = spool.sum()
+	if n, sum, ok := spool.plainSum(); ok {
+		res.PlainBytes, res.PlainSHA256 = n, sum
+	}
 	return res, nil
 }
 
