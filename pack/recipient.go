@@ -196,6 +196,9 @@ func readOpenPGP(field, r string) (*openpgp.Entity, error) {
 	case !strings.HasPrefix(r, "-----BEGIN PGP PUBLIC KEY BLOCK-----"):
 		return nil, facteur.Errorf(facteur.EINVALID, "%s: not an armoured OpenPGP public key (it must start with -----BEGIN PGP PUBLIC KEY BLOCK-----); %s", field, ask)
 	}
+	if n := strings.Count(r, "-----BEGIN PGP"); n > 1 {
+		return nil, facteur.Errorf(facteur.EINVALID, "%s: holds %d armoured blocks; give each key as a recipient of its own", field, n)
+	}
 	list, err := openpgp.ReadArmoredKeyRing(strings.NewReader(r))
 	if err != nil {
 		return nil, facteur.Errorf(facteur.EINVALID, "%s: the OpenPGP public key does not read (%s); %s", field, clip(err.Error()), ask)
