@@ -203,7 +203,8 @@ func (s *Server) putDestination(r *http.Request) (destination, error) {
 		return newDestination(kind), &apiError{Status: http.StatusBadRequest, Code: facteur.EINVALID, Message: facteur.ErrorMessage(err)}
 	}
 	body := map[string]any{"name": strings.TrimSpace(r.PostFormValue("name")), "kind": kind, "config": config,
-		"raw_cells": r.PostFormValue("raw_cells") != "", "generate_key": r.PostFormValue("generate_key") != ""}
+		"raw_cells": r.PostFormValue("raw_cells") != "", "generate_key": r.PostFormValue("generate_key") != "",
+		"encryption": encryptionFromForm(r.PostForm)}
 	saved := newDestination(kind)
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if id == 0 {
