@@ -194,8 +194,12 @@ func TestCheckRefuses(t *testing.T) {
 	private := string(g.gpg(nil, "--armor", "--export-secret-keys", "weak@example.com"))
 	good := g.key("Good <good@example.com>", "future-default", "default", "never")
 
-	age := func(r ...string) *facteur.Encryption { return &facteur.Encryption{Method: facteur.EncryptAge, Recipients: r} }
-	pgp := func(r ...string) *facteur.Encryption { return &facteur.Encryption{Method: facteur.EncryptOpenPGP, Recipients: r} }
+	age := func(r ...string) *facteur.Encryption {
+		return &facteur.Encryption{Method: facteur.EncryptAge, Recipients: r}
+	}
+	pgp := func(r ...string) *facteur.Encryption {
+		return &facteur.Encryption{Method: facteur.EncryptOpenPGP, Recipients: r}
+	}
 	many := make([]string, facteur.MaxEncryptionRecipients+1)
 	for i := range many {
 		_, many[i] = ageKey(t)
