@@ -272,6 +272,14 @@ func TestEncryptedDeliveries(t *testing.T) {
 		t.Fatalf("Send test file decrypts to %q, %v", dec, err)
 	}
 
+	// The file name preview of a schedule to an encrypting destination
+	// shows the extension the file will have.
+	var ex struct{ Example string }
+	n.must(200, "POST", "/api/v1/file-name/preview", map[string]any{"file_name": "orders.{ext}", "destination_id": sftpPGP.ID, "format": "csv", "compression": "gzip"}, &ex)
+	if ex.Example != "orders.csv.gz.gpg" {
+		t.Errorf("file name preview: %q", ex.Example)
+	}
+
 	// Keys that cannot be used are refused, and nothing is stored.
 	for _, tc := range []struct {
 		enc  map[string]any
