@@ -73,8 +73,15 @@ func TestBrowserDestinationEncryption(t *testing.T) {
 		t.Errorf("test file decrypts to %q, %v", plain, err)
 	}
 
-	// A viewer: read-only.
 	path := eval[string](b, `location.pathname`)
+	// The list says which destinations encrypt.
+	b.do(chromedp.Navigate(n.base+"/destinations"), chromedp.WaitVisible(css(`#destinations`)))
+	if tag := b.text(`[data-encryption="openpgp"]`); tag != "encrypted, .gpg" {
+		t.Errorf("the list's tag: %q", tag)
+	}
+	b.do(chromedp.Navigate(n.base+path), chromedp.WaitVisible(css(`#destination-form`)))
+
+	// A viewer: read-only.
 	b.follow(`header form button`, `#email`) // log out
 	if err := uiLogin(b.ctx, n.base, "viewer@example.org", "password of the viewer"); err != nil {
 		t.Fatal(err)

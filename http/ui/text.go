@@ -188,6 +188,7 @@ var messages = map[string]string{
 	"destination.encryption_age":     "age (recipients age1…)",
 	"destination.encryption_openpgp": "OpenPGP (armoured public keys)",
 	"destination.encryption_to":      "Recipients (age: one age1… per line; OpenPGP: paste each armoured public key, one after the other)",
+	"destination.encrypted":          "encrypted, .%s",
 	"destination.encryption_keys":    "Files are encrypted to",
 	"confirm.delete_destination":     "Delete this destination? Schedules that use it must be changed first.",
 	"done.destination":               "Destination %q saved.",
