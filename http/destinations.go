@@ -167,6 +167,9 @@ func (s *Server) checkDestination(r *http.Request, d *facteur.Destination) error
 	if _, err := pack.Check(d.Encryption, time.Now()); err != nil {
 		return err
 	}
+	if k, err := s.kinds().Lookup(d.Kind); err == nil && d.Encryption != nil && k.BodyRows != nil && k.BodyRows(d.Config) > 0 {
+		return facteur.Errorf(facteur.EINVALID, "encryption: a mail that shows the rows in its body would send them in clear beside the encrypted file; set body to attachment, or leave encryption out")
+	}
 	if s.CheckURL != nil {
 		for _, u := range s.kinds().Endpoints(d) {
 			if err := s.CheckURL(u); err != nil {

@@ -295,6 +295,13 @@ func TestEncryptedDeliveries(t *testing.T) {
 			t.Errorf("%v: %d %q, want 400 with %q", tc.enc, st, bad.Error.Message, tc.want)
 		}
 	}
+	// A mail showing the rows in its body would send them in clear.
+	n.must(200, "PUT", "/api/v1/settings/policy", map[string]any{"allowed_email_domains": []string{"example.org"}}, nil)
+	var bad struct{ Error struct{ Message string } }
+	if st := n.call("POST", "/api/v1/destinations", map[string]any{"name": "mail", "kind": "email", "config": map[string]any{"to": []string{"partner@example.org"}, "body": "both"},
+		"encryption": age}, &bad); st != 400 || !strings.HasPrefix(bad.Error.Message, "encryption: a mail that shows the rows in its body") {
+		t.Errorf("encrypted mail with a table body: %d %q", st, bad.Error.Message)
+	}
 	var list []json.RawMessage
 	n.must(200, "GET", "/api/v1/destinations", nil, &list)
 	if len(list) != 5 {
