@@ -31,9 +31,12 @@ type Destination struct {
 	// consumer. By default a text cell that a spreadsheet would run as a
 	// formula (starting with = + - @, a tab or CR, or their full-width
 	// forms) is neutralised with a leading apostrophe (B8).
-	RawCells  bool      `json:"raw_cells"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	RawCells bool `json:"raw_cells"`
+	// Encryption, when not nil, encrypts every file delivered here to
+	// the partner's keys (C2); nil delivers files in clear.
+	Encryption *Encryption `json:"encryption,omitempty"`
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
 }
 
 // Artifact is a finished export file, spooled on local disk so that it can

@@ -73,6 +73,11 @@ type Run struct {
 	// wrote it, before compression: the same as SHA256 for a file that is
 	// not compressed. "Only if the data changed" compares it.
 	ContentSHA256 string `json:"content_sha256,omitempty"`
+	// PlainBytes and PlainSHA256 are the size and SHA-256 of what an
+	// encrypted file holds (C2): the bytes its recipients decrypt. 0 and
+	// "" for a file delivered in clear.
+	PlainBytes  int64  `json:"plain_bytes,omitempty"`
+	PlainSHA256 string `json:"plain_sha256,omitempty"`
 	// ArtifactPath is where the file is spooled, for retry and download.
 	ArtifactPath string          `json:"-"`
 	Location     string          `json:"location,omitempty"` // where the file was delivered

@@ -199,6 +199,15 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 		fct("facteur xml"+at, pg.small, "s.xml", append(query, "--format", "xml")...),
 		fct("facteur html"+at, pg.small, "s.html", append(query, "--format", "html")...),
 	)
+	if ageTo, pgpFile, err := benchKeys(b.dir); err != nil {
+		g.Notes = append(g.Notes, "facteur csv age and gpg left out: no keys ("+oneLine(err)+").")
+	} else {
+		cs = append(cs,
+			fct("facteur csv age", n, "f.csv.age", append(table, "--format", "csv", "--age-recipient", ageTo)...),
+			fct("facteur csv gpg", n, "f.csv.gpg", append(table, "--format", "csv", "--gpg-recipient-file", pgpFile)...),
+			fct("facteur csv.gz age", n, "f.csv.gz.age", append(table, "--format", "csv", "--compression", "gzip", "--age-recipient", ageTo)...))
+		g.Notes = append(g.Notes, "facteur csv age, gpg: the same CSV encrypted to one age X25519 recipient, or to one OpenPGP Curve25519 key (`--gpg-recipient-file`).")
+	}
 	g.Notes = append(g.Notes, "facteur csv --raw-cells: no formula neutralising, rows read one by one (the default path); "+
 		"--pg-copy: the same bytes written by the server's COPY.",
 		"facteur csv hmac(email): the e-mail column replaced by its HMAC-SHA-256 in hex (`--obfuscate email=hmac`), the cost of per-field obfuscation.",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/facteur/facteur"
 )
@@ -194,14 +195,23 @@ func (r *Registry) Where(d *facteur.Destination) string {
 }
 
 // Open returns the deliverer of a destination, after checking its kind and
-// settings. It fails with EINVALID naming what to fix.
+// settings; one that encrypts its files (d.Encryption) delivers its Send
+// test file encrypted too. It fails with EINVALID naming what to fix.
 func (r *Registry) Open(d *facteur.Destination, env Env) (facteur.Deliverer, error) {
 	k, err := r.Lookup(d.Kind)
 	if err != nil {
 		return nil, err
 	}
 	env.DestinationID, env.DestinationName = d.ID, d.Name
-	return k.Open(d.Config, env)
+	del, err := k.Open(d.Config, env)
+	if err != nil || d.Encryption == nil {
+		return del, err
+	}
+	where := d.Name
+	if k.Where != nil {
+		where = k.Where(d.Config)
+	}
+	return &encrypted{Deliverer: del, enc: d.Encryption, where: where, now: time.Now}, nil
 }
 
 // secretFields returns the JSON names of the secret fields of a kind.

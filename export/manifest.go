@@ -20,13 +20,20 @@ const ManifestSuffix = ".manifest.json"
 // export is in place (C4), so that a consumer knows the file is complete
 // and can check it.
 type Manifest struct {
-	FileName     string     `json:"file_name"`
-	Rows         int64      `json:"rows"`
-	Bytes        int64      `json:"bytes"`
-	SHA256       string     `json:"sha256"`
-	RunID        int64      `json:"run_id"`
-	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
-	ExportedAt   time.Time  `json:"exported_at"`
+	FileName string `json:"file_name"`
+	Rows     int64  `json:"rows"`
+	Bytes    int64  `json:"bytes"`
+	SHA256   string `json:"sha256"`
+	// Encryption, ContentBytes and ContentSHA256 are set for an encrypted
+	// file (C2): the method ("age" or "openpgp"), and the size and
+	// SHA-256 of what the file holds, the bytes its recipients decrypt;
+	// Bytes and SHA256 are those of the encrypted file as delivered.
+	Encryption    string     `json:"encryption,omitempty"`
+	ContentBytes  int64      `json:"content_bytes,omitempty"`
+	ContentSHA256 string     `json:"content_sha256,omitempty"`
+	RunID         int64      `json:"run_id"`
+	ScheduledFor  *time.Time `json:"scheduled_for,omitempty"`
+	ExportedAt    time.Time  `json:"exported_at"`
 }
 
 // confirm delivers the manifest of a delivered artifact with d. The
@@ -43,6 +50,10 @@ func (r *Runner) confirm(ctx context.Context, run *facteur.Run, art *facteur.Art
 	}
 	m := Manifest{FileName: art.Name, Rows: art.Rows, Bytes: art.Size, SHA256: art.SHA256, RunID: art.RunID,
 		ScheduledFor: producer.ScheduledFor, ExportedAt: producer.CreatedAt}
+	if producer.PlainSHA256 != "" {
+		m.ContentBytes, m.ContentSHA256 = producer.PlainBytes, producer.PlainSHA256
+		m.Encryption = encryptionOf(art.Name)
+	}
 	if producer.StartedAt != nil {
 		m.ExportedAt = *producer.StartedAt
 	}
@@ -64,4 +75,16 @@ func (r *Runner) confirm(ctx context.Context, run *facteur.Run, art *facteur.Art
 	}
 	r.logf(ctx, run.ID, "info", "Confirmation file delivered to %s.", loc.Location)
 	return nil
+}
+
+// encryptionOf returns the encryption method of a file from its name's
+// extension.
+func encryptionOf(name string) string {
+	switch filepath.Ext(name) {
+	case ".age":
+		return facteur.EncryptAge
+	case ".gpg":
+		return facteur.EncryptOpenPGP
+	}
+	return ""
 }

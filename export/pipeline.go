@@ -51,6 +51,11 @@ type Spec struct {
 	// Chart is the report's chart, nil when it has none, for the formats
 	// that draw it (png, pdf).
 	Chart *facteur.Chart
+	// Encryption, when not nil, encrypts the file to its recipients
+	// (C2), after compression: the result's Bytes and SHA256 are then
+	// those of the encrypted file, and PlainBytes and PlainSHA256 those
+	// of what it holds.
+	Encryption *facteur.Encryption
 	// Path is where the artifact is spooled. It appears only once complete.
 	Path string
 	// Progress, when not nil, is kept up to date with the rows written so far.
@@ -93,8 +98,13 @@ type Result struct {
 	// ContentSHA256 is the SHA-256 of the content before compression,
 	// equal to SHA256 when the file is not compressed.
 	ContentSHA256 string
-	Columns       []facteur.Column
-	Stages        []facteur.Stage
+	// PlainBytes and PlainSHA256 are the size and SHA-256 of what an
+	// encrypted file holds (the bytes decryption gives back); 0 and ""
+	// when the file is not encrypted.
+	PlainBytes  int64
+	PlainSHA256 string
+	Columns     []facteur.Column
+	Stages      []facteur.Stage
 	// FastPath is true when the database wrote the CSV itself (PostgreSQL COPY).
 	FastPath bool
 	// Note is something the run's log should say that did not stop the
@@ -111,7 +121,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	if spec.Formats == nil {
 		spec.Formats = format.Builtin()
 	}
-	spool, err := createSpool(spec.Path, spec.Format.Compression)
+	spool, err := createSpool(spec.Path, spec.Format.Compression, spec.Encryption)
 	if err != nil {
 		return Result{}, err
 	}
@@ -135,6 +145,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	res.Stages = append(res.Stages, facteur.Stage{Name: "spool", Duration: time.Since(start)})
 	res.Bytes, res.SHA256 = spool.sum()
 	res.ContentSHA256 = spool.contentSum()
+	if n, sum, ok := spool.plainSum(); ok {
+		res.PlainBytes, res.PlainSHA256 = n, sum
+	}
 	return res, nil
 }
 

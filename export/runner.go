@@ -410,6 +410,12 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		at = at.In(loc)
 	}
 	ext := r.formats().FileExtension(s.Format)
+	plainExt := ext // what the encrypted file holds
+	var enc *facteur.Encryption
+	if def.Destination != nil && def.Destination.Encryption != nil {
+		enc = def.Destination.Encryption
+		ext += "." + enc.Ext()
+	}
 	name, err := RenderFileName(s.FileName, NameVars{Label: s.Name, ExportName: def.Report.Name, Time: at, RunID: run.ID, Ext: ext})
 	if err != nil {
 		return err
@@ -448,11 +454,12 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		HMACKey:        key,
 		Format:         fo,
 		Formats:        r.formats(),
-		InnerName:      innerName(name, ext),
+		InnerName:      innerName(plainName(name, enc), plainExt),
 		Title:          def.Report.Name,
 		Time:           at,
 		Period:         def.Period,
 		Chart:          def.Report.Chart,
+		Encryption:     enc,
 		Path:           path,
 		Body:           r.body(def.Destination, def.Report, path),
 		Progress:       progress,
@@ -477,12 +484,16 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 		run.Stages = setStage(run.Stages, st.Name, st.Duration)
 	}
 	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ContentSHA256 = name, res.Rows, res.Bytes, res.SHA256, res.ContentSHA256
+	run.PlainBytes, run.PlainSHA256 = res.PlainBytes, res.PlainSHA256
 	run.ArtifactPath = path
 	how := ""
 	if res.FastPath {
 		how = " (written by the database's COPY)"
 	}
 	r.logf(ctx, run.ID, "info", "Exported %d rows, %d bytes%s, sha-256 %s.", res.Rows, res.Bytes, how, res.SHA256)
+	if enc != nil {
+		r.logf(ctx, run.ID, "info", "Encrypted with %s to %d recipient(s); the file holds %d bytes, sha-256 %s.", enc.Method, len(enc.Recipients), res.PlainBytes, res.PlainSHA256)
+	}
 	if res.Note != "" {
 		r.logf(ctx, run.ID, "warn", "%s", res.Note)
 	}
@@ -550,6 +561,14 @@ func setStage(stages []facteur.Stage, name string, d time.Duration) []facteur.St
 	return append(stages, facteur.Stage{Name: name, Duration: d})
 }
 
+// plainName is the name of what the encrypted file called name holds.
+func plainName(name string, enc *facteur.Encryption) string {
+	if enc == nil {
+		return name
+	}
+	return strings.TrimSuffix(name, "."+enc.Ext())
+}
+
 // innerName is the name of the CSV inside a csv.zip called name.
 func innerName(name, ext string) string {
 	base := name
@@ -573,7 +592,7 @@ func (r *Runner) formats() *format.Registry {
 // destination d shows the report in it, nil when it does not. The file
 // spooled at path keeps it beside it (BodyPaths).
 func (r *Runner) body(d *facteur.Destination, report *facteur.Report, path string) *Body {
-	if d == nil {
+	if d == nil || d.Encryption != nil { // the rows never travel in clear beside an encrypted file
 		return nil
 	}
 	k, err := r.kinds().Lookup(d.Kind)
@@ -628,5 +647,6 @@ func copyFileInfo(run, orig *facteur.Run) error {
 	}
 	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ArtifactPath = orig.FileName, orig.Rows, orig.Bytes, orig.SHA256, orig.ArtifactPath
 	run.ContentSHA256 = orig.ContentSHA256
+	run.PlainBytes, run.PlainSHA256 = orig.PlainBytes, orig.PlainSHA256
 	return nil
 }

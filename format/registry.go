@@ -313,8 +313,9 @@ func (r *Registry) FileExtension(o facteur.FormatOptions) string {
 }
 
 // MediaType returns the media type of a file from its name's extension:
-// that of the registered format, of the compression (.gz, .zst), text/plain
-// for .txt, and application/octet-stream for any other, whatever the
+// that of the registered format, of the compression (.gz, .zst), of the
+// encryption (.gpg: application/pgp-encrypted; .age has none of its own),
+// text/plain for .txt, and application/octet-stream for any other, whatever the
 // machine's /etc/mime.types says.
 func (r *Registry) MediaType(fileName string) string {
 	ext := strings.ToLower(path.Ext(fileName))
@@ -323,6 +324,10 @@ func (r *Registry) MediaType(fileName string) string {
 		return "application/gzip"
 	case ".zst":
 		return "application/zstd"
+	case ".gpg":
+		return "application/pgp-encrypted"
+	case ".age":
+		return "application/octet-stream"
 	case ".txt":
 		return "text/plain; charset=utf-8"
 	case "":

@@ -60,6 +60,8 @@ func TestMediaType(t *testing.T) {
 		"a.tsv":         "text/tab-separated-values",
 		"a.csv.gz":      "application/gzip",
 		"a.json.zst":    "application/zstd",
+		"a.csv.gz.age":  "application/octet-stream",
+		"a.xlsx.gpg":    "application/pgp-encrypted",
 		"test.txt":      "text/plain; charset=utf-8",
 		"a":             "application/octet-stream",
 		"a.html":        "text/html; charset=utf-8",

@@ -10,6 +10,7 @@ import (
 	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/http/apitypes"
+	"github.com/facteur/facteur/pack"
 )
 
 func (s *Server) toDestinationJSON(d *facteur.Destination) (apitypes.Destination, error) {
@@ -22,7 +23,8 @@ func (s *Server) toDestinationJSON(d *facteur.Destination) (apitypes.Destination
 	if set == nil {
 		set = []string{}
 	}
-	return apitypes.Destination{Destination: &shown, SecretsSet: set, PublicKey: s.kinds().PublicKey(d), Where: s.kinds().Where(d)}, nil
+	return apitypes.Destination{Destination: &shown, SecretsSet: set, PublicKey: s.kinds().PublicKey(d), Where: s.kinds().Where(d),
+		EncryptionKeys: pack.Describe(d.Encryption, time.Now())}, nil
 }
 
 // destinationInput is the body of create and update. A secret left out or
@@ -33,6 +35,9 @@ type destinationInput struct {
 	Config json.RawMessage `json:"config"`
 	// RawCells delivers CSV/XLSX cells as they are (machine consumers).
 	RawCells bool `json:"raw_cells"`
+	// Encryption, when not nil, encrypts the files delivered here to the
+	// partner's public keys (C2); nil delivers them in clear.
+	Encryption *facteur.Encryption `json:"encryption"`
 	// GenerateKey gives an SFTP destination a new Ed25519 key pair; the
 	// answer's public_key is for the partner's authorized_keys.
 	GenerateKey bool `json:"generate_key"`
@@ -49,7 +54,7 @@ func (in destinationInput) apply(kinds *deliver.Registry, d *facteur.Destination
 			return err
 		}
 	}
-	d.Name, d.Kind, d.Config, d.RawCells = strings.TrimSpace(in.Name), in.Kind, config, in.RawCells
+	d.Name, d.Kind, d.Config, d.RawCells, d.Encryption = strings.TrimSpace(in.Name), in.Kind, config, in.RawCells, in.Encryption
 	if in.GenerateKey {
 		config, _, err := kinds.WithNewKey(d)
 		if err != nil {
@@ -158,6 +163,12 @@ func (s *Server) checkDestination(r *http.Request, d *facteur.Destination) error
 	}
 	if err := s.checkTarget(ctx, user(r), user(r), d); err != nil {
 		return err
+	}
+	if _, err := pack.Check(d.Encryption, time.Now()); err != nil {
+		return err
+	}
+	if k, err := s.kinds().Lookup(d.Kind); err == nil && d.Encryption != nil && k.BodyRows != nil && k.BodyRows(d.Config) > 0 {
+		return facteur.Errorf(facteur.EINVALID, "encryption: a mail that shows the rows in its body would send them in clear beside the encrypted file; set body to attachment, or leave encryption out")
 	}
 	if s.CheckURL != nil {
 		for _, u := range s.kinds().Endpoints(d) {

@@ -348,9 +348,12 @@ type fileNameInput struct {
 	FileName     string `json:"file_name"`
 	ScheduleName string `json:"schedule_name"`
 	ReportID     int64  `json:"report_id"`
-	Format       string `json:"format"`
-	Compression  string `json:"compression"`
-	TimeZone     string `json:"time_zone"`
+	// DestinationID, when set, adds the extension of its encryption
+	// (.age, .gpg).
+	DestinationID int64  `json:"destination_id"`
+	Format        string `json:"format"`
+	Compression   string `json:"compression"`
+	TimeZone      string `json:"time_zone"`
 }
 
 // previewFileName shows the file name a template gives at the next whole
@@ -386,6 +389,18 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 		}
 		report = rep.Name
 	}
+	ext := s.Formats.FileExtension(facteur.FormatOptions{Format: in.Format, Compression: in.Compression})
+	if in.DestinationID != 0 {
+		d, err := s.visibleDestination(r, in.DestinationID)
+		if code := facteur.ErrorCode(err); code == facteur.ENOTFOUND || code == facteur.EFORBIDDEN {
+			return 0, nil, facteur.Errorf(facteur.EINVALID, "destination_id: there is no destination %d", in.DestinationID)
+		} else if err != nil {
+			return 0, nil, err
+		}
+		if d.Encryption != nil {
+			ext += "." + d.Encryption.Ext()
+		}
+	}
 	loc := time.UTC
 	if in.TimeZone != "" {
 		l, err := facteur.LoadZone("time_zone", in.TimeZone)
@@ -395,7 +410,7 @@ func (s *Server) previewFileName(r *http.Request) (int, any, error) {
 		loc = l
 	}
 	at := s.Now().In(loc).Truncate(time.Hour).Add(time.Hour)
-	name, err := export.RenderFileName(in.FileName, export.NameVars{Label: in.ScheduleName, ExportName: report, Time: at, RunID: 1234, Ext: s.Formats.FileExtension(facteur.FormatOptions{Format: in.Format, Compression: in.Compression})})
+	name, err := export.RenderFileName(in.FileName, export.NameVars{Label: in.ScheduleName, ExportName: report, Time: at, RunID: 1234, Ext: ext})
 	if err != nil {
 		return 0, nil, err
 	}

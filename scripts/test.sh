@@ -144,6 +144,11 @@ if [ "${FACTEUR_TEST_VNU:-}" != skip ] && [ -z "${FACTEUR_TEST_VNU:-}" ]; then
 	export FACTEUR_TEST_VNU="$referees/node_modules/vnu-jar/build/dist/vnu.jar"
 	echo "Nu Html Checker: $FACTEUR_TEST_VNU"
 fi
+# The independent decrypters of encrypted files (C2): age -d (and
+# age-keygen for the partner's identity) and gpg --decrypt.
+command -v age >/dev/null || apt_install age
+command -v gpg >/dev/null || apt_install gnupg
+echo "age: $(age --version), $(gpg --version | head -1)"
 # Independent readers of PDF and PNG files: poppler's pdftotext, pdfinfo and
 # pdfimages, and Pillow (called as /usr/bin/python3, like openpyxl).
 command -v pdftotext >/dev/null || apt_install poppler-utils

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,7 +10,20 @@ import (
 	"github.com/facteur/facteur"
 )
 
-const destinationColumns = `id, name, kind, config, raw_cells, owner_id, created_at, updated_at`
+const destinationColumns = `id, name, kind, config, raw_cells, encryption, owner_id, created_at, updated_at`
+
+// encodeEncryption returns the encryption column of e: JSON, or nil (SQL
+// NULL) for files in clear.
+func encodeEncryption(e *facteur.Encryption) (any, error) {
+	if e == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode encryption: %w", err)
+	}
+	return string(b), nil
+}
 
 // prepareDestination checks a destination; an empty Config becomes {}.
 func prepareDestination(d *facteur.Destination) error {
@@ -40,10 +54,14 @@ func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) e
 	if err != nil {
 		return err
 	}
+	enc, err := encodeEncryption(d.Encryption)
+	if err != nil {
+		return err
+	}
 	t := now()
-	err = s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, owner_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.Name, d.Kind, config, d.RawCells, d.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
+	err = s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, encryption, owner_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.Name, d.Kind, config, d.RawCells, enc, d.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
 	if err != nil {
 		return fmt.Errorf("create destination: %w", err)
 	}
@@ -94,10 +112,14 @@ func (s *store) UpdateDestination(ctx context.Context, d *facteur.Destination) e
 	if err != nil {
 		return err
 	}
+	enc, err := encodeEncryption(d.Encryption)
+	if err != nil {
+		return err
+	}
 	t := nextVersion(d.UpdatedAt)
-	err = s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, updated_at = ?
+	err = s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, encryption = ?, updated_at = ?
 		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
-		append([]any{d.Name, d.Kind, config, d.RawCells, s.dialect.ts(t), d.ID}, s.versionArgs(d.UpdatedAt)...)...).Scan(timeScan{&d.CreatedAt}, &d.OwnerID)
+		append([]any{d.Name, d.Kind, config, d.RawCells, enc, s.dialect.ts(t), d.ID}, s.versionArgs(d.UpdatedAt)...)...).Scan(timeScan{&d.CreatedAt}, &d.OwnerID)
 	if isNoRows(err) {
 		return s.updateMissed(ctx, "destination", "destinations", d.ID)
 	} else if err != nil {
@@ -126,8 +148,9 @@ func (s *store) scanDestination(r row) (*facteur.Destination, error) {
 	var (
 		d      facteur.Destination
 		config []byte
+		enc    sql.NullString
 	)
-	if err := r.Scan(&d.ID, &d.Name, &d.Kind, &config, &d.RawCells, &d.OwnerID, timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}); err != nil {
+	if err := r.Scan(&d.ID, &d.Name, &d.Kind, &config, &d.RawCells, &enc, &d.OwnerID, timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	config, err := s.openJSON(config)
@@ -135,5 +158,11 @@ func (s *store) scanDestination(r row) (*facteur.Destination, error) {
 		return nil, err
 	}
 	d.Config = json.RawMessage(config)
+	if enc.Valid {
+		d.Encryption = new(facteur.Encryption)
+		if err := json.Unmarshal([]byte(enc.String), d.Encryption); err != nil {
+			return nil, fmt.Errorf("destination %d: decode encryption: %w", d.ID, err)
+		}
+	}
 	return &d, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/facteur/facteur/export"
 	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/obfuscate"
+	"github.com/facteur/facteur/pack"
 	"github.com/facteur/facteur/source"
 )
 
@@ -49,6 +50,9 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	var params paramFlags
 	fs.Var(&params, "param", "value of a :name parameter of --query, bound by the database driver: NAME=VALUE for a text, "+
 		"NAME:TYPE=VALUE for another type (integer, date YYYY-MM-DD, timestamp YYYY-MM-DD HH:MM:SS, list of texts separated by commas); repeat for each parameter")
+	var ageTo, gpgTo repeated
+	fs.Var(&ageTo, "age-recipient", "encrypt the file to this age recipient (age1…); repeat for several")
+	fs.Var(&gpgTo, "gpg-recipient-file", "encrypt the file to the armoured OpenPGP public key in this file; repeat for several")
 	pgCopy := fs.Bool("pg-copy", false, "let PostgreSQL write plain CSV itself (COPY): less client CPU, more database CPU; faster only over a slow network; needs --raw-cells")
 	if err := envFlags(fs, args); err != nil {
 		return errUsage
@@ -84,6 +88,10 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	if bound != nil && *table != "" {
 		return facteur.Errorf(facteur.EINVALID, "--param: a --table has no parameters; give a --query that uses them")
 	}
+	enc, err := flagEncryption(ageTo, gpgTo)
+	if err != nil {
+		return err
+	}
 	var drawn *facteur.Chart
 	if chart.Type != "" {
 		if *chartY != "" {
@@ -113,7 +121,7 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 		defer os.RemoveAll(dir)
 		path = filepath.Join(dir, "export")
 	}
-	inner := strings.TrimSuffix(filepath.Base(path), ".zip")
+	inner := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".age"), ".gpg"), ".zip")
 	if !strings.HasSuffix(inner, ".csv") {
 		inner += ".csv"
 	}
@@ -125,18 +133,19 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 		now = now.In(loc)
 	}
 	res, err := export.Run(ctx, export.Spec{
-		Source:    src,
-		Query:     facteur.Query{SQL: *query, Table: *table, Timeout: *timeout, Params: bound},
-		Format:    o,
-		Formats:   formats,
-		InnerName: inner,
-		Title:     exportTitle(*title, *output),
-		Time:      now,
-		Chart:     drawn,
-		Path:      path,
-		Copy:      *pgCopy,
-		Obfuscate: rules,
-		HMACKey:   hmacKey,
+		Source:     src,
+		Query:      facteur.Query{SQL: *query, Table: *table, Timeout: *timeout, Params: bound},
+		Format:     o,
+		Formats:    formats,
+		InnerName:  inner,
+		Title:      exportTitle(*title, *output),
+		Time:       now,
+		Chart:      drawn,
+		Path:       path,
+		Copy:       *pgCopy,
+		Obfuscate:  rules,
+		HMACKey:    hmacKey,
+		Encryption: enc,
 	})
 	if err != nil {
 		return err
@@ -163,9 +172,49 @@ func runExport(ctx context.Context, formats *format.Registry, args []string, std
 	if *output == "-" {
 		info = stderr // the file itself is on standard output
 	}
-	fmt.Fprintf(info, "rows: %d\nbytes: %d\nsha-256: %s\nfile: %s\nstages: %s\ntotal: %s%s\n",
-		res.Rows, res.Bytes, res.SHA256, *output, strings.Join(stages, ", "), time.Since(start).Round(time.Millisecond), how)
+	fmt.Fprintf(info, "rows: %d\nbytes: %d\nsha-256: %s\n", res.Rows, res.Bytes, res.SHA256)
+	if enc != nil {
+		fmt.Fprintf(info, "encryption: %s\ncontent bytes: %d\ncontent sha-256: %s\n", enc.Method, res.PlainBytes, res.PlainSHA256)
+	}
+	fmt.Fprintf(info, "file: %s\nstages: %s\ntotal: %s%s\n",
+		*output, strings.Join(stages, ", "), time.Since(start).Round(time.Millisecond), how)
 	return nil
+}
+
+// repeated is a flag that may be given several times.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+// flagEncryption returns the encryption of --age-recipient or
+// --gpg-recipient-file (nil for neither), checked as a destination's is.
+func flagEncryption(ageTo, gpgTo []string) (*facteur.Encryption, error) {
+	switch {
+	case len(ageTo) > 0 && len(gpgTo) > 0:
+		return nil, facteur.Errorf(facteur.EINVALID, "--age-recipient, --gpg-recipient-file: encrypt with one method; give either")
+	case len(ageTo) > 0:
+		e := &facteur.Encryption{Method: facteur.EncryptAge, Recipients: ageTo}
+		_, err := pack.Check(e, time.Now())
+		return e, err
+	case len(gpgTo) > 0:
+		e := &facteur.Encryption{Method: facteur.EncryptOpenPGP}
+		for _, name := range gpgTo {
+			f, err := os.Open(name)
+			if err != nil {
+				return nil, facteur.Errorf(facteur.EINVALID, "--gpg-recipient-file: %v", err)
+			}
+			b, err := io.ReadAll(io.LimitReader(f, facteur.MaxRecipientKey+1))
+			f.Close()
+			if err != nil {
+				return nil, facteur.Errorf(facteur.EINVALID, "--gpg-recipient-file: %v", err)
+			}
+			e.Recipients = append(e.Recipients, string(b))
+		}
+		_, err := pack.Check(e, time.Now())
+		return e, err
+	}
+	return nil, nil
 }
 
 // formatHelp is the help of --format: one line per format of the registry.

@@ -10,6 +10,7 @@ import (
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/format"
 	"github.com/facteur/facteur/mail"
+	"github.com/facteur/facteur/pack"
 )
 
 // Error is the body of every failed API call.
@@ -80,6 +81,9 @@ type Destination struct {
 	PublicKey string `json:"public_key,omitempty"`
 	// Where says in a few words where it delivers, from its kind.
 	Where string `json:"where"`
+	// EncryptionKeys shows each recipient of Encryption by its
+	// fingerprint (OpenPGP: with its user id; age: the recipient itself).
+	EncryptionKeys []pack.Recipient `json:"encryption_keys,omitempty"`
 }
 
 // DestinationTest is the answer of Send test on a destination.

@@ -69,10 +69,65 @@ func (f destinationForm) Retype(kind string, c configField) bool {
 // refused form.
 func (f destinationForm) Generate() bool { return f.Typed.Get("generate_key") != "" }
 
+// EncryptionMethod is the encryption method shown: as typed in a refused
+// form, else as stored ("" for none).
+func (f destinationForm) EncryptionMethod() string {
+	if f.Typed != nil {
+		return f.Typed.Get("encryption.method")
+	}
+	if f.Destination.Encryption == nil {
+		return ""
+	}
+	return f.Destination.Encryption.Method
+}
+
+// EncryptionRecipients is the recipients' text shown: as typed in a
+// refused form, else the stored recipients one after the other.
+func (f destinationForm) EncryptionRecipients() string {
+	if f.Typed != nil {
+		return f.Typed.Get("encryption.recipients")
+	}
+	if f.Destination.Encryption == nil {
+		return ""
+	}
+	return strings.Join(f.Destination.Encryption.Recipients, "\n")
+}
+
+// encryptionFromForm reads the Encryption section: nil for files in clear.
+// age recipients are one per line; OpenPGP keys are the armoured blocks
+// pasted one after the other (text outside any block is passed on as a
+// recipient, for the API to say what is wrong with it).
+func encryptionFromForm(form url.Values) *facteur.Encryption {
+	method := form.Get("encryption.method")
+	if method == "" {
+		return nil
+	}
+	text := strings.ReplaceAll(form.Get("encryption.recipients"), "\r\n", "\n")
+	e := &facteur.Encryption{Method: method, Recipients: []string{}}
+	if method != facteur.EncryptOpenPGP {
+		for _, l := range strings.Split(text, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				e.Recipients = append(e.Recipients, l)
+			}
+		}
+		return e
+	}
+	const begin = "-----BEGIN PGP"
+	parts := strings.Split(text, begin)
+	if first := strings.TrimSpace(parts[0]); first != "" {
+		e.Recipients = append(e.Recipients, first)
+	}
+	for _, p := range parts[1:] {
+		e.Recipients = append(e.Recipients, strings.TrimSpace(begin+p))
+	}
+	return e
+}
+
 // destinationInputs maps the fields the API names to the form's inputs:
 // the name, the kind and the settings of kind.
 func destinationInputs(kinds []formKind, kind string) map[string]fieldInput {
-	in := map[string]fieldInput{"name": {"name", "form.name"}, "kind": {"kind", "col.kind"}}
+	in := map[string]fieldInput{"name": {"name", "form.name"}, "kind": {"kind", "col.kind"},
+		"encryption.method": {"encryption.method", "destination.encryption_method"}, "encryption.recipients": {"encryption.recipients", "destination.encryption_to"}}
 	for _, k := range kinds {
 		if k.Kind == kind {
 			for _, c := range k.Fields {
@@ -148,7 +203,8 @@ func (s *Server) putDestination(r *http.Request) (destination, error) {
 		return newDestination(kind), &apiError{Status: http.StatusBadRequest, Code: facteur.EINVALID, Message: facteur.ErrorMessage(err)}
 	}
 	body := map[string]any{"name": strings.TrimSpace(r.PostFormValue("name")), "kind": kind, "config": config,
-		"raw_cells": r.PostFormValue("raw_cells") != "", "generate_key": r.PostFormValue("generate_key") != ""}
+		"raw_cells": r.PostFormValue("raw_cells") != "", "generate_key": r.PostFormValue("generate_key") != "",
+		"encryption": encryptionFromForm(r.PostForm)}
 	saved := newDestination(kind)
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if id == 0 {

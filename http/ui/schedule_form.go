@@ -223,7 +223,7 @@ func (s *Server) previews(r *http.Request, csrf string, f *scheduleForm) {
 		f.Preview = &p
 	}
 	var ex apitypes.FileNameExample
-	body := map[string]any{"file_name": f.Schedule.FileName, "schedule_name": f.Schedule.Name, "report_id": f.Schedule.ReportID,
+	body := map[string]any{"file_name": f.Schedule.FileName, "schedule_name": f.Schedule.Name, "report_id": f.Schedule.ReportID, "destination_id": f.Schedule.DestinationID,
 		"format": f.Schedule.Format.Format, "compression": f.Schedule.Format.Compression, "time_zone": c.TimeZone}
 	if err := s.callCSRF(r, csrf, "POST", "/api/v1/file-name/preview", body, &ex); err != nil {
 		f.fieldError(err, "file_name")

@@ -116,7 +116,7 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request, v view) error 
 		p.Destination = &dest
 	}
 	var ex apitypes.FileNameExample
-	body := map[string]any{"file_name": sc.FileName, "schedule_name": sc.Name, "report_id": sc.ReportID,
+	body := map[string]any{"file_name": sc.FileName, "schedule_name": sc.Name, "report_id": sc.ReportID, "destination_id": sc.DestinationID,
 		"format": sc.Format.Format, "compression": sc.Format.Compression, "time_zone": sc.Calendar.TimeZone}
 	if err := s.callCSRF(r, v.CSRF, "POST", "/api/v1/file-name/preview", body, &ex); err == nil {
 		p.FileExample = ex.Example

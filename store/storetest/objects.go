@@ -204,6 +204,19 @@ func testDestinations(t *testing.T, newDB NewDatabase) {
 	if got.Name != "sftp" || string(got.Config) != "{}" {
 		t.Fatalf("updated destination = %s: want name sftp and config {}", js(got))
 	}
+	// Encryption is kept, and taken away again (files in clear).
+	got.Encryption = &facteur.Encryption{Method: facteur.EncryptAge, Recipients: []string{"age1x", "age1y"}}
+	must(t, s.UpdateDestination(ctx, got))
+	enc, err := s.Destination(ctx, d.ID)
+	must(t, err)
+	if !reflect.DeepEqual(enc, got) {
+		t.Fatalf("destination with encryption = %s\nwant %s", js(enc), js(got))
+	}
+	enc.Encryption = nil
+	must(t, s.UpdateDestination(ctx, enc))
+	if got, err = s.Destination(ctx, d.ID); err != nil || got.Encryption != nil {
+		t.Fatalf("destination without encryption = %s, %v", js(got), err)
+	}
 	list, err := s.Destinations(ctx)
 	must(t, err)
 	if len(list) != 1 || !reflect.DeepEqual(list[0], got) {

@@ -41,6 +41,7 @@ func testRuns(t *testing.T, newDB NewDatabase) {
 	run.Status, run.Attempt, run.JobID = facteur.RunSucceeded, 2, 43
 	run.FileName, run.Rows, run.Bytes = "tickets_20250102_0700.csv", 1234567, 987654321
 	run.SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	run.PlainBytes, run.PlainSHA256 = 987654000, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 	run.ArtifactPath, run.Location = "/var/spool/facteur/1.csv", "sftp://drop.example/in/tickets.csv"
 	run.Error, run.Ignored = "first attempt: connection reset", true
 	run.Stages = []facteur.Stage{{Name: "query", Duration: 1500 * time.Millisecond}, {Name: "deliver", Duration: 3 * time.Nanosecond}}

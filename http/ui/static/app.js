@@ -146,6 +146,7 @@ function scheduleForm(form) {
         document.getElementById("summary-calendar").textContent = ok ? p.description : summary.dataset.none;
         const [fok, f] = await post("/api/v1/file-name/preview", {
           file_name: val("file_name"), schedule_name: val("name"), report_id: parseInt(val("report_id"), 10) || 0,
+          destination_id: parseInt(val("destination_id"), 10) || 0,
           format: val("format"), compression: ["csv", "json", "ndjson"].includes(val("format")) ? val("compression") : "",
           time_zone: val("time_zone"),
         });
