@@ -22,7 +22,7 @@ func TestAPIErrors(t *testing.T) {
 		{"GET", "/api/v1/runs/999", "", 404, "not_found", ""},
 		{"GET", "/api/v1/runs/abc", "", 404, "not_found", "id: there is no such object"},
 		{"GET", "/api/v1/runs/+1", "", 404, "not_found", "id: there is no such object"},
-		{"GET", "/api/v1/runs?status=done", "", 400, "invalid", "status: use queued"},
+		{"GET", "/api/v1/runs?status=done", "", 400, "invalid", "status: use one of queued, running, retrying, succeeded, skipped, failed, cancelled"},
 		{"GET", "/api/v1/runs?limit=5000", "", 400, "invalid", "limit: use a number from 1 to 1000"},
 		{"POST", "/api/v1/sources", "", 400, "invalid", "needs a JSON body"},
 		{"POST", "/api/v1/sources", "{", 400, "invalid", "not valid JSON"},
