@@ -20,9 +20,9 @@ const pdfSampleRows = 200
 // its name, within pdfMinColumn and pdfMaxColumn, or as its kind's values
 // usually are when there are no rows; landscape when portrait is too
 // narrow, narrowed to fit landscape, and blocks when even pdfMinColumn
-// is too wide. Room left on the page goes to the columns whose values
-// would wrap, up to the width of their widest, so that rows take fewer
-// lines.
+// is too wide. Room left on the page goes first to the columns whose
+// values would wrap, up to the width of their widest, then to all (see
+// widen).
 func (e *PDFEncoder) layout(sample []pdfRow) {
 	orientation := "P"
 	e.pageW, e.pageH = portraitWidth, portraitHigh
@@ -104,20 +104,31 @@ func valuesWidth(p *fpdf.Fpdf, sample []pdfRow, i int) (ninety, all float64) {
 
 // widen gives the room widths leave on the page to the columns narrower
 // than their natural width, in proportion to what each lacks and up to
-// it.
+// it; what is still left goes to every column in proportion to its width,
+// so that the table spans the page and the later rows' longer values
+// (larger numbers, longer names) wrap less.
 func widen(widths, natural []float64, room float64) {
-	free := room
-	lack := 0.0
+	free, lack := room, 0.0
 	for i, w := range widths {
 		free -= w
-		lack += natural[i] - w
+		lack += max(natural[i]-w, 0)
 	}
-	if free <= 0 || lack <= 0 {
+	if free <= 0 {
 		return
 	}
-	share := min(free/lack, 1)
+	if lack > 0 {
+		share := min(free/lack, 1)
+		for i, w := range widths {
+			widths[i] = w + max(natural[i]-w, 0)*share
+			free -= max(natural[i]-w, 0) * share
+		}
+	}
+	sum := room - free
+	if free <= 0.01 || sum <= 0 {
+		return
+	}
 	for i, w := range widths {
-		widths[i] = w + (natural[i]-w)*share
+		widths[i] = w + free*w/sum
 	}
 }
 
