@@ -228,6 +228,16 @@ func (q *Queue[TTx]) alerts(ctx context.Context, run *facteur.Run, cause error) 
 // allowed keeps the alert addresses the policy allows now, once each, and
 // logs in the run's log those it leaves out.
 func (q *Queue[TTx]) allowed(ctx context.Context, run *facteur.Run, to []string) ([]string, error) {
+	return q.policyAllowed(ctx, to, 0, func(a string) {
+		q.log(ctx, run.ID, "warn", fmt.Sprintf("No failure alert to %s: it is neither a Facteur account nor in an approved domain.", a))
+	})
+}
+
+// policyAllowed keeps, once each and in lower case, the first trusted
+// addresses of to and those of the others the policy allows as alert
+// addresses now (a Facteur account, or an approved domain); it calls
+// refused with each one it leaves out.
+func (q *Queue[TTx]) policyAllowed(ctx context.Context, to []string, trusted int, refused func(string)) ([]string, error) {
 	if len(to) == 0 {
 		return nil, nil
 	}
@@ -240,14 +250,14 @@ func (q *Queue[TTx]) allowed(ctx context.Context, run *facteur.Run, to []string)
 		return nil, err
 	}
 	var out []string
-	for _, a := range to {
+	for i, a := range to {
 		a = strings.ToLower(strings.TrimSpace(a))
 		switch {
 		case slices.Contains(out, a):
-		case p.AlertAllowed(a, accounts):
+		case i < trusted || p.AlertAllowed(a, accounts):
 			out = append(out, a)
 		default:
-			q.log(ctx, run.ID, "warn", fmt.Sprintf("No failure alert to %s: it is neither a Facteur account nor in an approved domain.", a))
+			refused(a)
 		}
 	}
 	return out, nil

@@ -5,12 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/facteur/facteur"
-	"github.com/facteur/facteur/auth"
 	"github.com/facteur/facteur/calendar"
 	"github.com/facteur/facteur/mail"
 )
@@ -172,24 +170,11 @@ func (q *Queue[TTx]) overdueMails(ctx context.Context, s *facteur.Schedule, slot
 	if owner, err := q.store.User(ctx, s.OwnerID); err == nil && owner.Active && !s.Options.NoOwnerAlert {
 		to = append(to, owner.Email)
 	}
-	p, err := auth.LoadPolicy(ctx, q.store)
+	allowed, err := q.policyAllowed(ctx, append(to, s.Options.AlertEmails...), len(to), func(a string) {
+		q.cfg.Logger.Warn("no overdue alert to an address the policy does not allow", "schedule", s.ID, "to", a)
+	})
 	if err != nil {
 		return nil, err
-	}
-	accounts, err := auth.AccountAddresses(ctx, q.store)
-	if err != nil {
-		return nil, err
-	}
-	var allowed []string
-	for i, a := range append(to, s.Options.AlertEmails...) {
-		a = strings.ToLower(strings.TrimSpace(a))
-		switch {
-		case slices.Contains(allowed, a):
-		case i < len(to) || p.AlertAllowed(a, accounts):
-			allowed = append(allowed, a)
-		default:
-			q.cfg.Logger.Warn("no overdue alert to an address the policy does not allow", "schedule", s.ID, "to", a)
-		}
 	}
 	if len(allowed) == 0 {
 		return nil, nil

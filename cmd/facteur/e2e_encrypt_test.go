@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/facteur/facteur"
@@ -89,17 +88,10 @@ func TestEncryptedDeliveries(t *testing.T) {
 		t.Fatal("FACTEUR_TEST_POSTGRES is not set: run scripts/test.sh")
 	}
 	sftpAddr, sftpUser, sftpPassword, sftpDir := sftpEnv(t)
-	endpoint := os.Getenv("FACTEUR_TEST_S3_ENDPOINT")
-	if endpoint == "" {
-		t.Fatal("FACTEUR_TEST_S3_ENDPOINT is not set: run scripts/test.sh, or eval \"$(scripts/servers/versitygw.sh)\"")
-	}
-	access, secret := os.Getenv("FACTEUR_TEST_S3_ACCESS_KEY"), os.Getenv("FACTEUR_TEST_S3_SECRET_KEY")
+	endpoint, access, secret, client := s3Env(t)
 	ageTo, pgpKey, ageDecrypt, gpgDecrypt := encReferees(t)
 
 	ctx := context.Background()
-	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials:                credentials.NewStaticCredentialsProvider(access, secret, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired, ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired})
 	b := make([]byte, 5)
 	rand.Read(b)
 	bucket := "facteur-enc-" + hex.EncodeToString(b)

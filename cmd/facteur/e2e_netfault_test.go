@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/facteur/facteur"
@@ -151,14 +150,7 @@ func sftpFault(t *testing.T) netFault {
 }
 
 func s3Fault(t *testing.T, tag string) netFault {
-	endpoint := os.Getenv("FACTEUR_TEST_S3_ENDPOINT")
-	if endpoint == "" {
-		t.Fatal("FACTEUR_TEST_S3_ENDPOINT is not set: run scripts/test.sh, or eval \"$(scripts/servers/versitygw.sh)\"")
-	}
-	access, secret := os.Getenv("FACTEUR_TEST_S3_ACCESS_KEY"), os.Getenv("FACTEUR_TEST_S3_SECRET_KEY")
-	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials:                credentials.NewStaticCredentialsProvider(access, secret, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired, ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired})
+	endpoint, access, secret, client := s3Env(t)
 	bucket := "facteur-cut-" + tag
 	ctx := context.Background()
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {

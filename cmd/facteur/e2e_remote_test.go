@@ -34,20 +34,29 @@ func runOnce(t *testing.T, n *node, rep, dest int64, fileName string) runView {
 	return n.waitRun(run.ID)
 }
 
-// TestS3ThroughTheAPI: an S3 destination on the versitygw gateway receives
-// the file of Run now under its prefix; its secret is never shown.
-func TestS3ThroughTheAPI(t *testing.T) {
-	endpoint := os.Getenv("FACTEUR_TEST_S3_ENDPOINT")
+// s3Env returns the test S3 gateway's endpoint and credentials, and a
+// client of it; it skips when FACTEUR_TEST_S3_ENDPOINT is "skip" and fails
+// when it is not set.
+func s3Env(t *testing.T) (endpoint, access, secret string, client *s3.Client) {
+	t.Helper()
+	endpoint = os.Getenv("FACTEUR_TEST_S3_ENDPOINT")
 	if endpoint == "skip" {
 		t.Skip("SKIPPED: FACTEUR_TEST_S3_ENDPOINT=skip")
 	}
 	if endpoint == "" {
 		t.Fatal("FACTEUR_TEST_S3_ENDPOINT is not set: run scripts/test.sh, or eval \"$(scripts/servers/versitygw.sh)\"")
 	}
-	access, secret := os.Getenv("FACTEUR_TEST_S3_ACCESS_KEY"), os.Getenv("FACTEUR_TEST_S3_SECRET_KEY")
-	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+	access, secret = os.Getenv("FACTEUR_TEST_S3_ACCESS_KEY"), os.Getenv("FACTEUR_TEST_S3_SECRET_KEY")
+	client = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
 		Credentials:                credentials.NewStaticCredentialsProvider(access, secret, ""),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired, ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired})
+	return endpoint, access, secret, client
+}
+
+// TestS3ThroughTheAPI: an S3 destination on the versitygw gateway receives
+// the file of Run now under its prefix; its secret is never shown.
+func TestS3ThroughTheAPI(t *testing.T) {
+	endpoint, access, secret, client := s3Env(t)
 	b := make([]byte, 5)
 	rand.Read(b)
 	bucket := "facteur-e2e-" + hex.EncodeToString(b)
