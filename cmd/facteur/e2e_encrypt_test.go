@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/testdb"
 )
 
 // encReferees makes an age identity (age-keygen) and an OpenPGP key in a
@@ -298,5 +301,46 @@ func TestEncryptedDeliveries(t *testing.T) {
 	n.must(200, "GET", "/api/v1/destinations", nil, &list)
 	if len(list) != 5 {
 		t.Fatalf("%d destinations after the refusals, want 5", len(list))
+	}
+}
+
+// TestCrashResumesEncrypted: `facteur serve` is killed with SIGKILL while
+// it exports to a destination that encrypts for an age recipient. The
+// restarted process takes the run up as attempt 2 and delivers one file,
+// which age -d turns into the export; nothing partial is left in the
+// spool or the folder.
+func TestCrashResumesEncrypted(t *testing.T) {
+	ageTo, _, ageDecrypt, _ := encReferees(t)
+	data, outbox := t.TempDir(), t.TempDir()
+	n := startServe(t, data, "--node-name", "first")
+	var src, dest, rep, sc struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/sources", map[string]any{"name": "pg", "dsn": testdb.PostgresReader(t, postgresURL(t))}, &src)
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "sealed drop", "kind": "folder", "config": map[string]any{"path": outbox},
+		"encryption": map[string]any{"method": "age", "recipients": []string{ageTo}}}, &dest)
+	n.must(201, "POST", "/api/v1/reports", map[string]any{"name": "sealed", "source_id": src.ID, "sql": "select 7 as n from pg_sleep(4)"}, &rep)
+	n.must(201, "POST", "/api/v1/schedules", map[string]any{"report_id": rep.ID, "destination_id": dest.ID, "enabled": false,
+		"format": map[string]any{"format": "csv"}, "file_name": "sealed.{ext}", "calendar": map[string]any{"frequency": "daily"}}, &sc)
+	id := runNow(n, sc.ID)
+	waitFile(t, filepath.Join(data, "spool", fmt.Sprintf(".run-%d.*.partial", id)))
+	kill9(n)
+
+	n = startServe(t, data, "--node-name", "second")
+	r := n.waitRun(id)
+	if r.Status != facteur.RunSucceeded || r.Attempt != 2 {
+		t.Fatalf("after the crash: %s attempt %d; log %+v", r.Status, r.Attempt, r.Log)
+	}
+	if got := files(t, outbox); !slices.Equal(got, []string{"sealed.csv.age"}) {
+		t.Fatalf("destination folder holds %v, want only sealed.csv.age", got)
+	}
+	sealed, err := os.ReadFile(filepath.Join(outbox, "sealed.csv.age"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ageDecrypt(sealed)
+	if sum := sha256.Sum256(sealed); err != nil || string(plain) != "n\n7\n" || hex.EncodeToString(sum[:]) != r.SHA256 {
+		t.Errorf("age -d: %q %v; file sha-256 %x, the run's %s", plain, err, sum, r.SHA256)
+	}
+	if m, _ := filepath.Glob(filepath.Join(data, "spool", ".*.partial")); len(m) > 0 {
+		t.Errorf("partial files left in the spool: %v", m)
 	}
 }
