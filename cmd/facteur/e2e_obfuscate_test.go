@@ -313,11 +313,7 @@ func TestExportCommandObfuscateTyped(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := formattest.ReadParquet(t, data)
-	var types []string
-	for _, c := range f.Columns {
-		types = append(types, c.Name+" "+c.Type)
-	}
-	if got := strings.Join(types, ", "); got != "id BIGINT, email VARCHAR, amount VARCHAR, created VARCHAR" {
+	if got := f.Types(); got != "id BIGINT, email VARCHAR, amount VARCHAR, created VARCHAR" {
 		t.Errorf("DuckDB reads the columns %s", got)
 	}
 	if len(f.Rows) != 2 || f.Rows[0][1] == nil || *f.Rows[0][1] != openSSLHMAC(t, key, "zoe@example.com") || f.Rows[0][2] != nil {

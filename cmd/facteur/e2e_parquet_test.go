@@ -33,11 +33,7 @@ func TestExportCommandParquet(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := formattest.ReadParquet(t, data)
-	var types []string
-	for _, c := range f.Columns {
-		types = append(types, c.Name+" "+c.Type)
-	}
-	if got := strings.Join(types, ", "); got != "id BIGINT, name VARCHAR, amount VARCHAR, created TIMESTAMP WITH TIME ZONE, active BOOLEAN, photo BLOB, note VARCHAR" {
+	if got := f.Types(); got != "id BIGINT, name VARCHAR, amount VARCHAR, created TIMESTAMP WITH TIME ZONE, active BOOLEAN, photo BLOB, note VARCHAR" {
 		t.Errorf("DuckDB reads the columns %s", got)
 	}
 	if f.Meta.Codecs != "SNAPPY" {

@@ -90,6 +90,16 @@ type ParquetElement struct {
 	Scale          *string
 }
 
+// Types returns the columns as "name TYPE", separated by ", ", as a test
+// compares them with the types it expects.
+func (f ParquetFile) Types() string {
+	types := make([]string, len(f.Columns))
+	for i, c := range f.Columns {
+		types[i] = c.Name + " " + c.Type
+	}
+	return strings.Join(types, ", ")
+}
+
 // ReadParquet reads file with DuckDB, run by node from the folder of
 // node_modules that FACTEUR_TEST_DUCKDB names (by default the one
 // scripts/test.sh installs @duckdb/node-api into). FACTEUR_TEST_DUCKDB=skip
