@@ -6,7 +6,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/compress/snappy"
 
 	"github.com/facteur/facteur"
 )
@@ -122,7 +121,7 @@ func NewParquetEncoder(w io.Writer, cols []facteur.Column, codec string) *Parque
 		pcols[i] = parquetColumnOf(c)
 	}
 	page := parquetPageSize(len(cols))
-	var c compress.Codec = &snappy.Codec{}
+	var c compress.Codec = parquetSnappy{}
 	if codec != facteur.CodecSnappy {
 		c = newParquetZstd(page)
 	}

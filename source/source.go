@@ -276,6 +276,10 @@ const pingTimeout = 30 * time.Second
 // connectTimeout bounds establishing a connection.
 const connectTimeout = 15 * time.Second
 
+// pgReadBuffer is the size of the buffer PostgreSQL's messages are read
+// through (see NewPostgres).
+const pgReadBuffer = 256 << 10
+
 // withPingTimeout returns ctx bounded by pingTimeout unless it already has
 // a deadline.
 func withPingTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

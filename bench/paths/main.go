@@ -52,8 +52,8 @@ func main() {
 
 // config is the command line.
 type config struct {
-	dsn, table, query, path, out, cpuprofile, format string
-	progress                                         bool
+	dsn, table, query, path, out, cpuprofile, format, codec string
+	progress                                                bool
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&c.out, "out", "", "directory for the CSV files (removed after each run)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile per path to this file, suffixed .copy or .rows")
 	fs.StringVar(&c.format, "format", facteur.FormatCSV, "the file's format; any other than csv takes the row path only")
+	fs.StringVar(&c.codec, "codec", "", "Parquet's codec: zstd (the default) or snappy")
 	fs.BoolVar(&c.progress, "progress", true, "keep a progress counter, as the server's Runner does")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -144,7 +145,7 @@ func measure(ctx context.Context, c config, path string, stdout io.Writer) error
 		Copy:     path == "copy",
 		Source:   src,
 		Query:    facteur.Query{SQL: c.query, Table: c.table},
-		Format:   facteur.FormatOptions{Format: c.format},
+		Format:   facteur.FormatOptions{Format: c.format, Codec: c.codec},
 		Path:     file,
 		Progress: progress,
 	})
