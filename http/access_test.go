@@ -34,6 +34,7 @@ import (
 // added without a line here fails TestPermissionMatrix.
 var wantRoutes = map[string]facteur.Role{
 	"GET /healthz":                             "",
+	"GET /readyz":                              "",
 	"GET /api/v1/version":                      "",
 	"POST /api/v1/login":                       "",
 	"GET /download/{rest...}":                  "",

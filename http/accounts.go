@@ -51,6 +51,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if blocked {
 		s.audit(r, nil, "login.blocked", email)
+		if s.LoginFailed != nil {
+			s.LoginFailed(true)
+		}
 		secs := int(wait.Seconds()) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		at := s.Now().Add(time.Duration(secs) * time.Second).UTC().Format("15:04 MST")
@@ -76,6 +79,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		if err := s.appendAudit(r, req, "login.failed", email); err != nil {
 			s.error(w, r, err)
 			return
+		}
+		if s.LoginFailed != nil {
+			s.LoginFailed(false)
 		}
 		s.error(w, r, facteur.Errorf(facteur.EUNAUTHENTICATED, "wrong e-mail address or password, or the account is deactivated"))
 		return

@@ -76,6 +76,13 @@ type Server struct {
 	// SessionTTL is how long a login lasts; default DefaultSessionTTL.
 	SessionTTL time.Duration
 
+	// Ready says whether this node can do its work (GET /readyz): nil,
+	// or an error whose message says why not. Nil Ready: always ready.
+	Ready func(ctx context.Context) error
+	// LoginFailed is told of each refused login (the metrics); blocked
+	// says it was refused for too many failures. Nil: nobody.
+	LoginFailed func(blocked bool)
+
 	device deviceStatus
 	wg     sync.WaitGroup
 }
@@ -156,6 +163,7 @@ func (s *Server) routes() []route {
 	a := s.api
 	return []route{
 		r("GET", "/healthz", public, "", s.health),
+		r("GET", "/readyz", public, "", s.ready),
 		r("GET", "/api/v1/version", public, "", s.version),
 		r("GET", "/api/v1/formats", viewer, "", a(s.listFormats)),
 		r("POST", "/api/v1/login", public, "", s.login),
@@ -254,10 +262,20 @@ func (s *Server) Handler() http.Handler {
 	return s.logRequests(limitBody(m))
 }
 
+// health answers that the process is alive, without touching the store:
+// a database outage must not get every node restarted.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.Store.Sources(r.Context()); err != nil {
-		s.json(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "store: " + err.Error()})
-		return
+	s.json(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// ready answers 200 when the node can do its work (see Ready), and 503
+// with the reason when not.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.Ready != nil {
+		if err := s.Ready(r.Context()); err != nil {
+			s.json(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+			return
+		}
 	}
 	s.json(w, http.StatusOK, map[string]string{"status": "ok"})
 }

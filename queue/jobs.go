@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/internal/runlog"
 )
 
 // RunArgs is the job that executes one run.
@@ -61,6 +62,8 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	if facteur.RunFinished(run.Status) {
 		return nil // finished already: never deliver twice
 	}
+	ctx = runlog.With(ctx, run.ID, run.ScheduleID)
+	defer func() { q.observe(ctx, run) }()
 	leaseCtx, prev, release, err := q.hold(ctx, job.ID, run.ID, job.Attempt)
 	if facteur.ErrorCode(err) == facteur.ECONFLICT {
 		// Another attempt still holds the run: look again later rather
@@ -166,6 +169,7 @@ func (q *Queue[TTx]) exhausted(ctx context.Context, run *facteur.Run, job *river
 }
 
 func (q *Queue[TTx]) log(ctx context.Context, runID int64, level, msg string) {
+	q.cfg.Logger.Log(ctx, runlog.Level(level), msg, "run", runID)
 	if err := q.store.AppendRunLog(ctx, runID, facteur.LogEntry{Time: q.cfg.Now().UTC(), Level: level, Message: msg}); err != nil {
 		q.cfg.Logger.Warn("append run log", "run", runID, "err", err)
 	}

@@ -75,6 +75,22 @@ type Config struct {
 	// Leases keeps the leases; default the store, when it implements
 	// facteur.Leases.
 	Leases facteur.Leases
+	// Observer is told of each run's outcomes (the metrics); nil: nobody.
+	Observer Observer
+}
+
+// Observer is told, once its new state is recorded, of each run that has
+// reached a final state (succeeded, failed, skipped or cancelled) or waits
+// for another attempt (retrying).
+type Observer interface {
+	RunChanged(ctx context.Context, run *facteur.Run)
+}
+
+// observe tells the observer of run's state if it is final or retrying.
+func (q *Queue[TTx]) observe(ctx context.Context, run *facteur.Run) {
+	if q.cfg.Observer != nil && (facteur.RunFinished(run.Status) || run.Status == facteur.RunRetrying) {
+		q.cfg.Observer.RunChanged(context.WithoutCancel(ctx), run)
+	}
 }
 
 func (c *Config) setDefaults() {
@@ -320,6 +336,7 @@ func (q *Queue[TTx]) Cancel(ctx context.Context, runID int64) error {
 	if cancel, ok := q.running.Load(run.ID); ok {
 		cancel.(context.CancelCauseFunc)(errCancelled)
 	}
+	q.observe(ctx, run)
 	return nil
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/facteur/facteur/http/ui"
 	"github.com/facteur/facteur/links"
 	"github.com/facteur/facteur/mail"
+	"github.com/facteur/facteur/metrics"
 	"github.com/facteur/facteur/netguard"
 	"github.com/facteur/facteur/queue"
 	"github.com/facteur/facteur/source"
@@ -63,6 +64,12 @@ type serveConfig struct {
 	// Lease is how long a node not heard of keeps its running jobs;
 	// LeaseRenew how often it renews their leases.
 	Lease, LeaseRenew time.Duration
+	// LogFormat is text or json.
+	LogFormat string
+	// MetricsAddr serves /metrics, /healthz and /readyz on an address of
+	// their own ("" = none); MetricsToken, when set, is the bearer token
+	// /metrics requires (and serves it on Addr too).
+	MetricsAddr, MetricsToken string
 }
 
 // jobQueue is the queue whatever its database: both River drivers give one.
@@ -84,6 +91,9 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 	fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo source, reports, folder destination and schedule on first start, and run it once")
 	fs.IntVar(&cfg.Workers, "workers", 2, "runs executed at once by this node")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text, or json for one JSON object a line (a run's lines carry its run and schedule ids)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address of its own (host:port) to serve the Prometheus metrics, /healthz and /readyz on, e.g. 127.0.0.1:9464")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token GET /metrics requires (16 to 1024 characters; best given as FACTEUR_METRICS_TOKEN); with it, /metrics is served on --addr too")
 	fs.DurationVar(&cfg.Tick, "tick", time.Second, "how often the leader looks for due schedules")
 	fs.StringVar(&cfg.AllowOutbound, "allow-outbound", "", "comma-separated addresses destinations may reach besides public ones: loopback, private, or CIDR prefixes (link-local and cloud metadata addresses are always refused)")
 	fs.StringVar(&cfg.SQLiteDir, "sqlite-dir", "", "directory SQLite sources must be in (default: anywhere except Facteur's own database)")
@@ -105,8 +115,11 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 	if cfg.Lease < time.Second || cfg.Lease > time.Hour {
 		return facteur.Errorf(facteur.EINVALID, "lease: %s is out of range (1s to 1h)", cfg.Lease)
 	}
-	logger, err := newLogger(stderr, cfg.LogLevel)
+	logger, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
+		return err
+	}
+	if err := checkMetricsToken(cfg.MetricsToken); err != nil {
 		return err
 	}
 	data, err := dataDirectory(cfg.Data)
@@ -222,7 +235,15 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 		},
 		Logger: logger,
 	}
-	qcfg := queue.Config{Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger,
+	meters := metrics.New(metrics.Config{Kinds: destKinds.Names(), Backlog: db, Logger: logger,
+		Destination: func(ctx context.Context, id int64) (string, error) {
+			d, err := db.Destination(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return d.Kind, nil
+		}})
+	qcfg := queue.Config{Observer: meters, Workers: cfg.Workers, TickInterval: cfg.Tick, StopTimeout: cfg.StopTimeout, Logger: logger,
 		Mailer: mailer, PublicURL: cfg.PublicURL, MailHost: public.Hostname(),
 		Node: cfg.NodeName, LeaseTTL: cfg.Lease, LeaseRenew: cfg.LeaseRenew, SingleNode: db.Dialect() != "postgres"}
 	var q jobQueue
@@ -238,24 +259,39 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 	runner.Exported = exportLinkMailer(db, mailer, q.SendMail, signer, public.Hostname())
 
 	api := &fhttp.Server{
-		Store:      db,
-		Formats:    formats,
-		Runs:       q,
-		OpenSource: openSource,
-		Deliverer:  openDestination,
-		Kinds:      destKinds,
-		CheckURL:   policy.CheckURL,
-		Mail:       mailer,
-		MailHost:   public.Hostname(),
-		PublicURL:  cfg.PublicURL,
-		Context:    ctx,
-		Links:      signer,
-		Logger:     logger,
-		Version:    versionString(),
+		Store:       db,
+		Formats:     formats,
+		Runs:        q,
+		OpenSource:  openSource,
+		Deliverer:   openDestination,
+		Kinds:       destKinds,
+		CheckURL:    policy.CheckURL,
+		Mail:        mailer,
+		MailHost:    public.Hostname(),
+		PublicURL:   cfg.PublicURL,
+		Context:     ctx,
+		Links:       signer,
+		Logger:      logger,
+		Version:     versionString(),
+		Ready:       readiness(db, logger),
+		LoginFailed: meters.LoginFailed,
 	}
-	handler, err := withUI(api.Handler(), destKinds, logger)
+	apiHandler := api.Handler()
+	var metricsHandler http.Handler
+	if cfg.MetricsToken != "" {
+		metricsHandler = meters.Handler(cfg.MetricsToken)
+	}
+	handler, err := withUI(apiHandler, metricsHandler, destKinds, logger)
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr != "" {
+		addr, stop, err := serveMetrics(ctx, cfg.MetricsAddr, meters, cfg.MetricsToken, apiHandler, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Fprintf(stdout, "Metrics on http://%s/metrics\n", addr)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
@@ -314,9 +350,10 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 	return nil
 }
 
-// withUI serves the REST API under /api/, /healthz and the download
-// links, and the web UI everywhere else.
-func withUI(api http.Handler, destKinds *deliver.Registry, logger *slog.Logger) (http.Handler, error) {
+// withUI serves the REST API under /api/, /healthz, /readyz and the
+// download links, the metrics at /metrics (when not nil), and the web UI
+// everywhere else.
+func withUI(api, metrics http.Handler, destKinds *deliver.Registry, logger *slog.Logger) (http.Handler, error) {
 	web, err := (&ui.Server{API: api, Kinds: destKinds, Logger: logger}).Handler()
 	if err != nil {
 		return nil, err
@@ -324,17 +361,13 @@ func withUI(api http.Handler, destKinds *deliver.Registry, logger *slog.Logger) 
 	m := http.NewServeMux()
 	m.Handle("/api/", api)
 	m.Handle("/healthz", api)
+	m.Handle("/readyz", api)
+	if metrics != nil {
+		m.Handle("/metrics", metrics)
+	}
 	m.Handle(links.Path, api)
 	m.Handle("/", web)
 	return m, nil
-}
-
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, facteur.Errorf(facteur.EINVALID, "log-level: use debug, info, warn or error")
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 // pruneSpool deletes old spooled files every hour until ctx ends.
