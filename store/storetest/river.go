@@ -29,6 +29,8 @@ func (exportArgs) Kind() string { return "storetest_export" }
 type queue interface {
 	// insertTx inserts an export job in raw, InTx's driver transaction.
 	insertTx(ctx context.Context, raw any, args exportArgs) (int64, error)
+	// insert inserts any job with opts, in a transaction of its own.
+	insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 }
@@ -46,6 +48,11 @@ func (q riverQueue[TTx]) insertTx(ctx context.Context, raw any, args exportArgs)
 		return 0, err
 	}
 	return res.Job.ID, nil
+}
+
+func (q riverQueue[TTx]) insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := q.client.Insert(ctx, args, opts)
+	return err
 }
 
 func (q riverQueue[TTx]) start(ctx context.Context) error { return q.client.Start(ctx) }
