@@ -191,7 +191,7 @@ func (q *Queue[TTx]) alerts(ctx context.Context, run *facteur.Run, cause error) 
 			to = append([]string{owner.Email}, to...)
 		}
 	}
-	q.cfg.Logger.Error("run failed", "run", run.ID, "schedule", name, "err", run.Error)
+	q.cfg.Logger.ErrorContext(ctx, "run failed", "run", run.ID, "schedule", run.ScheduleID, "schedule_name", name, "err", run.Error)
 	to, err := q.allowed(ctx, run, to)
 	if err != nil {
 		q.cfg.Logger.Error("queue failure alert", "run", run.ID, "err", err)

@@ -22,6 +22,7 @@ type Proxy struct {
 	at    int64 // a connection is cut when it has carried this many bytes…
 	cuts  int   // …while cuts remain
 	conns map[net.Conn]struct{}
+	down  bool // refusing every connection (Down)
 
 	accepted atomic.Int64
 	cut      atomic.Int64
@@ -77,6 +78,25 @@ func (p *Proxy) limit(n int64) int64 {
 	return max(p.at-n, 0)
 }
 
+// Down makes the target unreachable through the proxy, as a server that
+// went down: the connections open are reset and new ones are reset at
+// once, until Up.
+func (p *Proxy) Down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+	for c := range p.conns {
+		reset(c)
+	}
+}
+
+// Up forwards new connections again after Down.
+func (p *Proxy) Up() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = false
+}
+
 // Accepted returns how many connections the proxy took, and Cut how many
 // of them it cut.
 func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
@@ -106,6 +126,11 @@ func (p *Proxy) serve() {
 		}
 		p.accepted.Add(1)
 		p.mu.Lock()
+		if p.down {
+			p.mu.Unlock()
+			reset(c)
+			continue
+		}
 		p.conns[c] = struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(1)

@@ -2,9 +2,12 @@ package faultproxy
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"testing"
+	"time"
 )
 
 // echoServer answers each connection with what it reads, until EOF.
@@ -75,5 +78,39 @@ func TestProxy(t *testing.T) {
 	}
 	if p.Accepted() != 5 || p.Cut() != 2 {
 		t.Errorf("accepted %d, cut %d; want 5 and 2", p.Accepted(), p.Cut())
+	}
+}
+
+// TestDownUp: while down, a connection open is reset and a new one
+// carries nothing back; once up, connections are forwarded whole again.
+func TestDownUp(t *testing.T) {
+	p, err := Start(echoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	open, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	if _, err := open.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(open, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("before down: %q %v", buf, err)
+	}
+	p.Down()
+	open.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if k, err := open.Read(buf); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("open connection after Down: read %d bytes, %v; want it reset", k, err)
+	}
+	if got, err := roundTrip(t, p.Addr(), []byte("hello")); err == nil || len(got) > 0 {
+		t.Errorf("new connection while down: %q back, %v; want a reset", got, err)
+	}
+	p.Up()
+	if got, err := roundTrip(t, p.Addr(), []byte("hello")); err != nil || string(got) != "hello" {
+		t.Errorf("after Up: %q, %v", got, err)
 	}
 }
