@@ -209,6 +209,18 @@ func (m *Metrics) LoginFailed(blocked bool) {
 	}
 }
 
+// CheckToken checks a metrics token ("" for none) without ever repeating
+// it: 16 to MaxTokenBytes printable ASCII characters, no space.
+func CheckToken(token string) error {
+	if token == "" {
+		return nil
+	}
+	if len(token) < 16 || len(token) > MaxTokenBytes || strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
+		return facteur.Errorf(facteur.EINVALID, "metrics-token: use 16 to %d printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`)", MaxTokenBytes)
+	}
+	return nil
+}
+
 // Handler serves the metrics in the Prometheus text format. With a token,
 // it answers 401 to a request without "Authorization: Bearer TOKEN".
 func (m *Metrics) Handler(token string) http.Handler {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -32,17 +31,6 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(runlog.Handler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, facteur.Errorf(facteur.EINVALID, "log-format: use text or json")
-}
-
-// checkMetricsToken checks --metrics-token without ever repeating it.
-func checkMetricsToken(token string) error {
-	if token == "" {
-		return nil
-	}
-	if len(token) < 16 || len(token) > metrics.MaxTokenBytes || strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
-		return facteur.Errorf(facteur.EINVALID, "metrics-token: use 16 to %d printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`)", metrics.MaxTokenBytes)
-	}
-	return nil
 }
 
 // readiness returns the check of GET /readyz: the store answers, its

@@ -119,7 +119,7 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 	if err != nil {
 		return err
 	}
-	if err := checkMetricsToken(cfg.MetricsToken); err != nil {
+	if err := metrics.CheckToken(cfg.MetricsToken); err != nil {
 		return err
 	}
 	data, err := dataDirectory(cfg.Data)
