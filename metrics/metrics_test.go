@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -177,4 +179,51 @@ func FuzzToken(f *testing.F) {
 			t.Fatalf("token %q, header %q: %d", token, auth, w.Code)
 		}
 	})
+}
+
+// TestDocumented: every metric the dashboard queries is exposed, and every
+// metric exposed is in the README's list and on the dashboard.
+func TestDocumented(t *testing.T) {
+	m := New(Config{Kinds: []string{"folder"}, Backlog: fixedBacklog{b: store.Backlog{Runs: map[string]int64{}}}})
+	m.RunChanged(context.Background(), &facteur.Run{Status: facteur.RunSucceeded, Trigger: facteur.TriggerSchedule,
+		ScheduledFor: at("2026-01-05T06:00:00Z"), StartedAt: at("2026-01-05T06:00:00Z"), FinishedAt: at("2026-01-05T06:00:00Z"),
+		Stages: []facteur.Stage{{Name: "query"}}})
+	fams, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposed := map[string]bool{}
+	for _, f := range fams {
+		if strings.HasPrefix(f.GetName(), "facteur_") {
+			exposed[f.GetName()] = true
+		}
+	}
+	dash, err := os.ReadFile("../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(dash, &v); err != nil {
+		t.Fatalf("the dashboard is not JSON: %v", err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, name := range regexp.MustCompile(`facteur_[a-z_]+`).FindAllString(string(dash), -1) {
+		name = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+		used[name] = true
+		if !exposed[name] {
+			t.Errorf("the dashboard queries %s, which is not exposed", name)
+		}
+	}
+	for name := range exposed {
+		if !strings.Contains(string(readme), "| `"+name+"` |") {
+			t.Errorf("%s is not in the README's list of metrics", name)
+		}
+		if !used[name] {
+			t.Errorf("%s is not on the dashboard", name)
+		}
+	}
 }
