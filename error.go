@@ -3,6 +3,7 @@ package facteur
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. The API maps each to an HTTP status; the message of an
@@ -31,12 +32,16 @@ type Error struct {
 	Err     error // the underlying cause, if any; not shown to users
 }
 
-// Error returns the message, followed by the cause when there is one.
+// Error returns the message, followed by the cause when there is one: in
+// parentheses after a message that is a sentence, after a colon otherwise.
 func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
+	if e.Err == nil {
+		return e.Message
 	}
-	return e.Message
+	if strings.HasSuffix(e.Message, ".") || strings.HasSuffix(e.Message, "?") || strings.HasSuffix(e.Message, "!") {
+		return e.Message + " (" + e.Err.Error() + ")"
+	}
+	return e.Message + ": " + e.Err.Error()
 }
 
 // Unwrap returns the cause.

@@ -86,6 +86,14 @@ func (p Policy) resolve(ctx context.Context, network, host string) ([]netip.Addr
 		}
 		found, err := p.resolver().LookupNetIP(ctx, ipNetwork, name)
 		if err != nil {
+			// The resolver's address is the network's business, not the
+			// run log's: the lookup's name and outcome are the detail.
+			var dnsErr *net.DNSError
+			if errors.As(err, &dnsErr) && dnsErr.Server != "" {
+				e := *dnsErr
+				e.Server = ""
+				err = &e
+			}
 			return nil, fmt.Errorf("resolve %s: %w", host, err)
 		}
 		ips = found

@@ -161,3 +161,19 @@ func TestDialFailures(t *testing.T) {
 		t.Errorf("Dial(cancelled) = %v, want context.Canceled", err)
 	}
 }
+
+// A name that does not resolve fails with the lookup's name and outcome,
+// but not the address of the resolver asked (the network's business).
+func TestDialUnknownNameHidesResolver(t *testing.T) {
+	t.Parallel()
+	dns := netguardtest.StartDNS(t, map[string][]string{"hooks.example.test": {"127.0.0.1"}})
+	p := netguard.Policy{AllowLoopback: true, Resolver: dns.Resolver(), Timeout: 5 * time.Second}
+	_, err := p.Dial(context.Background(), "tcp", "missing.example.test:22")
+	var dnsErr *net.DNSError
+	if err == nil || !errors.As(err, &dnsErr) {
+		t.Fatalf("dial of a name that does not resolve: %v, want a DNS error", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, " on ") || strings.Contains(msg, dns.Addr) || !strings.Contains(msg, "missing.example.test") {
+		t.Errorf("error %q: want the name, without the resolver's address %s", msg, dns.Addr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,9 +44,7 @@ func (w *runWorker[TTx]) Timeout(*river.Job[RunArgs]) time.Duration { return -1 
 
 // NextRetry waits according to the configured backoff.
 func (w *runWorker[TTx]) NextRetry(job *river.Job[RunArgs]) time.Time {
-	b := w.q.cfg.Backoff
-	i := min(max(job.Attempt-1, 0), len(b)-1)
-	return time.Now().Add(b[i])
+	return time.Now().Add(w.q.backoff(job.Attempt))
 }
 
 // Work executes one attempt of a run and records its outcome. Transient
@@ -148,7 +147,9 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return river.JobCancel(err)
 	}
 	run.Status = facteur.RunRetrying
-	q.log(bg, run.ID, "warn", fmt.Sprintf("Attempt %d of %d failed: %s; retrying at %s.", job.Attempt, job.MaxAttempts, err, w.NextRetry(job).UTC().Format(time.RFC3339)))
+	note := q.retryNote(err, job.Attempt, job.MaxAttempts, time.Now())
+	run.Error += " " + note
+	q.log(bg, run.ID, "warn", fmt.Sprintf("Attempt %d of %d failed: %s. %s", job.Attempt, job.MaxAttempts, strings.TrimSuffix(err.Error(), "."), note))
 	if uerr := q.store.UpdateRun(bg, run); uerr != nil {
 		return errors.Join(err, uerr)
 	}
