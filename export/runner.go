@@ -17,6 +17,7 @@ import (
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/internal/runlog"
 )
 
 // Runner executes runs: it loads what a run needs from the store, exports
@@ -537,18 +538,8 @@ func (r *Runner) logf(ctx context.Context, runID int64, level, msg string, args 
 		r.Logger.Warn("append run log", "run", runID, "err", err)
 	}
 	if r.Logger != nil {
-		r.Logger.Log(ctx, logLevel(level), e.Message, "run", runID)
+		r.Logger.Log(ctx, runlog.Level(level), e.Message, "run", runID)
 	}
-}
-
-func logLevel(level string) slog.Level {
-	switch level {
-	case "error":
-		return slog.LevelError
-	case "warn":
-		return slog.LevelWarn
-	}
-	return slog.LevelInfo
 }
 
 func setStage(stages []facteur.Stage, name string, d time.Duration) []facteur.Stage {

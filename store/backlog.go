@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -155,25 +156,21 @@ func (db *DB) pendingMigrations(ctx context.Context, handle *sql.DB) (bool, erro
 	if pending, err := p.HasPending(ctx); err != nil || pending {
 		return pending, err
 	}
-	var v *rivermigrate.ValidateResult
 	if db.pool != nil {
-		m, err := rivermigrate.New(riverpgxv5.New(db.pool), nil)
-		if err != nil {
-			return false, err
-		}
-		v, err = m.Validate(ctx, nil)
-		if err != nil {
-			return false, err
-		}
-	} else {
-		m, err := rivermigrate.New(riversqlite.New(db.sqlDB), nil)
-		if err != nil {
-			return false, err
-		}
-		v, err = m.Validate(ctx, nil)
-		if err != nil {
-			return false, err
-		}
+		return riverPending(ctx, riverpgxv5.New(db.pool))
+	}
+	return riverPending(ctx, riversqlite.New(db.sqlDB))
+}
+
+// riverPending reports whether the queue's migrations are not all applied.
+func riverPending[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) (bool, error) {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return false, err
+	}
+	v, err := m.Validate(ctx, nil)
+	if err != nil {
+		return false, err
 	}
 	return !v.OK, nil
 }
