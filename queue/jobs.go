@@ -62,7 +62,13 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return nil // finished already: never deliver twice
 	}
 	ctx = runlog.With(ctx, run.ID, run.ScheduleID)
-	defer func() { q.observe(ctx, run) }()
+	// The outcome of this attempt, if it had one, is observed once.
+	status, attempt := run.Status, run.Attempt
+	defer func() {
+		if run.Status != status || run.Attempt != attempt {
+			q.observe(ctx, run)
+		}
+	}()
 	leaseCtx, prev, release, err := q.hold(ctx, job.ID, run.ID, job.Attempt)
 	if facteur.ErrorCode(err) == facteur.ECONFLICT {
 		// Another attempt still holds the run: look again later rather

@@ -340,6 +340,10 @@ func TestServeFlagBounds(t *testing.T) {
 		{[]string{"--node-name", "a\nb"}, "node-name: no line breaks"},
 		{[]string{"--node-name", strings.Repeat("n", 201)}, "node-name: at most 200 bytes"},
 		{[]string{"--lease", "500ms"}, "lease: 500ms is out of range"},
+		{[]string{"--log-format", "xml"}, "log-format: use text or json"},
+		{[]string{"--metrics-token", "short-secret"}, "metrics-token: use 16 to 1024 printable ASCII characters"},
+		{[]string{"--metrics-token", "a token with spaces in it"}, "metrics-token: use 16 to 1024"},
+		{[]string{"--metrics-addr", "127.0.0.1:99999"}, "metrics-addr: cannot listen on 127.0.0.1:99999"},
 	} {
 		var stderr bytes.Buffer
 		err := run(t.Context(), append([]string{"serve", "--data", t.TempDir()}, tc.args...), io.Discard, &stderr)
