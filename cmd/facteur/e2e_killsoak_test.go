@@ -315,28 +315,25 @@ func b2i(b bool) int {
 
 // allRuns reads the whole history, page by page (newest first).
 func allRuns(n *node) []facteur.Run {
-	var all []facteur.Run
-	for path := "/api/v1/runs?limit=1000"; ; {
-		var page []facteur.Run
-		n.must(200, "GET", path, nil, &page)
-		all = append(all, page...)
-		if len(page) < 1000 {
-			return all
-		}
-		path = fmt.Sprintf("/api/v1/runs?limit=1000&before=%d", page[len(page)-1].ID)
-	}
+	return allPages(n, "/api/v1/runs", 1000, func(r facteur.Run) int64 { return r.ID })
 }
 
 // allAudit reads the whole audit log, page by page (newest first).
 func allAudit(n *node) []facteur.AuditEntry {
-	var all []facteur.AuditEntry
-	for path := "/api/v1/audit?limit=10000"; ; {
-		var page []facteur.AuditEntry
-		n.must(200, "GET", path, nil, &page)
+	return allPages(n, "/api/v1/audit", 10000, func(e facteur.AuditEntry) int64 { return e.ID })
+}
+
+// allPages reads a list the API gives newest first, limit items a page,
+// each page older than the last item of the one before (?before=ID).
+func allPages[T any](n *node, path string, limit int, id func(T) int64) []T {
+	var all []T
+	for next := fmt.Sprintf("%s?limit=%d", path, limit); ; {
+		var page []T
+		n.must(200, "GET", next, nil, &page)
 		all = append(all, page...)
-		if len(page) < 10000 {
+		if len(page) < limit {
 			return all
 		}
-		path = fmt.Sprintf("/api/v1/audit?limit=10000&before=%d", page[len(page)-1].ID)
+		next = fmt.Sprintf("%s?limit=%d&before=%d", path, limit, id(page[len(page)-1]))
 	}
 }
