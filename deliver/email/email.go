@@ -16,6 +16,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/internal/faultpoint"
 	fmail "github.com/facteur/facteur/mail"
 )
 
@@ -452,6 +453,7 @@ func (e *Email) sendAll(ctx context.Context, a *facteur.Artifact, tmpl fmail.Mes
 			}
 			continue
 		}
+		faultpoint.Reach(faultpoint.BeforeRename)
 		record(p.g.addresses(), p.id, facteur.MailSent, reply)
 	}
 	return first
