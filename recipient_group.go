@@ -84,22 +84,38 @@ func (g *RecipientGroup) Validate() error {
 	return nil
 }
 
-// CheckGroupAddresses refuses a group's address that is neither an
-// account's address (accounts) nor in a domain the policy approves: the
-// rule of alert addresses, since a group is mailed by alerts and e-mail
-// destinations alike.
-func (p Policy) CheckGroupAddresses(accounts, list []string) error {
-	for i, a := range list {
-		if p.AlertAllowed(a, accounts) {
+// CheckGroupAddress refuses addresses[i] of a group when it is neither
+// an account's address (accounts) nor in a domain the policy approves:
+// the rule of alert addresses, since a group is mailed by alerts and
+// e-mail destinations alike.
+func (p Policy) CheckGroupAddress(i int, address string, accounts []string) error {
+	if p.AlertAllowed(address, accounts) {
+		return nil
+	}
+	where := "and no domain is approved (an administrator sets allowed_email_domains in Settings → Policy)"
+	if len(p.AllowedDomains) > 0 {
+		where = fmt.Sprintf("nor in an approved domain (%s)", strings.Join(p.AllowedDomains, ", "))
+	}
+	return Errorf(EINVALID, "addresses[%d]: %s is not the address of a Facteur account, %s; remove it, or ask an administrator to approve its domain", i, shorten(address, MaxEmailLen), where)
+}
+
+// DescribeUses names the objects of uses for a message ("destination 3
+// "Finance", schedule 7 "Daily""), at most five of them; hidden, when not
+// nil, tells which to name only by their kind and id.
+func DescribeUses(uses []GroupUse, hidden func(GroupUse) bool) string {
+	var parts []string
+	for i, u := range uses {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(uses)-5))
+			break
+		}
+		if hidden != nil && hidden(u) {
+			parts = append(parts, fmt.Sprintf("%s %d (of another account)", u.Kind, u.ID))
 			continue
 		}
-		where := "and no domain is approved (an administrator sets allowed_email_domains in Settings → Policy)"
-		if len(p.AllowedDomains) > 0 {
-			where = fmt.Sprintf("nor in an approved domain (%s)", strings.Join(p.AllowedDomains, ", "))
-		}
-		return Errorf(EINVALID, "addresses[%d]: %s is not the address of a Facteur account, %s; remove it, add the person's account instead, or ask an administrator to approve its domain", i, shorten(a, MaxEmailLen), where)
+		parts = append(parts, fmt.Sprintf("%s %d %q", u.Kind, u.ID, u.Name))
 	}
-	return nil
+	return strings.Join(parts, ", ")
 }
 
 // CheckGroupRefs checks a list of group ids named by field

@@ -140,28 +140,9 @@ func (s *store) DeleteRecipientGroup(ctx context.Context, id int64) error {
 		return err
 	}
 	if len(uses) > 0 {
-		return facteur.Errorf(facteur.ECONFLICT, "this recipient group is used by %s; remove it from them first", DescribeUses(uses, nil))
+		return facteur.Errorf(facteur.ECONFLICT, "this recipient group is used by %s; remove it from them first", facteur.DescribeUses(uses, nil))
 	}
 	return s.delete(ctx, "recipient group", "recipient_groups", id)
-}
-
-// DescribeUses names the objects of uses for a message ("destination 3
-// "Finance", schedule 7 "Daily""), at most five of them; hidden, when not
-// nil, tells which to name only by their kind and id.
-func DescribeUses(uses []facteur.GroupUse, hidden func(facteur.GroupUse) bool) string {
-	var parts []string
-	for i, u := range uses {
-		if i == 5 {
-			parts = append(parts, fmt.Sprintf("and %d more", len(uses)-5))
-			break
-		}
-		if hidden != nil && hidden(u) {
-			parts = append(parts, fmt.Sprintf("%s %d (not yours to see)", u.Kind, u.ID))
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s %d %q", u.Kind, u.ID, u.Name))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // RecipientGroupUses returns the destinations, then the schedules, that
