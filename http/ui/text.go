@@ -462,6 +462,7 @@ var messages = map[string]string{
 	"detail.mask":                    "masked but the last %d characters",
 	"detail.confirmation":            "Writes a confirmation file next to the file",
 	"detail.alerts":                  "Failures are mailed to %s",
+	"detail.alert_groups":            "the members of %d recipient group(s)",
 	"detail.alerts_owner":            "its owner",
 	"detail.catch_up_once":           "Slots missed while Facteur was down: run once",
 	"detail.catch_up_skip":           "Slots missed while Facteur was down: skipped",
