@@ -92,11 +92,7 @@ func (p Policy) CheckGroupAddress(i int, address string, accounts []string) erro
 	if p.AlertAllowed(address, accounts) {
 		return nil
 	}
-	where := "and no domain is approved (an administrator sets allowed_email_domains in Settings → Policy)"
-	if len(p.AllowedDomains) > 0 {
-		where = fmt.Sprintf("nor in an approved domain (%s)", strings.Join(p.AllowedDomains, ", "))
-	}
-	return Errorf(EINVALID, "addresses[%d]: %s is not the address of a Facteur account, %s; remove it, or ask an administrator to approve its domain", i, shorten(address, MaxEmailLen), where)
+	return Errorf(EINVALID, "addresses[%d]: %s is not the address of a Facteur account, %s; remove it, or ask an administrator to approve its domain", i, shorten(address, MaxEmailLen), p.approvedDomains())
 }
 
 // DescribeUses names the objects of uses for a message ("destination 3
