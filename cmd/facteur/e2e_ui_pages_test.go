@@ -267,7 +267,7 @@ func TestBrowserCardLabels(t *testing.T) {
 		Head, Shown string
 		Actions     bool
 	}
-	pages := []string{"/schedules", "/runs", "/reports", "/sources", "/destinations", "/settings/users", "/tokens", "/exports", "/settings/audit", fmt.Sprintf("/schedules/%d", f.sched.ID)}
+	pages := []string{"/schedules", "/runs", "/reports", "/sources", "/destinations", "/groups", "/settings/users", "/tokens", "/exports", "/settings/audit", fmt.Sprintf("/schedules/%d", f.sched.ID)}
 	for _, width := range []int64{720, 375} {
 		b.do(chromedp.EmulateViewport(width, 900))
 		for _, p := range pages {
