@@ -81,18 +81,35 @@ func (s *Server) applyGroup(r *http.Request, in groupInput, g *facteur.Recipient
 	return g.Validate()
 }
 
-// toGroupJSON adds to g its account members' addresses.
-func (s *Server) toGroupJSON(r *http.Request, g *facteur.RecipientGroup) (apitypes.RecipientGroup, error) {
+// toGroupJSON adds to g its account members' addresses, from users (nil:
+// read from the store).
+func (s *Server) toGroupJSON(r *http.Request, g *facteur.RecipientGroup, users map[int64]*facteur.User) (apitypes.RecipientGroup, error) {
+	if users == nil {
+		var err error
+		if users, err = s.usersByID(r); err != nil {
+			return apitypes.RecipientGroup{}, err
+		}
+	}
 	out := apitypes.RecipientGroup{RecipientGroup: g, Accounts: []apitypes.GroupAccount{}}
 	for _, id := range g.AccountIDs {
-		u, err := s.Store.User(r.Context(), id)
-		if facteur.ErrorCode(err) == facteur.ENOTFOUND {
-			out.Accounts = append(out.Accounts, apitypes.GroupAccount{ID: id})
-			continue
-		} else if err != nil {
-			return out, err
+		a := apitypes.GroupAccount{ID: id}
+		if u := users[id]; u != nil {
+			a.Email, a.Active = u.Email, u.Active
 		}
-		out.Accounts = append(out.Accounts, apitypes.GroupAccount{ID: id, Email: u.Email, Active: u.Active})
+		out.Accounts = append(out.Accounts, a)
+	}
+	return out, nil
+}
+
+// usersByID returns every account, by id.
+func (s *Server) usersByID(r *http.Request) (map[int64]*facteur.User, error) {
+	list, err := s.Store.Users(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*facteur.User, len(list))
+	for _, u := range list {
+		out[u.ID] = u
 	}
 	return out, nil
 }
@@ -102,9 +119,13 @@ func (s *Server) listGroups(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	users, err := s.usersByID(r)
+	if err != nil {
+		return 0, nil, err
+	}
 	out := make([]apitypes.RecipientGroup, 0, len(list))
 	for _, g := range list {
-		shown, err := s.toGroupJSON(r, g)
+		shown, err := s.toGroupJSON(r, g, users)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -118,7 +139,7 @@ func (s *Server) getGroup(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out, err := s.toGroupJSON(r, g)
+	out, err := s.toGroupJSON(r, g, nil)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -154,7 +175,7 @@ func (s *Server) createGroup(r *http.Request) (int, any, error) {
 	if err := s.Store.CreateRecipientGroup(r.Context(), g); err != nil {
 		return 0, nil, err
 	}
-	out, err := s.toGroupJSON(r, g)
+	out, err := s.toGroupJSON(r, g, nil)
 	return http.StatusCreated, out, err
 }
 
@@ -183,7 +204,7 @@ func (s *Server) updateGroup(r *http.Request) (int, any, error) {
 	if err := s.Store.UpdateRecipientGroup(r.Context(), g); err != nil {
 		return 0, nil, err
 	}
-	out, err := s.toGroupJSON(r, g)
+	out, err := s.toGroupJSON(r, g, nil)
 	return http.StatusOK, out, err
 }
 
