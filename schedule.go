@@ -164,6 +164,9 @@ type ScheduleOptions struct {
 	// fails for good (F3): Facteur accounts, or addresses in a domain the
 	// policy approves (Policy.CheckAlertEmails). At most MaxAlertEmails.
 	AlertEmails []string `json:"alert_emails,omitempty"`
+	// AlertGroups are recipient groups told like AlertEmails, their
+	// members read when the alert is sent. At most MaxGroupRefs.
+	AlertGroups []int64 `json:"alert_groups,omitempty"`
 	// Limits lower the server's run limits for this schedule's runs; zero
 	// keeps the server's. A limit above the server's is refused at save.
 	Limits RunLimits `json:"limits,omitzero"`
@@ -219,6 +222,9 @@ func (s *Schedule) Validate() error {
 		return Errorf(EINVALID, "options.send_if: use %q, %q (only when there are rows) or %q (only when the data changed)", SendAlways, SendIfRows, SendIfNewer)
 	case o.ExpectWithinMinutes != 0 && (o.ExpectWithinMinutes < MinExpectWithin || o.ExpectWithinMinutes > MaxExpectWithin):
 		return Errorf(EINVALID, "options.expect_within_minutes: use %d to %d minutes (7 days), or 0 for no check", MinExpectWithin, MaxExpectWithin)
+	}
+	if err := CheckGroupRefs("options.alert_groups", s.Options.AlertGroups); err != nil {
+		return err
 	}
 	if err := s.Options.Limits.validate("options.limits."); err != nil {
 		return err

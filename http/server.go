@@ -194,6 +194,12 @@ func (s *Server) routes() []route {
 		r("DELETE", "/api/v1/destinations/{id}", editor, "destination.delete", a(s.deleteDestination)),
 		r("POST", "/api/v1/destinations/{id}/test", editor, "destination.test", a(s.testDestination)),
 
+		r("GET", "/api/v1/recipient-groups", viewer, "", a(s.listGroups)),
+		r("POST", "/api/v1/recipient-groups", editor, "recipient_group.create", a(s.createGroup)),
+		r("GET", "/api/v1/recipient-groups/{id}", viewer, "", a(s.getGroup)),
+		r("PUT", "/api/v1/recipient-groups/{id}", editor, "recipient_group.update", a(s.updateGroup)),
+		r("DELETE", "/api/v1/recipient-groups/{id}", editor, "recipient_group.delete", a(s.deleteGroup)),
+
 		r("GET", "/api/v1/schedules", viewer, "", s.listSchedules),
 		r("POST", "/api/v1/schedules", editor, "schedule.create", a(s.createSchedule)),
 		r("GET", "/api/v1/schedules/{id}", viewer, "", a(s.getSchedule)),
@@ -334,6 +340,8 @@ func describe(v any) (int64, string) {
 	case apitypes.Destination:
 		return o.ID, o.Name
 	case apitypes.Schedule:
+		return o.ID, o.Name
+	case apitypes.RecipientGroup:
 		return o.ID, o.Name
 	case *facteur.Run:
 		return o.ID, ""

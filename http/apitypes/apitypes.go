@@ -172,3 +172,23 @@ type DeviceStatus struct {
 	VerificationURI string    `json:"verification_uri,omitempty"`
 	Expires         time.Time `json:"expires_at,omitzero"`
 }
+
+// RecipientGroup is a recipient group with its account members' addresses
+// of the day, and, for one group, who names it.
+type RecipientGroup struct {
+	*facteur.RecipientGroup
+	// Accounts are the account members, in the order of AccountIDs.
+	Accounts []GroupAccount `json:"accounts"`
+	// UsedBy are the destinations and schedules that name the group and
+	// that the account may see (one group only); UsedByOthers counts the
+	// others.
+	UsedBy       []facteur.GroupUse `json:"used_by,omitempty"`
+	UsedByOthers int                `json:"used_by_others,omitempty"`
+}
+
+// GroupAccount is an account member of a recipient group.
+type GroupAccount struct {
+	ID     int64  `json:"id"`
+	Email  string `json:"email"`
+	Active bool   `json:"active"`
+}

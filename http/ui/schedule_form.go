@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,13 @@ type scheduleForm struct {
 	Errors       map[string]string // by the API's field ("calendar.time_zone"), in the label's words
 	Problems     formErrors        // the same messages, for the summary at the top
 	Tested       string            // the result of Send test
+	// Groups are the recipient groups the alerts may name.
+	Groups []groupChoice
+}
+
+// AlertGroup reports whether the schedule alerts the recipient group id.
+func (f scheduleForm) AlertGroup(id int64) bool {
+	return slices.Contains(f.Schedule.Options.AlertGroups, id)
 }
 
 // MaxRowLimit bounds the row limit's box.
@@ -207,6 +215,9 @@ func (s *Server) newScheduleForm(r *http.Request, sc facteur.Schedule) (schedule
 		return f, err
 	}
 	var err error
+	if f.Groups, err = s.groupChoices(r); err != nil {
+		return f, err
+	}
 	f.Formats, err = s.loadFormats(r)
 	return f, err
 }
@@ -241,6 +252,7 @@ var scheduleInputs = map[string]fieldInput{
 	"calendar.day_of_month": {"day_of_month", "form.day_of_month"}, "calendar.months": {"day_of_month", "form.months"},
 	"calendar.at": {"at", "form.at"}, "calendar.cron": {"cron", "form.cron"}, "calendar.time_zone": {"time_zone", "form.time_zone"},
 	"file_name": {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
+	"options.alert_groups":                {"alert_groups", "form.alert_groups"},
 	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
 	"options.limits.max_bytes":      {"max_mib", "form.max_mib"},
 	"options.send_if":               {"send_if", "form.send_if"},
@@ -455,6 +467,9 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 	sc.IncludeFields = form[fmt.Sprintf("include_%d", sc.ReportID)]
 	sc.Obfuscate = rulesFromForm(form, sc.ReportID)
 	sc.HMACKey = form.Get("hmac_key")
+	if ids := form["alert_groups"]; len(ids) > 0 {
+		sc.Options.AlertGroups = groupIDs(ids)
+	}
 	sc.Options.AlertEmails = strings.FieldsFunc(form.Get("alert_emails"), func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' })
 	sc.Options.Limits = facteur.RunLimits{
 		MaxDurationSeconds: formNumber(form.Get("max_minutes"), 60),

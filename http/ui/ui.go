@@ -118,6 +118,12 @@ func (s *Server) Handler() (http.Handler, error) {
 	handle("POST /destinations/{id}/edit", s.page(s.saveDestination))
 	handle("POST /destinations/{id}/test", s.page(s.testDestination))
 	handle("POST /destinations/{id}/delete", s.page(s.deleteObject("destinations", text("done.deleted"))))
+	handle("GET /groups", s.page(s.groups))
+	handle("GET /groups/new", s.page(s.groupForm))
+	handle("POST /groups/new", s.page(s.saveGroup))
+	handle("GET /groups/{id}/edit", s.page(s.groupForm))
+	handle("POST /groups/{id}/edit", s.page(s.saveGroup))
+	handle("POST /groups/{id}/delete", s.page(s.deleteGroup))
 	handle("GET /settings", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/settings/mail", http.StatusSeeOther)
 	})
