@@ -1,6 +1,9 @@
 package facteur
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // ClosureList is a named list of the organisation's closure days (E9), such
 // as "Office closures": a calendar that names it does not count its days as
@@ -36,3 +39,23 @@ const (
 	MaxClosureYear     = 2200 // last year of a closure date
 	MaxCalendarClosure = 10   // closure lists one calendar names
 )
+
+// ClosureLists stores the organisation's closure lists.
+type ClosureLists interface {
+	// CreateClosureList records l and sets its ID and timestamps; a name
+	// already used fails with ECONFLICT.
+	CreateClosureList(ctx context.Context, l *ClosureList) error
+	// ClosureList returns the list id, or ENOTFOUND.
+	ClosureList(ctx context.Context, id int64) (*ClosureList, error)
+	// ClosureLists returns every list, by name.
+	ClosureLists(ctx context.Context) ([]*ClosureList, error)
+	// UpdateClosureList saves l's name and days (ECONFLICT when it changed
+	// since it was read, or when it is renamed while a schedule names it).
+	UpdateClosureList(ctx context.Context, l *ClosureList) error
+	// DeleteClosureList deletes a list no schedule names; ECONFLICT names a
+	// schedule that does.
+	DeleteClosureList(ctx context.Context, id int64) error
+	// ResolveClosures fills c.ClosureLists with the lists c.Closures names
+	// (a name no list has is left for calendar.Validate to refuse).
+	ResolveClosures(ctx context.Context, c *Calendar) error
+}
