@@ -546,3 +546,14 @@ func ValidateClosureList(l facteur.ClosureList) error {
 	}
 	return nil
 }
+
+// Notes explains the run of c at t, the first after `after`: the slots
+// that moved to it or were skipped before it, or its own day when it runs
+// on a non-working day. It returns nil for a calendar that is not valid.
+func Notes(c facteur.Calendar, after, t time.Time) []string {
+	r, err := compile(c)
+	if err != nil {
+		return nil
+	}
+	return r.notes(after, t)
+}
