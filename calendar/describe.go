@@ -147,6 +147,9 @@ func describeMonthly(dom int, months [13]bool) string {
 	return "On " + day + " of " + list(names)
 }
 
+// Ordinal returns 1st, 2nd, 3rd, 4th, … for the forms that offer them.
+func Ordinal(n int) string { return ordinal(n) }
+
 // ordinal returns 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st, ….
 func ordinal(n int) string {
 	suffix := "th"
