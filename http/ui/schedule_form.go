@@ -1,13 +1,13 @@
 package ui
 
 import (
-	"slices"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,7 +34,7 @@ type scheduleForm struct {
 	Months       []monthChoice
 	Days         []int
 	Preview      *apitypes.CalendarPreview
-	Regions      []apitypes.Region       // the regions a calendar may follow
+	Regions      []apitypes.Region      // the regions a calendar may follow
 	ClosureLists []*facteur.ClosureList // the lists a calendar may observe
 	Nths         []nthChoice            // the choices of "the Nth working day"
 	FileExample  string
@@ -77,6 +77,7 @@ func (f scheduleForm) NoteOf(i int) []string {
 	}
 	return f.Preview.Notes[i]
 }
+
 type monthChoice struct {
 	Value int
 	Label string
@@ -284,7 +285,7 @@ var scheduleInputs = map[string]fieldInput{
 	"calendar.region": {"region", "form.region"}, "calendar.closures": {"region", "form.closures"},
 	"calendar.on_closed": {"on_closed", "form.on_closed"}, "calendar.workday": {"workday", "form.workday"},
 	"calendar.period": {"period", "form.period"},
-	"file_name": {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
+	"file_name":       {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
 	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
 	"options.limits.max_bytes":      {"max_mib", "form.max_mib"},
 	"options.send_if":               {"send_if", "form.send_if"},
