@@ -31,12 +31,17 @@ func (s *Server) listClosures(r *http.Request) (int, any, error) {
 	return http.StatusOK, lists, err
 }
 
-func (s *Server) getClosure(r *http.Request) (int, any, error) {
+// closureByID reads the closure list the path names.
+func (s *Server) closureByID(r *http.Request) (*facteur.ClosureList, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	l, err := s.Store.ClosureList(r.Context(), id)
+	return s.Store.ClosureList(r.Context(), id)
+}
+
+func (s *Server) getClosure(r *http.Request) (int, any, error) {
+	l, err := s.closureByID(r)
 	return http.StatusOK, l, err
 }
 
@@ -55,11 +60,7 @@ func (s *Server) createClosure(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateClosure(r *http.Request) (int, any, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	l, err := s.Store.ClosureList(r.Context(), id)
+	l, err := s.closureByID(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -76,15 +77,11 @@ func (s *Server) updateClosure(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) deleteClosure(r *http.Request) (int, any, error) {
-	id, err := pathID(r)
+	l, err := s.closureByID(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	l, err := s.Store.ClosureList(r.Context(), id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := s.Store.DeleteClosureList(r.Context(), id); err != nil {
+	if err := s.Store.DeleteClosureList(r.Context(), l.ID); err != nil {
 		return 0, nil, err
 	}
 	info(r).detail = l.Name
