@@ -74,6 +74,7 @@ type Store interface {
 	MailRecipients
 	OverdueAlerts
 	RecipientGroups
+	ClosureLists
 
 	// CreateUser records u (its e-mail normalised) and sets its ID and
 	// timestamps; an e-mail address already used fails with ECONFLICT.

@@ -61,6 +61,12 @@ var wantRoutes = map[string]facteur.Role{
 	"GET /api/v1/runs/{id}":             facteur.RoleViewer,
 	"GET /api/v1/recipient-groups":      facteur.RoleViewer,
 	"GET /api/v1/recipient-groups/{id}": facteur.RoleViewer,
+	"GET /api/v1/regions":               facteur.RoleViewer,
+	"GET /api/v1/closures":              facteur.RoleViewer,
+	"POST /api/v1/closures":             facteur.RoleAdmin,
+	"GET /api/v1/closures/{id}":         facteur.RoleViewer,
+	"PUT /api/v1/closures/{id}":         facteur.RoleAdmin,
+	"DELETE /api/v1/closures/{id}":      facteur.RoleAdmin,
 
 	"POST /api/v1/reports":                 facteur.RoleEditor,
 	"PUT /api/v1/reports/{id}":             facteur.RoleEditor,
@@ -329,6 +335,11 @@ func (e *env) target(rt fhttp.Route, role facteur.Role, owner *facteur.User) (st
 		if strings.HasSuffix(rt.Path, "/owner") {
 			body = fmt.Sprintf(`{"owner_id":%d}`, owner.ID)
 		}
+	case strings.HasPrefix(rt.Path, "/api/v1/closures/"):
+		l := &facteur.ClosureList{Name: "closures " + auth.NewSecret(4)}
+		must(e.t, e.db.CreateClosureList(ctx, l))
+		id(l.ID)
+		body = `{"name":"renamed ` + auth.NewSecret(4) + `","days":[{"from":"2026-12-24","to":"2026-12-31"}]}`
 	case strings.HasPrefix(rt.Path, "/api/v1/runs/"):
 		if owned {
 			id(e.run(e.schedule(owner, e.email)).ID)
@@ -350,6 +361,8 @@ func (e *env) target(rt fhttp.Route, role facteur.Role, owner *facteur.User) (st
 		body = `{"name":"partner mail","kind":"email","config":{"to":["partner@example.org"]}}`
 	case rt.Path == "/api/v1/schedules":
 		body = fmt.Sprintf(`{"report_id":%d,"destination_id":%d,"calendar":{"frequency":"daily","at":"07:00","time_zone":"UTC"}}`, e.report.ID, e.email.ID)
+	case rt.Path == "/api/v1/closures":
+		body = `{"name":"Office closures ` + auth.NewSecret(4) + `","days":[{"from":"2026-12-24","to":"2026-12-31","label":"Christmas break"}]}`
 	case rt.Path == "/api/v1/users":
 		body = fmt.Sprintf(`{"email":"new-%s@example.org","role":"viewer","password":"a long enough password"}`, auth.NewSecret(4))
 	case rt.Path == "/api/v1/tokens":

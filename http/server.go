@@ -212,6 +212,12 @@ func (s *Server) routes() []route {
 		r("POST", "/api/v1/schedules/{id}/resume", editor, "schedule.resume", a(s.resumeSchedule)),
 		r("POST", "/api/v1/schedules/{id}/test", editor, "schedule.test", a(s.testSchedule)),
 		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
+		r("GET", "/api/v1/regions", viewer, "", a(s.listRegions)),
+		r("GET", "/api/v1/closures", viewer, "", a(s.listClosures)),
+		r("POST", "/api/v1/closures", admin, "closures.create", a(s.createClosure)),
+		r("GET", "/api/v1/closures/{id}", viewer, "", a(s.getClosure)),
+		r("PUT", "/api/v1/closures/{id}", admin, "closures.update", a(s.updateClosure)),
+		r("DELETE", "/api/v1/closures/{id}", admin, "closures.delete", a(s.deleteClosure)),
 		r("POST", "/api/v1/file-name/preview", viewer, "", a(s.previewFileName)),
 
 		r("GET", "/api/v1/exports", editor, "", a(s.listExports)),

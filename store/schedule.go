@@ -124,6 +124,9 @@ func (s *store) Schedule(ctx context.Context, id int64) (*facteur.Schedule, erro
 	} else if err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
+	if err := s.resolveSchedules(ctx, []*facteur.Schedule{sc}); err != nil {
+		return nil, err
+	}
 	return sc, nil
 }
 
@@ -160,6 +163,10 @@ func (s *store) listSchedules(ctx context.Context, query string, args ...any) ([
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("schedules: %w", err)
+	}
+	rows.Close()
+	if err := s.resolveSchedules(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

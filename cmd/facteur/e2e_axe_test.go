@@ -97,6 +97,7 @@ func a11yChecks(f pagesFixture, runID int64, dests map[string]int64) []a11yCheck
 		{name: "users", path: "/settings/users"},
 		{name: "audit log", path: "/settings/audit"},
 		{name: "tokens and password", path: "/tokens"},
+		{name: "closure days", path: "/closures"},
 		{name: "page not found", path: "/schedules/987654"},
 		{name: "unknown path", path: "/no-such-page"},
 
@@ -110,6 +111,7 @@ func a11yChecks(f pagesFixture, runID int64, dests map[string]int64) []a11yCheck
 		{name: "policy refused", path: "/settings/policy", roles: admin, fill: `document.getElementById("link_ttl_hours").value = "-4";`, submit: `#policy-form [data-action="save"]`},
 		{name: "new user refused", path: "/settings/users", roles: admin, fill: noCheck + `document.getElementById("email").value = "not a mail"; document.getElementById("upassword").value = "short";`, submit: `#new-user [data-action="create-user"]`},
 		{name: "mail settings refused", path: "/settings/mail", roles: admin, fill: `document.getElementById("host").value = "smtp.example.org"; document.getElementById("port").value = "99999";`, submit: `[data-action="save"]`},
+		{name: "closure list refused", path: "/closures", roles: admin, fill: `document.getElementById("name-new").value = "Office"; document.getElementById("days-new").value = "2026-13-01";`, submit: `#new-closure-list [data-action="create"]`},
 		{name: "new token refused", path: "/tokens", fill: noCheck + `document.getElementById("expires").value = "-3";`, submit: `#new-token-form [data-action="create-token"]`},
 		{name: "password change refused", path: "/tokens", fill: noCheck + `document.getElementById("current_password").value = "wrong password";`, submit: `#password-form [data-action="change-password"]`},
 

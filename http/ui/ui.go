@@ -132,6 +132,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	handle("/settings/policy", s.page(s.settingsPolicy))
 	handle("/settings/users", s.page(s.settingsUsers))
 	handle("GET /settings/audit", s.page(s.settingsAudit))
+	handle("/closures", s.page(s.closures))
 	handle("/tokens", s.page(s.tokens))
 	handle("/exports", s.page(s.exports))
 	handle("GET /runs", s.page(s.runs))

@@ -70,6 +70,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Reports", testReports},
 		{"Destinations", testDestinations},
 		{"Schedules", testSchedules},
+		{"ClosureLists", testClosureLists},
 		{"FindSchedules", testFindSchedules},
 		{"DeleteInUse", testDeleteInUse},
 		{"Runs", testRuns},
