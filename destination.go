@@ -104,3 +104,33 @@ func Retryable(err error) bool {
 	}
 	return ErrorCode(err) == EUNAVAILABLE
 }
+
+// MaxRetryAfter bounds how long a destination may ask the next attempt to
+// wait (RetryAfterError): a receiver that answers "Retry-After: 86400"
+// is tried again after an hour, not a day.
+const MaxRetryAfter = time.Hour
+
+// RetryAfterError is a transient error whose destination said when to come
+// back, as an HTTP 429 or 503 answer's Retry-After header does. The next
+// attempt waits at least Wait (at most MaxRetryAfter), or the run's own
+// backoff when that is longer.
+type RetryAfterError struct {
+	Wait time.Duration
+	Err  error
+}
+
+// Error returns the wrapped error's text.
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// RetryWait returns how long err asks the next attempt to wait, bounded
+// to [0, MaxRetryAfter]; 0 when it does not say.
+func RetryWait(err error) time.Duration {
+	var r *RetryAfterError
+	if !errors.As(err, &r) {
+		return 0
+	}
+	return min(max(r.Wait, 0), MaxRetryAfter)
+}

@@ -176,13 +176,18 @@ func (p Policy) CheckAlertEmails(accounts, list []string) error {
 		if p.AlertAllowed(a, accounts) {
 			continue
 		}
-		where := "and no domain is approved (an administrator sets allowed_email_domains in Settings → Policy)"
-		if len(p.AllowedDomains) > 0 {
-			where = fmt.Sprintf("nor in an approved domain (%s)", strings.Join(p.AllowedDomains, ", "))
-		}
-		return Errorf(EINVALID, "options.alert_emails[%d]: %s is not the address of a Facteur account, %s; remove it or ask an administrator to approve its domain", i, shorten(a, 254), where)
+		return Errorf(EINVALID, "options.alert_emails[%d]: %s is not the address of a Facteur account, %s; remove it or ask an administrator to approve its domain", i, shorten(a, 254), p.approvedDomains())
 	}
 	return nil
+}
+
+// approvedDomains ends the refusal of an address that is neither an
+// account's nor in an approved domain: which domains are.
+func (p Policy) approvedDomains() string {
+	if len(p.AllowedDomains) > 0 {
+		return fmt.Sprintf("nor in an approved domain (%s)", strings.Join(p.AllowedDomains, ", "))
+	}
+	return "and no domain is approved (an administrator sets allowed_email_domains in Settings → Policy)"
 }
 
 // AlertAllowed reports whether an alert may be mailed to address: an

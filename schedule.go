@@ -10,12 +10,31 @@ const (
 	Weekly  = "weekly"
 	Monthly = "monthly"
 	Cron    = "cron"
+	// Workdays runs on every working day (E9).
+	Workdays = "workdays"
+	// Workday runs on the Nth working day of each month or quarter (E9).
+	Workday = "workday"
+)
+
+// What a slot that falls on a non-working day does (Calendar.OnClosed).
+const (
+	OnClosedRun      = "run"      // runs anyway (the default)
+	OnClosedSkip     = "skip"     // does not run
+	OnClosedNext     = "next"     // runs on the next working day
+	OnClosedPrevious = "previous" // runs on the previous working day
+)
+
+// Periods of a "workday" calendar.
+const (
+	PeriodMonth   = "month"
+	PeriodQuarter = "quarter"
 )
 
 // Calendar says when a schedule runs, in the terms people use (E1–E5).
 // Package calendar computes its run times.
 type Calendar struct {
-	// Frequency is "daily", "weekly", "monthly" or "cron".
+	// Frequency is "daily", "weekly", "monthly", "cron", "workdays" or
+	// "workday".
 	Frequency string `json:"frequency"`
 	// Days restricts a daily calendar to some days of the week ("mon" …
 	// "sun"); "weekdays" stands for mon–fri. Empty means every day.
@@ -35,6 +54,30 @@ type Calendar struct {
 	// Cron is a five-field cron expression, read in TimeZone, for a "cron"
 	// calendar.
 	Cron string `json:"cron,omitempty"`
+
+	// Region names the working days the calendar follows: a region's
+	// weekend days and public holidays, e.g. "FR" or "DE-BY" (see package
+	// calendar's Regions). Empty: Saturday and Sunday are the weekend and
+	// no public holiday is observed.
+	Region string `json:"region,omitempty"`
+	// Closures names the organisation's closure lists the calendar
+	// observes: their days are not working days.
+	Closures []string `json:"closures,omitempty"`
+	// OnClosed says what a daily, weekly, monthly or cron slot that falls on
+	// a non-working day does: "run" (or empty), "skip", "next" or
+	// "previous".
+	OnClosed string `json:"on_closed,omitempty"`
+	// Workday is the working day of a "workday" calendar: 1 for the first
+	// of the period, 2 for the second, …, -1 for the last, -2 for the one
+	// before it.
+	Workday int `json:"workday,omitempty"`
+	// Period is the period a "workday" calendar counts in: "month" (or
+	// empty) or "quarter".
+	Period string `json:"period,omitempty"`
+
+	// ClosureLists holds the closure lists that Closures names, read from
+	// the store with the schedule; never sent or stored with it.
+	ClosureLists []ClosureList `json:"-"`
 }
 
 // Catch-up policies for slots missed while Facteur was down (E7).
@@ -164,6 +207,9 @@ type ScheduleOptions struct {
 	// fails for good (F3): Facteur accounts, or addresses in a domain the
 	// policy approves (Policy.CheckAlertEmails). At most MaxAlertEmails.
 	AlertEmails []string `json:"alert_emails,omitempty"`
+	// AlertGroups are recipient groups told like AlertEmails, their
+	// members read when the alert is sent. At most MaxGroupRefs.
+	AlertGroups []int64 `json:"alert_groups,omitempty"`
 	// Limits lower the server's run limits for this schedule's runs; zero
 	// keeps the server's. A limit above the server's is refused at save.
 	Limits RunLimits `json:"limits,omitzero"`
@@ -219,6 +265,9 @@ func (s *Schedule) Validate() error {
 		return Errorf(EINVALID, "options.send_if: use %q, %q (only when there are rows) or %q (only when the data changed)", SendAlways, SendIfRows, SendIfNewer)
 	case o.ExpectWithinMinutes != 0 && (o.ExpectWithinMinutes < MinExpectWithin || o.ExpectWithinMinutes > MaxExpectWithin):
 		return Errorf(EINVALID, "options.expect_within_minutes: use %d to %d minutes (7 days), or 0 for no check", MinExpectWithin, MaxExpectWithin)
+	}
+	if err := CheckGroupRefs("options.alert_groups", s.Options.AlertGroups); err != nil {
+		return err
 	}
 	if err := s.Options.Limits.validate("options.limits."); err != nil {
 		return err

@@ -73,6 +73,8 @@ type Store interface {
 	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)
 	MailRecipients
 	OverdueAlerts
+	RecipientGroups
+	ClosureLists
 
 	// CreateUser records u (its e-mail normalised) and sets its ID and
 	// timestamps; an e-mail address already used fails with ECONFLICT.

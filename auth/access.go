@@ -125,3 +125,30 @@ func AccountAddresses(ctx context.Context, st facteur.Store) ([]string, error) {
 	}
 	return out, nil
 }
+
+// GroupRecipients returns the addresses of the members of the recipient
+// groups ids now, under the policy now, and why members were left out
+// (facteur.ResolveGroups): every mail to a group reads it at send time, so
+// that an edited group is mailed as it is.
+func GroupRecipients(ctx context.Context, st facteur.Store, ids []int64) (facteur.GroupRecipients, error) {
+	if len(ids) == 0 {
+		return facteur.GroupRecipients{}, nil
+	}
+	groups, err := st.RecipientGroupsByID(ctx, ids)
+	if err != nil {
+		return facteur.GroupRecipients{}, err
+	}
+	users, err := st.Users(ctx)
+	if err != nil {
+		return facteur.GroupRecipients{}, err
+	}
+	byID := make(map[int64]*facteur.User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	p, err := LoadPolicy(ctx, st)
+	if err != nil {
+		return facteur.GroupRecipients{}, err
+	}
+	return facteur.ResolveGroups(ids, groups, byID, p), nil
+}

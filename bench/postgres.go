@@ -183,6 +183,7 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 		fct("facteur csv.gz", n, "f.csv.gz", append(table, "--format", "csv", "--compression", "gzip")...),
 		fct("facteur csv.zst", n, "f.csv.zst", append(table, "--format", "csv", "--compression", "zstd")...),
 		fct("facteur parquet", n, "f.parquet", append(table, "--format", "parquet")...),
+		fct("facteur parquet snappy", n, "f.snappy.parquet", append(table, "--format", "parquet", "--codec", "snappy")...),
 		fct("facteur xml", n, "f.xml", append(table, "--format", "xml")...),
 		fct("facteur html", n, "f.html", append(table, "--format", "html")...),
 		fct(fmt.Sprintf("facteur pdf @%d", pdf), pdf, "p.pdf", "--query", fmt.Sprintf("select * from %s where id <= %d", t, pdf), "--format", "pdf"),
@@ -210,6 +211,7 @@ func (pg *postgres) contenders(ctx context.Context, b *bench, g *Group) []Conten
 	}
 	g.Notes = append(g.Notes, "facteur csv --raw-cells: no formula neutralising, rows read one by one (the default path); "+
 		"--pg-copy: the same bytes written by the server's COPY.",
+		"facteur parquet: columns compressed with zstd, the default; parquet snappy: with Snappy (`--codec snappy`), faster, larger.",
 		"facteur csv hmac(email): the e-mail column replaced by its HMAC-SHA-256 in hex (`--obfuscate email=hmac`), the cost of per-field obfuscation.",
 		"excelize xlsx: the same rows read with pgx and written by excelize's StreamWriter and its default save (`bench/excelize`), the way a Go program without Facteur would.")
 	g.Notes = append(g.Notes, fmt.Sprintf("facteur pdf @%d: a PDF at its default row limit, %d rows (PDFs are for people: past the limit the run fails).", pdf, pdfRows))

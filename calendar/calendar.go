@@ -45,6 +45,14 @@ type rule struct {
 	months [13]bool      // indexed by time.Month; index 0 unused
 	dom    int           // day of month, 1–31 or -1 for the last day
 	cron   string
+
+	// Working days (E9); work is nil for a calendar that ignores them.
+	work     *workdays
+	onClosed string
+	nth      int  // the Nth working day of a "workday" calendar
+	quarter  bool // it counts in quarters, not months
+	nthCache map[time.Time]time.Time
+	cronSeen [][2]time.Time // slots found, with where the search began
 }
 
 // Next returns the first run time of c strictly after `after`, in UTC. It

@@ -19,6 +19,10 @@ func Describe(c facteur.Calendar) string {
 	if err != nil {
 		return "Invalid calendar"
 	}
+	return describeRule(r, c) + describeWork(r, c)
+}
+
+func describeRule(r *rule, c facteur.Calendar) string {
 	zone := r.loc.String()
 	if r.freq == facteur.Cron {
 		return fmt.Sprintf("Cron %q, %s", strings.TrimSpace(c.Cron), zone)
@@ -27,8 +31,69 @@ func Describe(c facteur.Calendar) string {
 	switch r.freq {
 	case facteur.Daily, facteur.Weekly:
 		return fmt.Sprintf("%s at %s, %s", describeDays(r.days), at, zone)
+	case facteur.Workdays:
+		return fmt.Sprintf("Every working day at %s, %s", at, zone)
+	case facteur.Workday:
+		nth := ordinal(r.nth)
+		switch {
+		case r.nth == -1:
+			nth = "last"
+		case r.nth < 0:
+			nth = ordinal(-r.nth) + "-to-last"
+		}
+		return fmt.Sprintf("The %s working day of each %s at %s, %s", nth, periodName(r.quarter), at, zone)
 	}
 	return fmt.Sprintf("%s at %s, %s", describeMonthly(r.dom, r.months), at, zone)
+}
+
+// describeWork names the working days a calendar observes and what its
+// slots on other days do: ", French public holidays and 'Office closures'
+// observed; on a non-working day, moved to the next working day".
+func describeWork(r *rule, c facteur.Calendar) string {
+	if r.work == nil {
+		return ""
+	}
+	var observed []string
+	if r.work.region != nil {
+		observed = append(observed, r.work.region.Holidays)
+	}
+	for _, name := range c.Closures {
+		observed = append(observed, "'"+name+"'")
+	}
+	s := ", weekends only (no holidays) observed"
+	if len(observed) > 0 {
+		s = ", " + list(observed) + " observed"
+	}
+	if r.work.region != nil && r.work.region.Code != "" {
+		if w := r.work.region.weekend(2100); !w[time.Saturday] || !w[time.Sunday] {
+			s += " (weekend " + weekendNames(w) + ")"
+		}
+	}
+	switch r.onClosed {
+	case facteur.OnClosedSkip:
+		s += "; skipped on a non-working day"
+	case facteur.OnClosedNext:
+		s += "; on a non-working day, moved to the next working day"
+	case facteur.OnClosedPrevious:
+		s += "; on a non-working day, moved to the previous working day"
+	default:
+		if r.freq != facteur.Workdays && r.freq != facteur.Workday {
+			s += "; runs on non-working days too"
+		}
+	}
+	return s
+}
+
+// weekendNames says a weekend's days, e.g. "Friday–Saturday".
+func weekendNames(w [7]bool) string {
+	var names []string
+	for i := range 7 {
+		d := time.Weekday((i + 1) % 7)
+		if w[d] {
+			names = append(names, d.String())
+		}
+	}
+	return strings.Join(names, "–")
 }
 
 // describeDays says which days of the week a daily or weekly rule runs on.
@@ -81,6 +146,9 @@ func describeMonthly(dom int, months [13]bool) string {
 	}
 	return "On " + day + " of " + list(names)
 }
+
+// Ordinal returns 1st, 2nd, 3rd, 4th, … for the forms that offer them.
+func Ordinal(n int) string { return ordinal(n) }
 
 // ordinal returns 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st, ….
 func ordinal(n int) string {

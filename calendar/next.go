@@ -15,6 +15,9 @@ import (
 func (r *rule) next(after time.Time) (time.Time, error) {
 	wall := wallClock(after, r.loc)
 	limit := wall.AddDate(searchYears, 0, 0)
+	if r.moves() {
+		return r.nextWorking(after)
+	}
 	if r.freq == facteur.Cron {
 		return r.nextCron(after, wall, limit)
 	}

@@ -17,12 +17,20 @@ func Validate(c facteur.Calendar) error {
 	if err != nil {
 		return err
 	}
-	if r.freq == facteur.Cron {
+	if r.freq == facteur.Cron || r.moves() {
 		// Any expression that runs at all runs within searchYears of any
 		// instant, so a fixed reference keeps Validate deterministic.
 		ref := time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
 		if _, err := r.next(ref); err != nil {
-			return facteur.Errorf(facteur.EINVALID, "calendar.cron: %q never runs; check the day-of-month and month fields", c.Cron)
+			switch {
+			case r.freq == facteur.Workday:
+				return facteur.Errorf(facteur.EINVALID, "calendar.workday: no %s has a working day number %d here; choose a smaller number", periodName(r.quarter), c.Workday)
+			case r.onClosed == facteur.OnClosedSkip:
+				return facteur.Errorf(facteur.EINVALID, "calendar.on_closed: every slot falls on a non-working day and is skipped; choose next or previous, or other days")
+			case r.freq == facteur.Cron:
+				return facteur.Errorf(facteur.EINVALID, "calendar.cron: %q never runs; check the day-of-month and month fields", c.Cron)
+			}
+			return facteur.Errorf(facteur.EINVALID, "calendar.region: the calendar never runs on a working day; check the region and closure lists")
 		}
 	}
 	return nil
@@ -33,9 +41,9 @@ func Validate(c facteur.Calendar) error {
 func compile(c facteur.Calendar) (*rule, error) {
 	r := &rule{freq: c.Frequency}
 	switch c.Frequency {
-	case facteur.Daily, facteur.Weekly, facteur.Monthly, facteur.Cron:
+	case facteur.Daily, facteur.Weekly, facteur.Monthly, facteur.Cron, facteur.Workdays, facteur.Workday:
 	default:
-		return nil, facteur.Errorf(facteur.EINVALID, "calendar.frequency: use daily, weekly, monthly or cron")
+		return nil, facteur.Errorf(facteur.EINVALID, "calendar.frequency: use daily, weekly, monthly, cron, workdays (every working day) or workday (the Nth working day of the month or quarter)")
 	}
 	if err := checkUnused(c); err != nil {
 		return nil, err
@@ -93,6 +101,9 @@ func compile(c facteur.Calendar) (*rule, error) {
 		}
 		r.cron = c.Cron
 	}
+	if err := r.compileWork(c); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -117,6 +128,10 @@ func checkUnused(c facteur.Calendar) error {
 		return facteur.Errorf(facteur.EINVALID, "calendar.day_of_month: only a monthly calendar takes a day of the month; leave it empty for a %s one", f)
 	case c.Cron != "" && f != facteur.Cron:
 		return facteur.Errorf(facteur.EINVALID, "calendar.cron: only a cron calendar takes a cron expression; leave it empty for a %s one", f)
+	case c.Workday != 0 && f != facteur.Workday:
+		return facteur.Errorf(facteur.EINVALID, "calendar.workday: only a workday calendar takes the number of a working day; leave it empty for a %s one", f)
+	case c.Period != "" && f != facteur.Workday:
+		return facteur.Errorf(facteur.EINVALID, "calendar.period: only a workday calendar counts in a period; leave it empty for a %s one", f)
 	case c.At != "" && f == facteur.Cron:
 		return facteur.Errorf(facteur.EINVALID, "calendar.at: a cron calendar takes its times from the expression; leave at empty")
 	}

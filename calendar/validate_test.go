@@ -36,9 +36,9 @@ func TestValidateRefuses(t *testing.T) {
 		cal  facteur.Calendar
 		want string
 	}{
-		{"no frequency", facteur.Calendar{}, "calendar.frequency: use daily, weekly, monthly or cron"},
-		{"unknown frequency", facteur.Calendar{Frequency: "hourly"}, "calendar.frequency: use daily, weekly, monthly or cron"},
-		{"frequency in capitals", facteur.Calendar{Frequency: "Daily"}, "calendar.frequency: use daily, weekly, monthly or cron"},
+		{"no frequency", facteur.Calendar{}, "calendar.frequency: use daily, weekly, monthly, cron, workdays (every working day) or workday (the Nth working day of the month or quarter)"},
+		{"unknown frequency", facteur.Calendar{Frequency: "hourly"}, "calendar.frequency: use daily, weekly, monthly, cron, workdays (every working day) or workday (the Nth working day of the month or quarter)"},
+		{"frequency in capitals", facteur.Calendar{Frequency: "Daily"}, "calendar.frequency: use daily, weekly, monthly, cron, workdays (every working day) or workday (the Nth working day of the month or quarter)"},
 		{"unknown zone", daily("06:00", "Europe/Pari"), `calendar.time_zone: unknown time zone "Europe/Pari"; use an IANA name such as Europe/Paris`},
 		{"server local zone", daily("06:00", "Local"), `calendar.time_zone: unknown time zone "Local"; use an IANA name such as Europe/Paris`},
 		{"offset is not a zone", daily("06:00", "+02:00"), `calendar.time_zone: unknown time zone "+02:00"; use an IANA name such as Europe/Paris`},

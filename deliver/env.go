@@ -49,6 +49,14 @@ type Env struct {
 	Policy func(ctx context.Context) (facteur.Policy, error)
 	// MailHost is the host part of Message-IDs.
 	MailHost string
+	// RecipientGroups returns the addresses of the members of recipient
+	// groups at this moment, and why members were left out
+	// (facteur.ResolveGroups). Nil: a destination that names groups
+	// fails.
+	RecipientGroups func(ctx context.Context, ids []int64) (facteur.GroupRecipients, error)
+	// RunLog writes a line in a run's log (what a deliverer left out and
+	// why). Nil writes nothing.
+	RunLog func(ctx context.Context, runID int64, level, message string)
 }
 
 // dialTimeout bounds the connection to a destination when Env.Dial is nil.

@@ -70,8 +70,8 @@ type Field struct {
 	// Name is the JSON name in the config.
 	Name string
 	// Type is how a form edits it: text, number, password, textarea,
-	// checkbox, lines (a list, one a line), headers ("Name: value" lines)
-	// or select (Options).
+	// checkbox, lines (a list, one a line), headers ("Name: value" lines),
+	// select (Options) or groups (recipient groups, a list of their ids).
 	Type string
 	// Options are the choices of a select, the default first.
 	Options []string

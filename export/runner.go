@@ -17,6 +17,7 @@ import (
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/format"
+	"github.com/facteur/facteur/internal/faultpoint"
 	"github.com/facteur/facteur/internal/runlog"
 )
 
@@ -272,6 +273,7 @@ func (r *Runner) execute(ctx context.Context, run *facteur.Run, lim limits) erro
 	}
 	run.Location = delivery.Location
 	r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
+	faultpoint.Reach(faultpoint.Delivered)
 	if confirm {
 		start := time.Now()
 		err := facteur.WithStage(facteur.StageDeliver, r.confirm(ctx, run, art, d))

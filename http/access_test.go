@@ -40,50 +40,61 @@ var wantRoutes = map[string]facteur.Role{
 	"GET /download/{rest...}":                  "",
 	"GET /api/v1/settings/mail/oauth/callback": "",
 
-	"POST /api/v1/logout":             facteur.RoleViewer,
-	"GET /api/v1/me":                  facteur.RoleViewer,
-	"PUT /api/v1/me/password":         facteur.RoleViewer,
-	"GET /api/v1/tokens":              facteur.RoleViewer,
-	"POST /api/v1/tokens":             facteur.RoleViewer,
-	"DELETE /api/v1/tokens/{id}":      facteur.RoleViewer,
-	"GET /api/v1/sources":             facteur.RoleViewer,
-	"GET /api/v1/sources/{id}":        facteur.RoleViewer,
-	"GET /api/v1/reports":             facteur.RoleViewer,
-	"GET /api/v1/reports/{id}":        facteur.RoleViewer,
-	"GET /api/v1/destinations":        facteur.RoleViewer,
-	"GET /api/v1/destinations/{id}":   facteur.RoleViewer,
-	"GET /api/v1/schedules":           facteur.RoleViewer,
-	"GET /api/v1/schedules/{id}":      facteur.RoleViewer,
-	"GET /api/v1/schedules/{id}/next": facteur.RoleViewer,
-	"POST /api/v1/calendar/preview":   facteur.RoleViewer,
-	"GET /api/v1/formats":             facteur.RoleViewer,
-	"POST /api/v1/file-name/preview":  facteur.RoleViewer,
-	"GET /api/v1/runs":                facteur.RoleViewer,
-	"GET /api/v1/runs/{id}":           facteur.RoleViewer,
+	"POST /api/v1/logout":               facteur.RoleViewer,
+	"GET /api/v1/me":                    facteur.RoleViewer,
+	"PUT /api/v1/me/password":           facteur.RoleViewer,
+	"GET /api/v1/tokens":                facteur.RoleViewer,
+	"POST /api/v1/tokens":               facteur.RoleViewer,
+	"DELETE /api/v1/tokens/{id}":        facteur.RoleViewer,
+	"GET /api/v1/sources":               facteur.RoleViewer,
+	"GET /api/v1/sources/{id}":          facteur.RoleViewer,
+	"GET /api/v1/reports":               facteur.RoleViewer,
+	"GET /api/v1/reports/{id}":          facteur.RoleViewer,
+	"GET /api/v1/destinations":          facteur.RoleViewer,
+	"GET /api/v1/destinations/{id}":     facteur.RoleViewer,
+	"GET /api/v1/schedules":             facteur.RoleViewer,
+	"GET /api/v1/schedules/{id}":        facteur.RoleViewer,
+	"GET /api/v1/schedules/{id}/next":   facteur.RoleViewer,
+	"POST /api/v1/calendar/preview":     facteur.RoleViewer,
+	"GET /api/v1/formats":               facteur.RoleViewer,
+	"POST /api/v1/file-name/preview":    facteur.RoleViewer,
+	"GET /api/v1/runs":                  facteur.RoleViewer,
+	"GET /api/v1/runs/{id}":             facteur.RoleViewer,
+	"GET /api/v1/recipient-groups":      facteur.RoleViewer,
+	"GET /api/v1/recipient-groups/{id}": facteur.RoleViewer,
+	"GET /api/v1/regions":               facteur.RoleViewer,
+	"GET /api/v1/closures":              facteur.RoleViewer,
+	"POST /api/v1/closures":             facteur.RoleAdmin,
+	"GET /api/v1/closures/{id}":         facteur.RoleViewer,
+	"PUT /api/v1/closures/{id}":         facteur.RoleAdmin,
+	"DELETE /api/v1/closures/{id}":      facteur.RoleAdmin,
 
-	"POST /api/v1/reports":                facteur.RoleEditor,
-	"PUT /api/v1/reports/{id}":            facteur.RoleEditor,
-	"DELETE /api/v1/reports/{id}":         facteur.RoleEditor,
-	"POST /api/v1/reports/{id}/duplicate": facteur.RoleEditor,
-	"GET /api/v1/reports/{id}/preview":    facteur.RoleEditor,
-	"POST /api/v1/destinations":           facteur.RoleEditor,
-	"PUT /api/v1/destinations/{id}":       facteur.RoleEditor,
-	"DELETE /api/v1/destinations/{id}":    facteur.RoleEditor,
-	"POST /api/v1/destinations/{id}/test": facteur.RoleEditor,
-	"POST /api/v1/schedules":              facteur.RoleEditor,
-	"PUT /api/v1/schedules/{id}":          facteur.RoleEditor,
-	"DELETE /api/v1/schedules/{id}":       facteur.RoleEditor,
-	"POST /api/v1/schedules/{id}/run":     facteur.RoleEditor,
-	"POST /api/v1/schedules/{id}/pause":   facteur.RoleEditor,
-	"POST /api/v1/schedules/{id}/resume":  facteur.RoleEditor,
-	"POST /api/v1/schedules/{id}/test":    facteur.RoleEditor,
-	"PUT /api/v1/schedules/{id}/owner":    facteur.RoleAdmin,
-	"POST /api/v1/runs/{id}/retry":        facteur.RoleEditor,
-	"POST /api/v1/runs/{id}/ignore":       facteur.RoleEditor,
-	"POST /api/v1/runs/{id}/cancel":       facteur.RoleEditor,
-	"GET /api/v1/runs/{id}/download":      facteur.RoleEditor,
-	"GET /api/v1/exports":                 facteur.RoleEditor,
-	"POST /api/v1/exports":                facteur.RoleEditor,
+	"POST /api/v1/reports":                 facteur.RoleEditor,
+	"PUT /api/v1/reports/{id}":             facteur.RoleEditor,
+	"DELETE /api/v1/reports/{id}":          facteur.RoleEditor,
+	"POST /api/v1/reports/{id}/duplicate":  facteur.RoleEditor,
+	"GET /api/v1/reports/{id}/preview":     facteur.RoleEditor,
+	"POST /api/v1/destinations":            facteur.RoleEditor,
+	"PUT /api/v1/destinations/{id}":        facteur.RoleEditor,
+	"DELETE /api/v1/destinations/{id}":     facteur.RoleEditor,
+	"POST /api/v1/destinations/{id}/test":  facteur.RoleEditor,
+	"POST /api/v1/schedules":               facteur.RoleEditor,
+	"PUT /api/v1/schedules/{id}":           facteur.RoleEditor,
+	"DELETE /api/v1/schedules/{id}":        facteur.RoleEditor,
+	"POST /api/v1/schedules/{id}/run":      facteur.RoleEditor,
+	"POST /api/v1/schedules/{id}/pause":    facteur.RoleEditor,
+	"POST /api/v1/schedules/{id}/resume":   facteur.RoleEditor,
+	"POST /api/v1/schedules/{id}/test":     facteur.RoleEditor,
+	"PUT /api/v1/schedules/{id}/owner":     facteur.RoleAdmin,
+	"POST /api/v1/runs/{id}/retry":         facteur.RoleEditor,
+	"POST /api/v1/runs/{id}/ignore":        facteur.RoleEditor,
+	"POST /api/v1/runs/{id}/cancel":        facteur.RoleEditor,
+	"GET /api/v1/runs/{id}/download":       facteur.RoleEditor,
+	"GET /api/v1/exports":                  facteur.RoleEditor,
+	"POST /api/v1/exports":                 facteur.RoleEditor,
+	"POST /api/v1/recipient-groups":        facteur.RoleEditor,
+	"PUT /api/v1/recipient-groups/{id}":    facteur.RoleEditor,
+	"DELETE /api/v1/recipient-groups/{id}": facteur.RoleEditor,
 
 	"GET /api/v1/users":                          facteur.RoleAdmin,
 	"POST /api/v1/users":                         facteur.RoleAdmin,
@@ -325,12 +336,24 @@ func (e *env) target(rt fhttp.Route, role facteur.Role, owner *facteur.User) (st
 		if strings.HasSuffix(rt.Path, "/owner") {
 			body = fmt.Sprintf(`{"owner_id":%d}`, owner.ID)
 		}
+	case strings.HasPrefix(rt.Path, "/api/v1/closures/"):
+		l := &facteur.ClosureList{Name: "closures " + auth.NewSecret(4)}
+		must(e.t, e.db.CreateClosureList(ctx, l))
+		id(l.ID)
+		body = `{"name":"renamed ` + auth.NewSecret(4) + `","days":[{"from":"2026-12-24","to":"2026-12-31"}]}`
 	case strings.HasPrefix(rt.Path, "/api/v1/runs/"):
 		if owned {
 			id(e.run(e.schedule(owner, e.email)).ID)
 		} else {
 			id(e.sharedRun.ID)
 		}
+	case strings.HasPrefix(rt.Path, "/api/v1/recipient-groups/"):
+		g := &facteur.RecipientGroup{Name: "group " + auth.NewSecret(4), Addresses: []string{"team@example.org"}, OwnerID: owner.ID}
+		must(e.t, e.db.CreateRecipientGroup(ctx, g))
+		id(g.ID)
+		body = `{"name":"team ` + auth.NewSecret(4) + `","addresses":["team@example.org"]}`
+	case rt.Path == "/api/v1/recipient-groups":
+		body = `{"name":"new team ` + auth.NewSecret(4) + `","addresses":["team@example.org"]}`
 	case rt.Path == "/api/v1/sources":
 		body = fmt.Sprintf(`{"name":"another","dsn":%q}`, e.src.DSN)
 	case rt.Path == "/api/v1/reports":
@@ -339,6 +362,8 @@ func (e *env) target(rt fhttp.Route, role facteur.Role, owner *facteur.User) (st
 		body = `{"name":"partner mail","kind":"email","config":{"to":["partner@example.org"]}}`
 	case rt.Path == "/api/v1/schedules":
 		body = fmt.Sprintf(`{"report_id":%d,"destination_id":%d,"calendar":{"frequency":"daily","at":"07:00","time_zone":"UTC"}}`, e.report.ID, e.email.ID)
+	case rt.Path == "/api/v1/closures":
+		body = `{"name":"Office closures ` + auth.NewSecret(4) + `","days":[{"from":"2026-12-24","to":"2026-12-31","label":"Christmas break"}]}`
 	case rt.Path == "/api/v1/users":
 		body = fmt.Sprintf(`{"email":"new-%s@example.org","role":"viewer","password":"a long enough password"}`, auth.NewSecret(4))
 	case rt.Path == "/api/v1/tokens":
@@ -461,18 +486,20 @@ func TestPermissionMatrix(t *testing.T) {
 // ownerOnly lists the routes that change a report, a schedule or its runs:
 // only the owner and administrators may call them (G4).
 var ownerOnly = map[string]bool{
-	"PUT /api/v1/reports/{id}":           true,
-	"DELETE /api/v1/reports/{id}":        true,
-	"PUT /api/v1/schedules/{id}":         true,
-	"DELETE /api/v1/schedules/{id}":      true,
-	"POST /api/v1/schedules/{id}/run":    true,
-	"POST /api/v1/schedules/{id}/pause":  true,
-	"POST /api/v1/schedules/{id}/resume": true,
-	"POST /api/v1/schedules/{id}/test":   true,
-	"POST /api/v1/runs/{id}/retry":       true,
-	"POST /api/v1/runs/{id}/ignore":      true,
-	"POST /api/v1/runs/{id}/cancel":      true,
-	"GET /api/v1/runs/{id}/download":     true,
+	"PUT /api/v1/reports/{id}":             true,
+	"DELETE /api/v1/reports/{id}":          true,
+	"PUT /api/v1/schedules/{id}":           true,
+	"DELETE /api/v1/schedules/{id}":        true,
+	"POST /api/v1/schedules/{id}/run":      true,
+	"POST /api/v1/schedules/{id}/pause":    true,
+	"POST /api/v1/schedules/{id}/resume":   true,
+	"POST /api/v1/schedules/{id}/test":     true,
+	"POST /api/v1/runs/{id}/retry":         true,
+	"POST /api/v1/runs/{id}/ignore":        true,
+	"POST /api/v1/runs/{id}/cancel":        true,
+	"GET /api/v1/runs/{id}/download":       true,
+	"PUT /api/v1/recipient-groups/{id}":    true,
+	"DELETE /api/v1/recipient-groups/{id}": true,
 }
 
 // TestFileStorageVisibility: SFTP, S3 and webhook destinations, their

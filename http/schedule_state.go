@@ -22,7 +22,7 @@ func (s *Server) pauseSchedule(r *http.Request) (int, any, error) {
 		}
 		sc.Enabled, sc.NextRunAt = false, nil
 	}
-	return http.StatusOK, toScheduleJSON(sc), nil
+	return http.StatusOK, s.scheduleJSON(sc), nil
 }
 
 // resumeSchedule starts a paused schedule's calendar again from now: its
@@ -44,7 +44,7 @@ func (s *Server) resumeSchedule(r *http.Request) (int, any, error) {
 		}
 		sc.Enabled, sc.NextRunAt = true, &next
 	}
-	return http.StatusOK, toScheduleJSON(sc), nil
+	return http.StatusOK, s.scheduleJSON(sc), nil
 }
 
 // testSchedule is Send test: the first rows of the report, in the

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -16,8 +17,16 @@ import (
 	"github.com/facteur/facteur/http/apitypes"
 )
 
-func toScheduleJSON(s *facteur.Schedule) apitypes.Schedule {
-	return apitypes.Schedule{Schedule: s, Description: calendar.Describe(s.Calendar)}
+func (s *Server) scheduleJSON(sc *facteur.Schedule) apitypes.Schedule {
+	out := apitypes.Schedule{Schedule: sc, Description: calendar.Describe(sc.Calendar)}
+	if sc.NextRunAt != nil {
+		now := s.Now()
+		if now.After(*sc.NextRunAt) {
+			now = sc.NextRunAt.Add(-time.Second)
+		}
+		out.NextNotes = calendar.Notes(sc.Calendar, now, *sc.NextRunAt)
+	}
+	return out
 }
 
 // scheduleInput is the body of create and update. A missing name takes
@@ -56,7 +65,7 @@ func (s *Server) getSchedule(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := toScheduleJSON(sc)
+	out := s.scheduleJSON(sc)
 	overdue, err := s.overdueSlots(r.Context())
 	if err != nil {
 		return 0, nil, err
@@ -84,7 +93,7 @@ func (s *Server) createSchedule(r *http.Request) (int, any, error) {
 	if err := s.Store.CreateSchedule(r.Context(), sc); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, toScheduleJSON(sc), nil
+	return http.StatusCreated, s.scheduleJSON(sc), nil
 }
 
 func (s *Server) updateSchedule(r *http.Request) (int, any, error) {
@@ -103,7 +112,7 @@ func (s *Server) updateSchedule(r *http.Request) (int, any, error) {
 	if err := s.Store.UpdateSchedule(r.Context(), sc); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toScheduleJSON(sc), nil
+	return http.StatusOK, s.scheduleJSON(sc), nil
 }
 
 // checkSchedule validates a schedule with its report and destination, that
@@ -179,6 +188,9 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	}
 	if sc.Calendar.TimeZone == "" {
 		sc.Calendar.TimeZone = "UTC"
+	}
+	if err := s.Store.ResolveClosures(ctx, &sc.Calendar); err != nil {
+		return err
 	}
 	if err := calendar.Validate(sc.Calendar); err != nil {
 		return err
@@ -278,25 +290,36 @@ func (s *Server) transferSchedule(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toScheduleJSON(sc), nil
+	return http.StatusOK, s.scheduleJSON(sc), nil
 }
 
-func (s *Server) preview(c facteur.Calendar, n int) (apitypes.CalendarPreview, error) {
+func (s *Server) preview(ctx context.Context, c facteur.Calendar, n int) (apitypes.CalendarPreview, error) {
 	if c.TimeZone == "" {
 		c.TimeZone = "UTC"
+	}
+	if err := s.Store.ResolveClosures(ctx, &c); err != nil {
+		return apitypes.CalendarPreview{}, err
 	}
 	if err := calendar.Validate(c); err != nil {
 		return apitypes.CalendarPreview{}, err
 	}
-	next, err := calendar.Preview(c, s.Now(), n)
+	slots, err := calendar.Explain(c, s.Now(), n)
 	if err != nil {
 		return apitypes.CalendarPreview{}, err
+	}
+	next := make([]time.Time, len(slots))
+	notes := make([][]string, len(slots))
+	for i, sl := range slots {
+		next[i], notes[i] = sl.At, sl.Notes
+		if notes[i] == nil {
+			notes[i] = []string{}
+		}
 	}
 	loc, err := facteur.LoadZone("calendar.time_zone", c.TimeZone)
 	if err != nil {
 		return apitypes.CalendarPreview{}, err
 	}
-	p := apitypes.CalendarPreview{Description: calendar.Describe(c), TimeZone: c.TimeZone, Next: next}
+	p := apitypes.CalendarPreview{Description: calendar.Describe(c), TimeZone: c.TimeZone, Next: next, Notes: notes}
 	for _, t := range next {
 		p.NextLocal = append(p.NextLocal, t.In(loc).Format("Mon 2006-01-02 15:04 MST"))
 	}
@@ -313,7 +336,7 @@ func (s *Server) nextRuns(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := s.preview(sc.Calendar, n)
+	p, err := s.preview(r.Context(), sc.Calendar, n)
 	return http.StatusOK, p, err
 }
 
@@ -327,7 +350,7 @@ func (s *Server) previewCalendar(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := s.preview(c, n)
+	p, err := s.preview(r.Context(), c, n)
 	return http.StatusOK, p, err
 }
 

@@ -55,7 +55,7 @@ func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apitypes.Schedule, 0, len(list))
 	for _, sc := range list {
-		j := toScheduleJSON(sc)
+		j := s.scheduleJSON(sc)
 		a, ok := overdue[sc.ID]
 		j.Overdue = overdueOf(sc, a, ok)
 		if run := latest[sc.ID]; run != nil {

@@ -202,6 +202,12 @@ func (s *Server) routes() []route {
 		r("DELETE", "/api/v1/destinations/{id}", editor, "destination.delete", a(s.deleteDestination)),
 		r("POST", "/api/v1/destinations/{id}/test", editor, "destination.test", a(s.testDestination)),
 
+		r("GET", "/api/v1/recipient-groups", viewer, "", a(s.listGroups)),
+		r("POST", "/api/v1/recipient-groups", editor, "recipient_group.create", a(s.createGroup)),
+		r("GET", "/api/v1/recipient-groups/{id}", viewer, "", a(s.getGroup)),
+		r("PUT", "/api/v1/recipient-groups/{id}", editor, "recipient_group.update", a(s.updateGroup)),
+		r("DELETE", "/api/v1/recipient-groups/{id}", editor, "recipient_group.delete", a(s.deleteGroup)),
+
 		r("GET", "/api/v1/schedules", viewer, "", s.listSchedules),
 		r("POST", "/api/v1/schedules", editor, "schedule.create", a(s.createSchedule)),
 		r("GET", "/api/v1/schedules/{id}", viewer, "", a(s.getSchedule)),
@@ -214,6 +220,12 @@ func (s *Server) routes() []route {
 		r("POST", "/api/v1/schedules/{id}/resume", editor, "schedule.resume", a(s.resumeSchedule)),
 		r("POST", "/api/v1/schedules/{id}/test", editor, "schedule.test", a(s.testSchedule)),
 		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
+		r("GET", "/api/v1/regions", viewer, "", a(s.listRegions)),
+		r("GET", "/api/v1/closures", viewer, "", a(s.listClosures)),
+		r("POST", "/api/v1/closures", admin, "closures.create", a(s.createClosure)),
+		r("GET", "/api/v1/closures/{id}", viewer, "", a(s.getClosure)),
+		r("PUT", "/api/v1/closures/{id}", admin, "closures.update", a(s.updateClosure)),
+		r("DELETE", "/api/v1/closures/{id}", admin, "closures.delete", a(s.deleteClosure)),
 		r("POST", "/api/v1/file-name/preview", viewer, "", a(s.previewFileName)),
 
 		r("GET", "/api/v1/exports", editor, "", a(s.listExports)),
@@ -352,6 +364,8 @@ func describe(v any) (int64, string) {
 	case apitypes.Destination:
 		return o.ID, o.Name
 	case apitypes.Schedule:
+		return o.ID, o.Name
+	case apitypes.RecipientGroup:
 		return o.ID, o.Name
 	case *facteur.Run:
 		return o.ID, ""

@@ -42,9 +42,21 @@ type runWorker[TTx any] struct {
 // bound the queries.
 func (w *runWorker[TTx]) Timeout(*river.Job[RunArgs]) time.Duration { return -1 }
 
-// NextRetry waits according to the configured backoff.
+// NextRetry waits according to the configured backoff, or as long as the
+// destination asked (see retryAt), which Work has set for the job.
 func (w *runWorker[TTx]) NextRetry(job *river.Job[RunArgs]) time.Time {
-	return time.Now().Add(w.q.backoff(job.Attempt))
+	if at, ok := w.q.retryAt.LoadAndDelete(job.ID); ok {
+		return at.(time.Time)
+	}
+	return w.q.nextAttempt(job.Attempt, nil)
+}
+
+// nextAttempt returns when the attempt after attempt is due: after the
+// configured backoff, or after the wait err's destination asked for
+// (facteur.RetryWait: an HTTP Retry-After, at most facteur.MaxRetryAfter)
+// when that is longer.
+func (q *Queue[TTx]) nextAttempt(attempt int, err error) time.Time {
+	return time.Now().Add(max(q.backoff(attempt), facteur.RetryWait(err)))
 }
 
 // Work executes one attempt of a run and records its outcome. Transient
@@ -153,7 +165,9 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return river.JobCancel(err)
 	}
 	run.Status = facteur.RunRetrying
-	note := q.retryNote(err, job.Attempt, job.MaxAttempts, time.Now())
+	next := q.nextAttempt(job.Attempt, err)
+	q.retryAt.Store(job.ID, next) // NextRetry, called by River once Work returns, reads it
+	note := q.retryNote(err, job.Attempt, job.MaxAttempts, next)
 	run.Error += " " + note
 	q.log(bg, run.ID, "warn", fmt.Sprintf("Attempt %d of %d failed: %s. %s", job.Attempt, job.MaxAttempts, strings.TrimSuffix(err.Error(), "."), note))
 	if uerr := q.store.UpdateRun(bg, run); uerr != nil {

@@ -190,6 +190,9 @@ func (q *Queue[TTx]) alerts(ctx context.Context, run *facteur.Run, cause error) 
 		if owner, err := q.store.User(ctx, s.OwnerID); err == nil && owner.Active && !s.Options.NoOwnerAlert {
 			to = append([]string{owner.Email}, to...)
 		}
+		to = append(to, q.groupMembers(ctx, s, func(why string) {
+			q.log(ctx, run.ID, "warn", "No failure alert to "+why+".")
+		})...)
 	}
 	q.cfg.Logger.ErrorContext(ctx, "run failed", "run", run.ID, "schedule", run.ScheduleID, "schedule_name", name, "err", run.Error)
 	to, err := q.allowed(ctx, run, to)
@@ -223,6 +226,21 @@ func (q *Queue[TTx]) alerts(ctx context.Context, run *facteur.Run, cause error) 
 		}
 	}
 	return out
+}
+
+// groupMembers returns the addresses of the members of s's alert groups
+// now; skipped is told why each member left out was.
+func (q *Queue[TTx]) groupMembers(ctx context.Context, s *facteur.Schedule, skipped func(why string)) []string {
+	res, err := auth.GroupRecipients(ctx, q.store, s.Options.AlertGroups)
+	if err != nil {
+		q.cfg.Logger.Error("read the schedule's alert groups", "schedule", s.ID, "err", err)
+		skipped("the members of its recipient groups: they could not be read (" + reason(err) + ")")
+		return nil
+	}
+	for _, why := range res.Skipped {
+		skipped(why)
+	}
+	return res.Addresses
 }
 
 // allowed keeps the alert addresses the policy allows now, once each, and

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,7 +171,10 @@ func (q *Queue[TTx]) overdueMails(ctx context.Context, s *facteur.Schedule, slot
 	if owner, err := q.store.User(ctx, s.OwnerID); err == nil && owner.Active && !s.Options.NoOwnerAlert {
 		to = append(to, owner.Email)
 	}
-	allowed, err := q.policyAllowed(ctx, append(to, s.Options.AlertEmails...), len(to), func(a string) {
+	alert := append(slices.Clone(s.Options.AlertEmails), q.groupMembers(ctx, s, func(why string) {
+		q.cfg.Logger.Warn("no overdue alert to "+why, "schedule", s.ID)
+	})...)
+	allowed, err := q.policyAllowed(ctx, append(to, alert...), len(to), func(a string) {
 		q.cfg.Logger.Warn("no overdue alert to an address the policy does not allow", "schedule", s.ID, "to", a)
 	})
 	if err != nil {

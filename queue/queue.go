@@ -162,6 +162,9 @@ type Queue[TTx any] struct {
 	// running holds the cancel functions of the runs executing on this
 	// node, by run id.
 	running sync.Map
+	// retryAt holds, by job ID, when the next attempt of a run that just
+	// failed is due, from Work to NextRetry.
+	retryAt sync.Map
 	leases  facteur.Leases
 	// held holds the leases of the attempts running on this node, by job
 	// id (*heldLease).

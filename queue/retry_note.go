@@ -13,12 +13,12 @@ func (q *Queue[TTx]) backoff(attempt int) time.Duration {
 	return b[min(max(attempt-1, 0), len(b)-1)]
 }
 
-// retryNote says, after attempt of maxAttempts failed with err at now, what
-// is tried again, when, and when the last attempt will be if none succeeds.
-func (q *Queue[TTx]) retryNote(err error, attempt, maxAttempts int, now time.Time) string {
-	next := now.Add(q.backoff(attempt))
-	last := now
-	for k := attempt; k < maxAttempts; k++ {
+// retryNote says, after attempt of maxAttempts failed with err, what is
+// tried again, when (next), and when the last attempt will be if none
+// succeeds.
+func (q *Queue[TTx]) retryNote(err error, attempt, maxAttempts int, next time.Time) string {
+	last := next
+	for k := attempt + 1; k < maxAttempts; k++ {
 		last = last.Add(q.backoff(k))
 	}
 	what := "The run is tried again"

@@ -44,8 +44,10 @@ func prepareDestination(d *facteur.Destination) error {
 
 // CreateDestination records d, owned by d.OwnerID, and sets its ID and
 // timestamps; an empty
-// Config is stored as {}. Config is kept byte for byte. It fails with
-// EINVALID when the name or kind is empty or Config is not JSON.
+// Config is stored as {}. Config is kept byte for byte, and the recipient
+// groups it names (facteur.ConfigGroups) are recorded with it. It fails
+// with EINVALID when the name or kind is empty, Config is not JSON or
+// names a group that does not exist.
 func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) error {
 	if err := prepareDestination(d); err != nil {
 		return err
@@ -59,11 +61,18 @@ func (s *store) CreateDestination(ctx context.Context, d *facteur.Destination) e
 		return err
 	}
 	t := now()
-	err = s.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, encryption, owner_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.Name, d.Kind, config, d.RawCells, enc, d.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
+	err = s.inTx(ctx, func(tx *store, _ any) error {
+		err := tx.q.queryRow(ctx, `INSERT INTO destinations (name, kind, config, raw_cells, encryption, owner_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			d.Name, d.Kind, config, d.RawCells, enc, d.OwnerID, s.dialect.ts(t), s.dialect.ts(t)).Scan(&d.ID)
+		if err != nil {
+			return fmt.Errorf("create destination: %w", err)
+		}
+		return tx.setGroupRefs(ctx, "destination_groups", "destination_id", d.ID, "config.groups", facteur.ConfigGroups(d.Config))
+	})
 	if err != nil {
-		return fmt.Errorf("create destination: %w", err)
+		d.ID = 0
+		return err
 	}
 	d.CreatedAt, d.UpdatedAt = t, t
 	return nil
@@ -117,13 +126,19 @@ func (s *store) UpdateDestination(ctx context.Context, d *facteur.Destination) e
 		return err
 	}
 	t := nextVersion(d.UpdatedAt)
-	err = s.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, encryption = ?, updated_at = ?
-		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
-		append([]any{d.Name, d.Kind, config, d.RawCells, enc, s.dialect.ts(t), d.ID}, s.versionArgs(d.UpdatedAt)...)...).Scan(timeScan{&d.CreatedAt}, &d.OwnerID)
-	if isNoRows(err) {
-		return s.updateMissed(ctx, "destination", "destinations", d.ID)
-	} else if err != nil {
-		return fmt.Errorf("update destination: %w", err)
+	err = s.inTx(ctx, func(tx *store, _ any) error {
+		err := tx.q.queryRow(ctx, `UPDATE destinations SET name = ?, kind = ?, config = ?, raw_cells = ?, encryption = ?, updated_at = ?
+			WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
+			append([]any{d.Name, d.Kind, config, d.RawCells, enc, s.dialect.ts(t), d.ID}, s.versionArgs(d.UpdatedAt)...)...).Scan(timeScan{&d.CreatedAt}, &d.OwnerID)
+		if isNoRows(err) {
+			return tx.updateMissed(ctx, "destination", "destinations", d.ID)
+		} else if err != nil {
+			return fmt.Errorf("update destination: %w", err)
+		}
+		return tx.setGroupRefs(ctx, "destination_groups", "destination_id", d.ID, "config.groups", facteur.ConfigGroups(d.Config))
+	})
+	if err != nil {
+		return err
 	}
 	d.UpdatedAt = t
 	return nil

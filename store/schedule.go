@@ -89,17 +89,27 @@ func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 		return err
 	}
 	t := now()
-	err = s.q.queryRow(ctx, `INSERT INTO schedules (name, report_id, destination_id, format, file_name,
-			calendar, catch_up, include_fields, params, options, enabled, next_run_at, owner_id, created_at, updated_at,
-			obfuscate, hmac_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-		j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), sc.OwnerID, s.dialect.ts(t), s.dialect.ts(t),
-		j.obfuscate, j.hmacKey).Scan(&sc.ID)
+	err = s.inTx(ctx, func(tx *store, _ any) error {
+		err := tx.q.queryRow(ctx, `INSERT INTO schedules (name, report_id, destination_id, format, file_name,
+				calendar, catch_up, include_fields, params, options, enabled, next_run_at, owner_id, created_at, updated_at,
+				obfuscate, hmac_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
+			j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), sc.OwnerID, s.dialect.ts(t), s.dialect.ts(t),
+			j.obfuscate, j.hmacKey).Scan(&sc.ID)
+		if isForeignKeyViolation(err) {
+			return err
+		} else if err != nil {
+			return fmt.Errorf("create schedule: %w", err)
+		}
+		return tx.setGroupRefs(ctx, "schedule_groups", "schedule_id", sc.ID, "options.alert_groups", sc.Options.AlertGroups)
+	})
 	if isForeignKeyViolation(err) {
+		sc.ID = 0
 		return s.scheduleRefError(ctx, sc, err)
 	} else if err != nil {
-		return fmt.Errorf("create schedule: %w", err)
+		sc.ID = 0
+		return err
 	}
 	sc.CreatedAt, sc.UpdatedAt = t, t
 	sc.NextRunAt = truncate(sc.NextRunAt)
@@ -113,6 +123,9 @@ func (s *store) Schedule(ctx context.Context, id int64) (*facteur.Schedule, erro
 		return nil, facteur.Errorf(facteur.ENOTFOUND, "schedule %d not found", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
+	}
+	if err := s.resolveSchedules(ctx, []*facteur.Schedule{sc}); err != nil {
+		return nil, err
 	}
 	return sc, nil
 }
@@ -151,6 +164,10 @@ func (s *store) listSchedules(ctx context.Context, query string, args ...any) ([
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("schedules: %w", err)
 	}
+	rows.Close()
+	if err := s.resolveSchedules(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -164,19 +181,27 @@ func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 		return err
 	}
 	t := nextVersion(sc.UpdatedAt)
-	err = s.q.queryRow(ctx, `UPDATE schedules SET name = ?, report_id = ?, destination_id = ?, format = ?,
-			file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, params = ?, options = ?, enabled = ?,
-			next_run_at = ?, updated_at = ?, obfuscate = ?, hmac_key = ?
-		WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
-		append([]any{sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-			j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), j.obfuscate, j.hmacKey, sc.ID},
-			s.versionArgs(sc.UpdatedAt)...)...).Scan(timeScan{&sc.CreatedAt}, &sc.OwnerID)
-	if isNoRows(err) {
-		return s.updateMissed(ctx, "schedule", "schedules", sc.ID)
-	} else if isForeignKeyViolation(err) {
+	err = s.inTx(ctx, func(tx *store, _ any) error {
+		err := tx.q.queryRow(ctx, `UPDATE schedules SET name = ?, report_id = ?, destination_id = ?, format = ?,
+				file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, params = ?, options = ?, enabled = ?,
+				next_run_at = ?, updated_at = ?, obfuscate = ?, hmac_key = ?
+			WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
+			append([]any{sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
+				j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), j.obfuscate, j.hmacKey, sc.ID},
+				s.versionArgs(sc.UpdatedAt)...)...).Scan(timeScan{&sc.CreatedAt}, &sc.OwnerID)
+		if isNoRows(err) {
+			return tx.updateMissed(ctx, "schedule", "schedules", sc.ID)
+		} else if isForeignKeyViolation(err) {
+			return err
+		} else if err != nil {
+			return fmt.Errorf("update schedule: %w", err)
+		}
+		return tx.setGroupRefs(ctx, "schedule_groups", "schedule_id", sc.ID, "options.alert_groups", sc.Options.AlertGroups)
+	})
+	if isForeignKeyViolation(err) {
 		return s.scheduleRefError(ctx, sc, err)
 	} else if err != nil {
-		return fmt.Errorf("update schedule: %w", err)
+		return err
 	}
 	sc.UpdatedAt = t
 	sc.NextRunAt = truncate(sc.NextRunAt)

@@ -45,6 +45,10 @@ func (s *store) FindSchedules(ctx context.Context, f facteur.ScheduleFilter) ([]
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("find schedules: %w", err)
 	}
+	rows.Close()
+	if err := s.resolveSchedules(ctx, out); err != nil {
+		return nil, 0, err
+	}
 	if len(out) == 0 && f.Limit > 0 && f.Offset > 0 {
 		_, where, args := s.scheduleSelection(f)
 		if err := s.q.queryRow(ctx, `SELECT COUNT(*) `+from+where, args...).Scan(&total); err != nil {

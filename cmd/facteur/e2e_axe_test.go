@@ -64,7 +64,7 @@ type a11yCheck struct {
 const noCheck = `for (const f of document.forms) f.noValidate = true;`
 
 // a11yChecks lists every page and form of the UI: lists, forms new and
-// edit (a destination of each kind), a schedule and a run, the settings,
+// edit (a destination of each kind, a recipient group), a schedule and a run, the settings,
 // the tokens, the one-off export, the login page, error pages, and each
 // form after a refused save.
 func a11yChecks(f pagesFixture, runID int64, dests map[string]int64) []a11yCheck {
@@ -85,6 +85,9 @@ func a11yChecks(f pagesFixture, runID int64, dests map[string]int64) []a11yCheck
 		{name: "one-off export", path: "/exports"},
 		{name: "destinations", path: "/destinations"},
 		{name: "new destination", path: "/destinations/new", assert: noKeptSecret},
+		{name: "recipient groups", path: "/groups"},
+		{name: "new recipient group", path: "/groups/new", roles: both},
+		{name: "recipient group form", path: fmt.Sprintf("/groups/%d/edit", f.group.ID)},
 		{name: "sources", path: "/sources"},
 		{name: "new source", path: "/sources/new"},
 		{name: "source form", path: fmt.Sprintf("/sources/%d/edit", src)},
@@ -94,18 +97,21 @@ func a11yChecks(f pagesFixture, runID int64, dests map[string]int64) []a11yCheck
 		{name: "users", path: "/settings/users"},
 		{name: "audit log", path: "/settings/audit"},
 		{name: "tokens and password", path: "/tokens"},
+		{name: "closure days", path: "/closures"},
 		{name: "page not found", path: "/schedules/987654"},
 		{name: "unknown path", path: "/no-such-page"},
 
 		{name: "schedule form refused", path: "/schedules/new", roles: both, fill: noCheck + `document.getElementById("name").value = "x".repeat(300);`, submit: `#schedule-form .buttons [data-action="save"]`},
 		{name: "schedule form refused, edit", path: fmt.Sprintf("/schedules/%d/edit", sc), roles: admin, fill: noCheck + `document.getElementById("delimiter").value = "ab"; document.getElementById("alert_emails").value = "not a mail";`, submit: `#schedule-form .buttons [data-action="save"]`},
 		{name: "destination form refused", path: "/destinations/new", roles: both, fill: noCheck + `document.getElementById("name").value = "";`, submit: `#destination-form [data-action="save"]`},
+		{name: "recipient group refused", path: "/groups/new", roles: both, fill: noCheck + `document.getElementById("members").value = "not a mail";`, submit: `#group-form [data-action="save"]`},
 		{name: "report form refused", path: "/reports/new", roles: both, fill: noCheck, submit: `#report-form [data-action="save"]`},
 		{name: "source form refused", path: "/sources/new", roles: admin, fill: noCheck, submit: `#source-form [data-action="save"]`},
 		{name: "one-off export refused", path: "/exports", roles: both, fill: noCheck, submit: `#export-form [data-action="export"]`},
 		{name: "policy refused", path: "/settings/policy", roles: admin, fill: `document.getElementById("link_ttl_hours").value = "-4";`, submit: `#policy-form [data-action="save"]`},
 		{name: "new user refused", path: "/settings/users", roles: admin, fill: noCheck + `document.getElementById("email").value = "not a mail"; document.getElementById("upassword").value = "short";`, submit: `#new-user [data-action="create-user"]`},
 		{name: "mail settings refused", path: "/settings/mail", roles: admin, fill: `document.getElementById("host").value = "smtp.example.org"; document.getElementById("port").value = "99999";`, submit: `[data-action="save"]`},
+		{name: "closure list refused", path: "/closures", roles: admin, fill: `document.getElementById("name-new").value = "Office"; document.getElementById("days-new").value = "2026-13-01";`, submit: `#new-closure-list [data-action="create"]`},
 		{name: "new token refused", path: "/tokens", fill: noCheck + `document.getElementById("expires").value = "-3";`, submit: `#new-token-form [data-action="create-token"]`},
 		{name: "password change refused", path: "/tokens", fill: noCheck + `document.getElementById("current_password").value = "wrong password";`, submit: `#password-form [data-action="change-password"]`},
 

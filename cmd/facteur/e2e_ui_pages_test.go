@@ -23,6 +23,7 @@ type pagesFixture struct {
 	n                      *node
 	outbox                 string
 	src, rep, dest, sched  struct{ ID int64 }
+	group                  struct{ ID int64 }
 	reportName, schedName  string
 	scheduleRow, schedPage string
 }
@@ -39,6 +40,7 @@ func newPagesFixture(t *testing.T) pagesFixture {
 		"file_name": "items-{run_id}.{ext}", "format": map[string]any{"format": "csv", "delimiter": ";"},
 		"options":  map[string]any{"alert_emails": []string{"ops@example.org"}},
 		"calendar": map[string]any{"frequency": "daily", "days": []string{"weekdays"}, "at": "06:00", "time_zone": "Europe/Paris"}}, &f.sched)
+	n.must(201, "POST", "/api/v1/recipient-groups", map[string]any{"name": "Operations", "addresses": []string{"ops@example.org", testAdmin}}, &f.group)
 	f.scheduleRow = fmt.Sprintf(`tr[data-schedule="%d"]`, f.sched.ID)
 	f.schedPage = fmt.Sprintf("%s/schedules/%d", n.base, f.sched.ID)
 	return f
@@ -265,7 +267,7 @@ func TestBrowserCardLabels(t *testing.T) {
 		Head, Shown string
 		Actions     bool
 	}
-	pages := []string{"/schedules", "/runs", "/reports", "/sources", "/destinations", "/settings/users", "/tokens", "/exports", "/settings/audit", fmt.Sprintf("/schedules/%d", f.sched.ID)}
+	pages := []string{"/schedules", "/runs", "/reports", "/sources", "/destinations", "/groups", "/settings/users", "/tokens", "/exports", "/settings/audit", fmt.Sprintf("/schedules/%d", f.sched.ID)}
 	for _, width := range []int64{720, 375} {
 		b.do(chromedp.EmulateViewport(width, 900))
 		for _, p := range pages {

@@ -718,7 +718,7 @@ func TestBrowserLayout(t *testing.T) {
 
 	b.do(chromedp.EmulateViewport(720, 900))
 	for _, p := range []string{"/schedules", "/schedules/new", "/reports", fmt.Sprintf("/reports/%d/edit", rep.ID), "/runs", "/exports",
-		"/destinations", "/destinations/new", "/sources", "/sources/new", "/settings/mail", "/settings/policy", "/settings/users", "/settings/audit", "/tokens"} {
+		"/destinations", "/destinations/new", "/groups", "/groups/new", "/sources", "/sources/new", "/settings/mail", "/settings/policy", "/settings/users", "/settings/audit", "/tokens"} {
 		b.do(chromedp.Navigate(n.base+p), chromedp.WaitVisible(css(`main h1`)))
 		if wide := eval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); wide > 0 {
 			t.Errorf("%s is %d px wider than a 720 px window", p, wide)

@@ -206,6 +206,15 @@ func runServe(ctx context.Context, formats *format.Registry, args []string, stdo
 			return signer.URL(a.RunID, p.LinkTTL()), nil
 		},
 		SaveConfig: saveConfig(db),
+		RecipientGroups: func(ctx context.Context, ids []int64) (facteur.GroupRecipients, error) {
+			return auth.GroupRecipients(ctx, db, ids)
+		},
+		RunLog: func(ctx context.Context, runID int64, level, message string) {
+			e := facteur.LogEntry{Time: time.Now().UTC(), Level: level, Message: message}
+			if err := db.AppendRunLog(context.WithoutCancel(ctx), runID, e); err != nil {
+				logger.Warn("append run log", "run", runID, "err", err)
+			}
+		},
 	}
 	// The destination kinds: every part that needs to know them reads this one registry.
 	destKinds := kinds.Builtin()

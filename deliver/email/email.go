@@ -12,10 +12,12 @@ import (
 	"html"
 	"net/mail"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/internal/faultpoint"
 	fmail "github.com/facteur/facteur/mail"
 )
 
@@ -64,6 +66,11 @@ type Config struct {
 	// applied by whoever saves, tests or runs the destination). At most
 	// facteur.MaxRecipients.
 	To []string `json:"to"`
+	// Groups are recipient groups mailed besides To, their members read
+	// at each delivery (facteur.RecipientGroup); at most
+	// facteur.MaxGroupRefs. A member the policy no longer allows, or a
+	// deactivated account, is left out and the run's log says so.
+	Groups []int64 `json:"groups,omitempty"`
 	// Recipients says how the recipients are addressed: Separate (the
 	// default), Bcc or Together.
 	Recipients string `json:"recipients,omitempty"`
@@ -98,7 +105,7 @@ func (c Config) Rows() int64 {
 // ParseConfig decodes and validates an e-mail destination's config.
 func ParseConfig(raw json.RawMessage) (Config, error) {
 	var c Config
-	if err := deliver.DecodeConfig(raw, &c, `an e-mail destination has "to", "recipients", "subject", "message", "html", "body" and "body_rows"`, nil); err != nil {
+	if err := deliver.DecodeConfig(raw, &c, `an e-mail destination has "to", "groups", "recipients", "subject", "message", "html", "body" and "body_rows"`, nil); err != nil {
 		return Config{}, err
 	}
 	return c, c.Validate()
@@ -108,8 +115,8 @@ func ParseConfig(raw json.RawMessage) (Config, error) {
 // addressed; the policy is checked on save and at every delivery.
 func (c Config) Validate() error {
 	switch {
-	case len(c.To) == 0:
-		return facteur.Errorf(facteur.EINVALID, "to: give at least one recipient")
+	case len(c.To) == 0 && len(c.Groups) == 0:
+		return facteur.Errorf(facteur.EINVALID, "to: give at least one recipient, or a recipient group")
 	case len(c.To) > facteur.MaxRecipients:
 		return facteur.Errorf(facteur.EINVALID, "to: at most %d recipients (this list has %d); use a mailing list for more", facteur.MaxRecipients, len(c.To))
 	case len(c.Subject) > emailMaxSubject || strings.ContainsAny(c.Subject, "\r\n\x00"):
@@ -120,6 +127,9 @@ func (c Config) Validate() error {
 		return facteur.Errorf(facteur.EINVALID, "body: use %q (the file attached), %q (the first rows in the mail) or %q (both)", BodyAttachment, BodyTable, BodyBoth)
 	case c.BodyRows < 0 || c.BodyRows > MaxBodyRows:
 		return facteur.Errorf(facteur.EINVALID, "body_rows: use a number of rows from 1 to %d, or 0 for %d", MaxBodyRows, DefaultBodyRows)
+	}
+	if err := facteur.CheckGroupRefs("groups", c.Groups); err != nil {
+		return err
 	}
 	for i, a := range c.To {
 		if len(a) > facteur.MaxEmailLen {
@@ -223,14 +233,66 @@ func (e *Email) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Deliv
 	} else {
 		tmpl.Text, tmpl.HTML = e.body(a, link, ttl)
 	}
-	groups, err := e.groups(ctx, p)
+	to, err := e.recipients(ctx, a)
+	if err != nil {
+		return facteur.Delivery{}, err
+	}
+	groups, err := e.groups(ctx, p, to)
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
 	if err := e.sendAll(ctx, a, tmpl, groups); err != nil {
 		return facteur.Delivery{}, err
 	}
-	return facteur.Delivery{Location: "mailto:" + strings.Join(e.cfg.To, ",")}, nil
+	return facteur.Delivery{Location: mailto(to)}, nil
+}
+
+// recipients returns the addresses of To and of the members of Groups at
+// this moment, once each; the members left out are written in the log of
+// a's run (none for Send test, a nil a). No recipient at all is an
+// error: the file would reach no one.
+func (e *Email) recipients(ctx context.Context, a *facteur.Artifact) ([]string, error) {
+	if len(e.cfg.Groups) == 0 {
+		return e.cfg.To, nil
+	}
+	if e.env.RecipientGroups == nil {
+		return nil, facteur.Errorf(facteur.EINVALID, "Recipient groups are not available on this server.")
+	}
+	res, err := e.env.RecipientGroups(ctx, e.cfg.Groups)
+	if err != nil {
+		return nil, err
+	}
+	if a != nil && e.env.RunLog != nil {
+		run := a.DeliveringRun
+		if run == 0 {
+			run = a.RunID
+		}
+		for _, why := range res.Skipped {
+			e.env.RunLog(ctx, run, "warn", "Not mailed: "+why+".")
+		}
+	}
+	to := slices.Clone(e.cfg.To)
+	for _, m := range res.Addresses {
+		if !slices.ContainsFunc(to, func(x string) bool { return strings.EqualFold(x, m) }) {
+			to = append(to, m)
+		}
+	}
+	if len(to) == 0 {
+		return nil, facteur.Errorf(facteur.EINVALID, "No recipient is left: the recipient groups of this destination have no member that may be mailed now (%s).", strings.Join(res.Skipped, "; "))
+	}
+	return to, nil
+}
+
+// maxLocation bounds the addresses a delivery's location names.
+const maxLocation = 10
+
+// mailto is the location of a delivery to the addresses to: the first
+// maxLocation of them, and how many more.
+func mailto(to []string) string {
+	if len(to) <= maxLocation {
+		return "mailto:" + strings.Join(to, ",")
+	}
+	return fmt.Sprintf("mailto:%s (and %d more)", strings.Join(to[:maxLocation], ","), len(to)-maxLocation)
 }
 
 // body returns the mail's text and, in HTML mode, its HTML: the
@@ -358,12 +420,12 @@ type group struct {
 // addresses are the group's recipients.
 func (g group) addresses() []string { return append(append([]string{}, g.to...), g.bcc...) }
 
-// groups divides the recipients into mails as Config.Recipients says.
-func (e *Email) groups(ctx context.Context, p facteur.Policy) ([]group, error) {
+// groups divides the recipients to into mails as Config.Recipients says.
+func (e *Email) groups(ctx context.Context, p facteur.Policy, to []string) ([]group, error) {
 	var out []group
 	switch e.cfg.Recipients {
 	case Bcc:
-		return []group{{bcc: e.cfg.To}}, nil
+		return []group{{bcc: to}}, nil
 	case Together:
 		var accounts []string
 		if e.env.Accounts != nil {
@@ -373,7 +435,7 @@ func (e *Email) groups(ctx context.Context, p facteur.Policy) ([]group, error) {
 			}
 		}
 		var inside group
-		for _, a := range e.cfg.To {
+		for _, a := range to {
 			if p.InOrganisation(a, accounts) {
 				inside.to = append(inside.to, a)
 			} else {
@@ -385,7 +447,7 @@ func (e *Email) groups(ctx context.Context, p facteur.Policy) ([]group, error) {
 		}
 		return out, nil
 	}
-	for _, a := range e.cfg.To {
+	for _, a := range to {
 		out = append(out, group{to: []string{a}})
 	}
 	return out, nil
@@ -452,6 +514,7 @@ func (e *Email) sendAll(ctx context.Context, a *facteur.Artifact, tmpl fmail.Mes
 			}
 			continue
 		}
+		faultpoint.Reach(faultpoint.BeforeRename)
 		record(p.g.addresses(), p.id, facteur.MailSent, reply)
 	}
 	return first
@@ -488,7 +551,11 @@ func (e *Email) Test(ctx context.Context) (facteur.Delivery, error) {
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
-	groups, err := e.groups(ctx, p)
+	to, err := e.recipients(ctx, nil)
+	if err != nil {
+		return facteur.Delivery{}, err
+	}
+	groups, err := e.groups(ctx, p, to)
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
@@ -513,7 +580,7 @@ func (e *Email) Test(ctx context.Context) (facteur.Delivery, error) {
 			return facteur.Delivery{}, err
 		}
 	}
-	return facteur.Delivery{Location: "mailto:" + strings.Join(e.cfg.To, ",")}, nil
+	return facteur.Delivery{Location: mailto(to)}, nil
 }
 
 func (e *Email) send(ctx context.Context, m fmail.Message) (string, error) {

@@ -2,6 +2,7 @@ package email
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/facteur/facteur"
@@ -14,7 +15,8 @@ func Kind() deliver.Kind {
 		Name: facteur.DestinationEmail,
 		Help: "mails the file to people",
 		Fields: []deliver.Field{
-			{Name: "to", Type: "lines", Help: "Recipients", Required: true},
+			{Name: "to", Type: "lines", Help: "Recipients"},
+			{Name: "groups", Type: "groups", Help: "Recipient groups"},
 			{Name: "recipients", Type: "select", Options: []string{Separate, Bcc, Together}, Help: "How recipients are addressed"},
 			{Name: "subject", Type: "text", Help: "Subject"},
 			{Name: "message", Type: "textarea", Help: "Message"},
@@ -30,10 +32,18 @@ func Kind() deliver.Kind {
 			return New(cfg, env)
 		},
 		Where: func(config json.RawMessage) string {
-			if c, err := ParseConfig(config); err == nil {
-				return strings.Join(c.To, ", ")
+			c, err := ParseConfig(config)
+			if err != nil {
+				return ""
 			}
-			return ""
+			where := c.To
+			switch n := len(c.Groups); {
+			case n == 1:
+				where = append(where, "1 recipient group")
+			case n > 1:
+				where = append(where, fmt.Sprintf("%d recipient groups", n))
+			}
+			return strings.Join(where, ", ")
 		},
 		BodyRows: func(config json.RawMessage) int64 {
 			c, err := ParseConfig(config)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/internal/faultpoint"
 )
 
 // Folder delivers artifacts into a directory on the machine that runs
@@ -78,6 +79,7 @@ func (f *Folder) put(ctx context.Context, p deliver.Payload) (facteur.Delivery, 
 	if err != nil {
 		return facteur.Delivery{}, err
 	}
+	faultpoint.Reach(faultpoint.BeforeRename)
 	if err := f.publish(ctx, tmp, final, p); err != nil {
 		removeQuietly(tmp)
 		return facteur.Delivery{}, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/internal/faultpoint"
 	"github.com/facteur/facteur/internal/filewrite"
 )
 
@@ -79,6 +80,7 @@ func (f *Folder) writeTemp(ctx context.Context, p deliver.Payload) (path string,
 			removeQuietly(tmp.Name())
 		}
 	}()
+	faultpoint.Reach(faultpoint.Upload)
 
 	// The copy is hashed and written on a goroutine of its own while the
 	// next piece is read, and handed to the disk as it goes.

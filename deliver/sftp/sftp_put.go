@@ -13,6 +13,7 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/internal/faultpoint"
 )
 
 const (
@@ -58,6 +59,7 @@ func (s *SFTP) put(ctx context.Context, ss *sftpSession, p deliver.Payload) erro
 	if err != nil {
 		return err
 	}
+	faultpoint.Reach(faultpoint.BeforeRename)
 	if err := s.publish(ctx, ss, tmp, final, p); err != nil {
 		s.removeTemp(ss, tmp)
 		return err

@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unicode"
 
 	"github.com/facteur/facteur"
@@ -56,7 +58,12 @@ func (w *Webhook) statusError(resp *http.Response, r webhookRequest, snippet []b
 	case code == http.StatusConflict:
 		return facteur.Errorf(facteur.ECONFLICT, "The webhook at %s refused %s with %s%s: the receiver already has a different file of that name. Change the file name template, or ask the receiver's owner to let a new file overwrite an old one.", w.host(), what, status, said)
 	case code == http.StatusRequestTimeout, code == http.StatusTooEarly, code == http.StatusTooManyRequests, code >= 500:
-		return facteur.Errorf(facteur.EUNAVAILABLE, "The webhook at %s answered %s%s to %s; trying again later may succeed.", w.host(), status, said, what)
+		err := facteur.Errorf(facteur.EUNAVAILABLE, "The webhook at %s answered %s%s to %s; trying again later may succeed.", w.host(), status, said, what)
+		if wait, ok := retryAfter(resp.Header.Get("Retry-After"), w.now()); ok {
+			err.Message = fmt.Sprintf("The webhook at %s answered %s%s to %s and asked to wait %s before trying again.", w.host(), status, said, what, wait)
+			return &facteur.RetryAfterError{Wait: wait, Err: err}
+		}
+		return err
 	case code == http.StatusRequestEntityTooLarge:
 		return facteur.Errorf(facteur.EINVALID, "The webhook at %s refused %s with %s%s: the file is too large for the receiver. Ask for a higher limit, or use the \"json\" mode to send a download link.", w.host(), what, status, said)
 	case code >= 400 && code < 500:
@@ -160,4 +167,30 @@ func printable(b []byte) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// retryAfter reads an HTTP Retry-After header (RFC 9110 10.2.3): a number
+// of seconds or an HTTP date, as a wait from now, bounded by
+// facteur.MaxRetryAfter; a date in the past is no wait. ok is false when
+// the header is empty or is neither.
+func retryAfter(h string, now time.Time) (wait time.Duration, ok bool) {
+	h = strings.TrimSpace(h)
+	if h == "" || len(h) > 64 {
+		return 0, false
+	}
+	if h[0] >= '0' && h[0] <= '9' { // delay-seconds; a date begins with its day's name
+		secs, err := strconv.ParseUint(h, 10, 64)
+		switch {
+		case errors.Is(err, strconv.ErrRange), err == nil && secs > uint64(facteur.MaxRetryAfter/time.Second):
+			return facteur.MaxRetryAfter, true
+		case err != nil:
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	at, err := http.ParseTime(h)
+	if err != nil {
+		return 0, false
+	}
+	return min(max(at.Sub(now), 0).Round(time.Second), facteur.MaxRetryAfter), true
 }

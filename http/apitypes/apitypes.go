@@ -25,6 +25,9 @@ type Error struct {
 type Schedule struct {
 	*facteur.Schedule
 	Description string `json:"description"`
+	// NextNotes say why the next run is not where the rule alone would put
+	// it: "Thu 1 Jan 2026: New Year's Day → Fri 2 Jan".
+	NextNotes []string `json:"next_notes,omitempty"`
 	// LastRun is the schedule's newest run, in the list only.
 	LastRun *LastRun `json:"last_run,omitempty"`
 	// OwnerEmail is the e-mail address of the owner, for one schedule only.
@@ -55,6 +58,17 @@ type CalendarPreview struct {
 	TimeZone    string      `json:"time_zone"`
 	Next        []time.Time `json:"next"`
 	NextLocal   []string    `json:"next_local"` // the same instants on the calendar's wall clock
+	// Notes[i] says why Next[i] moved, or which slots were skipped before
+	// it (empty when nothing did).
+	Notes [][]string `json:"notes"`
+}
+
+// Region is a region a calendar may follow (GET /api/v1/regions).
+type Region struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Holidays string `json:"holidays"`
+	Note     string `json:"note,omitempty"`
 }
 
 // FileNameExample is the answer of POST /api/v1/file-name/preview.
@@ -171,4 +185,24 @@ type DeviceStatus struct {
 	UserCode        string    `json:"user_code,omitempty"`
 	VerificationURI string    `json:"verification_uri,omitempty"`
 	Expires         time.Time `json:"expires_at,omitzero"`
+}
+
+// RecipientGroup is a recipient group with its account members' addresses
+// of the day, and, for one group, who names it.
+type RecipientGroup struct {
+	*facteur.RecipientGroup
+	// Accounts are the account members, in the order of AccountIDs.
+	Accounts []GroupAccount `json:"accounts"`
+	// UsedBy are the destinations and schedules that name the group and
+	// that the account may see (one group only); UsedByOthers counts the
+	// others.
+	UsedBy       []facteur.GroupUse `json:"used_by,omitempty"`
+	UsedByOthers int                `json:"used_by_others,omitempty"`
+}
+
+// GroupAccount is an account member of a recipient group.
+type GroupAccount struct {
+	ID     int64  `json:"id"`
+	Email  string `json:"email"`
+	Active bool   `json:"active"`
 }

@@ -207,6 +207,8 @@ func configFromForm(kinds []formKind, kind string, form url.Values) (map[string]
 				config[f.Name] = n
 			case "lines":
 				config[f.Name] = strings.Fields(strings.NewReplacer(",", " ", ";", " ").Replace(raw))
+			case "groups":
+				config[f.Name] = groupIDs(form[kind+"."+f.Name])
 			case "headers":
 				if strings.TrimSpace(raw) == "" {
 					continue // keeps the stored headers

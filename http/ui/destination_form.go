@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,20 @@ type destinationForm struct {
 	// Typed is the posted form when it comes back refused; its values
 	// are shown instead of the stored ones.
 	Typed url.Values
+	// Groups are the recipient groups a kind that mails may name.
+	Groups []groupChoice
+}
+
+// GroupChecked reports whether the recipient group id is ticked for
+// kind: as typed in a refused form, else as stored.
+func (f destinationForm) GroupChecked(kind string, id int64) bool {
+	chosen := facteur.ConfigGroups(f.Destination.Config)
+	if f.Typed != nil {
+		chosen = groupIDs(f.Typed[kind+".groups"])
+	} else if kind != f.Destination.Kind {
+		return false
+	}
+	return slices.Contains(chosen, id)
 }
 
 // Value is the shown value of a kind's field: as typed in a refused form,
@@ -148,6 +163,10 @@ func (s *Server) destinationForm(w http.ResponseWriter, r *http.Request, v view)
 	if f.Destination.Kind == "" && len(f.Kinds) > 0 {
 		f.Destination.Kind = f.Kinds[0].Kind
 	}
+	var err error
+	if f.Groups, err = s.groupChoices(r); err != nil {
+		return err
+	}
 	return s.renderDestinationForm(w, v, f, http.StatusOK)
 }
 
@@ -177,6 +196,9 @@ func (s *Server) refusedDestination(w http.ResponseWriter, r *http.Request, v vi
 		f.Destination.Name, f.Destination.Kind, f.Destination.RawCells = r.PostFormValue("name"), r.PostFormValue("kind"), r.PostFormValue("raw_cells") != ""
 	}
 	f.Errors.addAPI(msg, destinationInputs(f.Kinds, f.Destination.Kind))
+	if f.Groups, err = s.groupChoices(r); err != nil {
+		return err
+	}
 	return s.renderDestinationForm(w, v, f, status)
 }
 

@@ -7,10 +7,12 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/calendar"
 	"github.com/facteur/facteur/http/apitypes"
 )
 
@@ -32,16 +34,57 @@ type scheduleForm struct {
 	Months       []monthChoice
 	Days         []int
 	Preview      *apitypes.CalendarPreview
+	Regions      []apitypes.Region      // the regions a calendar may follow
+	ClosureLists []*facteur.ClosureList // the lists a calendar may observe
+	Nths         []nthChoice            // the choices of "the Nth working day"
 	FileExample  string
 	Errors       map[string]string // by the API's field ("calendar.time_zone"), in the label's words
 	Problems     formErrors        // the same messages, for the summary at the top
 	Tested       string            // the result of Send test
+	// Groups are the recipient groups the alerts may name.
+	Groups []groupChoice
+}
+
+// AlertGroup reports whether the schedule alerts the recipient group id.
+func (f scheduleForm) AlertGroup(id int64) bool {
+	return slices.Contains(f.Schedule.Options.AlertGroups, id)
 }
 
 // MaxRowLimit bounds the row limit's box.
 func (scheduleForm) MaxRowLimit() int64 { return facteur.MaxRowLimit }
 
 type dayChoice struct{ Value, Label string }
+type nthChoice struct {
+	Value int
+	Label string
+}
+
+// nthChoices are 1st … 23rd, then last and 2nd-to-last … 5th-to-last.
+func nthChoices() []nthChoice {
+	var out []nthChoice
+	for n := 1; n <= 23; n++ {
+		out = append(out, nthChoice{n, calendar.Ordinal(n)})
+	}
+	out = append(out, nthChoice{-1, "last"})
+	for n := 2; n <= 5; n++ {
+		out = append(out, nthChoice{-n, calendar.Ordinal(n) + "-to-last"})
+	}
+	return out
+}
+
+// Observes reports whether the calendar observes the closure list name.
+func (f scheduleForm) Observes(name string) bool {
+	return slices.Contains(f.Schedule.Calendar.Closures, name)
+}
+
+// NoteOf returns the notes of the preview's i-th run.
+func (f scheduleForm) NoteOf(i int) []string {
+	if f.Preview == nil || i >= len(f.Preview.Notes) {
+		return nil
+	}
+	return f.Preview.Notes[i]
+}
+
 type monthChoice struct {
 	Value int
 	Label string
@@ -196,7 +239,13 @@ var (
 
 // newScheduleForm loads what the form offers: reports, destinations.
 func (s *Server) newScheduleForm(r *http.Request, sc facteur.Schedule) (scheduleForm, error) {
-	f := scheduleForm{ID: sc.ID, Schedule: sc, Zones: zones, Weekdays: weekdays, Months: months, Errors: map[string]string{}}
+	f := scheduleForm{ID: sc.ID, Schedule: sc, Zones: zones, Weekdays: weekdays, Months: months, Nths: nthChoices(), Errors: map[string]string{}}
+	if err := s.call(r, "GET", "/api/v1/regions", nil, &f.Regions); err != nil {
+		return f, err
+	}
+	if err := s.call(r, "GET", "/api/v1/closures", nil, &f.ClosureLists); err != nil {
+		return f, err
+	}
 	for d := 1; d <= 31; d++ {
 		f.Days = append(f.Days, d)
 	}
@@ -207,6 +256,9 @@ func (s *Server) newScheduleForm(r *http.Request, sc facteur.Schedule) (schedule
 		return f, err
 	}
 	var err error
+	if f.Groups, err = s.groupChoices(r); err != nil {
+		return f, err
+	}
 	f.Formats, err = s.loadFormats(r)
 	return f, err
 }
@@ -240,7 +292,11 @@ var scheduleInputs = map[string]fieldInput{
 	"calendar.days": {"frequency", "form.days"}, "calendar.weekday": {"weekday", "form.weekday"},
 	"calendar.day_of_month": {"day_of_month", "form.day_of_month"}, "calendar.months": {"day_of_month", "form.months"},
 	"calendar.at": {"at", "form.at"}, "calendar.cron": {"cron", "form.cron"}, "calendar.time_zone": {"time_zone", "form.time_zone"},
-	"file_name": {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
+	"calendar.region": {"region", "form.region"}, "calendar.closures": {"region", "form.closures"},
+	"calendar.on_closed": {"on_closed", "form.on_closed"}, "calendar.workday": {"workday", "form.workday"},
+	"calendar.period": {"period", "form.period"},
+	"file_name":       {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
+	"options.alert_groups":                {"alert_groups", "form.alert_groups"},
 	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
 	"options.limits.max_bytes":      {"max_mib", "form.max_mib"},
 	"options.send_if":               {"send_if", "form.send_if"},
@@ -444,6 +500,9 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 		sc.Calendar.Weekday = form.Get("weekday")
 	case facteur.Cron:
 		sc.Calendar.Cron, sc.Calendar.At = strings.TrimSpace(form.Get("cron")), ""
+	case facteur.Workday:
+		sc.Calendar.Workday, _ = strconv.Atoi(form.Get("workday"))
+		sc.Calendar.Period = form.Get("period")
 	case facteur.Monthly:
 		sc.Calendar.DayOfMonth, _ = strconv.Atoi(form.Get("day_of_month"))
 		for _, m := range form["months"] {
@@ -452,9 +511,17 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 			}
 		}
 	}
+	sc.Calendar.Region = strings.ToUpper(strings.TrimSpace(form.Get("region")))
+	sc.Calendar.Closures = form["closures"]
+	if f := sc.Calendar.Frequency; f != facteur.Workdays && f != facteur.Workday && form.Get("on_closed") != facteur.OnClosedRun {
+		sc.Calendar.OnClosed = form.Get("on_closed")
+	}
 	sc.IncludeFields = form[fmt.Sprintf("include_%d", sc.ReportID)]
 	sc.Obfuscate = rulesFromForm(form, sc.ReportID)
 	sc.HMACKey = form.Get("hmac_key")
+	if ids := form["alert_groups"]; len(ids) > 0 {
+		sc.Options.AlertGroups = groupIDs(ids)
+	}
 	sc.Options.AlertEmails = strings.FieldsFunc(form.Get("alert_emails"), func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' })
 	sc.Options.Limits = facteur.RunLimits{
 		MaxDurationSeconds: formNumber(form.Get("max_minutes"), 60),

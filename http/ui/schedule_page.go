@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/facteur/facteur"
@@ -57,7 +58,10 @@ func (p schedulePage) Options() []string {
 	if p.Schedule.Options.Confirmation {
 		out = append(out, text("detail.confirmation"))
 	}
-	alerted := p.Schedule.Options.AlertEmails
+	alerted := slices.Clone(p.Schedule.Options.AlertEmails)
+	if n := len(p.Schedule.Options.AlertGroups); n > 0 {
+		alerted = append(alerted, text("detail.alert_groups", n))
+	}
 	if !p.Schedule.Options.NoOwnerAlert {
 		alerted = append([]string{text("detail.alerts_owner")}, alerted...)
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Proxy forwards the connections made to Addr to its target.
@@ -26,6 +27,8 @@ type Proxy struct {
 
 	accepted atomic.Int64
 	cut      atomic.Int64
+	carried  atomic.Int64 // bytes forwarded towards the target
+	rate     atomic.Int64 // bytes per second towards the target; 0: no limit
 }
 
 // Start listens on a free loopback port and forwards to target
@@ -96,6 +99,15 @@ func (p *Proxy) Up() {
 	defer p.mu.Unlock()
 	p.down = false
 }
+
+// Throttle slows what every connection sends towards the target to
+// bytesPerSecond, as a slow link does, from the next read on; 0 lifts the
+// limit.
+func (p *Proxy) Throttle(bytesPerSecond int64) { p.rate.Store(max(bytesPerSecond, 0)) }
+
+// Carried returns how many bytes the proxy has forwarded towards the
+// target, over all connections.
+func (p *Proxy) Carried() int64 { return p.carried.Load() }
 
 // Accepted returns how many connections the proxy took, and Cut how many
 // of them it cut.
@@ -173,6 +185,10 @@ func (p *Proxy) forward(c net.Conn) {
 				break
 			}
 			carried += int64(k)
+			p.carried.Add(int64(k))
+			if r := p.rate.Load(); r > 0 {
+				time.Sleep(time.Duration(int64(k) * int64(time.Second) / r))
+			}
 			if p.cutNow(carried) {
 				reset(c)
 				reset(up)

@@ -81,6 +81,37 @@ func TestProxy(t *testing.T) {
 	}
 }
 
+// TestThrottle: at 400 KB/s, 200 KB take at least half a second and come
+// back whole, the proxy counts what it carried, and lifting the limit
+// makes the next connection fast again.
+func TestThrottle(t *testing.T) {
+	p, err := Start(echoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	payload := bytes.Repeat([]byte("0123456789"), 20_000)
+	p.Throttle(400_000)
+	start := time.Now()
+	if got, err := roundTrip(t, p.Addr(), payload); err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("throttled: %d bytes back of %d, %v", len(got), len(payload), err)
+	}
+	if took := time.Since(start); took < 450*time.Millisecond {
+		t.Errorf("200 KB at 400 KB/s took %s", took)
+	}
+	p.Throttle(0)
+	start = time.Now()
+	if got, err := roundTrip(t, p.Addr(), payload); err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("unthrottled: %d bytes back, %v", len(got), err)
+	}
+	if took := time.Since(start); took > 400*time.Millisecond {
+		t.Errorf("200 KB without a limit took %s", took)
+	}
+	if p.Carried() != 2*int64(len(payload)) {
+		t.Errorf("carried %d bytes, want %d", p.Carried(), 2*len(payload))
+	}
+}
+
 // TestDownUp: while down, a connection open is reset and a new one
 // carries nothing back; once up, connections are forwarded whole again.
 func TestDownUp(t *testing.T) {

@@ -70,6 +70,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Reports", testReports},
 		{"Destinations", testDestinations},
 		{"Schedules", testSchedules},
+		{"ClosureLists", testClosureLists},
 		{"FindSchedules", testFindSchedules},
 		{"DeleteInUse", testDeleteInUse},
 		{"Runs", testRuns},
@@ -111,6 +112,8 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"OverdueAlertRace", testOverdueAlertRace},
 		{"Backlog", testBacklog},
 		{"Ready", testReady},
+		{"RecipientGroups", testRecipientGroups},
+		{"RecipientGroupUses", testRecipientGroupUses},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -126,6 +126,14 @@ function scheduleForm(form) {
         cal.months = checked("months").map((m) => parseInt(m, 10));
       }
       if (cal.frequency === "cron") cal.cron = val("cron");
+      if (cal.frequency === "cron") delete cal.at;
+      if (cal.frequency === "workday") {
+        cal.workday = parseInt(val("workday"), 10);
+        cal.period = val("period");
+      }
+      if (form.elements.region) cal.region = val("region").trim().toUpperCase();
+      cal.closures = checked("closures");
+      if (!["workdays", "workday"].includes(cal.frequency) && form.elements.on_closed && val("on_closed") !== "run") cal.on_closed = val("on_closed");
       const desc = document.getElementById("calendar-description");
       const list = document.getElementById("next-runs");
       try {
@@ -137,6 +145,9 @@ function scheduleForm(form) {
           time.dataset.zone = p.time_zone;
           time.title = new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC";
           li.append(time);
+          for (const n of (p.notes && p.notes[i]) || []) {
+            li.append(Object.assign(document.createElement("span"), { className: "run-note", textContent: n }));
+          }
           return li;
         }));
         localTimes(list);
