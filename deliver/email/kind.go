@@ -13,6 +13,7 @@ func Kind() deliver.Kind {
 	return deliver.Kind{
 		Name: facteur.DestinationEmail,
 		Help: "mails the file to people",
+		OneFile: true,
 		Fields: []deliver.Field{
 			{Name: "to", Type: "lines", Help: "Recipients", Required: true},
 			{Name: "recipients", Type: "select", Options: []string{Separate, Bcc, Together}, Help: "How recipients are addressed"},
