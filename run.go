@@ -86,6 +86,10 @@ type Run struct {
 	// of all, and with "files" its SHA256 (ContentSHA256) is that of the
 	// list of the files' SHA256 (ContentSHA256) and names (RunFile.SumLine).
 	Files []RunFile `json:"files,omitempty"`
+	// Packaging is how a bundle's run delivered its files (A6): "zip"
+	// (one file, the run's own, holding Files) or "files" (each of Files
+	// on its own, and no file of the run's own); "" for one report.
+	Packaging string `json:"packaging,omitempty"`
 	// ArtifactPath is where the file is spooled, for retry and download.
 	ArtifactPath string          `json:"-"`
 	Location     string          `json:"location,omitempty"` // where the file was delivered
@@ -123,6 +127,10 @@ type RunFile struct {
 // the sum and the name as sha256sum prints them, so that
 // "sha256sum a b c | sha256sum" gives the bundle's SHA256 back.
 func (f RunFile) SumLine(sum string) string { return sum + "  " + f.Name + "\n" }
+
+// Separate reports whether the run delivers its files each on its own
+// (a bundle packaged as "files"), with no file of its own to download.
+func (r Run) Separate() bool { return r.Packaging == PackFiles }
 
 // Stage is the time one step of a run took.
 type Stage struct {

@@ -152,7 +152,7 @@ func (r *Runner) exportBundle(ctx context.Context, run *facteur.Run, def *Defini
 			}
 			run.PlainSHA256 = listSum(files, func(f facteur.RunFile) string { return f.PlainSHA256 })
 		}
-		run.Files = files
+		run.Files, run.Packaging = files, pack
 		return r.Store.UpdateRun(ctx, run)
 	}
 	path := filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, bundleExt))
@@ -172,7 +172,7 @@ func (r *Runner) exportBundle(ctx context.Context, run *facteur.Run, def *Defini
 	}
 	r.logf(ctx, run.ID, "info", "Packaged %d files in %s: %d bytes, sha-256 %s.", len(files), bundle, packed.Bytes, packed.SHA256)
 	run.Files, run.FileName, run.Bytes, run.SHA256, run.ArtifactPath = files, bundle, packed.Bytes, packed.SHA256, path
-	run.PlainBytes, run.PlainSHA256 = packed.PlainBytes, packed.PlainSHA256
+	run.PlainBytes, run.PlainSHA256, run.Packaging = packed.PlainBytes, packed.PlainSHA256, pack
 	return r.Store.UpdateRun(ctx, run)
 }
 
@@ -246,11 +246,8 @@ func removeFiles(files []facteur.RunFile) {
 	}
 }
 
-// separate reports whether run delivers its files each on its own (a
-// bundle packaged as "files"): it then has files and no file of its own.
-func separate(run *facteur.Run) bool {
-	return run.ArtifactPath == "" && len(run.Files) > 0
-}
+// separate reports whether run delivers its files each on its own.
+func separate(run *facteur.Run) bool { return run.Separate() }
 
 // filesSpooled reports whether every file of run is still in the spool,
 // whole.

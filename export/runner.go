@@ -738,6 +738,7 @@ func copyFileInfo(run, orig *facteur.Run) error {
 	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ArtifactPath = orig.FileName, orig.Rows, orig.Bytes, orig.SHA256, orig.ArtifactPath
 	run.ContentSHA256 = orig.ContentSHA256
 	run.PlainBytes, run.PlainSHA256 = orig.PlainBytes, orig.PlainSHA256
+	run.Packaging = orig.Packaging
 	run.Files = make([]facteur.RunFile, len(orig.Files))
 	for i, f := range orig.Files {
 		f.Location = ""

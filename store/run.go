@@ -13,7 +13,7 @@ import (
 
 const runColumns = `id, schedule_id, report_id, destination_id, triggered_by, owner_id, requested_by,
 	scheduled_for, retry_of, status, attempt, job_id, file_name, row_count, byte_count, sha256,
-	plain_bytes, plain_sha256, artifact_path, location, error, ignored, stages, definition, created_at, started_at, finished_at, content_sha256, files`
+	plain_bytes, plain_sha256, artifact_path, location, error, ignored, stages, definition, created_at, started_at, finished_at, content_sha256, files, packaging`
 
 // Limits of RunFilter.Limit.
 const (
@@ -80,13 +80,13 @@ func (s *store) CreateRun(ctx context.Context, r *facteur.Run) error {
 	err = s.q.queryRow(ctx, `INSERT INTO runs (schedule_id, report_id, destination_id, triggered_by,
 			owner_id, requested_by, scheduled_for, retry_of, status, attempt, job_id, file_name, row_count,
 			byte_count, sha256, plain_bytes, plain_sha256, artifact_path, location, error, ignored, stages, definition, created_at,
-			started_at, finished_at, content_sha256, files)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			started_at, finished_at, content_sha256, files, packaging)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullID(r.ScheduleID), r.ReportID, r.DestinationID, r.Trigger, r.OwnerID, r.RequestedBy,
 		d.tsPtr(r.ScheduledFor), nullID(r.RetryOf), r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256,
 		r.PlainBytes, r.PlainSHA256,
 		r.ArtifactPath, r.Location, r.Error, r.Ignored, j.stages, j.definition, d.ts(t), d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt),
-		r.ContentSHA256, j.files,
+		r.ContentSHA256, j.files, r.Packaging,
 	).Scan(&r.ID)
 	switch {
 	case isUniqueViolation(err):
@@ -238,11 +238,11 @@ func (s *store) UpdateRun(ctx context.Context, r *facteur.Run) error {
 			job_id = ?, file_name = ?,
 			row_count = ?, byte_count = ?, sha256 = ?, content_sha256 = ?, plain_bytes = ?, plain_sha256 = ?, artifact_path = ?, location = ?,
 			error = CASE WHEN status IN ('cancelled', 'succeeded', 'failed', 'skipped') THEN error ELSE ? END,
-			ignored = ?, stages = ?, files = ?, definition = ?, started_at = ?,
+			ignored = ?, stages = ?, files = ?, packaging = ?, definition = ?, started_at = ?,
 			finished_at = CASE WHEN status IN ('cancelled', 'succeeded', 'failed', 'skipped') THEN finished_at ELSE ? END
 		WHERE id = ? RETURNING created_at, owner_id, requested_by, status, attempt, error, finished_at`,
 		r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256, r.ContentSHA256, r.PlainBytes, r.PlainSHA256, r.ArtifactPath,
-		r.Location, r.Error, r.Ignored, j.stages, j.files, j.definition, d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt), r.ID,
+		r.Location, r.Error, r.Ignored, j.stages, j.files, r.Packaging, j.definition, d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt), r.ID,
 	).Scan(timeScan{&r.CreatedAt}, &r.OwnerID, &r.RequestedBy, &r.Status, &r.Attempt, &r.Error, nullTimeScan{&r.FinishedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "run %d not found", r.ID)
@@ -315,7 +315,7 @@ func scanRun(r row) (*facteur.Run, error) {
 	err := r.Scan(&run.ID, &scheduleID, &run.ReportID, &run.DestinationID, &run.Trigger, &run.OwnerID,
 		&run.RequestedBy, nullTimeScan{&run.ScheduledFor}, &retryOf, &run.Status, &run.Attempt, &jobID, &run.FileName,
 		&run.Rows, &run.Bytes, &run.SHA256, &run.PlainBytes, &run.PlainSHA256, &run.ArtifactPath, &run.Location, &run.Error, &run.Ignored,
-		&stages, &definition, timeScan{&run.CreatedAt}, nullTimeScan{&run.StartedAt}, nullTimeScan{&run.FinishedAt}, &run.ContentSHA256, &files)
+		&stages, &definition, timeScan{&run.CreatedAt}, nullTimeScan{&run.StartedAt}, nullTimeScan{&run.FinishedAt}, &run.ContentSHA256, &files, &run.Packaging)
 	if err != nil {
 		return nil, err
 	}

@@ -41,11 +41,11 @@ func testBundles(t *testing.T, newDB NewDatabase) {
 		{Name: "tickets.csv", ReportID: f.rep.ID, ReportName: "tickets", Rows: 3, Bytes: 40, SHA256: "aa", ContentSHA256: "aa", Path: "/spool/run-1.part1.csv", Location: "/srv/drop/tickets.csv"},
 		{Name: "agents.csv.age", ReportID: more.ID, ReportName: "agents", Rows: 2, Bytes: 300, SHA256: "bb", PlainBytes: 30, PlainSHA256: "cc", Path: "/spool/run-1.part2.csv.age"},
 	}
-	run.Rows, run.Bytes = 5, 340
+	run.Rows, run.Bytes, run.Packaging = 5, 340, facteur.PackFiles
 	must(t, s.UpdateRun(ctx, run))
 	r, err := s.Run(ctx, run.ID)
 	must(t, err)
-	if !reflect.DeepEqual(r.Files, run.Files) || r.Files[1].Path != "/spool/run-1.part2.csv.age" {
+	if !reflect.DeepEqual(r.Files, run.Files) || r.Packaging != facteur.PackFiles || r.Files[1].Path != "/spool/run-1.part2.csv.age" {
 		t.Fatalf("run files %s, want %s", js(r.Files), js(run.Files))
 	}
 	runs, err := s.Runs(ctx, facteur.RunFilter{ScheduleID: sc.ID})
