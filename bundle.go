@@ -14,10 +14,13 @@ const (
 	// PackFiles delivers each report's file on its own; the file name
 	// template tells them apart with {export_name}.
 	PackFiles = "files"
+	// PackXLSX delivers one XLSX workbook with a sheet per report (the
+	// schedule's format must be xlsx).
+	PackXLSX = "xlsx"
 )
 
 // Packagings are every packaging of a bundle, in the order the form shows them.
-var Packagings = []string{PackZip, PackFiles}
+var Packagings = []string{PackZip, PackFiles, PackXLSX}
 
 // MaxBundleReports bounds the reports of one bundle, the schedule's first
 // report included.
@@ -28,7 +31,7 @@ const MaxBundleReports = 50
 // then Reports, each with fields, rules and parameters of its own, all
 // delivered together as Packaging says.
 type Bundle struct {
-	// Packaging is "zip" or "files".
+	// Packaging is "zip", "files" or "xlsx".
 	Packaging string `json:"packaging"`
 	// Reports are the reports after the schedule's own, in order.
 	Reports []BundleReport `json:"reports"`
@@ -70,13 +73,16 @@ func (s *Schedule) Packaging() string {
 
 // validate checks the bundle's own fields: the packaging, the number of
 // reports and each report's lists; first is the schedule's own report.
-func (b *Bundle) validate(first int64) error {
+func (b *Bundle) validate(first int64, format string) error {
 	known := false
 	for _, p := range Packagings {
 		known = known || b.Packaging == p
 	}
 	if !known {
 		return Errorf(EINVALID, "bundle.packaging: use %s", strings.Join(quoteAll(Packagings), ", "))
+	}
+	if b.Packaging == PackXLSX && format != FormatXLSX {
+		return Errorf(EINVALID, "bundle.packaging: a workbook with a sheet per report needs the xlsx format (format.format is %q); choose xlsx, or a zip", shorten(format, MaxNameLen))
 	}
 	switch {
 	case len(b.Reports) == 0:

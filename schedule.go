@@ -228,7 +228,7 @@ func (s *Schedule) Validate() error {
 		return Errorf(EINVALID, "options.expect_within_minutes: use %d to %d minutes (7 days), or 0 for no check", MinExpectWithin, MaxExpectWithin)
 	}
 	if s.Bundle != nil {
-		if err := s.Bundle.validate(s.ReportID); err != nil {
+		if err := s.Bundle.validate(s.ReportID, s.Format.Format); err != nil {
 			return err
 		}
 	}

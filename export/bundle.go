@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/facteur/facteur"
+	"github.com/facteur/facteur/format"
 )
 
 // loadPart loads the report of br, its source, the fields it exports and
@@ -52,7 +53,7 @@ func BundleNames(s *facteur.Schedule, reports []string, v NameVars, ext, bundleE
 		if err != nil {
 			return nil, "", err
 		}
-		if j, ok := seen[name]; ok {
+		if j, ok := seen[name]; ok && s.Packaging() != facteur.PackXLSX { // sheets are named by their reports
 			return nil, "", facteur.Errorf(facteur.EINVALID, "file_name: the template gives the files of reports %q and %q the same name %q; put {export_name} in it so that each report's file has its own name",
 				reports[j], rep, name)
 		}
@@ -93,6 +94,9 @@ func (r *Runner) exportBundle(ctx context.Context, run *facteur.Run, def *Defini
 	ext, plainExt, enc := r.extension(s.Format, def.Destination)
 	partEnc, partExt := enc, ext
 	bundleExt := "zip"
+	if pack == facteur.PackXLSX {
+		bundleExt = "xlsx"
+	}
 	if pack != facteur.PackFiles {
 		partEnc, partExt = nil, plainExt
 		if enc != nil {
@@ -116,6 +120,9 @@ func (r *Runner) exportBundle(ctx context.Context, run *facteur.Run, def *Defini
 		bundle, maxRows = testSpec(run, bundle)
 	}
 	r.logf(ctx, run.ID, "info", "Exporting the %d reports of the bundle (%s).", len(parts), pack)
+	if pack == facteur.PackXLSX {
+		return r.exportWorkbook(ctx, run, def, parts, partJob{name: bundle, enc: enc, at: at, key: key, maxRows: maxRows, lim: lim})
+	}
 	files := make([]facteur.RunFile, 0, len(parts))
 	var rows, size int64
 	for i, p := range parts {
@@ -269,4 +276,62 @@ func (r *Runner) fileArtifact(run *facteur.Run, f facteur.RunFile) *facteur.Arti
 	}
 	return &facteur.Artifact{Path: f.Path, Name: f.Name, Size: f.Bytes, SHA256: f.SHA256, Rows: f.Rows, RunID: id,
 		ContentType: r.formats().MediaType(f.Name), DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
+}
+
+// exportWorkbook exports every report of a bundle into one XLSX workbook,
+// a sheet (or more, past a sheet's rows) per report named after it,
+// spooled as job.name, encrypted with job.enc when the destination asks.
+// A report that fails fails the run and leaves nothing.
+func (r *Runner) exportWorkbook(ctx context.Context, run *facteur.Run, def *Definition, parts []*Part, job partJob) error {
+	s := def.Schedule
+	ext := "xlsx"
+	if job.enc != nil {
+		ext += "." + job.enc.Ext()
+	}
+	loc, err := facteur.LoadZone("calendar.time_zone", s.Calendar.TimeZone)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext))
+	spool, err := createSpool(path, "", job.enc)
+	if err != nil {
+		return err
+	}
+	book := format.NewXLSXWorkbook(spool.out, format.XLSXOptions{Neutralize: def.Destination == nil || !def.Destination.RawCells,
+		TextDates: s.Format.XLSXDates == facteur.XLSXDatesText, Location: loc})
+	files := make([]facteur.RunFile, 0, len(parts))
+	var rows int64
+	for i, p := range parts {
+		first := len(book.Sheets())
+		sheet := partJob{name: p.Report.Name, plainExt: "xlsx", at: job.at, key: job.key, maxRows: job.maxRows, lim: job.lim,
+			into: spool.out, intoSize: spool.size, encoder: func(_ io.Writer, t format.Target) (format.Encoder, error) { return book.Sheet(p.Report.Name, t.Cols) }}
+		res, err := r.exportPart(ctx, run, def, p, sheet)
+		if err == nil && job.lim.MaxRows > 0 && rows+res.Rows > job.lim.MaxRows {
+			err = job.lim.err(facteur.LimitRows)
+		}
+		if err != nil {
+			if i+1 < len(parts) {
+				r.logf(ctx, run.ID, "error", "Report %d of %d (%q) failed: the bundle is not delivered.", i+1, len(parts), p.Report.Name)
+			}
+			return spool.abort(err)
+		}
+		rows += res.Rows
+		files = append(files, facteur.RunFile{Name: book.Sheets()[first], ReportID: p.Report.ID, ReportName: p.Report.Name, Rows: res.Rows})
+	}
+	if err := book.Close(); err != nil {
+		return spool.abort(encodeError(err))
+	}
+	if err := spool.commit(path); err != nil {
+		return spool.abort(err)
+	}
+	run.Bytes, run.SHA256 = spool.sum()
+	if job.lim.MaxBytes > 0 && run.Bytes > job.lim.MaxBytes {
+		os.Remove(path)
+		return job.lim.err(facteur.LimitBytes)
+	}
+	run.ContentSHA256 = spool.contentSum()
+	run.PlainBytes, run.PlainSHA256, _ = spool.plainSum()
+	r.logf(ctx, run.ID, "info", "Wrote the workbook %s: %d sheets, %d bytes, sha-256 %s.", job.name, len(book.Sheets()), run.Bytes, run.SHA256)
+	run.Files, run.FileName, run.Rows, run.ArtifactPath, run.Packaging = files, job.name, rows, path, facteur.PackXLSX
+	return r.Store.UpdateRun(ctx, run)
 }

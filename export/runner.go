@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -510,6 +511,11 @@ type partJob struct {
 	lim                  limits
 	body                 *Body
 	format               facteur.FormatOptions // the schedule's, when zero
+	// into, intoSize and encoder write the rows into a part of a file
+	// (see Spec.Into): a sheet of a dashboard's workbook.
+	into     io.Writer
+	intoSize func() int64
+	encoder  func(w io.Writer, t format.Target) (format.Encoder, error)
 }
 
 // exportPart runs the report of p into job.path and logs what it wrote.
@@ -556,6 +562,9 @@ func (r *Runner) exportPart(ctx context.Context, run *facteur.Run, def *Definiti
 		MaxRows:        job.maxRows,
 		Limits:         facteur.RunLimits{MaxRows: job.lim.MaxRows, MaxBytes: job.lim.MaxBytes},
 		ScheduleLimits: job.lim.own,
+		Into:           job.into,
+		IntoSize:       job.intoSize,
+		Encoder:        job.encoder,
 	})
 	stop()
 	if err = limitCause(ctx, err); err != nil {
@@ -579,6 +588,10 @@ func (r *Runner) exportPart(ctx context.Context, run *facteur.Run, def *Definiti
 	how := ""
 	if res.FastPath {
 		how = " (written by the database's COPY)"
+	}
+	if job.into != nil {
+		r.logf(ctx, run.ID, "info", "Exported %d rows.", res.Rows)
+		return res, nil
 	}
 	r.logf(ctx, run.ID, "info", "Exported %d rows, %d bytes%s, sha-256 %s.", res.Rows, res.Bytes, how, res.SHA256)
 	if job.enc != nil {

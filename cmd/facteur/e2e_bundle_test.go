@@ -300,6 +300,80 @@ func TestBundleToFolder(t *testing.T) {
 	})
 }
 
+// TestBundleWorkbook: a dashboard of three PostgreSQL reports as one XLSX
+// workbook: openpyxl (read-only, as pandas reads it) finds a sheet per
+// report, named after it, holding every value the report's own XLSX
+// export holds.
+func TestBundleWorkbook(t *testing.T) {
+	n := startServe(t, t.TempDir())
+	d := newDashboard(t, n)
+	outbox, singles := t.TempDir(), t.TempDir()
+	var dest, single struct{ ID int64 }
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "book drop", "kind": "folder", "config": map[string]any{"path": outbox}}, &dest)
+	n.must(201, "POST", "/api/v1/destinations", map[string]any{"name": "singles", "kind": "folder", "config": map[string]any{"path": singles}}, &single)
+	for i, id := range d.reports {
+		var sc struct{ ID int64 }
+		n.must(201, "POST", "/api/v1/schedules", map[string]any{"report_id": id, "destination_id": single.ID, "enabled": false,
+			"format": map[string]any{"format": "xlsx"}, "file_name": "{export_name}.{ext}", "calendar": map[string]any{"frequency": "daily"}}, &sc)
+		if r := d.run(t, n, sc.ID); r.Status != facteur.RunSucceeded {
+			t.Fatalf("single xlsx of %s: %s %s", d.names[i], r.Status, r.Error)
+		}
+	}
+	var more []map[string]any
+	for _, id := range d.reports[1:] {
+		more = append(more, map[string]any{"report_id": id})
+	}
+	var sc struct{ ID int64 }
+	var refused struct{ Error struct{ Message string } }
+	body := map[string]any{"name": "Nightly book", "report_id": d.reports[0], "destination_id": dest.ID, "enabled": false,
+		"format": map[string]any{"format": "csv"}, "file_name": "{export_name}.{ext}", "calendar": map[string]any{"frequency": "daily"},
+		"bundle": map[string]any{"packaging": "xlsx", "reports": more}, "options": map[string]any{"confirmation": true}}
+	if code := n.call("POST", "/api/v1/schedules", body, &refused); code != 400 || !strings.Contains(refused.Error.Message, "needs the xlsx format") {
+		t.Errorf("a csv workbook: %d %q", code, refused.Error.Message)
+	}
+	body["format"] = map[string]any{"format": "xlsx"}
+	n.must(201, "POST", "/api/v1/schedules", body, &sc)
+	r := d.run(t, n, sc.ID)
+	if r.Status != facteur.RunSucceeded || r.FileName != "Nightly book.xlsx" || r.Packaging != "xlsx" || len(r.Files) != 3 {
+		t.Fatalf("run: %s %s %s %+v; log %+v", r.Status, r.Error, r.FileName, r.Files, r.Log)
+	}
+	if got := files(t, outbox); !slices.Equal(got, []string{"Nightly book.xlsx", "Nightly book.xlsx.manifest.json"}) {
+		t.Fatalf("outbox holds %v", got)
+	}
+	out, err := exec.Command("/usr/bin/python3", "-c", `
+import json, sys, openpyxl
+def sheets(path):
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return {ws.title: [[repr(v) for v in row] for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}, wb.sheetnames
+book, names = sheets(sys.argv[1])
+alone = {}
+for p in sys.argv[2:]:
+    s, _ = sheets(p)
+    alone[p.rsplit("/", 1)[1][:-5]] = s["Sheet1"]
+print(json.dumps({"names": names, "book": book, "alone": alone}))
+`, filepath.Join(outbox, "Nightly book.xlsx"), filepath.Join(singles, "agents.xlsx"), filepath.Join(singles, "cases.xlsx"), filepath.Join(singles, "messages.xlsx")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("openpyxl: %v\n%s", err, out)
+	}
+	var got struct {
+		Names []string
+		Book  map[string][][]string
+		Alone map[string][][]string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Names, d.names) {
+		t.Fatalf("sheets %v, want %v", got.Names, d.names)
+	}
+	for i, name := range d.names {
+		rows := got.Book[name]
+		if len(rows) != int(r.Files[i].Rows)+1 || fmt.Sprint(rows) != fmt.Sprint(got.Alone[name]) {
+			t.Errorf("sheet %s: %d rows, the same values as the report's own workbook: %v", name, len(rows), fmt.Sprint(rows) == fmt.Sprint(got.Alone[name]))
+		}
+	}
+}
+
 // checkLast fails unless the file at last was modified no earlier than
 // the file at before.
 func checkLast(t *testing.T, last, before string) {

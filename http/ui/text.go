@@ -152,6 +152,7 @@ var messages = map[string]string{
 	"form.bundle.packaging.hint":     "Separate files need {export_name} in the file name template, so that each report's file has its own name.",
 	"packaging.zip":                  "One zip file holding a file per report",
 	"packaging.files":                "Each report's file on its own",
+	"packaging.xlsx":                 "One XLSX workbook with a sheet per report (format xlsx)",
 	"type.dashboard":                 "Dashboard (%d reports)",
 	"run.files":                      "Files delivered",
 	"run.files.zip":                  "Files in %s",
