@@ -55,8 +55,7 @@ func (b *XLSXWorkbook) Close() error {
 		return b.err
 	}
 	if b.cur == nil || !b.cur.closed {
-		b.err = fmt.Errorf("xlsx: the workbook has no report, or its last sheet is not closed")
-		return b.err
+		return fmt.Errorf("xlsx: the workbook has no report, or its last sheet is not closed")
 	}
 	b.err = writeBook(b.zw, bufio.NewWriterSize(io.Discard, bufSize), b.names)
 	return b.err
@@ -117,7 +116,7 @@ func SheetName(name string, used map[string]bool) string {
 	if base == "" || strings.EqualFold(base, "History") { // History is reserved by Excel
 		base = "Sheet"
 	}
-	out := cutRunes(base, maxSheetName)
+	out := strings.TrimRight(cutRunes(base, maxSheetName), "' ")
 	for i := 2; used[strings.ToUpper(out)]; i++ {
 		suffix := " (" + strconv.Itoa(i) + ")"
 		out = strings.TrimRight(cutRunes(base, maxSheetName-utf8.RuneCountInString(suffix)), "' ") + suffix
