@@ -51,7 +51,7 @@ type BundleReport struct {
 
 // Parts returns every report a run of s exports, in the order they are
 // delivered: the schedule's own first, then its bundle's.
-func (s *Schedule) Parts() []BundleReport {
+func (s Schedule) Parts() []BundleReport {
 	parts := []BundleReport{{ReportID: s.ReportID, IncludeFields: s.IncludeFields, Obfuscate: s.Obfuscate, Params: s.Params}}
 	if s.Bundle != nil {
 		parts = append(parts, s.Bundle.Reports...)
@@ -60,11 +60,11 @@ func (s *Schedule) Parts() []BundleReport {
 }
 
 // IsBundle reports whether s delivers several reports (a dashboard).
-func (s *Schedule) IsBundle() bool { return s.Bundle != nil }
+func (s Schedule) IsBundle() bool { return s.Bundle != nil }
 
 // Packaging returns how a run of s delivers its files: "" for a single
 // report, else its bundle's packaging.
-func (s *Schedule) Packaging() string {
+func (s Schedule) Packaging() string {
 	if s.Bundle == nil {
 		return ""
 	}
