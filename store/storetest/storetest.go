@@ -74,6 +74,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"FindSchedules", testFindSchedules},
 		{"DeleteInUse", testDeleteInUse},
 		{"Runs", testRuns},
+		{"Bundles", testBundles},
 		{"RunsFilter", testRunsFilter},
 		{"RunsDatesAndPages", testRunsDatesAndPages},
 		{"PauseSchedule", testPauseSchedule},
