@@ -121,6 +121,10 @@ type Query struct {
 type Period struct {
 	Column   string
 	From, To time.Time
+	// AlsoColumn, when set, keeps a row whose Column or AlsoColumn is in
+	// the period: an incremental window takes the rows created or updated
+	// in it (a NULL in one column leaves the other to decide).
+	AlsoColumn string `json:",omitempty"`
 }
 
 // Querier runs queries against one database. Queries run in read-only

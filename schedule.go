@@ -184,6 +184,10 @@ type ScheduleOptions struct {
 	// the expected window. By default a skip is what the schedule asked
 	// for and satisfies the window.
 	AlertOnSkip bool `json:"alert_on_skip,omitempty"`
+	// Incremental, when set, sends only the rows created or updated since
+	// the last successful delivery (A5); its report needs a created or
+	// updated column.
+	Incremental *Incremental `json:"incremental,omitempty"`
 }
 
 // Bounds of ScheduleOptions.ExpectWithinMinutes, in minutes.
@@ -222,6 +226,11 @@ func (s *Schedule) Validate() error {
 	}
 	if err := s.Options.Limits.validate("options.limits."); err != nil {
 		return err
+	}
+	if in := s.Options.Incremental; in != nil {
+		if err := in.Validate("options.incremental."); err != nil {
+			return err
+		}
 	}
 	for i, a := range s.Options.AlertEmails {
 		if len(a) > MaxEmailLen {

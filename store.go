@@ -73,6 +73,7 @@ type Store interface {
 	RunLog(ctx context.Context, runID int64) ([]LogEntry, error)
 	MailRecipients
 	OverdueAlerts
+	Watermarks
 
 	// CreateUser records u (its e-mail normalised) and sets its ID and
 	// timestamps; an e-mail address already used fails with ECONFLICT.

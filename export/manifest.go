@@ -34,6 +34,10 @@ type Manifest struct {
 	RunID         int64      `json:"run_id"`
 	ScheduledFor  *time.Time `json:"scheduled_for,omitempty"`
 	ExportedAt    time.Time  `json:"exported_at"`
+	// Window is the window of a run of an incremental schedule (A5): the
+	// file holds the rows created or updated from its from (absent: from
+	// the first row) to its to, excluded.
+	Window *facteur.Window `json:"window,omitempty"`
 }
 
 // confirm delivers the manifest of a delivered artifact with d. The
@@ -49,7 +53,7 @@ func (r *Runner) confirm(ctx context.Context, run *facteur.Run, art *facteur.Art
 		producer = orig
 	}
 	m := Manifest{FileName: art.Name, Rows: art.Rows, Bytes: art.Size, SHA256: art.SHA256, RunID: art.RunID,
-		ScheduledFor: producer.ScheduledFor, ExportedAt: producer.CreatedAt}
+		ScheduledFor: producer.ScheduledFor, ExportedAt: producer.CreatedAt, Window: producer.Window}
 	if producer.PlainSHA256 != "" {
 		m.ContentBytes, m.ContentSHA256 = producer.PlainBytes, producer.PlainSHA256
 		m.Encryption = encryptionOf(art.Name)

@@ -96,7 +96,7 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	if err == nil {
 		run.Status, run.FinishedAt = facteur.RunSucceeded, &end
 		q.log(bg, run.ID, "info", fmt.Sprintf("Succeeded in %s.", end.Sub(*run.StartedAt).Round(time.Millisecond)))
-		return q.store.UpdateRun(bg, run)
+		return q.succeed(bg, run)
 	}
 	var skip *facteur.SkipError
 	if errors.As(err, &skip) && !lost && !cancelled {

@@ -109,6 +109,8 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"SkippedStays", testSkippedStays},
 		{"OverdueAlerts", testOverdueAlerts},
 		{"OverdueAlertRace", testOverdueAlertRace},
+		{"Watermarks", testWatermarks},
+		{"WindowClaimRace", testWindowClaimRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
