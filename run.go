@@ -88,10 +88,10 @@ type Run struct {
 	// Window is the window of an incremental schedule's run (A5): the
 	// rows created or updated in it; nil for any other run. Store.Run
 	// fills it; the lists of runs do not.
-	Window *Window `json:"window,omitempty"`
-	CreatedAt    time.Time       `json:"created_at"`
-	StartedAt    *time.Time      `json:"started_at,omitempty"`
-	FinishedAt   *time.Time      `json:"finished_at,omitempty"`
+	Window     *Window    `json:"window,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // Stage is the time one step of a run took.
