@@ -121,9 +121,12 @@ type Query struct {
 type Period struct {
 	Column   string
 	From, To time.Time
-	// AlsoColumn, when set, keeps a row whose Column or AlsoColumn is in
-	// the period: an incremental window takes the rows created or updated
-	// in it (a NULL in one column leaves the other to decide).
+	// AlsoColumn, when set, decides for the rows whose Column is NULL: an
+	// incremental window keeps the rows whose last update, or creation
+	// when they were never updated, is in it. (Either column alone would
+	// not do: a row created in one window and updated after its end, but
+	// before its export read it, would go in that window with its new
+	// values, then again in the next.)
 	AlsoColumn string `json:",omitempty"`
 }
 

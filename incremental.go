@@ -93,8 +93,9 @@ type Window struct {
 	Watermark *time.Time `json:"watermark,omitempty"`
 }
 
-// Period returns the window as the period a source filters on: column,
-// or also column2 when it is not empty, in [From, To), both bounds in loc.
+// Period returns the window as the period a source filters on: the rows
+// whose column (or, where it is NULL, column2 when not empty) is in
+// [From, To), both bounds in loc.
 func (w *Window) Period(column, column2 string, loc *time.Location) *Period {
 	p := &Period{Column: column, AlsoColumn: column2, To: w.To.In(loc)}
 	if w.From != nil {

@@ -66,8 +66,8 @@ func windowError(err error) error {
 }
 
 // windowColumns returns the columns an incremental window filters on:
-// the report's updated column and its created column, either alone when
-// the other is not set.
+// the report's updated column, and its created column for the rows never
+// updated (a NULL update time); either alone when the other is not set.
 func windowColumns(rep *facteur.Report) (string, string, error) {
 	switch {
 	case rep.UpdatedColumn != "" && rep.CreatedColumn != "":

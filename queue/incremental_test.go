@@ -284,6 +284,7 @@ func testIncrementalRandomFailures(t *testing.T, kind string) {
 
 	// What arrived: every row version at most once, each in its window.
 	seen := map[[2]int]int{}
+	firstBy := map[[2]int]*facteur.Run{}
 	got := map[int]int{} // the latest version that arrived of each row
 	rows := 0
 	for _, a := range d.arrived {
@@ -300,8 +301,11 @@ func testIncrementalRandomFailures(t *testing.T, kind string) {
 			fmt.Sscan(rec[1], &v)
 			rows++
 			seen[[2]int{id, v}]++
-			if seen[[2]int{id, v}] > 1 {
-				t.Errorf("row %d v%d (created %s, updated %s) arrived again, from run %d (window %s)", id, v, rec[2], rec[3], run.ID, windowString(run.Window))
+			if first, ok := firstBy[[2]int{id, v}]; ok {
+				t.Errorf("row %d v%d (created %s, updated %s) arrived again, from run %d (window %s); first from run %d (window %s)\n%s",
+					id, v, rec[2], rec[3], run.ID, windowString(run.Window), first.ID, windowString(first.Window), logText(t, db, run.ID))
+			} else {
+				firstBy[[2]int{id, v}] = run
 			}
 			if v > got[id] {
 				got[id] = v

@@ -202,7 +202,7 @@ func resolve(q facteur.Query, d dialect, opt Options, withOffset bool) (statemen
 	}
 	cond := periodWhere(quote(p.Column), p, layout)
 	if cond != "" && strings.TrimSpace(p.AlsoColumn) != "" && p.AlsoColumn != p.Column {
-		cond = "(" + cond + ") OR (" + periodWhere(quote(p.AlsoColumn), p, layout) + ")"
+		cond = "(" + cond + ") OR (" + quote(p.Column) + " IS NULL AND " + periodWhere(quote(p.AlsoColumn), p, layout) + ")"
 	}
 	if cond != "" {
 		st.sql = "SELECT * FROM (\n" + st.sql + "\n) AS facteur_period WHERE " + cond
