@@ -16,7 +16,7 @@ func checkIncremental(sc *facteur.Schedule, rep *facteur.Report) error {
 		return nil
 	}
 	if rep.CreatedColumn == "" && rep.UpdatedColumn == "" {
-		return facteur.Errorf(facteur.EINVALID, "options.incremental: report %q has no created_column or updated_column; an editor sets the column that holds each row's creation or last update time in the report (for example updated_at), or leave options.incremental out to send every row", rep.Name)
+		return facteur.Errorf(facteur.EINVALID, "options.incremental: report %q has no created_column or updated_column; an editor sets the column that holds each row's creation or last update time in the report (for example updated_at), or turn incremental delivery off to send every row", rep.Name)
 	}
 	loc, err := facteur.LoadZone("calendar.time_zone", sc.Calendar.TimeZone)
 	if err != nil {

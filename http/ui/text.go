@@ -417,7 +417,7 @@ var messages = map[string]string{
 	"detail.watermark_none":          "Nothing delivered yet: the next run starts from the schedule's first-run start.",
 	"detail.window_holder":           "Window being sent by",
 	"form.watermark_at":              "Start the next window at",
-	"form.watermark_at.hint":         "A date (2026-02-01, midnight in the schedule's time zone), a time (2026-02-01T08:00:00+01:00), or all to send every row again. The reset is recorded in the audit log.",
+	"form.watermark_at.hint":         "A date (2026-02-01, midnight in the schedule's time zone), a time (2026-02-01T08:00:00+01:00), or all to start again from the schedule's first-run start. The reset is recorded in the audit log.",
 	"action.reset_watermark":         "Reset watermark",
 	"confirm.watermark":              "Reset the watermark? The next run sends the rows created or updated since the time given, which may send rows again.",
 	"done.watermark":                 "The watermark of %s was reset.",
