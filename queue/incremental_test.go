@@ -33,6 +33,7 @@ type dropping struct {
 	mu       sync.Mutex
 	rng      *rand.Rand
 	failRate float64
+	failed   int // deliveries failed on purpose
 	arrived  []arrival
 }
 
@@ -46,6 +47,9 @@ type arrival struct {
 func (d *dropping) Deliver(ctx context.Context, a *facteur.Artifact) (facteur.Delivery, error) {
 	d.mu.Lock()
 	fail := d.rng.Float64() < d.failRate
+	if fail {
+		d.failed++
+	}
 	d.mu.Unlock()
 	if fail {
 		return facteur.Delivery{}, facteur.Errorf(facteur.EUNAVAILABLE, "connection reset by peer")
@@ -332,8 +336,8 @@ func testIncrementalRandomFailures(t *testing.T, kind string) {
 	for _, n := range statuses {
 		total += n
 	}
-	t.Logf("%s: %d runs (%v), %d retried by hand (%d re-delivered the same bytes), %d rounds with two runs at once; rows inserted %d, updates %d; files delivered %d, rows delivered %d, row versions delivered %d, versions overwritten before a window closed %d; duplicates %d, missing %d",
-		kind, total, statuses, retries, sameBytes, concurrent, inserted, updated, len(d.arrived), rows, len(seen), superseded, dups, missing)
+	t.Logf("%s: %d runs (%v), %d deliveries failed on purpose, %d retried by hand (%d re-delivered the same bytes), %d rounds with two runs at once; rows inserted %d, updates %d; files delivered %d, rows delivered %d, row versions delivered %d, versions overwritten before a window closed %d; duplicates %d, missing %d",
+		kind, total, statuses, d.failed, retries, sameBytes, concurrent, inserted, updated, len(d.arrived), rows, len(seen), superseded, dups, missing)
 	if dups != 0 {
 		t.Errorf("%d row versions arrived more than once", dups)
 	}
