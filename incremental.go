@@ -2,6 +2,7 @@ package facteur
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -104,6 +105,21 @@ func (w *Window) Period(column, column2 string, loc *time.Location) *Period {
 	return p
 }
 
+// WindowHeldError says that another run of the schedule holds the next
+// window (Watermarks.ClaimWindow): the run waits for it to finish and is
+// taken up again, without spending an attempt; it is not a failure.
+type WindowHeldError struct {
+	Holder int64 // the run that holds the window
+}
+
+// Error says which run holds the window.
+func (e *WindowHeldError) Error() string {
+	return fmt.Sprintf("run %d is still sending the rows since the last delivery", e.Holder)
+}
+
+// Retry says the run is tried again.
+func (e *WindowHeldError) Retry() bool { return true }
+
 // WatermarkState is where an incremental schedule stands.
 type WatermarkState struct {
 	ScheduleID int64 `json:"schedule_id"`
@@ -125,9 +141,10 @@ type Watermarks interface {
 	// ClaimWindow makes run the holder of its schedule's next window and
 	// returns the run's window: the one recorded for the run when an
 	// earlier attempt fixed it, else the one cut makes from the current
-	// watermark, recorded in the same transaction. It fails with ECONFLICT
-	// when another run of the schedule that has not finished holds a
-	// window, and with cut's error (nothing recorded) when cut fails.
+	// watermark, recorded in the same transaction. It fails with ECONFLICT,
+	// wrapping a *WindowHeldError, when another run of the schedule that
+	// has not finished holds a window, and with cut's error (nothing
+	// recorded) when cut fails.
 	ClaimWindow(ctx context.Context, scheduleID, runID int64, cut func(watermark *time.Time) (Window, error)) (Window, error)
 	// RunWindow returns the window recorded for a run, ENOTFOUND when it
 	// has none.

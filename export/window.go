@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/facteur/facteur"
@@ -56,11 +57,13 @@ func (r *Runner) retryWindow(ctx context.Context, run, orig *facteur.Run) error 
 	return nil
 }
 
-// windowError makes the refusal of a window held by another run a
-// transient error: the run is tried again once that run has finished.
+// windowError returns the refusal of a window held by another run as
+// the *facteur.WindowHeldError it wraps: the queue takes the run up again
+// once that run has finished.
 func windowError(err error) error {
-	if facteur.ErrorCode(err) == facteur.ECONFLICT {
-		return facteur.Errorf(facteur.EUNAVAILABLE, "%s", facteur.ErrorMessage(err))
+	var held *facteur.WindowHeldError
+	if errors.As(err, &held) {
+		return held
 	}
 	return err
 }

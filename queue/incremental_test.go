@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,7 +194,7 @@ func testIncrementalRandomFailures(t *testing.T, kind string) {
 		return w.At
 	}
 	statuses := map[string]int{}
-	retries, sameBytes, concurrent := 0, 0, 0
+	retries, sameBytes, concurrent, waited := 0, 0, 0, 0
 	finish := func(run *facteur.Run) *facteur.Run {
 		done := waitDone(t, db, run.ID)
 		statuses[done.Status]++
@@ -235,6 +236,14 @@ func testIncrementalRandomFailures(t *testing.T, kind string) {
 			must(t, err)
 			a, b = finish(a), finish(b)
 			concurrent++
+			for _, r := range []*facteur.Run{a, b} {
+				if strings.Contains(r.Error, "still sending") {
+					t.Fatalf("run %d failed for waiting: %s", r.ID, r.Error)
+				}
+				if strings.Contains(logText(t, db, r.ID), "Waiting: run ") {
+					waited++
+				}
+			}
 			if a.Window != nil && b.Window != nil && a.Status == facteur.RunSucceeded && b.Status == facteur.RunSucceeded {
 				first, second := a.Window, b.Window
 				if second.To.Before(first.To) {
@@ -336,8 +345,8 @@ func testIncrementalRandomFailures(t *testing.T, kind string) {
 	for _, n := range statuses {
 		total += n
 	}
-	t.Logf("%s: %d runs (%v), %d deliveries failed on purpose, %d retried by hand (%d re-delivered the same bytes), %d rounds with two runs at once; rows inserted %d, updates %d; files delivered %d, rows delivered %d, row versions delivered %d, versions overwritten before a window closed %d; duplicates %d, missing %d",
-		kind, total, statuses, d.failed, retries, sameBytes, concurrent, inserted, updated, len(d.arrived), rows, len(seen), superseded, dups, missing)
+	t.Logf("%s: %d runs (%v), %d deliveries failed on purpose, %d retried by hand (%d re-delivered the same bytes), %d rounds with two runs at once (%d runs waited for the other's window); rows inserted %d, updates %d; files delivered %d, rows delivered %d, row versions delivered %d, versions overwritten before a window closed %d; duplicates %d, missing %d",
+		kind, total, statuses, d.failed, retries, sameBytes, concurrent, waited, inserted, updated, len(d.arrived), rows, len(seen), superseded, dups, missing)
 	if dups != 0 {
 		t.Errorf("%d row versions arrived more than once", dups)
 	}

@@ -107,6 +107,10 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return q.store.UpdateRun(bg, run)
 	}
 
+	var held *facteur.WindowHeldError
+	if errors.As(err, &held) && !lost && !cancelled && ctx.Err() == nil {
+		return q.waitForWindow(bg, run, held)
+	}
 	if lost {
 		// The run is another attempt's now; it records the outcome.
 		q.log(bg, run.ID, "warn", fmt.Sprintf("Attempt %d on node %s lost its lease and stopped; nothing was delivered by it.", job.Attempt, q.cfg.Node))

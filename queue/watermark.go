@@ -2,7 +2,11 @@ package queue
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/facteur/facteur"
 )
@@ -35,4 +39,17 @@ func (q *Queue[TTx]) succeed(ctx context.Context, run *facteur.Run) error {
 		q.log(ctx, run.ID, "warn", "The schedule's watermark was not moved: it was reset, or moved by another delivery, while this run delivered.")
 	}
 	return nil
+}
+
+// waitForWindow puts back a run of an incremental schedule whose next
+// window another run holds: queued again, without spending an attempt (a
+// snooze), it is taken up after the first backoff and claims the window
+// once that run has finished.
+func (q *Queue[TTx]) waitForWindow(ctx context.Context, run *facteur.Run, held *facteur.WindowHeldError) error {
+	run.Status = facteur.RunQueued
+	q.log(ctx, run.ID, "info", fmt.Sprintf("Waiting: %s; this run sends the rows after its window.", held))
+	if err := q.store.UpdateRun(ctx, run); err != nil {
+		return errors.Join(held, err)
+	}
+	return river.JobSnooze(q.cfg.Backoff[0])
 }

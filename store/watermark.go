@@ -76,7 +76,8 @@ func (s *store) ClaimWindow(ctx context.Context, scheduleID, runID int64, cut fu
 				return fmt.Errorf("window holder: %w", err)
 			}
 			if err == nil && !facteur.RunFinished(status) {
-				return facteur.Errorf(facteur.ECONFLICT, "run %d is still sending the rows since the last delivery; this run waits for it to finish", w.HolderRun)
+				held := &facteur.WindowHeldError{Holder: w.HolderRun}
+				return facteur.WrapError(facteur.ECONFLICT, held, "%s; this run waits for it to finish", held)
 			}
 		}
 		win, err := tx.RunWindow(ctx, runID)

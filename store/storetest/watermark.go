@@ -52,7 +52,9 @@ func testWatermarks(t *testing.T, newDB NewDatabase) {
 	}
 	// Another run waits while a holds the window.
 	b := newRun()
-	if _, err := s.ClaimWindow(ctx, sc.ID, b.ID, cutAt(t1.Add(time.Hour))); facteur.ErrorCode(err) != facteur.ECONFLICT {
+	_, err = s.ClaimWindow(ctx, sc.ID, b.ID, cutAt(t1.Add(time.Hour)))
+	var held *facteur.WindowHeldError
+	if facteur.ErrorCode(err) != facteur.ECONFLICT || !errors.As(err, &held) || held.Holder != a.ID {
 		t.Fatalf("claim while another run holds the window: %v", err)
 	}
 	if _, err := s.RunWindow(ctx, b.ID); facteur.ErrorCode(err) != facteur.ENOTFOUND {
