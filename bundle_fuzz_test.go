@@ -24,6 +24,7 @@ func FuzzBundle(f *testing.F) {
 		`{"bundle":{"packaging":"zip","reports":[{"report_id":-4,"obfuscate":[{"field":"x","method":"mask"}]}]}}`,
 		`{"options":{"confirmation":true,"confirmation_file":{"name":"{file}.ok","format":"text"}}}`,
 		`{"options":{"confirmation_file":{"format":"xml"}}}`,
+		`{"bundle":{"packaging":"zip","reports":[{"report_id":2}]},"options":{"incremental":{"since":"all"}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -52,6 +53,9 @@ func FuzzBundle(f *testing.F) {
 		b := s.Bundle
 		if b == nil {
 			return
+		}
+		if s.Options.Incremental != nil {
+			t.Fatalf("an incremental dashboard accepted: %s", body)
 		}
 		if !slices.Contains(facteur.Packagings, b.Packaging) || len(b.Reports) == 0 || len(b.Reports)+1 > facteur.MaxBundleReports {
 			t.Fatalf("bundle %+v accepted", b)

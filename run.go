@@ -97,9 +97,13 @@ type Run struct {
 	Ignored      bool            `json:"ignored"`
 	Stages       []Stage         `json:"stages"`
 	Definition   json.RawMessage `json:"definition,omitempty"` // the schedule, report and destination used
-	CreatedAt    time.Time       `json:"created_at"`
-	StartedAt    *time.Time      `json:"started_at,omitempty"`
-	FinishedAt   *time.Time      `json:"finished_at,omitempty"`
+	// Window is the window of an incremental schedule's run (A5): the
+	// rows created or updated in it; nil for any other run. Store.Run
+	// fills it; the lists of runs do not.
+	Window     *Window    `json:"window,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // RunFile is one file of a bundle's run: the export of one report.

@@ -237,6 +237,10 @@ type ScheduleOptions struct {
 	// the expected window. By default a skip is what the schedule asked
 	// for and satisfies the window.
 	AlertOnSkip bool `json:"alert_on_skip,omitempty"`
+	// Incremental, when set, sends only the rows created or updated since
+	// the last successful delivery (A5); its report needs a created or
+	// updated column.
+	Incremental *Incremental `json:"incremental,omitempty"`
 }
 
 // Bounds of ScheduleOptions.ExpectWithinMinutes, in minutes.
@@ -280,6 +284,10 @@ func (s *Schedule) Validate() error {
 		if err := s.Bundle.validate(s.ReportID, s.Format.Format); err != nil {
 			return err
 		}
+		if s.Options.Incremental != nil {
+			// A window is kept to one report's created/updated column.
+			return Errorf(EINVALID, "options.incremental: a dashboard is not delivered incrementally; remove the further reports (bundle) or turn incremental delivery off")
+		}
 	}
 	if c := s.Options.ConfirmationFile; c != nil {
 		if err := c.validate(); err != nil {
@@ -288,6 +296,11 @@ func (s *Schedule) Validate() error {
 	}
 	if err := s.Options.Limits.validate("options.limits."); err != nil {
 		return err
+	}
+	if in := s.Options.Incremental; in != nil {
+		if err := in.Validate("options.incremental."); err != nil {
+			return err
+		}
 	}
 	for i, a := range s.Options.AlertEmails {
 		if len(a) > MaxEmailLen {

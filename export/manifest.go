@@ -51,6 +51,10 @@ type Manifest struct {
 	// of a bundle delivered each on its own, or the entries of its zip
 	// (their Bytes and SHA256 those of the entry once extracted).
 	Files []ManifestFile `json:"files"`
+	// Window is the window of a run of an incremental schedule (A5): the
+	// file holds the rows created or updated from its from (absent: from
+	// the first row) to its to, excluded.
+	Window *facteur.Window `json:"window,omitempty"`
 }
 
 // ManifestFile is one file of a delivery.
@@ -75,7 +79,7 @@ type ManifestPeriod struct {
 // manifestOf returns the manifest of the files of producer, the run that
 // exported them, and the schedule that asked (nil when unknown).
 func manifestOf(producer *facteur.Run, def *Definition) Manifest {
-	m := Manifest{RunID: producer.ID, ScheduledFor: producer.ScheduledFor, ExportedAt: producer.CreatedAt, Rows: producer.Rows, Bytes: producer.Bytes}
+	m := Manifest{RunID: producer.ID, ScheduledFor: producer.ScheduledFor, ExportedAt: producer.CreatedAt, Rows: producer.Rows, Bytes: producer.Bytes, Window: producer.Window}
 	if producer.StartedAt != nil {
 		m.ExportedAt = *producer.StartedAt
 	}

@@ -332,6 +332,9 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*f
 			return nil, nil, false, err
 		}
 		run.Definition = orig.Definition
+		if err := r.retryWindow(ctx, run, orig); err != nil {
+			return nil, nil, false, err
+		}
 		var used Definition
 		confirm := json.Unmarshal(orig.Definition, &used) == nil && used.Schedule != nil && used.Schedule.Options.Confirmation
 		dest, err := r.Store.Destination(ctx, run.DestinationID)
@@ -357,6 +360,9 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*f
 		return nil, nil, false, err
 	}
 	confirm := def.Schedule.Options.Confirmation
+	if err := r.window(ctx, run, def); err != nil {
+		return nil, nil, false, err
+	}
 	if run.ArtifactPath != "" && spooled(run) {
 		r.logf(ctx, run.ID, "info", "Reusing the file exported by an earlier attempt (%s).", run.FileName)
 	} else if separate(run) && filesSpooled(run) {

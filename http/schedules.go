@@ -75,6 +75,11 @@ func (s *Server) getSchedule(r *http.Request) (int, any, error) {
 	}
 	a, ok := overdue[sc.ID]
 	out.Overdue = overdueOf(sc, a, ok)
+	if sc.Options.Incremental != nil {
+		if out.Watermark, err = s.Store.Watermark(r.Context(), sc.ID); err != nil {
+			return 0, nil, err
+		}
+	}
 	if owner, err := s.Store.User(r.Context(), sc.OwnerID); err == nil {
 		out.OwnerEmail = owner.Email
 	} else if facteur.ErrorCode(err) != facteur.ENOTFOUND {
@@ -172,6 +177,9 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 		return err
 	}
 	if err := s.checkBundle(ctx, sc, rep, dest); err != nil {
+		return err
+	}
+	if err := checkIncremental(sc, rep); err != nil {
 		return err
 	}
 	for i, a := range sc.Options.AlertEmails {

@@ -109,6 +109,11 @@ func (s *store) Run(ctx context.Context, id int64) (*facteur.Run, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
+	if r.Window, err = s.RunWindow(ctx, id); facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		r.Window = nil
+	} else if err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -340,15 +340,19 @@ var scheduleInputs = map[string]fieldInput{
 	"file_name":       {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
 	"options.alert_groups":                {"alert_groups", "form.alert_groups"},
 	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
-	"options.limits.max_bytes":         {"max_mib", "form.max_mib"},
-	"options.send_if":                  {"send_if", "form.send_if"},
-	"options.expect_within_minutes":    {"expect_within", "form.expect_within"},
-	"include_fields":                   {"", "form.fields"},
-	"hmac_key":                         {"hmac_key", "form.hmac_key"},
-	"bundle.packaging":                 {"bundle_packaging", "form.bundle.packaging"},
-	"bundle.reports":                   {"bundle_packaging", "form.bundle"},
-	"options.confirmation_file.name":   {"confirmation_name", "form.confirmation_name"},
-	"options.confirmation_file.format": {"confirmation_format", "form.confirmation_format"},
+	"options.limits.max_bytes":            {"max_mib", "form.max_mib"},
+	"options.send_if":                     {"send_if", "form.send_if"},
+	"options.expect_within_minutes":       {"expect_within", "form.expect_within"},
+	"include_fields":                      {"", "form.fields"},
+	"hmac_key":                            {"hmac_key", "form.hmac_key"},
+	"bundle.packaging":                    {"bundle_packaging", "form.bundle.packaging"},
+	"bundle.reports":                      {"bundle_packaging", "form.bundle"},
+	"options.confirmation_file.name":      {"confirmation_name", "form.confirmation_name"},
+	"options.confirmation_file.format":    {"confirmation_format", "form.confirmation_format"},
+	"options.incremental":                 {"incremental_on", "form.incremental"},
+	"options.incremental.since":           {"incremental_since", "form.incremental_since"},
+	"options.incremental.overlap_minutes": {"overlap_minutes", "form.overlap_minutes"},
+	"options.incremental.settle_seconds":  {"settle_seconds", "form.settle_seconds"},
 }
 
 // fieldError puts the API's message next to the field it names (its
@@ -511,6 +515,11 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 		Options: facteur.ScheduleOptions{Confirmation: on("confirmation"), NoOwnerAlert: !on("owner_alert"),
 			SendIf: form.Get("send_if"), AlertOnSkip: on("alert_on_skip"), ExpectWithinMinutes: formMinutes(form.Get("expect_within"))},
 	}
+	if on("incremental") {
+		sc.Options.Incremental = &facteur.Incremental{Since: strings.TrimSpace(form.Get("incremental_since")),
+			OverlapMinutes: formBounded(form.Get("overlap_minutes"), facteur.MaxOverlapMinutes),
+			SettleSeconds:  formBounded(form.Get("settle_seconds"), facteur.MaxSettleSeconds)}
+	}
 	if sc.Format.Delimiter == `\t` {
 		sc.Format.Delimiter = "\t"
 	}
@@ -606,8 +615,15 @@ func bundleFromForm(form url.Values, first int64) *facteur.Bundle {
 // check), and text that is not a whole number of minutes in range -1,
 // which the API refuses with the field's bounds.
 func formMinutes(typed string) int {
+	return formBounded(typed, facteur.MaxExpectWithin)
+}
+
+// formBounded reads a whole number typed in a form: empty is 0, and text
+// that is not a number or is above max -1, which the API refuses with the
+// field's bounds.
+func formBounded(typed string, max int) int {
 	n := formNumber(typed, 1)
-	if n > facteur.MaxExpectWithin {
+	if n > int64(max) {
 		return -1
 	}
 	return int(n)

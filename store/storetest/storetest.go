@@ -113,6 +113,8 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"OverdueAlertRace", testOverdueAlertRace},
 		{"RecipientGroups", testRecipientGroups},
 		{"RecipientGroupUses", testRecipientGroupUses},
+		{"Watermarks", testWatermarks},
+		{"WindowClaimRace", testWindowClaimRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
