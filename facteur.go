@@ -121,6 +121,13 @@ type Query struct {
 type Period struct {
 	Column   string
 	From, To time.Time
+	// AlsoColumn, when set, decides for the rows whose Column is NULL: an
+	// incremental window keeps the rows whose last update, or creation
+	// when they were never updated, is in it. (Either column alone would
+	// not do: a row created in one window and updated after its end, but
+	// before its export read it, would go in that window with its new
+	// values, then again in the next.)
+	AlsoColumn string `json:",omitempty"`
 }
 
 // Querier runs queries against one database. Queries run in read-only

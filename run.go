@@ -78,6 +78,18 @@ type Run struct {
 	// "" for a file delivered in clear.
 	PlainBytes  int64  `json:"plain_bytes,omitempty"`
 	PlainSHA256 string `json:"plain_sha256,omitempty"`
+	// Files are the files a bundle's run delivers (A6), one per report in
+	// the schedule's order: each on its own (packaging "files"), or the
+	// entries of the one file delivered ("zip"). Empty for a run of one
+	// report, whose file is the run's own. The run's FileName, Rows and
+	// Bytes then sum them up: the first file's name, the rows and bytes
+	// of all, and with "files" its SHA256 (ContentSHA256) is that of the
+	// list of the files' SHA256 (ContentSHA256) and names (RunFile.SumLine).
+	Files []RunFile `json:"files,omitempty"`
+	// Packaging is how a bundle's run delivered its files (A6): "zip"
+	// (one file, the run's own, holding Files) or "files" (each of Files
+	// on its own, and no file of the run's own); "" for one report.
+	Packaging string `json:"packaging,omitempty"`
 	// ArtifactPath is where the file is spooled, for retry and download.
 	ArtifactPath string          `json:"-"`
 	Location     string          `json:"location,omitempty"` // where the file was delivered
@@ -85,10 +97,44 @@ type Run struct {
 	Ignored      bool            `json:"ignored"`
 	Stages       []Stage         `json:"stages"`
 	Definition   json.RawMessage `json:"definition,omitempty"` // the schedule, report and destination used
-	CreatedAt    time.Time       `json:"created_at"`
-	StartedAt    *time.Time      `json:"started_at,omitempty"`
-	FinishedAt   *time.Time      `json:"finished_at,omitempty"`
+	// Window is the window of an incremental schedule's run (A5): the
+	// rows created or updated in it; nil for any other run. Store.Run
+	// fills it; the lists of runs do not.
+	Window     *Window    `json:"window,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
+
+// RunFile is one file of a bundle's run: the export of one report.
+type RunFile struct {
+	// Name is the file's name as delivered, or as an entry of the zip.
+	Name       string `json:"name"`
+	ReportID   int64  `json:"report_id"`
+	ReportName string `json:"report_name"`
+	Rows       int64  `json:"rows"`
+	Bytes      int64  `json:"bytes"`
+	SHA256     string `json:"sha256"`
+	// ContentSHA256 is the SHA-256 of the content before compression.
+	ContentSHA256 string `json:"content_sha256,omitempty"`
+	// PlainBytes and PlainSHA256 are those of what an encrypted file holds.
+	PlainBytes  int64  `json:"plain_bytes,omitempty"`
+	PlainSHA256 string `json:"plain_sha256,omitempty"`
+	// Location is where the file was delivered, for a file delivered on
+	// its own.
+	Location string `json:"location,omitempty"`
+	// Path is where the file is spooled (never shown).
+	Path string `json:"-"`
+}
+
+// SumLine is the file's line in the list whose SHA-256 is a bundle's:
+// the sum and the name as sha256sum prints them, so that
+// "sha256sum a b c | sha256sum" gives the bundle's SHA256 back.
+func (f RunFile) SumLine(sum string) string { return sum + "  " + f.Name + "\n" }
+
+// Separate reports whether the run delivers its files each on its own
+// (a bundle packaged as "files"), with no file of its own to download.
+func (r Run) Separate() bool { return r.Packaging == PackFiles }
 
 // Stage is the time one step of a run took.
 type Stage struct {

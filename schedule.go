@@ -190,6 +190,9 @@ type Schedule struct {
 	Params ParamValues `json:"params,omitempty"`
 	// Options are the schedule's delivery options.
 	Options ScheduleOptions `json:"options"`
+	// Bundle, when not nil, makes the schedule a dashboard (A6): further
+	// reports delivered with ReportID's, packaged together.
+	Bundle *Bundle `json:"bundle,omitempty"`
 	// Enabled schedules run on their calendar; disabled ones only on demand.
 	Enabled bool `json:"enabled"`
 	// NextRunAt is the next slot of the calendar, nil when disabled.
@@ -203,6 +206,10 @@ type ScheduleOptions struct {
 	// Confirmation writes a small manifest next to the file once it is in
 	// place (C4): file name, rows, bytes, SHA-256, run id.
 	Confirmation bool `json:"confirmation,omitempty"`
+	// ConfirmationFile says how the confirmation file is named and in
+	// which form; nil is JSON, named after the file. Read only with
+	// Confirmation.
+	ConfirmationFile *ConfirmationFile `json:"confirmation_file,omitempty"`
 	// AlertEmails are the addresses told, besides the owner, when a run
 	// fails for good (F3): Facteur accounts, or addresses in a domain the
 	// policy approves (Policy.CheckAlertEmails). At most MaxAlertEmails.
@@ -230,6 +237,10 @@ type ScheduleOptions struct {
 	// the expected window. By default a skip is what the schedule asked
 	// for and satisfies the window.
 	AlertOnSkip bool `json:"alert_on_skip,omitempty"`
+	// Incremental, when set, sends only the rows created or updated since
+	// the last successful delivery (A5); its report needs a created or
+	// updated column.
+	Incremental *Incremental `json:"incremental,omitempty"`
 }
 
 // Bounds of ScheduleOptions.ExpectWithinMinutes, in minutes.
@@ -269,8 +280,27 @@ func (s *Schedule) Validate() error {
 	if err := CheckGroupRefs("options.alert_groups", s.Options.AlertGroups); err != nil {
 		return err
 	}
+	if s.Bundle != nil {
+		if err := s.Bundle.validate(s.ReportID, s.Format.Format); err != nil {
+			return err
+		}
+		if s.Options.Incremental != nil {
+			// A window is kept to one report's created/updated column.
+			return Errorf(EINVALID, "options.incremental: a dashboard is not delivered incrementally; remove the further reports (bundle) or turn incremental delivery off")
+		}
+	}
+	if c := s.Options.ConfirmationFile; c != nil {
+		if err := c.validate(); err != nil {
+			return err
+		}
+	}
 	if err := s.Options.Limits.validate("options.limits."); err != nil {
 		return err
+	}
+	if in := s.Options.Incremental; in != nil {
+		if err := in.Validate("options.incremental."); err != nil {
+			return err
+		}
 	}
 	for i, a := range s.Options.AlertEmails {
 		if len(a) > MaxEmailLen {
@@ -327,4 +357,31 @@ func (s *Schedule) SetDefaults() {
 	if s.Format.Format == "" {
 		s.Format.Format = FormatCSV
 	}
+}
+
+// Forms of a confirmation file.
+const (
+	ConfirmJSON = "json" // a JSON document (the default)
+	ConfirmText = "text" // one line of text
+)
+
+// ConfirmationFile says how a schedule's confirmation file (C4) is named
+// and in which form.
+type ConfirmationFile struct {
+	// Name is a file name template (the variables of FileName, and
+	// {file}, the delivered file's name); "" is "{file}.manifest.json",
+	// or "{file}.manifest.txt" for the text form.
+	Name string `json:"name,omitempty"`
+	// Format is "json" (or empty) or "text".
+	Format string `json:"format,omitempty"`
+}
+
+func (c *ConfirmationFile) validate() error {
+	switch {
+	case len(c.Name) > MaxFileNameTemplate:
+		return Errorf(EINVALID, "options.confirmation_file.name: at most %d bytes", MaxFileNameTemplate)
+	case c.Format != "" && c.Format != ConfirmJSON && c.Format != ConfirmText:
+		return Errorf(EINVALID, "options.confirmation_file.format: use %q or %q", ConfirmJSON, ConfirmText)
+	}
+	return nil
 }

@@ -75,6 +75,7 @@ type Store interface {
 	OverdueAlerts
 	RecipientGroups
 	ClosureLists
+	Watermarks
 
 	// CreateUser records u (its e-mail normalised) and sets its ID and
 	// timestamps; an e-mail address already used fails with ECONFLICT.

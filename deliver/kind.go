@@ -39,6 +39,9 @@ type Kind struct {
 	// TempNames tells that the kind writes under a temporary name and
 	// renames, so that a partner never sees half a file.
 	TempNames bool
+	// OneFile tells that a delivery of the kind is one message holding one
+	// file (a mail): a bundle reaches it as one zip, not as separate files.
+	OneFile bool
 	// Metadata tells that the kind sends the file's SHA-256 and test flag
 	// along with it (object metadata, request headers).
 	Metadata bool

@@ -53,7 +53,17 @@ func (r *Runner) lastDelivery(ctx context.Context, run *facteur.Run) (*facteur.R
 // discard removes the spooled file of a skipped run, and the text of a
 // mail its export wrote beside it: nothing of it is delivered or kept.
 func (r *Runner) discard(ctx context.Context, run *facteur.Run) {
-	if run.ArtifactPath == "" || run.RetryOf != 0 {
+	if run.RetryOf != 0 {
+		return
+	}
+	if separate(run) {
+		removeFiles(run.Files)
+		for i := range run.Files {
+			run.Files[i].Path = ""
+		}
+		return
+	}
+	if run.ArtifactPath == "" {
 		return
 	}
 	html, text, chart := BodyPaths(run.ArtifactPath)

@@ -18,6 +18,9 @@ type NameVars struct {
 	Time       time.Time // {year} {month} {day} {hour} {minute}, in its own location
 	RunID      int64     // {run_id}
 	Ext        string    // {ext}: the format's extension, without the dot
+	// File is {file}, the delivered file's name, known only in the name
+	// of a confirmation file: elsewhere {file} is an unknown variable.
+	File string
 }
 
 // maxNameBytes is the longest file name most file systems and SFTP servers accept.
@@ -94,6 +97,8 @@ func nameVar(name string, v NameVars) (string, bool) {
 		return fmt.Sprint(v.RunID), true
 	case "ext":
 		return v.Ext, true
+	case "file":
+		return v.File, v.File != ""
 	}
 	return "", false
 }

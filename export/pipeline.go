@@ -78,6 +78,13 @@ type Spec struct {
 	// ScheduleLimits are the limits the schedule set itself, for the error
 	// to say who set the limit that stopped the run.
 	ScheduleLimits facteur.RunLimits
+	// Into, when not nil, is where the rows go instead of a file at Path:
+	// a part of a file another export writes (a dashboard's workbook), by
+	// the encoder Encoder makes; IntoSize returns the bytes written so
+	// far, for Limits.MaxBytes. The result then has rows and stages only.
+	Into     io.Writer
+	IntoSize func() int64
+	Encoder  func(w io.Writer, t format.Target) (format.Encoder, error)
 }
 
 // target is what the encoder of spec's format is made for.
@@ -120,6 +127,14 @@ type Result struct {
 func Run(ctx context.Context, spec Spec) (Result, error) {
 	if spec.Formats == nil {
 		spec.Formats = format.Builtin()
+	}
+	if spec.Into != nil {
+		res, err := runRows(ctx, spec, spec.Into, spec.IntoSize)
+		var limit *facteur.LimitError
+		if errors.As(err, &limit) {
+			err = limit
+		}
+		return res, err
 	}
 	spool, err := createSpool(spec.Path, spec.Format.Compression, spec.Encryption)
 	if err != nil {
@@ -166,7 +181,11 @@ func runRows(ctx context.Context, spec Spec, w io.Writer, size func() int64) (Re
 	if err != nil {
 		return Result{}, sourceError(err)
 	}
-	enc, err := spec.Formats.New(w, spec.target(proj.cols))
+	newEncoder := spec.Formats.New
+	if spec.Encoder != nil {
+		newEncoder = spec.Encoder
+	}
+	enc, err := newEncoder(w, spec.target(proj.cols))
 	if err != nil {
 		return Result{}, encodeError(err)
 	}

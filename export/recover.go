@@ -34,7 +34,7 @@ func (r *Runner) TookOver(ctx context.Context, run *facteur.Run) {
 // destinations that can find them (facteur.PartialRemover). Failures are
 // logged, never fatal: the delivery writes a new temporary file anyway.
 func (r *Runner) removeDeliveryPartials(ctx context.Context, run *facteur.Run, d facteur.Deliverer, art *facteur.Artifact) {
-	if _, ok := r.takeovers.LoadAndDelete(run.ID); !ok {
+	if _, ok := r.takeovers.Load(run.ID); !ok { // Execute forgets it when the attempt ends
 		return
 	}
 	pr, ok := d.(facteur.PartialRemover)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -74,42 +75,58 @@ func (r *Runner) kinds() *deliver.Registry {
 // Definition is the snapshot of what a run used, kept with the run so that
 // its history shows the definition of the time even after edits.
 type Definition struct {
-	Schedule    *facteur.Schedule    `json:"schedule,omitempty"`
-	Report      *facteur.Report      `json:"report"`
-	Source      sourceInfo           `json:"source"`
+	Schedule *facteur.Schedule `json:"schedule,omitempty"`
+	// Part is the schedule's own report, its source, fields and the
+	// values of its parameters.
+	Part
 	Destination *facteur.Destination `json:"destination"` // nil for a one-off export
-	Fields      []string             `json:"fields"`
 	// Period keeps the rows of a time range (a one-off export's).
 	Period *facteur.Period `json:"period,omitempty"`
+	// Bundle are the further reports of a dashboard (A6), in order.
+	Bundle []*Part `json:"bundle,omitempty"`
+}
+
+// Part is one report a run exports, as the run used it.
+type Part struct {
+	Report *facteur.Report `json:"report"`
+	Source sourceInfo      `json:"source"`
+	Fields []string        `json:"fields"`
 	// Params are the values the run bound to the report's parameters,
 	// defaults included, as the history shows them.
 	Params facteur.ParamValues `json:"params,omitempty"`
 
 	source *facteur.Source      // the source itself, with its DSN: never in the snapshot
 	bound  []facteur.BoundParam // Params checked against the report's declarations
+	rules  []facteur.FieldRule  // the obfuscation rules of its fields
+}
+
+// parts returns every report the run exports: the schedule's own first.
+func (d *Definition) parts() []*Part {
+	d.Part.rules = d.Schedule.Obfuscate
+	return append([]*Part{&d.Part}, d.Bundle...)
 }
 
 // query is the report's query with the run's parameters, kept to the
-// definition's period.
-func (d *Definition) query() facteur.Query {
-	q := d.Report.QueryWith(d.bound)
-	q.Period = d.Period
+// period.
+func (p *Part) query(period *facteur.Period) facteur.Query {
+	q := p.Report.QueryWith(p.bound)
+	q.Period = period
 	return q
 }
 
 // bindParams checks the schedule's values against the report's
 // parameters as they are now, and records the values used.
-func (d *Definition) bindParams() error {
-	bound, err := facteur.BindParams(d.Report.Parameters, d.Schedule.Params)
+func (p *Part) bindParams(values facteur.ParamValues) error {
+	bound, err := facteur.BindParams(p.Report.Parameters, values)
 	if err != nil {
 		return facteur.Errorf(facteur.EINVALID, "the values of report %q's parameters no longer fit it (the report changed since the schedule was saved): %s; give the schedule the values it needs",
-			d.Report.Name, facteur.ErrorMessage(err))
+			p.Report.Name, facteur.ErrorMessage(err))
 	}
-	d.bound = bound
+	p.bound = bound
 	if len(bound) > 0 {
-		d.Params = make(facteur.ParamValues, len(bound))
+		p.Params = make(facteur.ParamValues, len(bound))
 		for _, b := range bound {
-			d.Params[b.Name] = b.Value()
+			p.Params[b.Name] = b.Value()
 		}
 	}
 	return nil
@@ -258,21 +275,35 @@ func (r *Runner) execute(ctx context.Context, run *facteur.Run, lim limits) erro
 			return err
 		}
 	}
-	r.removeDeliveryPartials(ctx, run, d, art)
-	r.logf(ctx, run.ID, "info", "Delivering %s (%d bytes) to %s %q.", art.Name, art.Size, dest.Kind, dest.Name)
-	start := time.Now()
-	delivery, err := d.Deliver(ctx, art)
-	run.Stages = setStage(run.Stages, "deliver", time.Since(start))
-	if err != nil {
-		err = facteur.WithStage(facteur.StageDeliver, err)
-		r.logf(ctx, run.ID, "error", "Delivery failed: %s", err)
-		if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
-			return errors.Join(err, uerr)
+	arts := []*facteur.Artifact{art}
+	if separate(run) {
+		arts = arts[:0]
+		for _, f := range run.Files {
+			arts = append(arts, r.fileArtifact(run, f))
 		}
-		return err
 	}
-	run.Location = delivery.Location
-	r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
+	start := time.Now()
+	for i, a := range arts {
+		r.removeDeliveryPartials(ctx, run, d, a)
+		r.logf(ctx, run.ID, "info", "Delivering %s (%d bytes) to %s %q.", a.Name, a.Size, dest.Kind, dest.Name)
+		delivery, err := d.Deliver(ctx, a)
+		run.Stages = setStage(run.Stages, "deliver", time.Since(start))
+		if err != nil {
+			err = facteur.WithStage(facteur.StageDeliver, err)
+			r.logf(ctx, run.ID, "error", "Delivery failed: %s", err)
+			if uerr := r.Store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
+				return errors.Join(err, uerr)
+			}
+			return err
+		}
+		if i == 0 {
+			run.Location = delivery.Location
+		}
+		if len(arts) > 1 {
+			run.Files[i].Location = delivery.Location
+		}
+		r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
+	}
 	faultpoint.Reach(faultpoint.Delivered)
 	if confirm {
 		start := time.Now()
@@ -302,6 +333,9 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*f
 			return nil, nil, false, err
 		}
 		run.Definition = orig.Definition
+		if err := r.retryWindow(ctx, run, orig); err != nil {
+			return nil, nil, false, err
+		}
 		var used Definition
 		confirm := json.Unmarshal(orig.Definition, &used) == nil && used.Schedule != nil && used.Schedule.Options.Confirmation
 		dest, err := r.Store.Destination(ctx, run.DestinationID)
@@ -311,7 +345,11 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*f
 		if err := r.authorize(ctx, run, dest); err != nil {
 			return nil, nil, false, err
 		}
-		r.logf(ctx, run.ID, "info", "Re-delivering the file of run %d (%s, sha-256 %s).", orig.ID, orig.FileName, orig.SHA256)
+		if separate(orig) {
+			r.logf(ctx, run.ID, "info", "Re-delivering the %d files of run %d (sha-256 of their list %s).", len(orig.Files), orig.ID, orig.SHA256)
+		} else {
+			r.logf(ctx, run.ID, "info", "Re-delivering the file of run %d (%s, sha-256 %s).", orig.ID, orig.FileName, orig.SHA256)
+		}
 		return artifactOf(run, r.formats()), dest, confirm, r.Store.UpdateRun(ctx, run)
 	}
 
@@ -323,8 +361,13 @@ func (r *Runner) artifact(ctx context.Context, run *facteur.Run, lim limits) (*f
 		return nil, nil, false, err
 	}
 	confirm := def.Schedule.Options.Confirmation
+	if err := r.window(ctx, run, def); err != nil {
+		return nil, nil, false, err
+	}
 	if run.ArtifactPath != "" && spooled(run) {
 		r.logf(ctx, run.ID, "info", "Reusing the file exported by an earlier attempt (%s).", run.FileName)
+	} else if separate(run) && filesSpooled(run) {
+		r.logf(ctx, run.ID, "info", "Reusing the %d files exported by an earlier attempt.", len(run.Files))
 	} else if err := r.export(ctx, run, def, lim); err != nil {
 		return nil, nil, false, err
 	}
@@ -366,24 +409,20 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 	if def.Schedule == nil {
 		return nil, facteur.Errorf(facteur.EINVALID, "the schedule of this run no longer exists")
 	}
-	if def.Report, err = r.Store.Report(ctx, def.Schedule.ReportID); err != nil {
-		return nil, fmt.Errorf("load report: %w", err)
+	if err := r.loadPart(ctx, &def.Part, def.Schedule.Parts()[0]); err != nil {
+		return nil, err
 	}
-	src, err := r.Store.Source(ctx, def.Report.SourceID)
-	if err != nil {
-		return nil, fmt.Errorf("load source: %w", err)
-	}
-	def.Source, def.source = sourceInfo{ID: src.ID, Name: src.Name, Kind: src.Kind}, src
 	if run.Trigger != facteur.TriggerExport {
 		if def.Destination, err = r.Store.Destination(ctx, def.Schedule.DestinationID); err != nil {
 			return nil, fmt.Errorf("load destination: %w", err)
 		}
 	}
-	if def.Fields, err = def.Report.SelectFields(def.Schedule.IncludeFields, def.Schedule.Obfuscate); err != nil {
-		return nil, err
-	}
-	if err := def.bindParams(); err != nil {
-		return nil, err
+	for _, br := range def.Schedule.Parts()[1:] {
+		p := &Part{}
+		if err := r.loadPart(ctx, p, br); err != nil {
+			return nil, err
+		}
+		def.Bundle = append(def.Bundle, p)
 	}
 	run.ReportID = def.Report.ID
 	// The snapshot is shown in the history: never with the destination's secrets.
@@ -402,9 +441,41 @@ func (r *Runner) definition(ctx context.Context, run *facteur.Run) (*Definition,
 	return def, nil
 }
 
-// export runs the report into the spool and records the file in the run.
+// export runs the report (or, for a bundle, every report) into the spool
+// and records the file(s) in the run.
 func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, lim limits) error {
+	if def.Schedule.Bundle != nil {
+		return r.exportBundle(ctx, run, def, lim)
+	}
 	s := def.Schedule
+	at := runTime(run, s)
+	ext, plainExt, enc := r.extension(s.Format, def.Destination)
+	name, err := RenderFileName(s.FileName, NameVars{Label: s.Name, ExportName: def.Report.Name, Time: at, RunID: run.ID, Ext: ext})
+	if err != nil {
+		return err
+	}
+	name, maxRows := testSpec(run, name)
+	key, err := r.runHMACKey(ctx, def)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext))
+	res, err := r.exportPart(ctx, run, def, &def.Part, partJob{
+		name: name, path: path, plainExt: plainExt, enc: enc, at: at, key: key, maxRows: maxRows, lim: lim,
+		body: r.body(def.Destination, def.Report, path),
+	})
+	if err != nil {
+		return err
+	}
+	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ContentSHA256 = name, res.Rows, res.Bytes, res.SHA256, res.ContentSHA256
+	run.PlainBytes, run.PlainSHA256 = res.PlainBytes, res.PlainSHA256
+	run.ArtifactPath = path
+	return r.Store.UpdateRun(ctx, run)
+}
+
+// runTime is the time a run's file is named and titled after: its slot,
+// or its creation for a run on demand, in the schedule's time zone.
+func runTime(run *facteur.Run, s *facteur.Schedule) time.Time {
 	at := run.CreatedAt
 	if run.ScheduledFor != nil {
 		at = *run.ScheduledFor
@@ -412,95 +483,133 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 	if loc, err := time.LoadLocation(s.Calendar.TimeZone); err == nil {
 		at = at.In(loc)
 	}
-	ext := r.formats().FileExtension(s.Format)
-	plainExt := ext // what the encrypted file holds
-	var enc *facteur.Encryption
-	if def.Destination != nil && def.Destination.Encryption != nil {
-		enc = def.Destination.Encryption
+	return at
+}
+
+// extension returns the extension of a file of format o delivered to d,
+// that of what it holds when d encrypts, and d's encryption (nil: none).
+func (r *Runner) extension(o facteur.FormatOptions, d *facteur.Destination) (ext, plainExt string, enc *facteur.Encryption) {
+	ext = r.formats().FileExtension(o)
+	plainExt = ext
+	if d != nil && d.Encryption != nil {
+		enc = d.Encryption
 		ext += "." + enc.Ext()
 	}
-	name, err := RenderFileName(s.FileName, NameVars{Label: s.Name, ExportName: def.Report.Name, Time: at, RunID: run.ID, Ext: ext})
-	if err != nil {
-		return err
+	return ext, plainExt, enc
+}
+
+// runHMACKey returns the key of the run's "hmac" rules, nil when no
+// report of the run has one.
+func (r *Runner) runHMACKey(ctx context.Context, def *Definition) ([]byte, error) {
+	for _, p := range def.parts() {
+		if facteur.NeedsHMACKey(p.rules) {
+			return r.hmacKey(ctx, def.Schedule)
+		}
 	}
-	name, maxRows := testSpec(run, name)
-	src := def.source
+	return nil, nil
+}
+
+// partJob is what the export of one report writes: the file's name and
+// spool path, its encryption, and the limits it obeys.
+type partJob struct {
+	name, path, plainExt string
+	enc                  *facteur.Encryption
+	at                   time.Time
+	key                  []byte
+	maxRows              int64
+	lim                  limits
+	body                 *Body
+	format               facteur.FormatOptions // the schedule's, when zero
+	// into, intoSize and encoder write the rows into a part of a file
+	// (see Spec.Into): a sheet of a dashboard's workbook.
+	into     io.Writer
+	intoSize func() int64
+	encoder  func(w io.Writer, t format.Target) (format.Encoder, error)
+}
+
+// exportPart runs the report of p into job.path and logs what it wrote.
+func (r *Runner) exportPart(ctx context.Context, run *facteur.Run, def *Definition, p *Part, job partJob) (Result, error) {
+	s := def.Schedule
+	src := p.source
 	r.logf(ctx, run.ID, "info", "Connecting to source %q (%s).", src.Name, src.Kind)
 	start := time.Now()
 	q, err := r.OpenSource(ctx, src)
 	if err != nil {
-		return sourceError(err)
+		return Result{}, sourceError(err)
 	}
 	defer q.Close()
 	run.Stages = setStage(run.Stages, "connect", time.Since(start))
 
-	var key []byte
-	if facteur.NeedsHMACKey(s.Obfuscate) {
-		if key, err = r.hmacKey(ctx, s); err != nil {
-			return err
-		}
-	}
 	progress := new(atomic.Int64)
 	r.progress.Store(run.ID, progress)
 	defer r.progress.Delete(run.ID)
 	stop := r.saveProgress(ctx, *run, progress)
-	r.logf(ctx, run.ID, "info", "Exporting report %q as %s.", def.Report.Name, s.Format.Format)
 	fo := s.Format
+	if job.format.Format != "" {
+		fo = job.format
+	}
+	r.logf(ctx, run.ID, "info", "Exporting report %q as %s.", p.Report.Name, fo.Format)
 	fo.Neutralize = def.Destination == nil || !def.Destination.RawCells
-	path := filepath.Join(r.Spool, fmt.Sprintf("run-%d.%s", run.ID, ext))
 	fo.TimeZone = s.Calendar.TimeZone
 	res, err := Run(ctx, Spec{
 		Source:         q,
-		Query:          def.query(),
-		Fields:         def.Fields,
-		Obfuscate:      s.Obfuscate,
-		HMACKey:        key,
+		Query:          p.query(def.Period),
+		Fields:         p.Fields,
+		Obfuscate:      p.rules,
+		HMACKey:        job.key,
 		Format:         fo,
 		Formats:        r.formats(),
-		InnerName:      innerName(plainName(name, enc), plainExt),
-		Title:          def.Report.Name,
-		Time:           at,
+		InnerName:      innerName(plainName(job.name, job.enc), job.plainExt),
+		Title:          p.Report.Name,
+		Time:           job.at,
 		Period:         def.Period,
-		Chart:          def.Report.Chart,
-		Encryption:     enc,
-		Path:           path,
-		Body:           r.body(def.Destination, def.Report, path),
+		Chart:          p.Report.Chart,
+		Encryption:     job.enc,
+		Path:           job.path,
+		Body:           job.body,
 		Progress:       progress,
-		MaxRows:        maxRows,
-		Limits:         facteur.RunLimits{MaxRows: lim.MaxRows, MaxBytes: lim.MaxBytes},
-		ScheduleLimits: lim.own,
+		MaxRows:        job.maxRows,
+		Limits:         facteur.RunLimits{MaxRows: job.lim.MaxRows, MaxBytes: job.lim.MaxBytes},
+		ScheduleLimits: job.lim.own,
+		Into:           job.into,
+		IntoSize:       job.intoSize,
+		Encoder:        job.encoder,
 	})
 	stop()
 	if err = limitCause(ctx, err); err != nil {
 		var limit *facteur.LimitError
 		if errors.As(err, &limit) {
-			return err // Execute logs it
+			return Result{}, err // Execute logs it
 		}
 		where := "" // the server's log, too, has the run's id: an encoder's bug is reported with it
 		if st := facteur.ErrorStage(err); st != "" {
 			where = " at the " + st + " stage"
 		}
+		if def.Bundle != nil {
+			where += fmt.Sprintf(" (report %q)", p.Report.Name)
+		}
 		r.logf(ctx, run.ID, "error", "Export failed%s: %s", where, err)
-		return err
+		return Result{}, err
 	}
 	for _, st := range res.Stages {
 		run.Stages = setStage(run.Stages, st.Name, st.Duration)
 	}
-	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ContentSHA256 = name, res.Rows, res.Bytes, res.SHA256, res.ContentSHA256
-	run.PlainBytes, run.PlainSHA256 = res.PlainBytes, res.PlainSHA256
-	run.ArtifactPath = path
 	how := ""
 	if res.FastPath {
 		how = " (written by the database's COPY)"
 	}
+	if job.into != nil {
+		r.logf(ctx, run.ID, "info", "Exported %d rows.", res.Rows)
+		return res, nil
+	}
 	r.logf(ctx, run.ID, "info", "Exported %d rows, %d bytes%s, sha-256 %s.", res.Rows, res.Bytes, how, res.SHA256)
-	if enc != nil {
-		r.logf(ctx, run.ID, "info", "Encrypted with %s to %d recipient(s); the file holds %d bytes, sha-256 %s.", enc.Method, len(enc.Recipients), res.PlainBytes, res.PlainSHA256)
+	if job.enc != nil {
+		r.logf(ctx, run.ID, "info", "Encrypted with %s to %d recipient(s); the file holds %d bytes, sha-256 %s.", job.enc.Method, len(job.enc.Recipients), res.PlainBytes, res.PlainSHA256)
 	}
 	if res.Note != "" {
 		r.logf(ctx, run.ID, "warn", "%s", res.Note)
 	}
-	return r.Store.UpdateRun(ctx, run)
+	return res, nil
 }
 
 // saveProgress saves the rows exported so far in the run every
@@ -633,13 +742,19 @@ func spooled(run *facteur.Run) bool {
 	return err == nil && fi.Size() == run.Bytes && run.SHA256 != ""
 }
 
-// copyFileInfo gives a retry the file of the run it retries.
+// copyFileInfo gives a retry the file (or files) of the run it retries.
 func copyFileInfo(run, orig *facteur.Run) error {
-	if orig.ArtifactPath == "" || !spooled(orig) {
+	if separate(orig) && !filesSpooled(orig) || !separate(orig) && (orig.ArtifactPath == "" || !spooled(orig)) {
 		return facteur.Errorf(facteur.EINVALID, "run %d has no file to deliver again (it failed before exporting, or its file is no longer kept)", orig.ID)
 	}
 	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ArtifactPath = orig.FileName, orig.Rows, orig.Bytes, orig.SHA256, orig.ArtifactPath
 	run.ContentSHA256 = orig.ContentSHA256
 	run.PlainBytes, run.PlainSHA256 = orig.PlainBytes, orig.PlainSHA256
+	run.Packaging = orig.Packaging
+	run.Files = make([]facteur.RunFile, len(orig.Files))
+	for i, f := range orig.Files {
+		f.Location = ""
+		run.Files[i] = f
+	}
 	return nil
 }

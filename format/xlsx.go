@@ -52,11 +52,17 @@ type XLSXEncoder struct {
 	tail    string         // ends each sheet: its header notes, then the end tags
 	closed  bool
 	err     error
+	book    *XLSXWorkbook // the workbook it writes one report of, nil: its own
+	name    string        // its sheets' name, in a workbook
 }
 
 // NewXLSXEncoder returns an encoder that writes a workbook to w. With more
 // columns than a sheet holds (16,384), every Write and Close fails.
 func NewXLSXEncoder(w io.Writer, cols []facteur.Column, o XLSXOptions) *XLSXEncoder {
+	return newXLSXEncoder(newZipWriter(w), cols, o)
+}
+
+func newXLSXEncoder(zw *zip.Writer, cols []facteur.Column, o XLSXOptions) *XLSXEncoder {
 	switch {
 	case o.MaxRows <= 0 || o.MaxRows > xlsxMaxRows:
 		o.MaxRows = xlsxMaxRows
@@ -64,7 +70,7 @@ func NewXLSXEncoder(w io.Writer, cols []facteur.Column, o XLSXOptions) *XLSXEnco
 		o.MaxRows = 2
 	}
 	e := &XLSXEncoder{
-		zw:      newZipWriter(w),
+		zw:      zw,
 		bw:      bufio.NewWriterSize(io.Discard, bufSize),
 		kinds:   make([]facteur.Kind, len(cols)),
 		cellPos: make([][]byte, len(cols)),
@@ -200,7 +206,7 @@ func writeInlineString(bw *bufio.Writer, v []byte) {
 // its header row. Before the first sheet it writes the package's
 // [Content_Types].xml and _rels/.rels.
 func (e *XLSXEncoder) nextSheet() error {
-	if e.sheets == 0 {
+	if e.sheets == 0 && e.book.first() {
 		if err := e.writePart("[Content_Types].xml", contentTypesXML); err != nil {
 			return err
 		}
@@ -211,13 +217,14 @@ func (e *XLSXEncoder) nextSheet() error {
 		return err
 	}
 	e.sheets++
-	name := "xl/worksheets/sheet" + strconv.Itoa(e.sheets) + ".xml"
+	n := e.book.add(e.name, e.sheets)
+	name := "xl/worksheets/sheet" + strconv.Itoa(n) + ".xml"
 	f, err := e.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
 	if err != nil {
 		return fmt.Errorf("xlsx: create %s: %w", name, err)
 	}
 	e.bw.Reset(f)
-	e.bw.WriteString(sheetHead(e.sheets == 1))
+	e.bw.WriteString(sheetHead(n == 1))
 	_, err = e.bw.Write(e.header)
 	e.row = 1
 	return err
@@ -266,15 +273,25 @@ func (e *XLSXEncoder) finish() error {
 	if err := e.endSheet(); err != nil {
 		return err
 	}
+	if e.book != nil {
+		return nil // the workbook's Close writes the rest
+	}
+	return writeBook(e.zw, e.bw, sheetNames(e.sheets))
+}
+
+// writeBook writes the workbook, its relationships and styles of the
+// sheets named names, and the zip's central directory.
+func writeBook(zw *zip.Writer, bw *bufio.Writer, names []string) error {
+	e := &XLSXEncoder{zw: zw, bw: bw}
 	var parts bytes.Buffer
 	e.bw.Reset(&parts)
-	writeWorkbook(e.bw, e.sheets)
+	writeWorkbook(e.bw, names)
 	e.bw.Flush()
 	if err := e.writePart("xl/workbook.xml", parts.String()); err != nil {
 		return err
 	}
 	parts.Reset()
-	writeWorkbookRels(e.bw, e.sheets)
+	writeWorkbookRels(e.bw, len(names))
 	e.bw.Flush()
 	if err := e.writePart("xl/_rels/workbook.xml.rels", parts.String()); err != nil {
 		return err

@@ -104,15 +104,15 @@ func xmlAttr(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
 
-// writeWorkbook writes xl/workbook.xml for sheets Sheet1 … SheetN.
-func writeWorkbook(bw *bufio.Writer, sheets int) {
+// writeWorkbook writes xl/workbook.xml for the sheets named names.
+func writeWorkbook(bw *bufio.Writer, names []string) {
 	bw.WriteString(xmlHeader +
 		`<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ` +
 		`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
 		`<bookViews><workbookView activeTab="0"/></bookViews><sheets>`)
-	for i := 1; i <= sheets; i++ {
-		n := strconv.Itoa(i)
-		bw.WriteString(`<sheet name="Sheet` + n + `" sheetId="` + n + `" r:id="rId` + n + `"/>`)
+	for i, name := range names {
+		n := strconv.Itoa(i + 1)
+		bw.WriteString(`<sheet name="` + xmlAttr(name) + `" sheetId="` + n + `" r:id="rId` + n + `"/>`)
 	}
 	bw.WriteString(`</sheets></workbook>`)
 }

@@ -131,6 +131,10 @@ func (s *Server) downloadLink(w http.ResponseWriter, r *http.Request) {
 
 // serveArtifact sends a run's spooled file with its name and SHA-256.
 func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, run *facteur.Run) {
+	if run.Separate() {
+		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "run %d delivered %d files each on its own: it has no one file to download", run.ID, len(run.Files)))
+		return
+	}
 	if run.ArtifactPath == "" || run.SHA256 == "" {
 		s.error(w, r, facteur.Errorf(facteur.ENOTFOUND, "run %d has no file to download", run.ID))
 		return

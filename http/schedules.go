@@ -47,6 +47,8 @@ type scheduleInput struct {
 	HMACKey *string                 `json:"hmac_key"`
 	Options facteur.ScheduleOptions `json:"options"`
 	Enabled *bool                   `json:"enabled"`
+	// Bundle makes the schedule a dashboard; absent or null: one report.
+	Bundle *facteur.Bundle `json:"bundle"`
 }
 
 func (in scheduleInput) apply(s *facteur.Schedule) {
@@ -58,6 +60,7 @@ func (in scheduleInput) apply(s *facteur.Schedule) {
 	}
 	s.HMACKeySet = s.HMACKey != ""
 	s.Enabled = in.Enabled == nil || *in.Enabled
+	s.Bundle = in.Bundle
 }
 
 func (s *Server) getSchedule(r *http.Request) (int, any, error) {
@@ -72,6 +75,11 @@ func (s *Server) getSchedule(r *http.Request) (int, any, error) {
 	}
 	a, ok := overdue[sc.ID]
 	out.Overdue = overdueOf(sc, a, ok)
+	if sc.Options.Incremental != nil {
+		if out.Watermark, err = s.Store.Watermark(r.Context(), sc.ID); err != nil {
+			return 0, nil, err
+		}
+	}
 	if owner, err := s.Store.User(r.Context(), sc.OwnerID); err == nil {
 		out.OwnerEmail = owner.Email
 	} else if facteur.ErrorCode(err) != facteur.ENOTFOUND {
@@ -168,6 +176,12 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := facteur.CheckParamValues(rep.Parameters, sc.Params, true); err != nil {
 		return err
 	}
+	if err := s.checkBundle(ctx, sc, rep, dest); err != nil {
+		return err
+	}
+	if err := checkIncremental(sc, rep); err != nil {
+		return err
+	}
 	for i, a := range sc.Options.AlertEmails {
 		if addr, err := mail.ParseAddress(a); err != nil || addr.Name != "" {
 			return facteur.Errorf(facteur.EINVALID, "options.alert_emails[%d]: %q is not an e-mail address", i, a)
@@ -197,6 +211,14 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	}
 	if _, err := export.RenderFileName(sc.FileName, export.NameVars{Label: sc.Name, ExportName: rep.Name, Time: s.Now(), RunID: 1, Ext: s.Formats.FileExtension(sc.Format)}); err != nil {
 		return err
+	}
+	if err := s.checkBundleNames(ctx, sc); err != nil {
+		return err
+	}
+	if sc.Options.Confirmation && sc.Options.ConfirmationFile != nil && sc.Options.ConfirmationFile.Name != "" {
+		if _, err := export.RenderFileName(sc.Options.ConfirmationFile.Name, export.NameVars{Label: sc.Name, ExportName: rep.Name, Time: s.Now(), RunID: 1, Ext: "manifest", File: "file.csv"}); err != nil {
+			return facteur.Errorf(facteur.EINVALID, "options.confirmation_file.name: %s", strings.TrimPrefix(facteur.ErrorMessage(err), "file_name: "))
+		}
 	}
 	sc.NextRunAt = nil
 	if sc.Enabled {

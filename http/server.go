@@ -219,6 +219,8 @@ func (s *Server) routes() []route {
 		r("POST", "/api/v1/schedules/{id}/pause", editor, "schedule.pause", a(s.pauseSchedule)),
 		r("POST", "/api/v1/schedules/{id}/resume", editor, "schedule.resume", a(s.resumeSchedule)),
 		r("POST", "/api/v1/schedules/{id}/test", editor, "schedule.test", a(s.testSchedule)),
+		r("GET", "/api/v1/schedules/{id}/watermark", viewer, "", a(s.getWatermark)),
+		r("PUT", "/api/v1/schedules/{id}/watermark", admin, "schedule.watermark", a(s.resetWatermark)),
 		r("POST", "/api/v1/calendar/preview", viewer, "", a(s.previewCalendar)),
 		r("GET", "/api/v1/regions", viewer, "", a(s.listRegions)),
 		r("GET", "/api/v1/closures", viewer, "", a(s.listClosures)),

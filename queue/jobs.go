@@ -116,7 +116,7 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 	if err == nil {
 		run.Status, run.FinishedAt = facteur.RunSucceeded, &end
 		q.log(bg, run.ID, "info", fmt.Sprintf("Succeeded in %s.", end.Sub(*run.StartedAt).Round(time.Millisecond)))
-		return q.store.UpdateRun(bg, run)
+		return q.succeed(bg, run)
 	}
 	var skip *facteur.SkipError
 	if errors.As(err, &skip) && !lost && !cancelled {
@@ -127,6 +127,10 @@ func (w *runWorker[TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) erro
 		return q.store.UpdateRun(bg, run)
 	}
 
+	var held *facteur.WindowHeldError
+	if errors.As(err, &held) && !lost && !cancelled && ctx.Err() == nil {
+		return q.waitForWindow(bg, run, held)
+	}
 	if lost {
 		// The run is another attempt's now; it records the outcome.
 		q.log(bg, run.ID, "warn", fmt.Sprintf("Attempt %d on node %s lost its lease and stopped; nothing was delivered by it.", job.Attempt, q.cfg.Node))

@@ -71,3 +71,35 @@ func TestPeriod(t *testing.T) {
 	err := queryErr(pg, facteur.Query{Table: schema + ".t", Period: &facteur.Period{Column: `created" OR 1=1 --`, From: february.From}})
 	wantCode(t, err, facteur.EINVALID, "does not exist")
 }
+
+// TestPeriodAlsoColumn: with AlsoColumn, a row is in the period by its
+// Column, or by AlsoColumn when Column is NULL: a row created in the
+// period but updated after it is not (it belongs to the period of its
+// update), on PostgreSQL, MariaDB and SQLite.
+func TestPeriodAlsoColumn(t *testing.T) {
+	// id 1: created and updated in; 2: created in, never updated; 3:
+	// created in, updated after; 4: created before, updated in; 5: created
+	// before, never updated; 6: created after.
+	values := `(1, '2026-02-01 10:00:00', '2026-02-02 10:00:00'), (2, '2026-02-03 10:00:00', NULL),
+		(3, '2026-02-04 10:00:00', '2026-03-01 00:00:00'), (4, '2026-01-01 10:00:00', '2026-02-27 23:59:59'),
+		(5, '2026-01-31 23:59:59', NULL), (6, '2026-03-01 00:00:00', NULL)`
+	p := &facteur.Period{Column: "updated", AlsoColumn: "created",
+		From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	pgDSN, schema, admin := pgAdmin(t)
+	pgExec(t, admin, "CREATE TABLE "+schema+".t (id int, created timestamptz, updated timestamptz)", "SET TimeZone = 'UTC'", "INSERT INTO "+schema+".t VALUES "+values)
+	myDSN, my := myAdmin(t, "t_also")
+	myExec(t, my, "CREATE TABLE t_also (id int, created DATETIME, updated DATETIME NULL)", "INSERT INTO t_also VALUES "+values)
+	sqlite := "sqlite:" + sqliteFile(t, "CREATE TABLE t (id INTEGER, created TEXT, updated TEXT)", "INSERT INTO t VALUES "+values)
+	for _, tt := range []struct{ name, dsn, table string }{{"postgres", pgDSN, schema + ".t"}, {"mariadb", myDSN, "t_also"}, {"sqlite", sqlite, "t"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := readAll(t, open(t, tt.dsn, Options{}), facteur.Query{SQL: "SELECT id, created, updated FROM " + tt.table + " ORDER BY id", Period: p})
+			var ids []string
+			for _, r := range res.rows {
+				ids = append(ids, r[0])
+			}
+			if got := strings.Join(ids, ","); got != "1,2,4" {
+				t.Fatalf("rows %s, want 1,2,4", got)
+			}
+		})
+	}
+}

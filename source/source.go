@@ -197,18 +197,31 @@ func resolve(q facteur.Query, d dialect, opt Options, withOffset bool) (statemen
 	if withOffset {
 		layout += "-07:00"
 	}
-	// The bounds are times Facteur formats itself, never user text.
-	var where []string
-	if !p.From.IsZero() {
-		where = append(where, quote(p.Column)+" >= '"+p.From.Format(layout)+"'")
+	if strings.ContainsRune(p.AlsoColumn, 0) {
+		return st, facteur.Errorf(facteur.EINVALID, "period.also_column: a column name cannot hold a NUL byte")
 	}
-	if !p.To.IsZero() {
-		where = append(where, quote(p.Column)+" < '"+p.To.Format(layout)+"'")
+	cond := periodWhere(quote(p.Column), p, layout)
+	if cond != "" && strings.TrimSpace(p.AlsoColumn) != "" && p.AlsoColumn != p.Column {
+		cond = "(" + cond + ") OR (" + quote(p.Column) + " IS NULL AND " + periodWhere(quote(p.AlsoColumn), p, layout) + ")"
 	}
-	if len(where) > 0 {
-		st.sql = "SELECT * FROM (\n" + st.sql + "\n) AS facteur_period WHERE " + strings.Join(where, " AND ")
+	if cond != "" {
+		st.sql = "SELECT * FROM (\n" + st.sql + "\n) AS facteur_period WHERE " + cond
 	}
 	return st, nil
+}
+
+// periodWhere is the condition that keeps the rows whose quoted column is
+// in p, "" when both bounds are open. The bounds are times Facteur
+// formats itself, never user text.
+func periodWhere(column string, p *facteur.Period, layout string) string {
+	var where []string
+	if !p.From.IsZero() {
+		where = append(where, column+" >= '"+p.From.Format(layout)+"'")
+	}
+	if !p.To.IsZero() {
+		where = append(where, column+" < '"+p.To.Format(layout)+"'")
+	}
+	return strings.Join(where, " AND ")
 }
 
 func resolveStatement(q facteur.Query, d dialect, def time.Duration) (statement, error) {

@@ -13,7 +13,7 @@ import (
 
 const runColumns = `id, schedule_id, report_id, destination_id, triggered_by, owner_id, requested_by,
 	scheduled_for, retry_of, status, attempt, job_id, file_name, row_count, byte_count, sha256,
-	plain_bytes, plain_sha256, artifact_path, location, error, ignored, stages, definition, created_at, started_at, finished_at, content_sha256`
+	plain_bytes, plain_sha256, artifact_path, location, error, ignored, stages, definition, created_at, started_at, finished_at, content_sha256, files, packaging`
 
 // Limits of RunFilter.Limit.
 const (
@@ -24,7 +24,15 @@ const (
 // runJSON holds the JSON columns of a run, encoded.
 type runJSON struct {
 	stages     string
+	files      string
 	definition any // string, or nil for SQL NULL
+}
+
+// runFileJSON is a run's file as stored: with its spool path, which the
+// API never shows.
+type runFileJSON struct {
+	facteur.RunFile
+	Path string `json:"path,omitempty"`
 }
 
 func encodeRun(r *facteur.Run) (runJSON, error) {
@@ -32,7 +40,15 @@ func encodeRun(r *facteur.Run) (runJSON, error) {
 	if err != nil {
 		return runJSON{}, err
 	}
-	j := runJSON{stages: stages}
+	files := make([]runFileJSON, len(r.Files))
+	for i, f := range r.Files {
+		files[i] = runFileJSON{RunFile: f, Path: f.Path}
+	}
+	fj, err := marshalList(files)
+	if err != nil {
+		return runJSON{}, err
+	}
+	j := runJSON{stages: stages, files: fj}
 	if len(r.Definition) > 0 {
 		if !json.Valid(r.Definition) {
 			return runJSON{}, facteur.Errorf(facteur.EINVALID, "definition: not a valid JSON document")
@@ -64,13 +80,13 @@ func (s *store) CreateRun(ctx context.Context, r *facteur.Run) error {
 	err = s.q.queryRow(ctx, `INSERT INTO runs (schedule_id, report_id, destination_id, triggered_by,
 			owner_id, requested_by, scheduled_for, retry_of, status, attempt, job_id, file_name, row_count,
 			byte_count, sha256, plain_bytes, plain_sha256, artifact_path, location, error, ignored, stages, definition, created_at,
-			started_at, finished_at, content_sha256)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			started_at, finished_at, content_sha256, files, packaging)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullID(r.ScheduleID), r.ReportID, r.DestinationID, r.Trigger, r.OwnerID, r.RequestedBy,
 		d.tsPtr(r.ScheduledFor), nullID(r.RetryOf), r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256,
 		r.PlainBytes, r.PlainSHA256,
 		r.ArtifactPath, r.Location, r.Error, r.Ignored, j.stages, j.definition, d.ts(t), d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt),
-		r.ContentSHA256,
+		r.ContentSHA256, j.files, r.Packaging,
 	).Scan(&r.ID)
 	switch {
 	case isUniqueViolation(err):
@@ -92,6 +108,11 @@ func (s *store) Run(ctx context.Context, id int64) (*facteur.Run, error) {
 		return nil, facteur.Errorf(facteur.ENOTFOUND, "run %d not found", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
+	}
+	if r.Window, err = s.RunWindow(ctx, id); facteur.ErrorCode(err) == facteur.ENOTFOUND {
+		r.Window = nil
+	} else if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -222,11 +243,11 @@ func (s *store) UpdateRun(ctx context.Context, r *facteur.Run) error {
 			job_id = ?, file_name = ?,
 			row_count = ?, byte_count = ?, sha256 = ?, content_sha256 = ?, plain_bytes = ?, plain_sha256 = ?, artifact_path = ?, location = ?,
 			error = CASE WHEN status IN ('cancelled', 'succeeded', 'failed', 'skipped') THEN error ELSE ? END,
-			ignored = ?, stages = ?, definition = ?, started_at = ?,
+			ignored = ?, stages = ?, files = ?, packaging = ?, definition = ?, started_at = ?,
 			finished_at = CASE WHEN status IN ('cancelled', 'succeeded', 'failed', 'skipped') THEN finished_at ELSE ? END
 		WHERE id = ? RETURNING created_at, owner_id, requested_by, status, attempt, error, finished_at`,
 		r.Status, r.Attempt, nullID(r.JobID), r.FileName, r.Rows, r.Bytes, r.SHA256, r.ContentSHA256, r.PlainBytes, r.PlainSHA256, r.ArtifactPath,
-		r.Location, r.Error, r.Ignored, j.stages, j.definition, d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt), r.ID,
+		r.Location, r.Error, r.Ignored, j.stages, j.files, r.Packaging, j.definition, d.tsPtr(r.StartedAt), d.tsPtr(r.FinishedAt), r.ID,
 	).Scan(timeScan{&r.CreatedAt}, &r.OwnerID, &r.RequestedBy, &r.Status, &r.Attempt, &r.Error, nullTimeScan{&r.FinishedAt})
 	if isNoRows(err) {
 		return facteur.Errorf(facteur.ENOTFOUND, "run %d not found", r.ID)
@@ -294,12 +315,12 @@ func scanRun(r row) (*facteur.Run, error) {
 	var (
 		run                        facteur.Run
 		scheduleID, retryOf, jobID nullInt
-		stages, definition         []byte
+		stages, definition, files  []byte
 	)
 	err := r.Scan(&run.ID, &scheduleID, &run.ReportID, &run.DestinationID, &run.Trigger, &run.OwnerID,
 		&run.RequestedBy, nullTimeScan{&run.ScheduledFor}, &retryOf, &run.Status, &run.Attempt, &jobID, &run.FileName,
 		&run.Rows, &run.Bytes, &run.SHA256, &run.PlainBytes, &run.PlainSHA256, &run.ArtifactPath, &run.Location, &run.Error, &run.Ignored,
-		&stages, &definition, timeScan{&run.CreatedAt}, nullTimeScan{&run.StartedAt}, nullTimeScan{&run.FinishedAt}, &run.ContentSHA256)
+		&stages, &definition, timeScan{&run.CreatedAt}, nullTimeScan{&run.StartedAt}, nullTimeScan{&run.FinishedAt}, &run.ContentSHA256, &files, &run.Packaging)
 	if err != nil {
 		return nil, err
 	}
@@ -310,6 +331,14 @@ func scanRun(r row) (*facteur.Run, error) {
 	}
 	if definition != nil {
 		run.Definition = json.RawMessage(definition)
+	}
+	var stored []runFileJSON
+	if err := json.Unmarshal(files, &stored); err != nil {
+		return nil, fmt.Errorf("run %d: files: %w", run.ID, err)
+	}
+	for _, f := range stored {
+		f.RunFile.Path = f.Path
+		run.Files = append(run.Files, f.RunFile)
 	}
 	return &run, nil
 }

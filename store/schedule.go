@@ -11,10 +11,13 @@ import (
 )
 
 const scheduleColumns = `id, name, report_id, destination_id, format, file_name, calendar, catch_up,
-	include_fields, params, options, enabled, next_run_at, owner_id, created_at, updated_at, obfuscate, hmac_key`
+	include_fields, params, options, enabled, next_run_at, owner_id, created_at, updated_at, obfuscate, hmac_key, bundle`
 
 // scheduleJSON holds the JSON columns of a schedule, encoded.
-type scheduleJSON struct{ format, calendar, include, params, options, obfuscate, hmacKey string }
+type scheduleJSON struct {
+	format, calendar, include, params, options, obfuscate, hmacKey string
+	bundle                                                         any // string, or nil for SQL NULL
+}
 
 // prepareSchedule fills the defaults of s, validates it (its format with
 // the store's FormatChecker, when it has one) and encodes its JSON columns.
@@ -61,7 +64,15 @@ func (st *store) prepareSchedule(s *facteur.Schedule) (scheduleJSON, error) {
 		}
 	}
 	s.HMACKeySet = s.HMACKey != ""
-	return scheduleJSON{string(format), string(calendar), include, string(params), string(options), obfuscate, key}, nil
+	j := scheduleJSON{format: string(format), calendar: string(calendar), include: include, params: string(params), options: string(options), obfuscate: obfuscate, hmacKey: key}
+	if s.Bundle != nil {
+		b, err := json.Marshal(s.Bundle)
+		if err != nil {
+			return scheduleJSON{}, fmt.Errorf("encode bundle: %w", err)
+		}
+		j.bundle = string(b)
+	}
+	return j, nil
 }
 
 // scheduleRefError turns err, a foreign key failure on a schedule's report
@@ -92,11 +103,11 @@ func (s *store) CreateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	err = s.inTx(ctx, func(tx *store, _ any) error {
 		err := tx.q.queryRow(ctx, `INSERT INTO schedules (name, report_id, destination_id, format, file_name,
 				calendar, catch_up, include_fields, params, options, enabled, next_run_at, owner_id, created_at, updated_at,
-				obfuscate, hmac_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				obfuscate, hmac_key, bundle)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
 			j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), sc.OwnerID, s.dialect.ts(t), s.dialect.ts(t),
-			j.obfuscate, j.hmacKey).Scan(&sc.ID)
+			j.obfuscate, j.hmacKey, j.bundle).Scan(&sc.ID)
 		if isForeignKeyViolation(err) {
 			return err
 		} else if err != nil {
@@ -184,10 +195,10 @@ func (s *store) UpdateSchedule(ctx context.Context, sc *facteur.Schedule) error 
 	err = s.inTx(ctx, func(tx *store, _ any) error {
 		err := tx.q.queryRow(ctx, `UPDATE schedules SET name = ?, report_id = ?, destination_id = ?, format = ?,
 				file_name = ?, calendar = ?, catch_up = ?, include_fields = ?, params = ?, options = ?, enabled = ?,
-				next_run_at = ?, updated_at = ?, obfuscate = ?, hmac_key = ?
+				next_run_at = ?, updated_at = ?, obfuscate = ?, hmac_key = ?, bundle = ?
 			WHERE id = ?`+versionCheck+` RETURNING created_at, owner_id`,
 			append([]any{sc.Name, sc.ReportID, sc.DestinationID, j.format, sc.FileName, j.calendar, sc.CatchUp,
-				j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), j.obfuscate, j.hmacKey, sc.ID},
+				j.include, j.params, j.options, sc.Enabled, s.dialect.tsPtr(sc.NextRunAt), s.dialect.ts(t), j.obfuscate, j.hmacKey, j.bundle, sc.ID},
 				s.versionArgs(sc.UpdatedAt)...)...).Scan(timeScan{&sc.CreatedAt}, &sc.OwnerID)
 		if isNoRows(err) {
 			return tx.updateMissed(ctx, "schedule", "schedules", sc.ID)
@@ -245,10 +256,11 @@ func (s *store) scanSchedule(r row) (*facteur.Schedule, error) {
 		sc                                                     facteur.Schedule
 		format, calendar, includes, params, options, obfuscate []byte
 		key                                                    string
+		bundle                                                 []byte
 	)
 	err := r.Scan(&sc.ID, &sc.Name, &sc.ReportID, &sc.DestinationID, &format, &sc.FileName, &calendar,
 		&sc.CatchUp, &includes, &params, &options, &sc.Enabled, nullTimeScan{&sc.NextRunAt}, &sc.OwnerID,
-		timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt}, &obfuscate, &key)
+		timeScan{&sc.CreatedAt}, timeScan{&sc.UpdatedAt}, &obfuscate, &key, &bundle)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +296,11 @@ func (s *store) scanSchedule(r row) (*facteur.Schedule, error) {
 	}
 	if err := json.Unmarshal(options, &sc.Options); err != nil {
 		return nil, fmt.Errorf("schedule %d: options: %w", sc.ID, err)
+	}
+	if bundle != nil {
+		if err := json.Unmarshal(bundle, &sc.Bundle); err != nil {
+			return nil, fmt.Errorf("schedule %d: bundle: %w", sc.ID, err)
+		}
 	}
 	return &sc, nil
 }

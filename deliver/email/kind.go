@@ -12,8 +12,9 @@ import (
 // Kind is the registration of e-mail destinations (D1).
 func Kind() deliver.Kind {
 	return deliver.Kind{
-		Name: facteur.DestinationEmail,
-		Help: "mails the file to people",
+		Name:    facteur.DestinationEmail,
+		Help:    "mails the file to people",
+		OneFile: true,
 		Fields: []deliver.Field{
 			{Name: "to", Type: "lines", Help: "Recipients"},
 			{Name: "groups", Type: "groups", Help: "Recipient groups"},

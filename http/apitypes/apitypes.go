@@ -36,6 +36,9 @@ type Schedule struct {
 	// delivered for a slot within the schedule's expected window
 	// (options.expect_within_minutes), until a run delivers.
 	Overdue *Overdue `json:"overdue,omitempty"`
+	// Watermark is where an incremental schedule stands (A5), for one
+	// schedule only.
+	Watermark *facteur.WatermarkState `json:"watermark,omitempty"`
 }
 
 // Overdue is the slot a schedule's expected delivery is missing for.

@@ -120,14 +120,55 @@ func (f scheduleForm) Included(name string) bool {
 	return false
 }
 
+// part returns what the schedule says of one of its reports (its own or
+// a bundled one), and false for a report it does not send.
+func (f scheduleForm) part(reportID int64) (facteur.BundleReport, bool) {
+	for _, p := range f.Schedule.Parts() {
+		if p.ReportID == reportID {
+			return p, true
+		}
+	}
+	return facteur.BundleReport{}, false
+}
+
+// IncludedIn reports whether the schedule opts in to a sensitive or extra
+// field of one of its reports.
+func (f scheduleForm) IncludedIn(reportID int64, name string) bool {
+	p, _ := f.part(reportID)
+	for _, n := range p.IncludeFields {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Bundled reports whether a report is one of the schedule's further
+// reports (a dashboard's).
+func (f scheduleForm) Bundled(reportID int64) bool {
+	_, ok := f.part(reportID)
+	return ok && reportID != f.Schedule.ReportID
+}
+
+// Packagings are the choices of a bundle's packaging.
+func (scheduleForm) Packagings() []string { return facteur.Packagings }
+
+// Confirmation is the schedule's confirmation file's settings (empty:
+// the defaults).
+func (f scheduleForm) Confirmation() facteur.ConfirmationFile {
+	if c := f.Schedule.Options.ConfirmationFile; c != nil {
+		return *c
+	}
+	return facteur.ConfirmationFile{}
+}
+
 // Rule returns the schedule's obfuscation rule of a report's field (an
 // empty method when the field goes out as it is).
 func (f scheduleForm) Rule(reportID int64, name string) facteur.FieldRule {
-	if reportID == f.Schedule.ReportID {
-		for _, r := range f.Schedule.Obfuscate {
-			if r.Field == name {
-				return r
-			}
+	p, _ := f.part(reportID)
+	for _, r := range p.Obfuscate {
+		if r.Field == name {
+			return r
 		}
 	}
 	return facteur.FieldRule{}
@@ -183,10 +224,11 @@ func (f scheduleForm) HasMonth(m int) bool {
 // ParamValue is the value of report r's parameter p the form shows: the
 // schedule's when r is its report, else empty (the default applies).
 func (f scheduleForm) ParamValue(r *facteur.Report, p facteur.Parameter) string {
-	if r.ID != f.Schedule.ReportID {
+	part, ok := f.part(r.ID)
+	if !ok {
 		return ""
 	}
-	v, ok := f.Schedule.Params[p.Name]
+	v, ok := part.Params[p.Name]
 	if !ok {
 		return ""
 	}
@@ -298,11 +340,19 @@ var scheduleInputs = map[string]fieldInput{
 	"file_name":       {"file_name", "form.file_name"}, "options.alert_emails": {"alert_emails", "form.alerts"},
 	"options.alert_groups":                {"alert_groups", "form.alert_groups"},
 	"options.limits.max_duration_seconds": {"max_minutes", "form.max_minutes"}, "options.limits.max_rows": {"max_rows", "form.max_rows"},
-	"options.limits.max_bytes":      {"max_mib", "form.max_mib"},
-	"options.send_if":               {"send_if", "form.send_if"},
-	"options.expect_within_minutes": {"expect_within", "form.expect_within"},
-	"include_fields":                {"", "form.fields"},
-	"hmac_key":                      {"hmac_key", "form.hmac_key"},
+	"options.limits.max_bytes":            {"max_mib", "form.max_mib"},
+	"options.send_if":                     {"send_if", "form.send_if"},
+	"options.expect_within_minutes":       {"expect_within", "form.expect_within"},
+	"include_fields":                      {"", "form.fields"},
+	"hmac_key":                            {"hmac_key", "form.hmac_key"},
+	"bundle.packaging":                    {"bundle_packaging", "form.bundle.packaging"},
+	"bundle.reports":                      {"bundle_packaging", "form.bundle"},
+	"options.confirmation_file.name":      {"confirmation_name", "form.confirmation_name"},
+	"options.confirmation_file.format":    {"confirmation_format", "form.confirmation_format"},
+	"options.incremental":                 {"incremental_on", "form.incremental"},
+	"options.incremental.since":           {"incremental_since", "form.incremental_since"},
+	"options.incremental.overlap_minutes": {"overlap_minutes", "form.overlap_minutes"},
+	"options.incremental.settle_seconds":  {"settle_seconds", "form.settle_seconds"},
 }
 
 // fieldError puts the API's message next to the field it names (its
@@ -465,6 +515,11 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 		Options: facteur.ScheduleOptions{Confirmation: on("confirmation"), NoOwnerAlert: !on("owner_alert"),
 			SendIf: form.Get("send_if"), AlertOnSkip: on("alert_on_skip"), ExpectWithinMinutes: formMinutes(form.Get("expect_within"))},
 	}
+	if on("incremental") {
+		sc.Options.Incremental = &facteur.Incremental{Since: strings.TrimSpace(form.Get("incremental_since")),
+			OverlapMinutes: formBounded(form.Get("overlap_minutes"), facteur.MaxOverlapMinutes),
+			SettleSeconds:  formBounded(form.Get("settle_seconds"), facteur.MaxSettleSeconds)}
+	}
 	if sc.Format.Delimiter == `\t` {
 		sc.Format.Delimiter = "\t"
 	}
@@ -518,6 +573,10 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 	}
 	sc.IncludeFields = form[fmt.Sprintf("include_%d", sc.ReportID)]
 	sc.Obfuscate = rulesFromForm(form, sc.ReportID)
+	sc.Bundle = bundleFromForm(form, sc.ReportID)
+	if name, format := strings.TrimSpace(form.Get("confirmation_name")), form.Get("confirmation_format"); name != "" || format == facteur.ConfirmText {
+		sc.Options.ConfirmationFile = &facteur.ConfirmationFile{Name: name, Format: format}
+	}
 	sc.HMACKey = form.Get("hmac_key")
 	if ids := form["alert_groups"]; len(ids) > 0 {
 		sc.Options.AlertGroups = groupIDs(ids)
@@ -531,12 +590,40 @@ func scheduleFromForm(form url.Values, formats formatChoices) facteur.Schedule {
 	return sc
 }
 
+// bundleFromForm reads a dashboard's further reports, in the order the
+// form lists them (the schedule's own report left out), each with its
+// fields, rules and parameter values as the form posts them for it; nil
+// when none is ticked.
+func bundleFromForm(form url.Values, first int64) *facteur.Bundle {
+	var b facteur.Bundle
+	for _, v := range form["bundle_report"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id == first {
+			continue
+		}
+		b.Reports = append(b.Reports, facteur.BundleReport{ReportID: id, IncludeFields: form[fmt.Sprintf("include_%d", id)],
+			Obfuscate: rulesFromForm(form, id), Params: paramValuesFromForm(form, id)})
+	}
+	if len(b.Reports) == 0 {
+		return nil
+	}
+	b.Packaging = form.Get("bundle_packaging")
+	return &b
+}
+
 // formMinutes reads a number of minutes typed in a form: empty is 0 (no
 // check), and text that is not a whole number of minutes in range -1,
 // which the API refuses with the field's bounds.
 func formMinutes(typed string) int {
+	return formBounded(typed, facteur.MaxExpectWithin)
+}
+
+// formBounded reads a whole number typed in a form: empty is 0, and text
+// that is not a number or is above max -1, which the API refuses with the
+// field's bounds.
+func formBounded(typed string, max int) int {
 	n := formNumber(typed, 1)
-	if n > facteur.MaxExpectWithin {
+	if n > int64(max) {
 		return -1
 	}
 	return int(n)
@@ -589,7 +676,7 @@ func scheduleBody(sc facteur.Schedule) map[string]any {
 	body := map[string]any{
 		"name": sc.Name, "report_id": sc.ReportID, "destination_id": sc.DestinationID, "format": sc.Format,
 		"file_name": sc.FileName, "calendar": sc.Calendar, "catch_up": sc.CatchUp, "include_fields": sc.IncludeFields,
-		"obfuscate": sc.Obfuscate, "options": sc.Options, "enabled": sc.Enabled, "params": sc.Params,
+		"obfuscate": sc.Obfuscate, "options": sc.Options, "enabled": sc.Enabled, "params": sc.Params, "bundle": sc.Bundle,
 	}
 	if sc.HMACKey != "" {
 		body["hmac_key"] = sc.HMACKey

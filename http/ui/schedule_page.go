@@ -80,6 +80,13 @@ func (p schedulePage) Options() []string {
 			out = append(out, text("form.alert_on_skip"))
 		}
 	}
+	if in := p.Schedule.Options.Incremental; in != nil {
+		since := in.Since
+		if since == "" || since == facteur.SinceAll {
+			since = text("detail.incremental_all")
+		}
+		out = append(out, text("detail.incremental", since, in.OverlapMinutes, in.SettleSeconds))
+	}
 	if o := p.Schedule.Overdue; o != nil {
 		out = append(out, text("detail.overdue", o.Slot.UTC().Format("2006-01-02 15:04 UTC")))
 	}
@@ -147,4 +154,20 @@ func (s *Server) pauseSchedule(resume bool) func(http.ResponseWriter, *http.Requ
 		back(w, r, "/schedules/"+r.PathValue("id"), text(done, sc.Name))
 		return nil
 	}
+}
+
+// resetWatermark moves an incremental schedule's watermark (an
+// administrator's action): its next run sends the rows since the time
+// typed, or since the schedule's first-run start.
+func (s *Server) resetWatermark(w http.ResponseWriter, r *http.Request, v view) error {
+	var sc facteur.Schedule
+	if err := s.call(r, "GET", "/api/v1/schedules/"+r.PathValue("id"), nil, &sc); err != nil {
+		return err
+	}
+	body := map[string]string{"at": strings.TrimSpace(r.PostFormValue("at"))}
+	if err := s.call(r, "PUT", "/api/v1/schedules/"+r.PathValue("id")+"/watermark", body, nil); err != nil {
+		return err
+	}
+	back(w, r, "/schedules/"+r.PathValue("id"), text("done.watermark", sc.Name))
+	return nil
 }

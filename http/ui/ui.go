@@ -97,6 +97,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	handle("GET /schedules/{id}", s.page(s.schedule))
 	handle("POST /schedules/{id}/pause", s.page(s.pauseSchedule(false)))
 	handle("POST /schedules/{id}/resume", s.page(s.pauseSchedule(true)))
+	handle("POST /schedules/{id}/watermark", s.page(s.resetWatermark))
 	handle("GET /reports", s.page(s.reports))
 	handle("GET /reports/new", s.page(s.newReport))
 	handle("POST /reports/new", s.page(s.saveReport))

@@ -74,6 +74,7 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"FindSchedules", testFindSchedules},
 		{"DeleteInUse", testDeleteInUse},
 		{"Runs", testRuns},
+		{"Bundles", testBundles},
 		{"RunsFilter", testRunsFilter},
 		{"RunsDatesAndPages", testRunsDatesAndPages},
 		{"PauseSchedule", testPauseSchedule},
@@ -114,6 +115,8 @@ func RunConformance(t *testing.T, newDB NewDatabase) {
 		{"Ready", testReady},
 		{"RecipientGroups", testRecipientGroups},
 		{"RecipientGroupUses", testRecipientGroupUses},
+		{"Watermarks", testWatermarks},
+		{"WindowClaimRace", testWindowClaimRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -87,7 +87,10 @@ function scheduleForm(form) {
   const show = () => {
     for (const el of form.querySelectorAll("[data-for-frequency]")) el.hidden = !el.dataset.forFrequency.split(" ").includes(val("frequency"));
     for (const el of form.querySelectorAll("[data-for-format]")) el.hidden = !el.dataset.forFormat.split(" ").includes(val("format"));
-    for (const el of form.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== val("report_id");
+    // The fields of the chosen report and of the dashboard's further reports.
+    const bundled = new Set([...form.querySelectorAll("input[name=bundle_report]:checked")].map((b) => b.value));
+    for (const el of form.querySelectorAll("[data-for-report]")) el.hidden = el.dataset.forReport !== val("report_id") && !bundled.has(el.dataset.forReport);
+    for (const el of form.querySelectorAll("[data-bundle-choice]")) el.hidden = el.dataset.bundleChoice === val("report_id");
     // A field's "N" box counts only for a mask.
     for (const el of form.querySelectorAll(".obfuscate-field")) {
       const mask = el.querySelector("select").value.endsWith("=mask");
