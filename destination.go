@@ -11,11 +11,13 @@ import (
 
 // Destination kinds.
 const (
-	DestinationFolder  = "folder"
-	DestinationSFTP    = "sftp"
-	DestinationS3      = "s3"
-	DestinationWebhook = "webhook"
-	DestinationEmail   = "email"
+	DestinationFolder   = "folder"
+	DestinationSFTP     = "sftp"
+	DestinationS3       = "s3"
+	DestinationGCS      = "gcs"
+	DestinationBigQuery = "bigquery"
+	DestinationWebhook  = "webhook"
+	DestinationEmail    = "email"
 )
 
 // Destination is where files are delivered (D1–D6). Config holds the

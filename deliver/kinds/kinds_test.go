@@ -10,6 +10,7 @@ import (
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/deliver/folder"
+	"github.com/facteur/facteur/deliver/gcs"
 	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/deliver/s3"
 	"github.com/facteur/facteur/deliver/sftp"
@@ -24,6 +25,7 @@ func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 		facteur.DestinationFolder:  reflect.TypeFor[folder.Config](),
 		facteur.DestinationSFTP:    reflect.TypeFor[sftp.Config](),
 		facteur.DestinationS3:      reflect.TypeFor[s3.Config](),
+		facteur.DestinationGCS:     reflect.TypeFor[gcs.Config](),
 		facteur.DestinationWebhook: reflect.TypeFor[webhook.Config](),
 		facteur.DestinationEmail:   reflect.TypeFor[email.Config](),
 	}
@@ -59,7 +61,7 @@ func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := kinds.Builtin()
-	if got := strings.Join(r.Names(), ","); got != "email,sftp,s3,webhook,folder" {
+	if got := strings.Join(r.Names(), ","); got != "email,sftp,s3,gcs,webhook,folder" {
 		t.Errorf("Names() = %s", got)
 	}
 	open := func(json.RawMessage, deliver.Env) (facteur.Deliverer, error) { return nil, nil }
@@ -70,7 +72,7 @@ func TestRegistry(t *testing.T) {
 		t.Error("a kind without Open was registered")
 	}
 	_, err := r.Lookup("ftp")
-	if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(facteur.ErrorMessage(err), "email, sftp, s3, webhook or folder") {
+	if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(facteur.ErrorMessage(err), "email, sftp, s3, gcs, webhook or folder") {
 		t.Errorf("Lookup(ftp) = %v; want EINVALID listing the kinds", err)
 	}
 	if got := strings.Join(r.Shared(), ","); got != "email,folder" {
@@ -98,6 +100,7 @@ func TestWhere(t *testing.T) {
 		facteur.DestinationFolder:  {`{"path":"/srv/out"}`, "/srv/out"},
 		facteur.DestinationSFTP:    {`{"host":"sftp.partner.example","user":"acme","password":"a secret","directory":"/in"}`, "acme@sftp.partner.example:/in"},
 		facteur.DestinationS3:      {`{"bucket":"reports","prefix":"daily/","access_key_id":"k","secret_access_key":"a secret"}`, "s3://reports/daily/"},
+		facteur.DestinationGCS:     {`{"bucket":"reports","prefix":"daily"}`, "gs://reports/daily/"},
 		facteur.DestinationWebhook: {`{"url":"https://hooks.partner.example/in","secret":"a secret of 16 bytes"}`, "https://hooks.partner.example/in"},
 		facteur.DestinationEmail:   {`{"to":["a@example.org","b@example.org"]}`, "a@example.org, b@example.org"},
 	} {
@@ -110,7 +113,7 @@ func TestWhere(t *testing.T) {
 			t.Errorf("%s with a config it cannot read: %q", kind, got)
 		}
 	}
-	if len(r.Kinds()) != 5 {
+	if len(r.Kinds()) != 6 {
 		t.Errorf("%d built-in kinds; give the new one a case here", len(r.Kinds()))
 	}
 }
