@@ -271,6 +271,9 @@ func (r *Runner) execute(ctx context.Context, run *facteur.Run, lim limits) erro
 	}
 	run.Location = delivery.Location
 	r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
+	if delivery.Note != "" {
+		r.logf(ctx, run.ID, "info", "%s", delivery.Note)
+	}
 	if confirm {
 		start := time.Now()
 		err := facteur.WithStage(facteur.StageDeliver, r.confirm(ctx, run, art, d))

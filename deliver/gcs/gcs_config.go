@@ -115,7 +115,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.Endpoint != "" {
-		return validateEndpoint(c.Endpoint)
+		return ValidateEndpoint(c.Endpoint, "the Cloud Storage JSON API")
 	}
 	return nil
 }
@@ -143,9 +143,11 @@ func validatePrefix(p string) error {
 	return nil
 }
 
-// validateEndpoint checks that e is an absolute http(s) URL of a server.
-func validateEndpoint(e string) error {
-	const example = "give the URL of the Cloud Storage JSON API, such as \"https://storage.example.internal\", or leave it empty for Google's"
+// ValidateEndpoint checks that e is an absolute http(s) URL of a server of
+// api ("the BigQuery API"), without credentials in it. It fails with
+// EINVALID naming the endpoint field.
+func ValidateEndpoint(e, api string) error {
+	example := "give the URL of " + api + ", such as \"https://api.example.internal\", or leave it empty for Google's"
 	u, err := url.Parse(e)
 	switch {
 	case len(e) > 2048:

@@ -8,6 +8,7 @@ package kinds
 
 import (
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/bigquery"
 	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/deliver/folder"
 	"github.com/facteur/facteur/deliver/gcs"
@@ -17,7 +18,7 @@ import (
 )
 
 // Builtin returns a new registry of the kinds Facteur ships with, in the
-// order the web form offers them: email, sftp, s3, gcs, webhook and folder.
+// order the web form offers them: email, sftp, s3, gcs, bigquery, webhook and folder.
 func Builtin() *deliver.Registry {
 	r := deliver.NewRegistry()
 	for _, k := range []deliver.Kind{
@@ -25,6 +26,7 @@ func Builtin() *deliver.Registry {
 		sftp.Kind(),
 		s3.Kind(),
 		gcs.Kind(),
+		bigquery.Kind(),
 		webhook.Kind(),
 		folder.Kind(),
 	} {
