@@ -489,6 +489,9 @@ func (r *Runner) export(ctx context.Context, run *facteur.Run, def *Definition, 
 	run.FileName, run.Rows, run.Bytes, run.SHA256, run.ContentSHA256 = name, res.Rows, res.Bytes, res.SHA256, res.ContentSHA256
 	run.PlainBytes, run.PlainSHA256 = res.PlainBytes, res.PlainSHA256
 	run.ArtifactPath = path
+	if err := writeColumns(path, res.Columns); err != nil {
+		return facteur.WithStage(facteur.StageSpool, facteur.WrapError(facteur.EUNAVAILABLE, err, "Cannot keep the report's columns beside the exported file in the spool."))
+	}
 	how := ""
 	if res.FastPath {
 		how = " (written by the database's COPY)"
@@ -620,6 +623,7 @@ func artifactOf(run *facteur.Run, formats *format.Registry) *facteur.Artifact {
 	a := &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id,
 		ContentType: formats.MediaType(run.FileName), DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
 	if run.ArtifactPath != "" {
+		a.Columns = readColumns(run.ArtifactPath)
 		html, text, chart := BodyPaths(run.ArtifactPath)
 		if exists(html) && exists(text) {
 			a.Body = &facteur.Body{HTMLPath: html, TextPath: text}

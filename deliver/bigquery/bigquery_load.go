@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"strings"
 
@@ -89,7 +88,7 @@ func (b *BigQuery) insert(ctx context.Context, p deliver.Payload, l loadSpec) (*
 		return nil, facteur.WrapError(facteur.EINTERNAL, err, "Cannot read the exported file %s from the spool; export it again.", p.Name)
 	}
 	defer src.Close()
-	body := &verifyingReader{r: deliver.SpoolReader(src), size: p.Size, sha256: p.SHA256, h: sha256.New()}
+	body := deliver.NewVerifyingReader(deliver.SpoolReader(src), p.Size, p.SHA256)
 	rs := bq.NewReaderSource(body)
 	rs.SourceFormat = l.format
 	rs.Schema = l.schema
@@ -103,8 +102,8 @@ func (b *BigQuery) insert(ctx context.Context, p deliver.Payload, l loadSpec) (*
 	loader.Labels = map[string]string{"facteur": "delivery"}
 	loader.MediaOptions = []googleapi.MediaOption{googleapi.ChunkSize(chunkSize)}
 	job, err := loader.Run(ctx)
-	if err != nil && body.err != nil {
-		return nil, facteur.WrapError(facteur.EINTERNAL, body.err, "The exported file %s does not match its size or SHA-256 in the spool; export it again.", p.Name)
+	if err != nil && body.Mismatch() != nil {
+		return nil, facteur.WrapError(facteur.EINTERNAL, body.Mismatch(), "The exported file %s does not match its size or SHA-256 in the spool; export it again.", p.Name)
 	}
 	return job, err
 }
@@ -178,34 +177,3 @@ func status(err error) int {
 }
 
 func asGoogle(err error, ge **googleapi.Error) bool { return errors.As(err, ge) }
-
-// verifyingReader reads an artifact for upload and fails, instead of
-// ending, when it did not hold exactly size bytes with the given SHA-256:
-// the upload is then abandoned and no job is created.
-type verifyingReader struct {
-	r      io.Reader
-	size   int64
-	sha256 string
-	h      hash.Hash
-	n      int64
-	err    error
-}
-
-// Read reads from the artifact, hashing as it goes.
-func (v *verifyingReader) Read(p []byte) (int, error) {
-	if v.err != nil {
-		return 0, v.err
-	}
-	n, err := v.r.Read(p)
-	v.n += int64(n)
-	v.h.Write(p[:n])
-	switch {
-	case v.n > v.size:
-		v.err = fmt.Errorf("spooled file is longer than its %d bytes", v.size)
-		return 0, v.err
-	case errors.Is(err, io.EOF) && (v.n != v.size || hex.EncodeToString(v.h.Sum(nil)) != v.sha256):
-		v.err = fmt.Errorf("spooled file does not match its size or SHA-256")
-		return n, v.err
-	}
-	return n, err
-}

@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
@@ -71,23 +69,8 @@ func (c Config) withDefaults() Config {
 	c.Bucket = strings.TrimSpace(c.Bucket)
 	c.Endpoint = strings.TrimRight(strings.TrimSpace(c.Endpoint), "/")
 	c.CredentialsJSON = strings.TrimSpace(c.CredentialsJSON)
-	c.Prefix = normalizePrefix(c.Prefix)
+	c.Prefix = deliver.NormalizePrefix(c.Prefix)
 	return c
-}
-
-// normalizePrefix drops leading and repeated slashes and ends a non-empty
-// prefix with one: " /exports//partner" becomes "exports/partner/".
-func normalizePrefix(p string) string {
-	var parts []string
-	for s := range strings.SplitSeq(p, "/") {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Join(parts, "/") + "/"
 }
 
 // bucketRE is Cloud Storage's rule for bucket names: 3 to 63 characters
@@ -106,7 +89,7 @@ func (c Config) Validate() error {
 	case !strings.Contains(c.Bucket, ".") && len(c.Bucket) > 63:
 		return facteur.Errorf(facteur.EINVALID, "bucket: %q is longer than 63 characters", c.Bucket)
 	}
-	if err := validatePrefix(c.Prefix); err != nil {
+	if err := deliver.ValidatePrefix(c.Prefix, gcsMaxNameLen); err != nil {
 		return err
 	}
 	if c.CredentialsJSON != "" {
@@ -116,29 +99,6 @@ func (c Config) Validate() error {
 	}
 	if c.Endpoint != "" {
 		return ValidateEndpoint(c.Endpoint, "the Cloud Storage JSON API")
-	}
-	return nil
-}
-
-// validatePrefix checks a prefix: valid UTF-8, no control character, no
-// "." or ".." segment, short enough to leave room for a file name.
-func validatePrefix(p string) error {
-	if !utf8.ValidString(p) {
-		return facteur.Errorf(facteur.EINVALID, "prefix: %q is not valid UTF-8", p)
-	}
-	if strings.ContainsFunc(p, unicode.IsControl) {
-		return facteur.Errorf(facteur.EINVALID, "prefix: %q contains a control character", p)
-	}
-	if strings.Contains(p, `\`) {
-		return facteur.Errorf(facteur.EINVALID, "prefix: %q contains a backslash; separate folders with \"/\"", p)
-	}
-	for s := range strings.SplitSeq(p, "/") {
-		if s == "." || s == ".." {
-			return facteur.Errorf(facteur.EINVALID, "prefix: %q contains a %q folder; give a plain path such as \"exports/partner/\"", p, s)
-		}
-	}
-	if len(p)+deliver.MaxFileNameLen > gcsMaxNameLen {
-		return facteur.Errorf(facteur.EINVALID, "prefix: the prefix is %d bytes long; the limit is %d", len(p), gcsMaxNameLen-deliver.MaxFileNameLen)
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 
@@ -164,13 +163,13 @@ func (g *GCS) upload(ctx context.Context, name string, p deliver.Payload, sum su
 	w.MD5 = sum.md5
 
 	// The file is read again: it must still be the one checked.
-	body := &verifyingReader{r: deliver.SpoolReader(src), size: p.Size, sha256: p.SHA256, h: sha256.New()}
+	body := deliver.NewVerifyingReader(deliver.SpoolReader(src), p.Size, p.SHA256)
 	_, err = io.CopyBuffer(w, body, make([]byte, 256<<10))
 	if err != nil {
 		cancel()
 		_ = w.Close()
 		var spool deliver.SpoolError
-		if body.err != nil || errors.As(err, &spool) {
+		if body.Mismatch() != nil || errors.As(err, &spool) {
 			return nil, facteur.WrapError(facteur.EINTERNAL, err, "The exported file %s does not match its size or SHA-256 in the spool; export it again.", p.Name)
 		}
 		return nil, g.uploadError(ctx, err)
@@ -214,38 +213,4 @@ func (g *GCS) verify(ctx context.Context, name string, p deliver.Payload, sum su
 	defer cancel()
 	_ = g.client.Bucket(g.cfg.Bucket).Object(name).If(storage.Conditions{GenerationMatch: a.Generation}).Delete(dctx)
 	return facteur.Errorf(facteur.EUNAVAILABLE, "Object %s %s after its upload; the delivery will be tried again.", g.location(name), what)
-}
-
-// verifyingReader reads an artifact for upload and checks, at its end,
-// that it held exactly size bytes with the given SHA-256; otherwise it
-// fails instead of ending, and the upload is abandoned.
-type verifyingReader struct {
-	r      io.Reader
-	size   int64
-	sha256 string
-	h      hash.Hash
-	n      int64
-	err    error // the mismatch, once found
-}
-
-// Read reads from the artifact, hashing as it goes.
-func (v *verifyingReader) Read(b []byte) (int, error) {
-	if v.err != nil {
-		return 0, v.err
-	}
-	n, err := v.r.Read(b)
-	v.n += int64(n)
-	v.h.Write(b[:n])
-	switch {
-	case v.n > v.size:
-		v.err = fmt.Errorf("spooled file is longer than its %d bytes", v.size)
-		return 0, v.err
-	case errors.Is(err, io.EOF) && v.n != v.size:
-		v.err = fmt.Errorf("spooled file holds %d bytes, not %d", v.n, v.size)
-		return n, v.err
-	case errors.Is(err, io.EOF) && hex.EncodeToString(v.h.Sum(nil)) != v.sha256:
-		v.err = fmt.Errorf("spooled file does not match its SHA-256 %s", v.sha256)
-		return n, v.err
-	}
-	return n, err
 }
