@@ -60,8 +60,7 @@ type BigQuery struct {
 var _ facteur.Deliverer = (*BigQuery)(nil)
 
 // New returns the deliverer of a BigQuery destination. It fails with
-// EINVALID when cfg is not valid, or EUNAVAILABLE when it has no key and
-// the environment no default credentials; it does not connect.
+// EINVALID when cfg is not valid; it does not connect.
 func New(cfg Config, env deliver.Env) (*BigQuery, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {

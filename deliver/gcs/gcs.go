@@ -52,10 +52,9 @@ type GCS struct {
 var _ facteur.Deliverer = (*GCS)(nil)
 
 // New returns the deliverer of a Cloud Storage destination. It fills
-// cfg's defaults and fails with EINVALID when cfg is not valid, or with
-// EUNAVAILABLE when it has no key and the environment no default
-// credentials; it does not connect. Every connection is opened through
-// env.
+// cfg's defaults and fails with EINVALID when cfg is not valid; it does
+// not connect, and without a key looks for the default credentials only
+// at the first request. Every connection is opened through env.
 func New(cfg Config, env deliver.Env) (*GCS, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {

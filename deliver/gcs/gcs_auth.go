@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -92,11 +93,38 @@ type Auth struct {
 	Scopes []string
 }
 
+// defaultTokenSource gives the tokens of the environment's default
+// credentials, found at its first use.
+type defaultTokenSource struct {
+	ctx    context.Context
+	scopes []string
+	once   sync.Once
+	ts     oauth2.TokenSource
+	err    error
+}
+
+// Token returns a token of the default credentials; it fails with
+// EINVALID when the environment has none.
+func (d *defaultTokenSource) Token() (*oauth2.Token, error) {
+	d.once.Do(func() {
+		creds, err := google.FindDefaultCredentials(d.ctx, d.scopes...)
+		if err != nil {
+			d.err = facteur.WrapError(facteur.EINVALID, err, "No Google credentials were found on this server: paste a service account's JSON key in credentials_json, or run Facteur with default credentials (workload identity on Google Cloud, or GOOGLE_APPLICATION_CREDENTIALS).")
+			return
+		}
+		d.ts = creds.TokenSource
+	})
+	if d.err != nil {
+		return nil, d.err
+	}
+	return d.ts.Token()
+}
+
 // HTTPClient returns the HTTP client of a Google API client: every
 // connection, the token's included, opened through env (the outbound
 // guard), and every request authenticated as auth says. Redirects are not
-// followed. It fails with EINVALID when the key cannot be used, or with
-// EUNAVAILABLE when no default credentials can be found.
+// followed. It fails with EINVALID when the key cannot be used; without a
+// key, the default credentials are looked for at the first request.
 func HTTPClient(ctx context.Context, auth Auth, env deliver.Env) (*http.Client, error) {
 	base := &http.Transport{
 		DialContext:           env.DialContext,
@@ -115,24 +143,23 @@ func HTTPClient(ctx context.Context, auth Auth, env deliver.Env) (*http.Client, 
 	// The token is fetched with the guarded client, on a context that
 	// outlives this call (the token source keeps it).
 	tctx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, plain)
-	var creds *google.Credentials
-	var err error
+	var ts oauth2.TokenSource
 	if auth.CredentialsJSON != "" {
 		if _, err := ParseKey(auth.CredentialsJSON); err != nil {
 			return nil, err
 		}
-		creds, err = google.CredentialsFromJSONWithType(tctx, []byte(auth.CredentialsJSON), google.ServiceAccount, auth.Scopes...)
+		creds, err := google.CredentialsFromJSONWithType(tctx, []byte(auth.CredentialsJSON), google.ServiceAccount, auth.Scopes...)
 		if err != nil {
 			return nil, facteur.Errorf(facteur.EINVALID, "credentials_json: the service account's key cannot be used; paste the whole JSON key file")
 		}
+		ts = creds.TokenSource
 	} else {
-		creds, err = google.FindDefaultCredentials(tctx, auth.Scopes...)
-		if err != nil {
-			return nil, facteur.WrapError(facteur.EUNAVAILABLE, err, "No Google credentials were found on this server: paste a service account's JSON key in credentials_json, or run Facteur with default credentials (workload identity on Google Cloud, or GOOGLE_APPLICATION_CREDENTIALS).")
-		}
+		// The default credentials are looked for at the first request,
+		// not when the destination is saved or opened.
+		ts = &defaultTokenSource{ctx: tctx, scopes: auth.Scopes}
 	}
 	return &http.Client{
-		Transport:     &oauth2.Transport{Source: creds.TokenSource, Base: base},
+		Transport:     &oauth2.Transport{Source: ts, Base: base},
 		Timeout:       requestTimeout,
 		CheckRedirect: noRedirect,
 	}, nil

@@ -54,6 +54,10 @@ func GoogleError(ctx context.Context, err error, what, who, roles string) error 
 	if fe := deliver.Refusal(err); fe != nil {
 		return facteur.WrapError(facteur.EINVALID, err, "Cannot reach Google Cloud for %s. %s", what, fe.Message)
 	}
+	var fe *facteur.Error
+	if errors.As(err, &fe) {
+		return fe // already said in words (no default credentials)
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return facteur.WrapError(facteur.ECANCELLED, err, "The delivery to %s was cancelled.", what)
