@@ -11,11 +11,13 @@ import (
 
 // Destination kinds.
 const (
-	DestinationFolder  = "folder"
-	DestinationSFTP    = "sftp"
-	DestinationS3      = "s3"
-	DestinationWebhook = "webhook"
-	DestinationEmail   = "email"
+	DestinationFolder   = "folder"
+	DestinationSFTP     = "sftp"
+	DestinationS3       = "s3"
+	DestinationGCS      = "gcs"
+	DestinationBigQuery = "bigquery"
+	DestinationWebhook  = "webhook"
+	DestinationEmail    = "email"
 )
 
 // Destination is where files are delivered (D1–D6). Config holds the
@@ -56,6 +58,9 @@ type Artifact struct {
 	// DeliveringRun is the run delivering it: RunID, or a retry of that
 	// run delivering the same file again. 0 is taken as RunID.
 	DeliveringRun int64
+	// Columns are the report's columns, names and kinds, for destinations
+	// that load the rows into a typed table (BigQuery); nil when unknown.
+	Columns []Column
 	// Test marks the file of Send test: destinations that can say so
 	// (S3 metadata, a webhook header, the mail's subject) do.
 	Test bool
@@ -92,6 +97,9 @@ type Deliverer interface {
 // Delivery says where a file arrived, for the run history.
 type Delivery struct {
 	Location string `json:"location"` // a path, URL or address a user recognises
+	// Note is what the run's log should say besides the location (a
+	// BigQuery load job's id and rows), "" for nothing.
+	Note string `json:"note,omitempty"`
 }
 
 // Retryable reports whether err is transient, so that trying again later

@@ -45,6 +45,10 @@ type Kind struct {
 	// Metadata tells that the kind sends the file's SHA-256 and test flag
 	// along with it (object metadata, request headers).
 	Metadata bool
+	// Formats are the export formats (their registry names) the kind
+	// takes, for a schedule to be refused at save when it exports another
+	// one, compressed or encrypted (deliver.Kind.CheckFormat); nil: any.
+	Formats []string
 	// Open checks config and returns the deliverer; it fails with
 	// EINVALID naming the field to fix.
 	Open func(config json.RawMessage, env Env) (facteur.Deliverer, error)
@@ -84,6 +88,24 @@ type Field struct {
 	Secret bool
 	// Required settings must be given.
 	Required bool
+}
+
+// CheckFormat fails with EINVALID, naming the format field, when a
+// schedule exporting in format with compression (""), to a destination
+// that encrypts or not, cannot deliver to a destination of kind k.
+func (k *Kind) CheckFormat(format, compression string, encrypted bool) error {
+	if len(k.Formats) == 0 {
+		return nil
+	}
+	switch {
+	case !slices.Contains(k.Formats, format):
+		return facteur.Errorf(facteur.EINVALID, "format.format: a %s destination takes only %s files, not %q; choose one of these", k.Name, strings.Join(k.Formats, " or "), format)
+	case compression != "":
+		return facteur.Errorf(facteur.EINVALID, "format.compression: a %s destination takes files without compression; leave it empty", k.Name)
+	case encrypted:
+		return facteur.Errorf(facteur.EINVALID, "destination_id: a %s destination cannot load encrypted files; remove the destination's encryption", k.Name)
+	}
+	return nil
 }
 
 // LeastRole returns the least role that may create or target k.

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +35,39 @@ type Body struct {
 // beside it, under names that the spool's pruning ties to the same run.
 func BodyPaths(path string) (html, text, chart string) {
 	return path + ".body.html", path + ".body.txt", path + ".body.png"
+}
+
+// ColumnsPath returns where the report's columns of the file spooled at
+// path are kept, as JSON, for destinations that load the rows into a
+// typed table: beside it, pruned with it.
+func ColumnsPath(path string) string { return path + ".columns.json" }
+
+// writeColumns keeps the report's columns beside the spooled file, under
+// a temporary name first, so that a crash leaves the whole list or none.
+func writeColumns(path string, cols []facteur.Column) error {
+	b, err := json.Marshal(cols)
+	if err != nil {
+		return err
+	}
+	tmp := ColumnsPath(path) + ".partial"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, ColumnsPath(path))
+}
+
+// readColumns returns the columns kept beside the spooled file, nil when
+// there are none.
+func readColumns(path string) []facteur.Column {
+	b, err := os.ReadFile(ColumnsPath(path))
+	if err != nil {
+		return nil
+	}
+	var cols []facteur.Column
+	if json.Unmarshal(b, &cols) != nil {
+		return nil
+	}
+	return cols
 }
 
 // bodyWriter writes the two tables of a Body as the rows go by.

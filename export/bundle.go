@@ -249,6 +249,7 @@ func removeFiles(files []facteur.RunFile) {
 	for _, f := range files {
 		if f.Path != "" {
 			os.Remove(f.Path)
+			os.Remove(ColumnsPath(f.Path))
 		}
 	}
 }
@@ -275,7 +276,8 @@ func (r *Runner) fileArtifact(run *facteur.Run, f facteur.RunFile) *facteur.Arti
 		id = run.RetryOf
 	}
 	return &facteur.Artifact{Path: f.Path, Name: f.Name, Size: f.Bytes, SHA256: f.SHA256, Rows: f.Rows, RunID: id,
-		ContentType: r.formats().MediaType(f.Name), DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
+		ContentType: r.formats().MediaType(f.Name), DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest,
+		Columns: readColumns(f.Path)}
 }
 
 // exportWorkbook exports every report of a bundle into one XLSX workbook,

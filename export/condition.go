@@ -67,7 +67,7 @@ func (r *Runner) discard(ctx context.Context, run *facteur.Run) {
 		return
 	}
 	html, text, chart := BodyPaths(run.ArtifactPath)
-	for _, p := range []string{run.ArtifactPath, html, text, chart} {
+	for _, p := range []string{run.ArtifactPath, html, text, chart, ColumnsPath(run.ArtifactPath)} {
 		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 			r.logf(ctx, run.ID, "warn", "Could not remove the skipped file from the spool: %s", err)
 		}

@@ -303,6 +303,9 @@ func (r *Runner) execute(ctx context.Context, run *facteur.Run, lim limits) erro
 			run.Files[i].Location = delivery.Location
 		}
 		r.logf(ctx, run.ID, "info", "Delivered to %s.", delivery.Location)
+		if delivery.Note != "" {
+			r.logf(ctx, run.ID, "info", "%s", delivery.Note)
+		}
 	}
 	faultpoint.Reach(faultpoint.Delivered)
 	if confirm {
@@ -594,6 +597,11 @@ func (r *Runner) exportPart(ctx context.Context, run *facteur.Run, def *Definiti
 	for _, st := range res.Stages {
 		run.Stages = setStage(run.Stages, st.Name, st.Duration)
 	}
+	if job.into == nil {
+		if err := writeColumns(job.path, res.Columns); err != nil {
+			return Result{}, facteur.WithStage(facteur.StageSpool, facteur.WrapError(facteur.EUNAVAILABLE, err, "Cannot keep the report's columns beside the exported file in the spool."))
+		}
+	}
 	how := ""
 	if res.FastPath {
 		how = " (written by the database's COPY)"
@@ -719,6 +727,7 @@ func artifactOf(run *facteur.Run, formats *format.Registry) *facteur.Artifact {
 	a := &facteur.Artifact{Path: run.ArtifactPath, Name: run.FileName, Size: run.Bytes, SHA256: run.SHA256, Rows: run.Rows, RunID: id,
 		ContentType: formats.MediaType(run.FileName), DeliveringRun: run.ID, Test: run.Trigger == facteur.TriggerTest}
 	if run.ArtifactPath != "" {
+		a.Columns = readColumns(run.ArtifactPath)
 		html, text, chart := BodyPaths(run.ArtifactPath)
 		if exists(html) && exists(text) {
 			a.Body = &facteur.Body{HTMLPath: html, TextPath: text}

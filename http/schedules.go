@@ -166,6 +166,11 @@ func (s *Server) checkSchedule(r *http.Request, sc *facteur.Schedule) error {
 	if err := s.checkTarget(ctx, user(r), owner, dest); err != nil {
 		return err
 	}
+	if k, err := s.kinds().Lookup(dest.Kind); err == nil {
+		if err := k.CheckFormat(sc.Format.Format, sc.Format.Compression, dest.Encryption != nil); err != nil {
+			return err
+		}
+	}
 	fields, err := rep.SelectFields(sc.IncludeFields, sc.Obfuscate)
 	if err != nil {
 		return err

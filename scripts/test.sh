@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs Facteur's whole test suite against real servers. It starts (and, as
 # root on Debian, installs) what is missing: PostgreSQL, MariaDB, OpenSSH's
-# sshd, and the versitygw S3 gateway (built once with go install, cached). It fails
+# sshd, the versitygw S3 gateway and fake-gcs-server (built once with go install, cached). It fails
 # loudly when a server cannot be had; it never skips one silently.
 #
 # Environment:
 #   FACTEUR_TEST_POSTGRES  PostgreSQL URL of a database the tests may create
 #                          databases and tables in (default: the local server)
 #   FACTEUR_TEST_MYSQL     MariaDB/MySQL URL, likewise
-#   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT, FACTEUR_TEST_CHROMIUM,
+#   FACTEUR_TEST_SFTP_ADDR, FACTEUR_TEST_S3_ENDPOINT, FACTEUR_TEST_GCS_ENDPOINT, FACTEUR_TEST_CHROMIUM,
 #   FACTEUR_TEST_LIBREOFFICE, FACTEUR_TEST_AXE, FACTEUR_TEST_VNU  set to "skip" to skip those
 #                          servers; otherwise scripts/servers/*.sh start them
 #   GOTESTFLAGS            extra flags for go test (e.g. "-run TestCalendar -v")
@@ -80,6 +80,7 @@ if [ "$FACTEUR_TEST_MYSQL" != skip ]; then ensure_mariadb; echo "MariaDB: up"; e
 # SFTP: a private OpenSSH sshd; S3: versitygw (built once, cached outside the repo).
 if [ "${FACTEUR_TEST_SFTP_ADDR:-}" != skip ]; then eval "$(scripts/servers/sshd.sh)"; echo "SFTP: $FACTEUR_TEST_SFTP_ADDR"; else echo "SFTP tests SKIPPED (FACTEUR_TEST_SFTP_ADDR=skip)"; fi
 if [ "${FACTEUR_TEST_S3_ENDPOINT:-}" != skip ]; then eval "$(scripts/servers/versitygw.sh)"; echo "S3: $FACTEUR_TEST_S3_ENDPOINT"; else echo "S3 tests SKIPPED (FACTEUR_TEST_S3_ENDPOINT=skip)"; fi
+if [ "${FACTEUR_TEST_GCS_ENDPOINT:-}" != skip ]; then eval "$(scripts/servers/fake-gcs.sh)"; echo "Cloud Storage: $FACTEUR_TEST_GCS_ENDPOINT"; else unset FACTEUR_TEST_GCS_ENDPOINT; echo "Cloud Storage: fake-gcs-server inside the tests (the 200 MB memory test is SKIPPED)"; fi
 
 # The browser tests drive Debian's Chromium (installed once).
 if [ "${FACTEUR_TEST_CHROMIUM:-}" != skip ]; then

@@ -8,21 +8,25 @@ package kinds
 
 import (
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/bigquery"
 	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/deliver/folder"
+	"github.com/facteur/facteur/deliver/gcs"
 	"github.com/facteur/facteur/deliver/s3"
 	"github.com/facteur/facteur/deliver/sftp"
 	"github.com/facteur/facteur/deliver/webhook"
 )
 
 // Builtin returns a new registry of the kinds Facteur ships with, in the
-// order the web form offers them: email, sftp, s3, webhook and folder.
+// order the web form offers them: email, sftp, s3, gcs, bigquery, webhook and folder.
 func Builtin() *deliver.Registry {
 	r := deliver.NewRegistry()
 	for _, k := range []deliver.Kind{
 		email.Kind(),
 		sftp.Kind(),
 		s3.Kind(),
+		gcs.Kind(),
+		bigquery.Kind(),
 		webhook.Kind(),
 		folder.Kind(),
 	} {

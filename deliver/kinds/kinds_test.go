@@ -8,8 +8,10 @@ import (
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
+	"github.com/facteur/facteur/deliver/bigquery"
 	"github.com/facteur/facteur/deliver/email"
 	"github.com/facteur/facteur/deliver/folder"
+	"github.com/facteur/facteur/deliver/gcs"
 	"github.com/facteur/facteur/deliver/kinds"
 	"github.com/facteur/facteur/deliver/s3"
 	"github.com/facteur/facteur/deliver/sftp"
@@ -21,11 +23,13 @@ import (
 // the config cannot drift apart.
 func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 	configs := map[string]reflect.Type{
-		facteur.DestinationFolder:  reflect.TypeFor[folder.Config](),
-		facteur.DestinationSFTP:    reflect.TypeFor[sftp.Config](),
-		facteur.DestinationS3:      reflect.TypeFor[s3.Config](),
-		facteur.DestinationWebhook: reflect.TypeFor[webhook.Config](),
-		facteur.DestinationEmail:   reflect.TypeFor[email.Config](),
+		facteur.DestinationFolder:   reflect.TypeFor[folder.Config](),
+		facteur.DestinationSFTP:     reflect.TypeFor[sftp.Config](),
+		facteur.DestinationS3:       reflect.TypeFor[s3.Config](),
+		facteur.DestinationGCS:      reflect.TypeFor[gcs.Config](),
+		facteur.DestinationBigQuery: reflect.TypeFor[bigquery.Config](),
+		facteur.DestinationWebhook:  reflect.TypeFor[webhook.Config](),
+		facteur.DestinationEmail:    reflect.TypeFor[email.Config](),
 	}
 	for _, k := range kinds.Builtin().Kinds() {
 		typ, ok := configs[k.Name]
@@ -59,7 +63,7 @@ func TestBuiltinFieldsMatchConfigs(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := kinds.Builtin()
-	if got := strings.Join(r.Names(), ","); got != "email,sftp,s3,webhook,folder" {
+	if got := strings.Join(r.Names(), ","); got != "email,sftp,s3,gcs,bigquery,webhook,folder" {
 		t.Errorf("Names() = %s", got)
 	}
 	open := func(json.RawMessage, deliver.Env) (facteur.Deliverer, error) { return nil, nil }
@@ -70,13 +74,13 @@ func TestRegistry(t *testing.T) {
 		t.Error("a kind without Open was registered")
 	}
 	_, err := r.Lookup("ftp")
-	if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(facteur.ErrorMessage(err), "email, sftp, s3, webhook or folder") {
+	if facteur.ErrorCode(err) != facteur.EINVALID || !strings.Contains(facteur.ErrorMessage(err), "email, sftp, s3, gcs, bigquery, webhook or folder") {
 		t.Errorf("Lookup(ftp) = %v; want EINVALID listing the kinds", err)
 	}
-	if got := strings.Join(r.Shared(), ","); got != "email,folder" {
-		t.Errorf("Shared() = %s, want email,folder", got)
+	if got := strings.Join(r.Shared(), ","); got != "email,bigquery,folder" {
+		t.Errorf("Shared() = %s, want email,bigquery,folder", got)
 	}
-	for kind, want := range map[string]facteur.Role{"email": facteur.RoleEditor, "sftp": facteur.RoleFileScheduler, "folder": facteur.RoleAdmin, "gone": facteur.RoleAdmin} {
+	for kind, want := range map[string]facteur.Role{"email": facteur.RoleEditor, "sftp": facteur.RoleFileScheduler, "bigquery": facteur.RoleFileScheduler, "folder": facteur.RoleAdmin, "gone": facteur.RoleAdmin} {
 		if got := r.LeastRole(kind); got != want {
 			t.Errorf("LeastRole(%s) = %s, want %s", kind, got, want)
 		}
@@ -95,11 +99,13 @@ func TestRegistry(t *testing.T) {
 func TestWhere(t *testing.T) {
 	r := kinds.Builtin()
 	for kind, c := range map[string]struct{ config, want string }{
-		facteur.DestinationFolder:  {`{"path":"/srv/out"}`, "/srv/out"},
-		facteur.DestinationSFTP:    {`{"host":"sftp.partner.example","user":"acme","password":"a secret","directory":"/in"}`, "acme@sftp.partner.example:/in"},
-		facteur.DestinationS3:      {`{"bucket":"reports","prefix":"daily/","access_key_id":"k","secret_access_key":"a secret"}`, "s3://reports/daily/"},
-		facteur.DestinationWebhook: {`{"url":"https://hooks.partner.example/in","secret":"a secret of 16 bytes"}`, "https://hooks.partner.example/in"},
-		facteur.DestinationEmail:   {`{"to":["a@example.org","b@example.org"]}`, "a@example.org, b@example.org"},
+		facteur.DestinationFolder:   {`{"path":"/srv/out"}`, "/srv/out"},
+		facteur.DestinationSFTP:     {`{"host":"sftp.partner.example","user":"acme","password":"a secret","directory":"/in"}`, "acme@sftp.partner.example:/in"},
+		facteur.DestinationS3:       {`{"bucket":"reports","prefix":"daily/","access_key_id":"k","secret_access_key":"a secret"}`, "s3://reports/daily/"},
+		facteur.DestinationGCS:      {`{"bucket":"reports","prefix":"daily"}`, "gs://reports/daily/"},
+		facteur.DestinationBigQuery: {`{"project":"acme-analytics","dataset":"exports","table":"orders"}`, "bigquery://acme-analytics/exports/orders"},
+		facteur.DestinationWebhook:  {`{"url":"https://hooks.partner.example/in","secret":"a secret of 16 bytes"}`, "https://hooks.partner.example/in"},
+		facteur.DestinationEmail:    {`{"to":["a@example.org","b@example.org"]}`, "a@example.org, b@example.org"},
 	} {
 		d := &facteur.Destination{Kind: kind, Config: json.RawMessage(c.config)}
 		if got := r.Where(d); got != c.want || strings.Contains(got, "secret") {
@@ -110,7 +116,7 @@ func TestWhere(t *testing.T) {
 			t.Errorf("%s with a config it cannot read: %q", kind, got)
 		}
 	}
-	if len(r.Kinds()) != 5 {
+	if len(r.Kinds()) != 7 {
 		t.Errorf("%d built-in kinds; give the new one a case here", len(r.Kinds()))
 	}
 }

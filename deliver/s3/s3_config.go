@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
@@ -74,23 +72,8 @@ func (c Config) withDefaults() Config {
 		c.Region = DefaultRegion
 	}
 	c.Endpoint = strings.TrimSpace(c.Endpoint)
-	c.Prefix = normalizeS3Prefix(c.Prefix)
+	c.Prefix = deliver.NormalizePrefix(c.Prefix)
 	return c
-}
-
-// normalizeS3Prefix drops leading and repeated slashes and ends a non-empty
-// prefix with one: " /exports//partner" becomes "exports/partner/".
-func normalizeS3Prefix(p string) string {
-	var parts []string
-	for s := range strings.SplitSeq(p, "/") {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Join(parts, "/") + "/"
 }
 
 var (
@@ -118,34 +101,11 @@ func (c Config) Validate() error {
 	case len(c.SecretAccessKey) > 1024:
 		return facteur.Errorf(facteur.EINVALID, "secret_access_key: at most 1024 bytes (this one has %d)", len(c.SecretAccessKey))
 	}
-	if err := validateS3Prefix(c.Prefix); err != nil {
+	if err := deliver.ValidatePrefix(c.Prefix, s3MaxKeyLen); err != nil {
 		return err
 	}
 	if c.Endpoint != "" {
 		return validateS3Endpoint(c.Endpoint)
-	}
-	return nil
-}
-
-// validateS3Prefix checks a prefix: valid UTF-8, no control character, no
-// "." or ".." segment, short enough to leave room for a file name.
-func validateS3Prefix(p string) error {
-	if !utf8.ValidString(p) {
-		return facteur.Errorf(facteur.EINVALID, "prefix: %q is not valid UTF-8", p)
-	}
-	if strings.ContainsFunc(p, unicode.IsControl) {
-		return facteur.Errorf(facteur.EINVALID, "prefix: %q contains a control character", p)
-	}
-	if strings.Contains(p, `\`) {
-		return facteur.Errorf(facteur.EINVALID, "prefix: %q contains a backslash; separate folders with \"/\"", p)
-	}
-	for s := range strings.SplitSeq(p, "/") {
-		if s == "." || s == ".." {
-			return facteur.Errorf(facteur.EINVALID, "prefix: %q contains a %q folder; give a plain path such as \"exports/partner/\"", p, s)
-		}
-	}
-	if len(p)+deliver.MaxFileNameLen > s3MaxKeyLen {
-		return facteur.Errorf(facteur.EINVALID, "prefix: the prefix is %d bytes long; the limit is %d", len(p), s3MaxKeyLen-deliver.MaxFileNameLen)
 	}
 	return nil
 }

@@ -1,21 +1,16 @@
 package s3_test
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/facteur/facteur"
 	"github.com/facteur/facteur/deliver"
 	"github.com/facteur/facteur/deliver/delivertest"
 )
@@ -31,13 +26,13 @@ const s3MaxHeap = 96 << 20
 func TestS3LargeFileBoundedMemory(t *testing.T) {
 	srv := testS3Server(t)
 	bucket := srv.newBucket(t)
-	a := s3SpoolLarge(t, "export_200MB.csv", 200_000_000)
+	a := delivertest.SpoolLarge(t, "export_200MB.csv", 200_000_000)
 	d := newS3(t, srv.config(bucket, "big/", false), deliver.Env{})
 
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
-	stop := s3SampleHeap(10 * time.Millisecond)
+	stop := delivertest.SampleHeap(10 * time.Millisecond)
 	start := time.Now()
 	_, err := d.Deliver(t.Context(), a)
 	elapsed := time.Since(start)
@@ -69,66 +64,4 @@ func TestS3LargeFileBoundedMemory(t *testing.T) {
 	if pending := srv.pendingUploads(t, bucket); len(pending) != 0 {
 		t.Errorf("pending multipart uploads remain: %v", pending)
 	}
-}
-
-// s3SampleHeap samples the heap in use every interval, from a goroutine it
-// owns, until stop is called; stop returns the largest sample.
-func s3SampleHeap(interval time.Duration) (stop func() uint64) {
-	var (
-		wg   sync.WaitGroup
-		peak uint64
-		done = make(chan struct{})
-	)
-	sample := func() {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		peak = max(peak, m.HeapInuse)
-	}
-	wg.Go(func() {
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			sample()
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		sample()
-		return peak
-	}
-}
-
-// s3SpoolLarge writes size bytes of test content to a spooled file, 1 MiB at
-// a time, and returns it as an artifact.
-func s3SpoolLarge(t *testing.T, name string, size int64) *facteur.Artifact {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "artifact")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.New()
-	w := bufio.NewWriter(io.MultiWriter(f, h))
-	chunk := delivertest.Content(1<<20, 42)
-	for left := size; left > 0; {
-		n := min(left, int64(len(chunk)))
-		chunk[0]++ // no two chunks alike
-		if _, err := w.Write(chunk[:n]); err != nil {
-			t.Fatal(err)
-		}
-		left -= n
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return &facteur.Artifact{Path: path, Name: name, Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}
 }

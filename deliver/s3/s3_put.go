@@ -2,13 +2,10 @@ package s3
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,7 +99,7 @@ func (s *S3) upload(ctx context.Context, key string, p deliver.Payload, ifNoneMa
 	}
 	defer src.Close()
 
-	body := &verifyingReader{r: src, size: p.Size, sha256: p.SHA256, h: sha256.New()}
+	body := deliver.NewVerifyingReader(src, p.Size, p.SHA256)
 	in := &transfermanager.UploadObjectInput{
 		Bucket:        aws.String(s.cfg.Bucket),
 		Key:           aws.String(key),
@@ -132,8 +129,8 @@ func (s *S3) upload(ctx context.Context, key string, p deliver.Payload, ifNoneMa
 	switch {
 	case err == nil:
 		return nil
-	case body.err != nil && errors.Is(err, body.err):
-		return facteur.WrapError(facteur.EINTERNAL, body.err, "The exported file %s does not match its size or SHA-256 in the spool; export it again.", p.Name)
+	case body.Mismatch() != nil && errors.Is(err, body.Mismatch()):
+		return facteur.WrapError(facteur.EINTERNAL, body.Mismatch(), "The exported file %s does not match its size or SHA-256 in the spool; export it again.", p.Name)
 	case s3PreconditionFailed(err):
 		return errS3PreconditionFailed
 	case ifNoneMatch && s3NotImplemented(err):
@@ -161,42 +158,6 @@ func (s *S3) verify(ctx context.Context, key string, p deliver.Payload) error {
 		_, _ = s.client.DeleteObject(dctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	}
 	return facteur.Errorf(facteur.EUNAVAILABLE, "Object %s %s; the delivery will be tried again.", s.location(key), what)
-}
-
-// verifyingReader reads an artifact for upload and checks, at its end,
-// that it held exactly size bytes with the given SHA-256. Instead of a
-// plain io.EOF it then returns an error, which makes the transfer manager
-// abort the upload: an object never appears with other bytes than the
-// artifact's.
-type verifyingReader struct {
-	r      io.Reader
-	size   int64
-	sha256 string
-	h      hash.Hash
-	n      int64
-	err    error // the mismatch, once found
-}
-
-// Read reads from the artifact, hashing as it goes.
-func (v *verifyingReader) Read(b []byte) (int, error) {
-	if v.err != nil {
-		return 0, v.err
-	}
-	n, err := v.r.Read(b)
-	v.n += int64(n)
-	v.h.Write(b[:n])
-	switch {
-	case v.n > v.size:
-		v.err = fmt.Errorf("spooled file is longer than its %d bytes", v.size)
-		return 0, v.err
-	case errors.Is(err, io.EOF) && v.n != v.size:
-		v.err = fmt.Errorf("spooled file holds %d bytes, not %d", v.n, v.size)
-		return n, v.err
-	case errors.Is(err, io.EOF) && hex.EncodeToString(v.h.Sum(nil)) != v.sha256:
-		v.err = fmt.Errorf("spooled file does not match its SHA-256 %s", v.sha256)
-		return n, v.err
-	}
-	return n, err
 }
 
 // s3AbortSettle is how long a second abort of a failed multipart upload
