@@ -21,10 +21,10 @@ import (
 )
 
 // TestThousandRunNow sends Run now requests at once (250 in the suite,
-// 1,000 in the long form), spread over 50 schedules, to `facteur serve` on the embedded store: every request is
-// answered 202 (none 5xx), each with a run of its own, and every run is
-// executed once: it succeeds and its file, named after the run, is in the
-// folder once.
+// 1,000 in the long form), spread over 50 schedules, to `facteur serve` on
+// the embedded store: every request is answered 202 (none 5xx), each with
+// a run of its own, and every run is executed once: it succeeds and its
+// file, named after the run, is in the folder once.
 func TestThousandRunNow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode: a thousand runs")
