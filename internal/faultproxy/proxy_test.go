@@ -34,7 +34,9 @@ func echoServer(t *testing.T) string {
 }
 
 // roundTrip sends payload through addr, closes its side and returns what
-// came back and the error that ended the reading.
+// came back and the error that ended the reading, or else the error of
+// the sending: a reset is reported once, to whichever of the two calls
+// meets it first, and the other then sees an orderly end.
 func roundTrip(t *testing.T, addr string, payload []byte) ([]byte, error) {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
@@ -42,11 +44,17 @@ func roundTrip(t *testing.T, addr string, payload []byte) ([]byte, error) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	sent := make(chan error, 1)
 	go func() {
-		c.Write(payload)
+		_, err := c.Write(payload)
 		c.(*net.TCPConn).CloseWrite()
+		sent <- err
 	}()
-	return io.ReadAll(c)
+	got, err := io.ReadAll(c)
+	if err == nil {
+		err = <-sent
+	}
+	return got, err
 }
 
 // TestProxy: a connection goes through whole; once two cuts are asked
